@@ -1,0 +1,7 @@
+from django.urls import path
+
+from accounts import apis
+
+api_urlpatterns = [
+    path("me/", apis.UserMeApi.as_view(), name="api-me"),
+]

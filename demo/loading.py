@@ -1,0 +1,37 @@
+"""The demo data set, loaded by `make demo`. Every step is idempotent: loading twice changes
+nothing. Later parts of the product add their own steps to DEMO_STEPS."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import User
+
+DEMO_PASSWORD = "vigie-demo-2026"  # noqa: S105 - printed by `make demo`, local data only
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+
+
+DEMO_LOGINS = [DemoLogin(email="admin@vigie.test", role="administrateur de la plateforme")]
+
+
+def demo_admin_ensure() -> User:
+    """Platform administrator."""
+    admin = User.objects.filter(email="admin@vigie.test").first()
+    if admin is None:
+        admin = User.objects.create_superuser(email="admin@vigie.test", password=DEMO_PASSWORD, display_name="Admin")
+    return admin
+
+
+DEMO_STEPS = [demo_admin_ensure]
+
+
+@transaction.atomic
+def demo_load(*, log=print) -> None:
+    for step in DEMO_STEPS:
+        log(f"  - {step.__doc__.splitlines()[0] if step.__doc__ else step.__name__}")
+        step()

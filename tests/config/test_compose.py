@@ -1,0 +1,55 @@
+"""No Docker engine runs in CI, so the compose file is checked statically: against the Compose
+specification's JSON schema, and every command it runs must exist in the project."""
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+from django.conf import settings
+from django.core.management import get_commands
+
+COMPOSE_FILE = Path(settings.BASE_DIR) / "docker-compose.yml"
+REQUIRED_SERVICES = {"db", "redis", "web", "worker", "beat"}
+
+
+def load_compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def test_compose_file_follows_the_compose_specification():
+    schema_file = resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json"
+    schema = json.loads(schema_file.read_text())
+
+    jsonschema.validate(load_compose(), schema)
+
+
+def test_compose_has_the_stack_with_health_checks_and_a_database_volume():
+    compose = load_compose()
+    services = compose["services"]
+
+    assert set(services) >= REQUIRED_SERVICES
+    for name in REQUIRED_SERVICES:
+        assert "healthcheck" in services[name], f"{name} has no health check"
+    assert services["db"]["image"].startswith("postgis/postgis")
+    assert "pgdata" in compose["volumes"]
+    assert any(volume.startswith("pgdata:") for volume in services["db"]["volumes"])
+
+
+def test_every_compose_command_exists_in_the_project():
+    services = load_compose()["services"]
+    for name in ("web", "worker", "beat", "migrate"):
+        command = services[name]["command"]
+        if command[0] == "uvicorn":
+            module, attribute = command[1].split(":")
+            assert (Path(settings.BASE_DIR) / (module.replace(".", "/") + ".py")).exists(), name
+            assert attribute == "application"
+        elif command[0] == "celery":
+            assert command[1:3] == ["-A", "config"]
+            assert (Path(settings.BASE_DIR) / "config" / "celery.py").exists()
+        elif command[:2] == ["python", "manage.py"]:
+            assert command[2] in get_commands(), f"{name}: unknown command {command[2]}"
+        else:
+            raise AssertionError(f"{name}: unexpected command {command}")
+    assert (Path(settings.BASE_DIR) / "Dockerfile").exists()

@@ -1,0 +1,38 @@
+import pytest
+from django.test import Client
+
+from accounts.models import User
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttles and rate limits live in the Redis cache; each test starts with a clean slate."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return User.objects.create_superuser(email="admin@example.org", password="correct horse battery")
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker process on the test database and the test Redis database."""
+    from tests.workers import WorkerProcess
+
+    worker = WorkerProcess()
+    try:
+        worker.wait_ready()
+        yield worker
+    finally:
+        worker.stop()

@@ -1,0 +1,117 @@
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+METRIC_SRID_HELP = _(
+    "Projection métrique utilisée pour les distances et surfaces de cette commune : Lambert-93 (2154) en "
+    "métropole, zone UTM locale outre-mer."
+)
+
+
+class Commune(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=10, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("ménages"), null=True, blank=True)
+    boundary = models.MultiPolygonField(_("limite"), srid=4326)
+    town_hall = models.PointField(_("mairie"), srid=4326, null=True, blank=True)
+    adopted_on = models.DateField(
+        _("adhésion au dispositif"), null=True, blank=True, help_text=_("Date de référence avant/après.")
+    )
+    metric_srid = models.PositiveIntegerField(_("projection métrique (EPSG)"), help_text=METRIC_SRID_HELP)
+    routing_radius_m = models.PositiveIntegerField(
+        _("rayon de diffusion (m)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Les quartiers à moins de cette distance d'une alerte sont aussi prévenus. Vide : réglage général."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def has_joined(self) -> bool:
+        return self.adopted_on is not None
+
+
+class PoliceService(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPAL = "municipal", _("police municipale")
+        INTERCOMMUNAL = "intercommunal", _("police intercommunale")
+
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.MUNICIPAL)
+    communes = models.ManyToManyField(Commune, related_name="police_services", verbose_name=_("communes"))
+
+    class Meta:
+        verbose_name = _("service de police")
+        verbose_name_plural = _("services de police")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Zone(models.Model):
+    """A neighbourhood (quartier) of one commune, or a sector of a police service.
+
+    A police sector may reach over several communes, so its `commune` is the one it mostly lies in,
+    kept for listing; routing always goes through the geometry."""
+
+    class Kind(models.TextChoices):
+        NEIGHBOURHOOD = "neighbourhood", _("quartier")
+        POLICE_SECTOR = "police_sector", _("secteur de police")
+
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="zones", verbose_name=_("commune"))
+    police_service = models.ForeignKey(
+        PoliceService,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sectors",
+        verbose_name=_("service de police"),
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    boundary = models.MultiPolygonField(_("limite"), srid=4326)
+    households = models.PositiveIntegerField(_("ménages"), null=True, blank=True)
+    population = models.PositiveIntegerField(_("habitants"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+        ordering = ["commune__name", "kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="neighbourhood", police_service__isnull=True)
+                | Q(kind="police_sector", police_service__isnull=False),
+                name="zone_sector_has_service",
+            ),
+            models.UniqueConstraint(fields=["commune", "kind", "name"], name="zone_unique_name_per_commune"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class CommunePart(models.Model):
+    """A piece of a commune boundary cut by ST_Subdivide: small pieces under a GiST index make
+    point-in-polygon tests cheap even for communes with thousands of vertices."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="parts")
+    geom = models.PolygonField(srid=4326)
+
+
+class ZonePart(models.Model):
+    """A subdivided piece of a zone boundary; `kind` is copied so lookups filter without a join."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="parts")
+    kind = models.CharField(max_length=20, choices=Zone.Kind.choices)
+    geom = models.PolygonField(srid=4326)
