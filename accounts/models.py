@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.contrib.gis.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,3 +59,109 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+class Role(models.Model):
+    """A role held by a person over a territory. One person may hold several roles.
+
+    Residents are not a role row: a resident is a person with a verified `Residence`."""
+
+    class Kind(models.TextChoices):
+        MODERATOR = "moderator", _("modérateur")
+        POLICE_AGENT = "police_agent", _("agent de police municipale")
+        MUNICIPAL_STAFF = "municipal_staff", _("agent municipal")
+        MAYOR = "mayor", _("maire ou élu")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("personne"))
+    kind = models.CharField(_("rôle"), max_length=20, choices=Kind.choices)
+    commune = models.ForeignKey(
+        "zones.Commune", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("commune")
+    )
+    police_service = models.ForeignKey(
+        "zones.PoliceService",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="agents",
+        verbose_name=_("service de police"),
+    )
+    can_verify_residents = models.BooleanField(
+        _("vérifie les justificatifs"), default=False, help_text=_("Pour le personnel municipal.")
+    )
+
+    class Meta:
+        verbose_name = _("rôle")
+        verbose_name_plural = _("rôles")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="police_agent", police_service__isnull=False, commune__isnull=True)
+                    | (~models.Q(kind="police_agent") & models.Q(commune__isnull=False, police_service__isnull=True))
+                ),
+                name="role_has_its_territory",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "commune", "police_service"], name="role_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.commune or self.police_service}"
+
+
+class Residence(models.Model):
+    """Where a resident lives. The exact home point is personal data: it decides the resident's
+    neighbourhood and is never shown to anyone else."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en attente de vérification")
+        VERIFIED = "verified", _("vérifiée")
+        REJECTED = "rejected", _("refusée")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="residence")
+    address = models.CharField(_("adresse"), max_length=300)
+    home = models.PointField(_("domicile"), srid=4326)
+    commune = models.ForeignKey("zones.Commune", on_delete=models.PROTECT, related_name="+")
+    neighbourhood = models.ForeignKey(
+        "zones.Zone", on_delete=models.SET_NULL, null=True, blank=True, related_name="residences"
+    )
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    rejection_reason = models.CharField(_("motif du refus"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("domicile")
+        verbose_name_plural = _("domiciles")
+        indexes = [models.Index(fields=["neighbourhood", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.commune}"
+
+
+class CharterVersion(models.Model):
+    """A version of the charter every resident accepts: information and prevention, never action;
+    no accusation. Published versions are never edited: a change is a new version."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    text = models.TextField(_("texte"))
+    published_at = models.DateTimeField(_("publiée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("version de la charte")
+        verbose_name_plural = _("versions de la charte")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"Charte v{self.version}"
+
+
+class CharterAcceptance(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="charter_acceptances")
+    charter = models.ForeignKey(CharterVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(_("acceptée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("acceptation de la charte")
+        verbose_name_plural = _("acceptations de la charte")
+        constraints = [models.UniqueConstraint(fields=["user", "charter"], name="charter_accepted_once")]

@@ -5,3 +5,5 @@ from accounts import apis
 api_urlpatterns = [
     path("me/", apis.UserMeApi.as_view(), name="api-me"),
 ]
+
+urlpatterns: list = []

@@ -2,14 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts.urls import api_urlpatterns as accounts_api
+import accounts.urls
+import alerts.urls
+import maps.urls
+import zones.urls
 from config.health import healthz
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
-    *accounts_api,
+    *zones.urls.api_urlpatterns,
+    *accounts.urls.api_urlpatterns,
+    *alerts.urls.api_urlpatterns,
+    *maps.urls.api_urlpatterns,
 ]
 
 urlpatterns = [
@@ -18,5 +24,8 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("comptes/", include("django.contrib.auth.urls")),
-    path("", include("maps.urls")),
+    path("", include(zones.urls.urlpatterns)),
+    path("", include(accounts.urls.urlpatterns)),
+    path("", include(alerts.urls.urlpatterns)),
+    path("", include(maps.urls.urlpatterns)),
 ]

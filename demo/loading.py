@@ -1,5 +1,6 @@
 """The demo data set, loaded by `make demo`. Every step is idempotent: loading twice changes
-nothing. Later parts of the product add their own steps to DEMO_STEPS."""
+nothing. Each part of the product keeps its steps in its own module (`demo/<part>.py`, a
+`STEPS` list of functions whose docstring's first line is printed), run in dependency order."""
 
 from dataclasses import dataclass
 
@@ -27,11 +28,14 @@ def demo_admin_ensure() -> User:
     return admin
 
 
-DEMO_STEPS = [demo_admin_ensure]
+def demo_steps() -> list:
+    from demo import accounts, alerts, statistics, zones
+
+    return [demo_admin_ensure, *zones.STEPS, *accounts.STEPS, *alerts.STEPS, *statistics.STEPS]
 
 
 @transaction.atomic
 def demo_load(*, log=print) -> None:
-    for step in DEMO_STEPS:
+    for step in demo_steps():
         log(f"  - {step.__doc__.splitlines()[0] if step.__doc__ else step.__name__}")
         step()

@@ -5,3 +5,5 @@ from maps import views
 urlpatterns = [
     path("", views.home, name="home"),
 ]
+
+api_urlpatterns: list = []

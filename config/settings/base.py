@@ -225,7 +225,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Map tiles: a setting, so a commune can use its own tile server. Without tiles the maps still
@@ -235,3 +235,23 @@ MAPS_TILE_ATTRIBUTION = env(
     "MAPS_TILE_ATTRIBUTION",
     default='&copy; <a href="https://www.openstreetmap.org/copyright">contributeurs OpenStreetMap</a>',
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# zones: communes, neighbourhoods, police sectors
+# ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# accounts: residents, roles, charter, proof of residence, personal data
+# ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# alerts: posting, moderation, routing, deliveries
+# ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# maps: pages, live feed, statistics, heatmaps
+# ---------------------------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Family(models.TextChoices):
+    """The statistical family of a category; the statistics count by family."""
+
+    BURGLARY = "burglary", _("cambriolage")
+    INCIVILITY = "incivility", _("incivilité")
+    THEFT = "theft", _("vol")
+    SUSPICIOUS = "suspicious", _("activité suspecte")
+    OTHER = "other", _("autre")
+
+
+class AlertCategory(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("libellé"), max_length=100)
+    family = models.CharField(_("famille"), max_length=20, choices=Family.choices)
+    is_urgent = models.BooleanField(
+        _("urgente"), default=False, help_text=_("Peut être envoyée pendant les heures calmes des habitants.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("catégorie d'alerte")
+        verbose_name_plural = _("catégories d'alerte")
+        ordering = ["family", "position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Alert(models.Model):
+    """What a resident saw, where and when. `status` is the moderation state; `follow_up` is what
+    the police or the town hall did once it was published."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en attente de modération")
+        PUBLISHED = "published", _("publiée")
+        REJECTED = "rejected", _("refusée")
+        MERGED = "merged", _("fusionnée avec un doublon")
+
+    class FollowUp(models.TextChoices):
+        NONE = "none", _("aucun suivi")
+        ACKNOWLEDGED = "acknowledged", _("la police municipale est informée")
+        IN_PROGRESS = "in_progress", _("intervention en cours")
+        CLOSED = "closed", _("clôturée")
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("auteur"),
+    )
+    category = models.ForeignKey(
+        AlertCategory, on_delete=models.PROTECT, related_name="+", verbose_name=_("catégorie")
+    )
+    commune = models.ForeignKey(
+        "zones.Commune", on_delete=models.PROTECT, related_name="alerts", verbose_name=_("commune")
+    )
+    location = models.PointField(_("lieu exact"), srid=4326, help_text=_("Jamais montré aux habitants."))
+    occurred_at = models.DateTimeField(_("survenue le"))
+    description = models.TextField(_("description"))
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    follow_up = models.CharField(_("suivi"), max_length=20, choices=FollowUp.choices, default=FollowUp.NONE)
+    created_at = models.DateTimeField(_("déposée le"), default=timezone.now)
+    published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alerte")
+        verbose_name_plural = _("alertes")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["commune", "status", "created_at"]),
+            models.Index(fields=["status", "published_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.commune.name} · {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class AlertEvent(models.Model):
+    """The persisted, ordered event stream of one police service: what its live map shows.
+
+    The id orders the stream and is the Server-Sent Events id, so a reconnecting browser replays
+    from `Last-Event-ID` what it missed."""
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", _("alerte publiée")
+        STATUS_CHANGED = "status_changed", _("suivi modifié")
+        WITHDRAWN = "withdrawn", _("alerte retirée")
+
+    police_service = models.ForeignKey("zones.PoliceService", on_delete=models.CASCADE, related_name="alert_events")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["police_service", "id"])]

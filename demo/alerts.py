@@ -1,0 +1,3 @@
+"""Demo data of the alerts part; see demo/loading.py."""
+
+STEPS: list = []
