@@ -29,9 +29,9 @@ def demo_admin_ensure() -> User:
 
 
 def demo_steps() -> list:
-    from demo import accounts, alerts, statistics, zones
+    from demo import accounts, alerts, routing, statistics, zones
 
-    return [demo_admin_ensure, *zones.STEPS, *accounts.STEPS, *alerts.STEPS, *statistics.STEPS]
+    return [demo_admin_ensure, *zones.STEPS, *accounts.STEPS, *alerts.STEPS, *routing.STEPS, *statistics.STEPS]
 
 
 @transaction.atomic

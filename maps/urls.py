@@ -1,9 +1,13 @@
 from django.urls import path
 
 from maps import views
+from maps.live import urls as live_urls
+from maps.statistics import urls as statistics_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
+    *live_urls.urlpatterns,
+    *statistics_urls.urlpatterns,
 ]
 
-api_urlpatterns: list = []
+api_urlpatterns = [*live_urls.api_urlpatterns, *statistics_urls.api_urlpatterns]

@@ -1,0 +1,1 @@
+"""Models of routing and delivery: routed zones, deliveries, preferences, broadcasts."""

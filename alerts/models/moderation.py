@@ -1,0 +1,1 @@
+"""Models of moderation: audit trail, redactions."""

@@ -1,0 +1,3 @@
+"""Demo data of the routing part; see demo/loading.py."""
+
+STEPS: list = []
