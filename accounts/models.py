@@ -3,6 +3,8 @@ from django.contrib.gis.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.storage import PrivateStorage
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -42,6 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("accès à l'administration"), default=False, help_text=_("Peut se connecter au site d'administration.")
     )
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -165,3 +168,61 @@ class CharterAcceptance(models.Model):
         verbose_name = _("acceptation de la charte")
         verbose_name_plural = _("acceptations de la charte")
         constraints = [models.UniqueConstraint(fields=["user", "charter"], name="charter_accepted_once")]
+
+
+class ProofOfResidence(models.Model):
+    """A document proving where a resident lives. The file lives in private storage and is deleted
+    as soon as a person decides (or after the retention period); the row keeps only its type, the
+    dates and who decided."""
+
+    class Outcome(models.TextChoices):
+        UNDECIDED = "", _("non décidé")
+        VERIFIED = "verified", _("domicile vérifié")
+        REJECTED = "rejected", _("refusé")
+        EXPIRED = "expired", _("supprimé sans décision (délai dépassé)")
+
+    residence = models.ForeignKey(Residence, on_delete=models.CASCADE, related_name="proofs")
+    file = models.FileField(_("fichier"), storage=PrivateStorage(), upload_to="proofs/", max_length=200, blank=True)
+    content_type = models.CharField(_("type du fichier"), max_length=50)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    uploaded_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+    outcome = models.CharField(_("issue"), max_length=10, choices=Outcome.choices, blank=True, default="")
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    file_deleted_at = models.DateTimeField(_("fichier supprimé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("justificatif de domicile")
+        verbose_name_plural = _("justificatifs de domicile")
+        indexes = [models.Index(fields=["outcome", "uploaded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.residence} · {self.content_type} · {self.uploaded_at:%Y-%m-%d}"
+
+
+class AccessLog(models.Model):
+    """Who opened a piece of sensitive data (a proof of residence, an exact alert location), and
+    when. Kept `ACCOUNTS_ACCESS_LOG_RETENTION_DAYS` days, then purged by a periodic task."""
+
+    class Kind(models.TextChoices):
+        PROOF_OF_RESIDENCE = "proof_of_residence", _("justificatif de domicile")
+        ALERT_LOCATION = "alert_location", _("position exacte d'une alerte")
+
+    viewer = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Kept when the viewer's account is deleted, so the log still says who looked.
+    viewer_email = models.EmailField(_("consulté par"))
+    kind = models.CharField(_("donnée consultée"), max_length=20, choices=Kind.choices)
+    object_id = models.BigIntegerField(_("identifiant"))
+    subject = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("personne concernée")
+    )
+    commune = models.ForeignKey("zones.Commune", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    accessed_at = models.DateTimeField(_("consulté le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("consultation de donnée sensible")
+        verbose_name_plural = _("consultations de données sensibles")
+        ordering = ["-accessed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_email} · {self.get_kind_display()} #{self.object_id} · {self.accessed_at:%Y-%m-%d %H:%M}"

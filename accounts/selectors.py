@@ -1,9 +1,9 @@
 """Who may see what: every queryset that shows territory-bound data is scoped with these."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import CharterAcceptance, CharterVersion, Residence, Role, User
+from accounts.models import CharterAcceptance, CharterVersion, ProofOfResidence, Residence, Role, User
 from zones.models import Commune, PoliceService
 
 
@@ -51,3 +51,58 @@ def charter_accepted(user: User) -> bool:
 def can_post_alerts(user: User) -> bool:
     """Verified residents who accepted the current charter may post and comment."""
     return verified_residence(user) is not None and charter_accepted(user)
+
+
+def is_platform_admin(user: User) -> bool:
+    return user.is_authenticated and (user.is_staff or user.is_superuser)
+
+
+def needs_two_factor(user: User) -> bool:
+    """Staff people (admins, moderators, police agents, municipal staff, mayors) see more than
+    residents: their accounts need a second factor."""
+    if not user.is_authenticated:
+        return False
+    return is_platform_admin(user) or Role.objects.filter(user=user).exists()
+
+
+def verifier_communes(user: User) -> QuerySet[Commune]:
+    """Communes whose proofs of residence the user may open and decide on: moderators of the
+    commune, and municipal staff or mayors whose role carries `can_verify_residents`."""
+    if not user.is_authenticated:
+        return Commune.objects.none()
+    roles = Role.objects.filter(user=user).filter(
+        Q(kind=Role.Kind.MODERATOR)
+        | Q(kind__in=[Role.Kind.MUNICIPAL_STAFF, Role.Kind.MAYOR], can_verify_residents=True)
+    )
+    return Commune.objects.filter(id__in=roles.values("commune_id"))
+
+
+def police_communes(user: User) -> QuerySet[Commune]:
+    """Communes covered by the police services the user is an agent of."""
+    return Commune.objects.filter(police_services__in=police_services_of(user)).distinct()
+
+
+def communes_visible_to(user: User) -> QuerySet[Commune]:
+    """Every commune whose territory-bound data the user may see in some role: admins see all,
+    staff see the communes of their roles, a resident sees the commune of their verified home."""
+    if not user.is_authenticated:
+        return Commune.objects.none()
+    if is_platform_admin(user):
+        return Commune.objects.all()
+    role_communes = Role.objects.filter(user=user, commune__isnull=False).values("commune_id")
+    police = police_communes(user).values("id")
+    home = Residence.objects.filter(user=user, status=Residence.Status.VERIFIED).values("commune_id")
+    return Commune.objects.filter(Q(id__in=role_communes) | Q(id__in=police) | Q(id__in=home))
+
+
+def residences_to_verify(user: User) -> QuerySet[Residence]:
+    """Homes the user may check, scoped to their verifier communes (admins: all communes)."""
+    residences = Residence.objects.select_related("user", "commune", "neighbourhood")
+    if is_platform_admin(user):
+        return residences
+    return residences.filter(commune__in=verifier_communes(user))
+
+
+def proof_pending(residence: Residence) -> ProofOfResidence | None:
+    """The latest proof still held in storage and waiting for a decision."""
+    return residence.proofs.filter(outcome="", file_deleted_at__isnull=True).order_by("-uploaded_at").first()

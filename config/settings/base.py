@@ -246,6 +246,31 @@ MAPS_TILE_ATTRIBUTION = env(
 # accounts: residents, roles, charter, proof of residence, personal data
 # ---------------------------------------------------------------------------------------------
 
+ACCOUNTS_EMAIL_CONFIRM_DAYS = env.int("ACCOUNTS_EMAIL_CONFIRM_DAYS", default=3)
+ACCOUNTS_PROOF_MAX_BYTES = env.int("ACCOUNTS_PROOF_MAX_BYTES", default=5 * 1024 * 1024)
+# Undecided proofs of residence are deleted after this many days.
+ACCOUNTS_PROOF_RETENTION_DAYS = env.int("ACCOUNTS_PROOF_RETENTION_DAYS", default=30)
+# How long the log of who opened a proof of residence or an exact alert location is kept.
+ACCOUNTS_ACCESS_LOG_RETENTION_DAYS = env.int("ACCOUNTS_ACCESS_LOG_RETENTION_DAYS", default=365)
+# Dotted path of the class suggesting a point for an address; none ships (no network assumed).
+ACCOUNTS_GEOCODER = env("ACCOUNTS_GEOCODER", default="accounts.geocoding.NullGeocoder")
+# A staff session that passed two-factor authentication ends after this many seconds.
+ACCOUNTS_STAFF_SESSION_SECONDS = env.int("ACCOUNTS_STAFF_SESSION_SECONDS", default=4 * 3600)
+
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Vigie")
+# Staff without a verified second factor reach nothing but the code pages.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "accounts.otp.StaffOTPRequiredMiddleware"
+)
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "accounts-proofs-purge-undecided": {"task": "accounts.proofs_purge_undecided", "schedule": 3600.0},
+        "accounts-access-logs-purge": {"task": "accounts.access_logs_purge", "schedule": 24 * 3600.0},
+    }
+)
+
 
 # ---------------------------------------------------------------------------------------------
 # alerts: posting, moderation, routing, deliveries

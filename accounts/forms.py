@@ -1,0 +1,56 @@
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.utils.translation import gettext_lazy as _
+
+
+class RegisterForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse électronique"))
+    display_name = forms.CharField(label=_("Prénom ou pseudonyme (facultatif)"), max_length=150, required=False)
+    password1 = forms.CharField(
+        label=_("Mot de passe"), widget=forms.PasswordInput, help_text=password_validators_help_text_html()
+    )
+    password2 = forms.CharField(label=_("Mot de passe, une seconde fois"), widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
+        return data
+
+
+class ResidenceForm(forms.Form):
+    address = forms.CharField(label=_("Adresse"), max_length=300)
+    lon = forms.FloatField(label=_("Longitude"), help_text=_("Cliquez sur la carte, ou saisissez-la."))
+    lat = forms.FloatField(label=_("Latitude"))
+
+
+class ProofForm(forms.Form):
+    file = forms.FileField(
+        label=_("Justificatif de domicile"),
+        help_text=_("Facture, avis d'imposition, quittance de loyer… PDF, JPEG ou PNG, 5 Mo au plus."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+
+class DecisionForm(forms.Form):
+    verified = forms.TypedChoiceField(
+        label=_("Décision"),
+        choices=[("1", _("Domicile vérifié")), ("0", _("Refusé"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Motif du refus (lu par l'habitant)"), max_length=300, required=False, widget=forms.Textarea
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(label=_("Votre mot de passe"), widget=forms.PasswordInput)
+
+
+class OtpTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code à 6 chiffres"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

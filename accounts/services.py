@@ -1,0 +1,269 @@
+"""Writes on people: registration, email confirmation, charter, home, proof of residence and its
+decision, the access log, and account deletion."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+import magic
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.gis.geos import Point
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AccessLog, CharterAcceptance, CharterVersion, ProofOfResidence, Residence, User
+from accounts.selectors import charter_current, is_platform_admin, proof_pending, verifier_communes
+from zones.selectors import commune_of_point, neighbourhood_of_point
+
+logger = logging.getLogger(__name__)
+
+EMAIL_CONFIRM_SALT = "accounts.email-confirm"
+# What the content sniffer must find, and the extension the stored file gets.
+PROOF_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def email_confirmation_token(user: User) -> str:
+    return signing.dumps({"id": user.pk, "email": user.email}, salt=EMAIL_CONFIRM_SALT)
+
+
+def email_confirmation_url(user: User) -> str:
+    path = reverse("accounts-email-confirm", kwargs={"token": email_confirmation_token(user)})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str, display_name: str = "") -> User | None:
+    """Create an inactive account and mail its confirmation link.
+
+    An address that already has an account gets a warning by email instead, and the caller answers
+    the same way in both cases, so the form does not reveal who is registered."""
+    email = User.objects.normalize_email(email).lower()
+    validate_password(password, user=User(email=email, display_name=display_name))
+    if User.objects.filter(email__iexact=email).exists():
+        send_mail(
+            _("Vigie : vous avez déjà un compte"),
+            _(
+                "Quelqu'un (vous, sans doute) a voulu créer un compte Vigie avec cette adresse, qui en a déjà un. "
+                "Connectez-vous, ou réinitialisez votre mot de passe si vous l'avez oublié. "
+                "Si ce n'était pas vous, ignorez ce message."
+            ),
+            None,
+            [email],
+        )
+        return None
+    user = User.objects.create_user(email=email, password=password, display_name=display_name, is_active=False)
+    send_mail(
+        _("Vigie : confirmez votre adresse"),
+        _("Bienvenue sur Vigie. Pour activer votre compte, ouvrez ce lien (valable %(days)s jours) :\n\n%(url)s\n")
+        % {"days": settings.ACCOUNTS_EMAIL_CONFIRM_DAYS, "url": email_confirmation_url(user)},
+        None,
+        [email],
+    )
+    return user
+
+
+def user_confirm_email(*, token: str) -> User:
+    max_age = timedelta(days=settings.ACCOUNTS_EMAIL_CONFIRM_DAYS)
+    try:
+        payload = signing.loads(token, salt=EMAIL_CONFIRM_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(_("Ce lien de confirmation a expiré : inscrivez-vous de nouveau.")) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(_("Ce lien de confirmation n'est pas valide.")) from exc
+    user = User.objects.filter(pk=payload.get("id"), email=payload.get("email")).first()
+    if user is None:
+        raise ValidationError(_("Ce lien de confirmation n'est pas valide."))
+    # A confirmed account that an administrator later deactivated stays deactivated.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        user.is_active = True
+        user.save(update_fields=["email_confirmed_at", "is_active"])
+    return user
+
+
+# --- charter --------------------------------------------------------------------------------
+
+
+def charter_accept(*, user: User, charter: CharterVersion | None = None) -> CharterAcceptance:
+    charter = charter or charter_current()
+    if charter is None:
+        raise ValidationError(_("Aucune charte n'est publiée pour le moment."))
+    acceptance, _created = CharterAcceptance.objects.get_or_create(user=user, charter=charter)
+    return acceptance
+
+
+# --- home -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def residence_set(*, user: User, address: str, home: Point) -> Residence:
+    """Record where the resident lives. A new home has to be proven again."""
+    commune = commune_of_point(home)
+    if commune is None or commune.adopted_on is None:
+        raise ValidationError(
+            {"home": _("Ce point n'est dans aucune commune qui a rejoint Vigie : l'inscription n'y est pas possible.")}
+        )
+    residence = Residence.objects.filter(user=user).select_for_update().first() or Residence(user=user)
+    moved = residence.pk is None or residence.home != home or residence.commune_id != commune.id
+    residence.address = address.strip()
+    residence.home = home
+    residence.commune = commune
+    residence.neighbourhood = neighbourhood_of_point(home)
+    if moved:
+        residence.status = Residence.Status.PENDING
+        residence.decided_at = residence.decided_by = None
+        residence.rejection_reason = ""
+    residence.full_clean()
+    residence.save()
+    return residence
+
+
+# --- proof of residence ---------------------------------------------------------------------
+
+
+def proof_content_type(upload: UploadedFile) -> str:
+    """The type sniffed from the file's first bytes; the name and the declared type are ignored."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    return magic.from_buffer(head, mime=True)
+
+
+def proof_validate(upload: UploadedFile) -> str:
+    limit = settings.ACCOUNTS_PROOF_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            {
+                "file": _("Le fichier pèse %(size).1f Mo : la limite est de %(limit)d Mo.")
+                % {"size": upload.size / 1024 / 1024, "limit": limit // 1024 // 1024}
+            }
+        )
+    content_type = proof_content_type(upload)
+    if content_type not in PROOF_TYPES:
+        raise ValidationError(
+            {
+                "file": _("Ce fichier n'est ni un PDF, ni une image JPEG ou PNG (contenu détecté : %(type)s).")
+                % {"type": content_type}
+            }
+        )
+    return content_type
+
+
+def _files_delete_on_commit(names: list[str]) -> None:
+    storage = ProofOfResidence._meta.get_field("file").storage
+
+    def delete():
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
+@transaction.atomic
+def proof_upload(*, user: User, upload: UploadedFile) -> ProofOfResidence:
+    residence = Residence.objects.filter(user=user).select_for_update().first()
+    if residence is None:
+        raise ValidationError(_("Indiquez d'abord votre domicile."))
+    if residence.status == Residence.Status.VERIFIED:
+        raise ValidationError(_("Votre domicile est déjà vérifié."))
+    content_type = proof_validate(upload)
+    # One undecided proof at a time: a new upload replaces the previous one.
+    previous = residence.proofs.filter(outcome="", file_deleted_at__isnull=True).exclude(file="")
+    _files_delete_on_commit(list(previous.values_list("file", flat=True)))
+    previous.update(file="", file_deleted_at=timezone.now(), outcome=ProofOfResidence.Outcome.EXPIRED)
+    proof = ProofOfResidence(residence=residence, content_type=content_type, size=upload.size)
+    proof.file.save(f"{uuid.uuid4().hex}{PROOF_TYPES[content_type]}", upload, save=False)
+    proof.save()
+    if residence.status == Residence.Status.REJECTED:
+        residence.status = Residence.Status.PENDING
+        residence.save(update_fields=["status"])
+    return proof
+
+
+def can_verify(*, user: User, residence: Residence) -> bool:
+    if residence.user_id == user.pk:
+        return False  # nobody verifies their own home
+    return is_platform_admin(user) or verifier_communes(user).filter(id=residence.commune_id).exists()
+
+
+@transaction.atomic
+def residence_decide(*, residence: Residence, decider: User, verified: bool, reason: str = "") -> Residence:
+    """A person decides on a home: verified, or rejected with a reason the resident will read.
+    The proof files are deleted from storage once the decision is committed."""
+    if not can_verify(user=decider, residence=residence):
+        raise PermissionDenied(_("Vous ne pouvez pas décider de ce domicile."))
+    residence = Residence.objects.select_for_update().get(pk=residence.pk)
+    reason = reason.strip()
+    if not verified and not reason:
+        raise ValidationError({"reason": _("Indiquez le motif du refus : l'habitant le lira.")})
+    if verified and proof_pending(residence) is None:
+        raise ValidationError(_("Aucun justificatif en attente : le domicile ne peut pas être vérifié sans preuve."))
+    now = timezone.now()
+    residence.status = Residence.Status.VERIFIED if verified else Residence.Status.REJECTED
+    residence.decided_at, residence.decided_by = now, decider
+    residence.rejection_reason = "" if verified else reason
+    residence.full_clean()
+    residence.save()
+    undecided = residence.proofs.filter(outcome="")
+    _files_delete_on_commit([name for name in undecided.values_list("file", flat=True) if name])
+    undecided.update(
+        outcome=ProofOfResidence.Outcome.VERIFIED if verified else ProofOfResidence.Outcome.REJECTED,
+        decided_at=now,
+        decided_by=decider,
+        file="",
+        file_deleted_at=now,
+    )
+    return residence
+
+
+def proofs_purge_undecided(*, older_than_days: int) -> int:
+    """Delete the files of proofs nobody decided on in time; the rows keep type and dates."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    with transaction.atomic():
+        stale = ProofOfResidence.objects.select_for_update().filter(outcome="", uploaded_at__lt=cutoff)
+        names = [name for name in stale.values_list("file", flat=True) if name]
+        _files_delete_on_commit(names)
+        count = stale.update(outcome=ProofOfResidence.Outcome.EXPIRED, file="", file_deleted_at=timezone.now())
+    logger.info("purged %s undecided proofs of residence", count)
+    return count
+
+
+# --- access log -----------------------------------------------------------------------------
+
+
+def access_log_record(*, viewer: User, kind: str, object_id: int, subject: User | None = None, commune=None):
+    """Write down that `viewer` opened sensitive data. Call it from every view that shows a proof
+    of residence (`AccessLog.Kind.PROOF_OF_RESIDENCE`) or an exact alert location
+    (`AccessLog.Kind.ALERT_LOCATION`)."""
+    return AccessLog.objects.create(
+        viewer=viewer, viewer_email=viewer.email, kind=kind, object_id=object_id, subject=subject, commune=commune
+    )
+
+
+def access_logs_purge(*, older_than_days: int) -> int:
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    count, _detail = AccessLog.objects.filter(accessed_at__lt=cutoff).delete()
+    return count
+
+
+# --- account deletion -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account and everything personal with it (home, proofs, roles, charter
+    acceptances, second-factor devices). Alerts stay, anonymised: their author becomes empty
+    (`Alert.author` is SET_NULL). Proof files leave storage once this is committed."""
+    names = ProofOfResidence.objects.filter(residence__user=user).exclude(file="").values_list("file", flat=True)
+    _files_delete_on_commit(list(names))
+    user.delete()

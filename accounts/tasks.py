@@ -1,0 +1,18 @@
+"""Periodic clean-up of personal data, scheduled by Celery beat (see CELERY_BEAT_SCHEDULE)."""
+
+from celery import shared_task
+from django.conf import settings
+
+from accounts import services
+
+
+@shared_task(name="accounts.proofs_purge_undecided", ignore_result=True)
+def proofs_purge_undecided() -> int:
+    """Delete proof files still undecided after `ACCOUNTS_PROOF_RETENTION_DAYS` days."""
+    return services.proofs_purge_undecided(older_than_days=settings.ACCOUNTS_PROOF_RETENTION_DAYS)
+
+
+@shared_task(name="accounts.access_logs_purge", ignore_result=True)
+def access_logs_purge() -> int:
+    """Delete access-log lines older than `ACCOUNTS_ACCESS_LOG_RETENTION_DAYS` days."""
+    return services.access_logs_purge(older_than_days=settings.ACCOUNTS_ACCESS_LOG_RETENTION_DAYS)

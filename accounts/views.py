@@ -1,0 +1,276 @@
+"""French web pages of the accounts part: registration, the account page, charter, home, proof,
+deletion, two-factor authentication, and the verification queue of moderators and verifiers."""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts import otp, services
+from accounts.forms import DecisionForm, OtpTokenForm, PasswordConfirmForm, ProofForm, RegisterForm, ResidenceForm
+from accounts.models import AccessLog, Residence
+from accounts.selectors import (
+    can_post_alerts,
+    charter_accepted,
+    charter_current,
+    is_platform_admin,
+    needs_two_factor,
+    proof_pending,
+    residences_to_verify,
+    verifier_communes,
+)
+from geo.points import InvalidCoordinates, parse_lon_lat
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def charter_required(view):
+    """Beyond browsing, a resident must have accepted the charter in force."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not charter_accepted(request.user):
+            messages.info(request, _("Avant de continuer, lisez et acceptez la charte de Vigie."))
+            return redirect(f"{reverse('accounts-charter')}?{urlencode({'next': request.get_full_path()})}")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def verifier_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not (is_platform_admin(request.user) or verifier_communes(request.user).exists()):
+            return render(request, "accounts/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_register(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+            )
+        except ValidationError as exc:
+            form.add_error("password1", exc)
+        else:
+            return render(request, "accounts/register_done.html", {"email": form.cleaned_data["email"]})
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def email_confirm(request, token: str):
+    try:
+        services.user_confirm_email(token=token)
+    except ValidationError as exc:
+        return render(request, "accounts/email_confirm_failed.html", {"errors": exc.messages}, status=400)
+    messages.success(request, _("Adresse confirmée : connectez-vous pour continuer."))
+    return redirect("login")
+
+
+# --- the account page -----------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def account(request):
+    residence = Residence.objects.filter(user=request.user).select_related("commune", "neighbourhood").first()
+    context = {
+        "residence": residence,
+        "proof": proof_pending(residence) if residence else None,
+        "charter": charter_current(),
+        "charter_accepted": charter_accepted(request.user),
+        "can_post": can_post_alerts(request.user),
+        "needs_two_factor": needs_two_factor(request.user),
+        "is_verifier": is_platform_admin(request.user) or verifier_communes(request.user).exists(),
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def charter(request):
+    current = charter_current()
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?{urlencode({'next': request.path})}")
+        if current is None or str(current.version) != request.POST.get("version"):
+            messages.error(request, _("La charte a changé entre-temps : relisez la version en vigueur."))
+            return redirect("accounts-charter")
+        services.charter_accept(user=request.user, charter=current)
+        messages.success(request, _("Merci : vous avez accepté la charte."))
+        return redirect(_next_url(request, reverse("accounts-account")))
+    accepted = request.user.is_authenticated and charter_accepted(request.user)
+    return render(request, "accounts/charter.html", {"charter": current, "accepted": accepted})
+
+
+@charter_required
+@require_http_methods(["GET", "POST"])
+def residence(request):
+    current = Residence.objects.filter(user=request.user).first()
+    initial = {"address": current.address, "lon": current.home.x, "lat": current.home.y} if current else None
+    form = ResidenceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            home = parse_lon_lat(form.cleaned_data["lon"], form.cleaned_data["lat"])
+            services.residence_set(user=request.user, address=form.cleaned_data["address"], home=home)
+        except InvalidCoordinates as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Domicile enregistré."))
+            return redirect("accounts-account")
+    status = 400 if form.errors else 200
+    context = {"form": form, "residence": current, "tile_url": settings.MAPS_TILE_URL}
+    return render(request, "accounts/residence.html", context, status=status)
+
+
+@charter_required
+@require_http_methods(["GET", "POST"])
+def proof_upload(request):
+    form = ProofForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proof_upload(user=request.user, upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Justificatif reçu : une personne de votre commune va le vérifier."))
+            return redirect("accounts-account")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/proof.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    form = PasswordConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not request.user.check_password(form.cleaned_data["password"]):
+            form.add_error("password", _("Mot de passe incorrect."))
+        else:
+            user = request.user
+            logout(request)
+            services.user_delete(user=user)
+            messages.success(request, _("Votre compte et vos données personnelles ont été supprimés."))
+            return redirect("home")
+    return render(request, "accounts/delete.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- two-factor authentication --------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def otp_setup(request):
+    if otp.totp_device_confirmed(request.user) is not None:
+        return redirect(f"{reverse('accounts-otp-verify')}?{urlencode({'next': _next_url(request, '/')})}")
+    device = otp.totp_device_pending(request.user)
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if otp.totp_verify(request, form.cleaned_data["token"]):
+            messages.success(request, _("Application d'authentification configurée."))
+            return redirect(_next_url(request, reverse("accounts-account")))
+        form.add_error("token", _("Code incorrect ou expiré."))
+    context = {"form": form, "uri": device.config_url, "qr_svg": otp.qr_svg(device.config_url)}
+    return render(request, "accounts/otp_setup.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    if otp.totp_device_confirmed(request.user) is None:
+        return redirect(f"{reverse('accounts-otp-setup')}?{urlencode({'next': _next_url(request, '/')})}")
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if otp.totp_verify(request, form.cleaned_data["token"]):
+            return redirect(_next_url(request, reverse("accounts-account")))
+        form.add_error("token", _("Code incorrect ou expiré."))
+    return render(request, "accounts/otp_verify.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- verification of homes ------------------------------------------------------------------
+
+
+@verifier_required
+def verification_list(request):
+    residences = residences_to_verify(request.user).filter(status=Residence.Status.PENDING).order_by("id")[:500]
+    return render(request, "accounts/verification_list.html", {"residences": residences})
+
+
+@verifier_required
+@require_http_methods(["GET", "POST"])
+def verification_detail(request, residence_id: int):
+    residence = get_object_or_404(residences_to_verify(request.user), pk=residence_id)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.residence_decide(residence=residence, decider=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Décision enregistrée ; le justificatif a été supprimé."))
+            return redirect("accounts-verification-list")
+    context = {"residence": residence, "proof": proof_pending(residence), "form": form}
+    return render(request, "accounts/verification_detail.html", context, status=400 if form.errors else 200)
+
+
+@verifier_required
+@never_cache
+def proof_file(request, residence_id: int):
+    """Stream the pending proof to a verifier of its commune, and log the opening."""
+    residence = get_object_or_404(residences_to_verify(request.user), pk=residence_id)
+    if not services.can_verify(user=request.user, residence=residence):
+        raise Http404
+    proof = proof_pending(residence)
+    if proof is None or not proof.file:
+        raise Http404(_("Aucun justificatif en attente."))
+    services.access_log_record(
+        viewer=request.user,
+        kind=AccessLog.Kind.PROOF_OF_RESIDENCE,
+        object_id=proof.pk,
+        subject=residence.user,
+        commune=residence.commune,
+    )
+    response = FileResponse(proof.file.open("rb"), content_type=proof.content_type)
+    response["Content-Disposition"] = f'inline; filename="justificatif-{proof.pk}"'
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
