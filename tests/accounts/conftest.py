@@ -1,0 +1,102 @@
+"""Two joined communes side by side (A west, B east, sharing the meridian 5.02), one commune
+that has not joined (C), a police service for A, and one person per role."""
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.test import Client
+
+from accounts.models import Residence, Role, User
+from accounts.selectors import charter_current
+from accounts.services import charter_accept
+from tests.auth import resident_client, staff_client
+from tests.factories import UserFactory, make_commune, make_neighbourhood, make_resident, make_role
+from zones.services import police_service_create
+
+JOINED = datetime.date(2025, 1, 1)
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    return settings.PRIVATE_STORAGE_ROOT
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+@dataclass
+class World:
+    commune_a: object
+    commune_b: object
+    commune_c: object
+    north_a: object
+    south_a: object
+    police_a: object
+    people: dict
+
+    def client(self, role: str) -> Client:
+        user = self.people.get(role)
+        if user is None:
+            return Client()
+        if role in STAFF_ROLES:
+            return staff_client(user)
+        return resident_client(user)
+
+
+STAFF_ROLES = {"moderator_a", "moderator_b", "police_a", "staff_a", "mayor_a", "admin"}
+ROLES = [
+    "anonymous",
+    "unverified",
+    "resident_a",
+    "moderator_a",
+    "moderator_b",
+    "police_a",
+    "staff_a",
+    "mayor_a",
+    "admin",
+]
+
+
+def resident(commune, home, *, status=Residence.Status.VERIFIED, charter=True, **kwargs) -> User:
+    user = make_resident(commune=commune, home=home, status=status, user=UserFactory(**kwargs))
+    if charter:
+        charter_accept(user=user, charter=charter_current())
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    commune_a = make_commune(code="99001", name="Alpha", bounds=(5.0, 43.0, 5.02, 43.02), adopted_on=JOINED)
+    commune_b = make_commune(code="99002", name="Beta", bounds=(5.02, 43.0, 5.04, 43.02), adopted_on=JOINED)
+    commune_c = make_commune(code="99003", name="Gamma", bounds=(5.04, 43.0, 5.06, 43.02))
+    north_a = make_neighbourhood(commune=commune_a, name="Nord", bounds=(5.0, 43.01, 5.02, 43.02))
+    south_a = make_neighbourhood(commune=commune_a, name="Sud", bounds=(5.0, 43.0, 5.02, 43.01))
+    police_a = police_service_create(name="Police municipale d'Alpha", communes=[commune_a])
+    people = {
+        "unverified": resident(commune_a, Point(5.005, 43.005, srid=4326), status=Residence.Status.PENDING),
+        "resident_a": resident(commune_a, Point(5.005, 43.015, srid=4326)),
+        "resident_b": resident(commune_b, Point(5.03, 43.01, srid=4326)),
+        "admin": User.objects.create_superuser(email="root@example.org", password="correct horse battery"),
+    }
+    for role, kind, commune, extra in [
+        ("moderator_a", Role.Kind.MODERATOR, commune_a, {}),
+        ("moderator_b", Role.Kind.MODERATOR, commune_b, {}),
+        ("staff_a", Role.Kind.MUNICIPAL_STAFF, commune_a, {"can_verify_residents": True}),
+        ("mayor_a", Role.Kind.MAYOR, commune_a, {}),
+    ]:
+        people[role] = UserFactory()
+        make_role(user=people[role], kind=kind, commune=commune, **extra)
+    people["police_a"] = UserFactory()
+    make_role(user=people["police_a"], kind=Role.Kind.POLICE_AGENT, police_service=police_a)
+    return World(commune_a, commune_b, commune_c, north_a, south_a, police_a, people)

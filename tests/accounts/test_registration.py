@@ -1,0 +1,89 @@
+import re
+
+import pytest
+from django.core import mail
+
+from accounts.models import User
+
+STRONG = "un mot de passe solide 2026"
+
+
+def web_login(client, email: str, password: str) -> bool:
+    client.post("/comptes/login/", {"username": email, "password": password})
+    return "_auth_user_id" in client.session
+
+
+def confirmation_link(message) -> str:
+    return re.search(r"https?://\S+/inscription/confirmer/\S+/", message.body).group(0)
+
+
+@pytest.mark.django_db
+def test_registration_sends_a_link_that_activates_the_account(client):
+    response = client.post(
+        "/inscription/",
+        {"email": "Claire@Example.org", "display_name": "Claire", "password1": STRONG, "password2": STRONG},
+    )
+
+    assert response.status_code == 200
+    assert "Vérifiez votre messagerie" in response.content.decode()
+    user = User.objects.get(email="claire@example.org")
+    assert not user.is_active
+    assert not web_login(client, "claire@example.org", STRONG)
+
+    link = confirmation_link(mail.outbox[0])
+    confirmed = client.get(link[link.index("/inscription/") :])
+
+    assert confirmed.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active and user.email_confirmed_at is not None
+    assert web_login(client, "claire@example.org", STRONG)
+
+
+@pytest.mark.django_db
+def test_registration_refuses_a_weak_password_with_django_validators(client):
+    response = client.post("/inscription/", {"email": "a@example.org", "password1": "123456", "password2": "123456"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "trop court" in html or "too short" in html
+    assert not User.objects.filter(email="a@example.org").exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_registering_an_existing_address_answers_the_same_and_warns_its_owner(client):
+    User.objects.create_user(email="deja@example.org", password=STRONG)
+
+    response = client.post("/api/accounts/register/", {"email": "deja@example.org", "password": STRONG})
+
+    assert response.status_code == 202
+    assert User.objects.filter(email="deja@example.org").count() == 1
+    assert "déjà un compte" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db
+def test_api_registration_confirmation_and_login(client):
+    assert client.post("/api/accounts/register/", {"email": "b@example.org", "password": STRONG}).status_code == 202
+    token = confirmation_link(mail.outbox[0]).rstrip("/").rsplit("/", 1)[1]
+
+    refused = client.post("/api/accounts/login/", {"email": "b@example.org", "password": STRONG})
+    assert refused.status_code == 400
+
+    assert client.post("/api/accounts/confirm/", {"token": token}).status_code == 200
+    response = client.post("/api/accounts/login/", {"email": "B@example.org", "password": STRONG})
+
+    assert response.status_code == 200
+    assert response.json()["otp_required"] is False
+    assert client.get("/api/me/").json()["email"] == "b@example.org"
+
+
+@pytest.mark.django_db
+def test_a_tampered_confirmation_link_is_refused(client):
+    client.post("/api/accounts/register/", {"email": "c@example.org", "password": STRONG})
+    token = confirmation_link(mail.outbox[0]).rstrip("/").rsplit("/", 1)[1]
+
+    response = client.post("/api/accounts/confirm/", {"token": token[:-2] + "xx"})
+
+    assert response.status_code == 400
+    assert "pas valide" in response.json()["token"][0]
+    assert not User.objects.get(email="c@example.org").is_active
