@@ -1,0 +1,87 @@
+import json
+import os
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.test import Client
+
+from accounts.models import CharterAcceptance, ProofOfResidence, Residence, User
+from tests.accounts.conftest import PDF, resident, upload
+from tests.auth import resident_client, staff_client
+from tests.factories import make_alert
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def author(world):
+    person = resident(world.commune_a, Point(5.012, 43.004, srid=4326), display_name="Odile")
+    person.residence.address = "12 chemin des Oliviers"
+    person.residence.save()
+    return person
+
+
+def test_the_export_holds_the_residents_data_and_no_secret(world, author):
+    make_alert(commune=world.commune_a, location=Point(5.011, 43.004, srid=4326), author=author, status="published",
+               description="Voiture fracturée devant l'école.")
+    staff_client(author)  # gives the person a TOTP device, whose key must not leak
+
+    response = resident_client(author).get("/api/me/export/")
+
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    body = response.json()
+    text = json.dumps(body)
+    assert body["account"]["email"] == author.email
+    (home,) = body["accounts.residence.user"]
+    assert home["address"] == "12 chemin des Oliviers"
+    assert home["home"]["coordinates"] == [5.012, 43.004]
+    assert body["accounts.charteracceptance.user"][0]["charter"]["label"] == "Charte v1"
+    assert "Voiture fracturée devant l'école." in [alert["description"] for alert in body["alerts.alert.author"]]
+    assert author.password not in text
+    assert "otp_totp.totpdevice.user" in body and '"key"' not in text
+
+
+def test_the_account_page_links_to_the_export(world, author):
+    html = resident_client(author).get("/compte/").content.decode()
+
+    assert 'href="/api/me/export/"' in html
+
+
+def test_deletion_removes_personal_data_and_keeps_the_alert_anonymised(
+    world, author, private_storage, django_capture_on_commit_callbacks
+):
+    alert = make_alert(
+        commune=world.commune_a, location=Point(5.011, 43.004, srid=4326), author=author, status="published",
+        description="Tags sur le mur du gymnase.",
+    )
+    Residence.objects.filter(user=author).update(status=Residence.Status.PENDING)
+    client = resident_client(author)
+    assert client.post("/api/me/residence/proof/", {"file": upload("f.pdf", PDF)}).status_code == 201
+    other_session = resident_client(author)
+
+    assert client.post("/compte/supprimer/", {"password": "wrong"}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/compte/supprimer/", {"password": PASSWORD})
+
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.author is None
+    assert alert.description == "Tags sur le mur du gymnase."
+    assert not User.objects.filter(email=author.email).exists()
+    assert not Residence.objects.filter(address="12 chemin des Oliviers").exists()
+    assert not ProofOfResidence.objects.exists()
+    assert not CharterAcceptance.objects.filter(user_id=author.pk).exists()
+    assert [name for _d, _s, names in os.walk(private_storage) for name in names] == []
+    # Every session of the person is over.
+    assert client.get("/api/me/").status_code == 403
+    assert other_session.get("/api/me/").status_code == 403
+
+
+def test_api_deletion_needs_the_password(world, author):
+    client = resident_client(author)
+
+    assert client.post("/api/me/delete/", {"password": "nope"}).status_code == 400
+    assert client.post("/api/me/delete/", {"password": PASSWORD}).status_code == 204
+    assert not User.objects.filter(pk=author.pk).exists()
+    assert Client().get("/api/me/").status_code == 403
