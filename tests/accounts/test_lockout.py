@@ -24,7 +24,10 @@ def test_web_login_locks_after_repeated_failures_with_a_french_message(client, p
 
 def test_api_login_locks_after_repeated_failures(client, person):
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        assert client.post("/api/accounts/login/", {"email": person.email, "password": "wrong"}).status_code in (400, 429)
+        assert client.post("/api/accounts/login/", {"email": person.email, "password": "wrong"}).status_code in (
+            400,
+            429,
+        )
 
     response = client.post("/api/accounts/login/", {"email": person.email, "password": PASSWORD})
 

@@ -22,8 +22,13 @@ def author(world):
 
 
 def test_the_export_holds_the_residents_data_and_no_secret(world, author):
-    make_alert(commune=world.commune_a, location=Point(5.011, 43.004, srid=4326), author=author, status="published",
-               description="Voiture fracturée devant l'école.")
+    make_alert(
+        commune=world.commune_a,
+        location=Point(5.011, 43.004, srid=4326),
+        author=author,
+        status="published",
+        description="Voiture fracturée devant l'école.",
+    )
     staff_client(author)  # gives the person a TOTP device, whose key must not leak
 
     response = resident_client(author).get("/api/me/export/")
@@ -52,7 +57,10 @@ def test_deletion_removes_personal_data_and_keeps_the_alert_anonymised(
     world, author, private_storage, django_capture_on_commit_callbacks
 ):
     alert = make_alert(
-        commune=world.commune_a, location=Point(5.011, 43.004, srid=4326), author=author, status="published",
+        commune=world.commune_a,
+        location=Point(5.011, 43.004, srid=4326),
+        author=author,
+        status="published",
         description="Tags sur le mur du gymnase.",
     )
     Residence.objects.filter(user=author).update(status=Residence.Status.PENDING)
