@@ -17,7 +17,8 @@ from accounts.services import proof_upload
 from tests.accounts.conftest import PDF, ROLES, resident, upload
 from tests.accounts.urlwalk import endpoints
 
-LOGIN, CHARTER, OTP_VERIFY, OTP_SETUP, ADMIN_LOGIN = "→login", "→charte", "→2fa-code", "→2fa-config", "→admin-login"
+LOGIN, CHARTER, OTP_VERIFY, OTP_SETUP, ADMIN_LOGIN = "→login", "→charte", "→2fa", "→2fa-config", "→admin"
+ADM, OTP = ADMIN_LOGIN, OTP_VERIFY
 REDIRECTS = {
     LOGIN: "/comptes/login/",
     CHARTER: "/charte/",
@@ -79,7 +80,7 @@ TABLE = [
     ("get", "/compte/supprimer/", None,
              [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
     ("get", "/securite/2fa/configurer/", None,
-             [LOGIN,        200,        200,        OTP_VERIFY, OTP_VERIFY, OTP_VERIFY, OTP_VERIFY, OTP_VERIFY, OTP_VERIFY]),
+             [LOGIN,        200,        200,        OTP,        OTP,        OTP,      OTP,      OTP,      OTP]),
     ("get", "/securite/2fa/verifier/", None,
              [LOGIN,        OTP_SETUP,  OTP_SETUP,  200,        200,        200,      200,      200,      200]),
     ("get", "/verification/", None,
@@ -95,9 +96,9 @@ TABLE = [
     ("get", "/verification/{b}/justificatif/", None,
              [LOGIN,        403,        403,        404,        200,        403,      404,      403,      200]),
     ("get", "/admin/", None,
-             [ADMIN_LOGIN,  ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200]),
+             [ADM,          ADM,        ADM,        ADM,        ADM,        ADM,      ADM,      ADM,      200]),
     ("get", "/admin/accounts/accesslog/", None,
-             [ADMIN_LOGIN,  ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200]),
+             [ADM,          ADM,        ADM,        ADM,        ADM,        ADM,      ADM,      ADM,      200]),
     # Writes last: they change what the rows above would see.
     ("post", "/charte/", {"version": "1"},
              [LOGIN,        302,        302,        302,        302,        302,      302,      302,      302]),
