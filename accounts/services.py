@@ -223,7 +223,21 @@ def residence_decide(*, residence: Residence, decider: User, verified: bool, rea
         file="",
         file_deleted_at=now,
     )
+    transaction.on_commit(lambda: residence_decision_notify(residence=residence))
     return residence
+
+
+def residence_decision_notify(*, residence: Residence) -> None:
+    if residence.status == Residence.Status.VERIFIED:
+        subject = _("Vigie : votre domicile est vérifié")
+        body = _("Votre justificatif a été examiné puis supprimé. Vous pouvez désormais publier des signalements.")
+    else:
+        subject = _("Vigie : votre justificatif de domicile n'a pas été accepté")
+        body = _(
+            "Votre justificatif a été examiné puis supprimé. Motif : %(reason)s\n"
+            "Vous pouvez en envoyer un autre depuis la page « Mon compte »."
+        ) % {"reason": residence.rejection_reason}
+    send_mail(subject, body, None, [residence.user.email])
 
 
 def proofs_purge_undecided(*, older_than_days: int) -> int:

@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core import mail
 from django.utils import timezone
 
 from accounts import tasks
@@ -129,6 +130,8 @@ def test_a_rejection_needs_a_reason_that_the_resident_reads(world, applicant, dj
 
     page = resident_client(applicant).get("/compte/").content.decode()
     assert "Le justificatif a plus de trois mois." in page
+    (notice,) = mail.outbox
+    assert notice.to == [applicant.email] and "Le justificatif a plus de trois mois." in notice.body
     assert resident_client(applicant).get("/api/me/residence/").json()["rejection_reason"] == (
         "Le justificatif a plus de trois mois."
     )
