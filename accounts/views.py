@@ -269,8 +269,16 @@ def proof_file(request, residence_id: int):
         subject=residence.user,
         commune=residence.commune,
     )
-    response = FileResponse(proof.file.open("rb"), content_type=proof.content_type)
-    response["Content-Disposition"] = f'inline; filename="justificatif-{proof.pk}"'
+    # Images open in the tab, in a sandbox; browsers' PDF viewers do not run sandboxed, so PDFs
+    # are downloaded instead. The type was sniffed at upload and nosniff is on.
+    is_pdf = proof.content_type == "application/pdf"
+    response = FileResponse(
+        proof.file.open("rb"),
+        content_type=proof.content_type,
+        as_attachment=is_pdf,
+        filename=f"justificatif-{proof.pk}{services.PROOF_TYPES[proof.content_type]}",
+    )
     response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    if not is_pdf:
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     return response

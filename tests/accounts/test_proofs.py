@@ -70,6 +70,7 @@ def test_verifier_of_the_commune_opens_the_file_and_the_opening_is_logged(world,
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]
     assert b"".join(response.streaming_content) == PDF
     log = AccessLog.objects.get()
     assert (log.viewer, log.kind, log.subject, log.commune) == (
