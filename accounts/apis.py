@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -33,14 +34,14 @@ def django_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
 
 
 class CharterAccepted(BasePermission):
-    message = _("Acceptez d'abord la version en vigueur de la charte (POST /api/charter/accept/).")
+    message = gettext_lazy("Acceptez d'abord la version en vigueur de la charte (POST /api/charter/accept/).")
 
     def has_permission(self, request, view):
         return charter_accepted(request.user)
 
 
 class IsResidentVerifier(BasePermission):
-    message = _("Réservé aux modérateurs et vérificateurs municipaux.")
+    message = gettext_lazy("Réservé aux modérateurs et vérificateurs municipaux.")
 
     def has_permission(self, request, view):
         return is_platform_admin(request.user) or verifier_communes(request.user).exists()
