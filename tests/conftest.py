@@ -1,5 +1,5 @@
 import pytest
-from django.test import Client
+from django.test import Client  # noqa: F401 - fixture return type
 
 from accounts.models import User
 
@@ -20,9 +20,10 @@ def admin_user(db) -> User:
 
 @pytest.fixture
 def admin_client(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
+    """The platform administrator, logged in with a verified second factor."""
+    from tests.auth import staff_client
+
+    return staff_client(admin_user)
 
 
 @pytest.fixture

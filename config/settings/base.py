@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Staff without a verified second factor reach nothing but the code pages.
+    "accounts.otp.StaffOTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
@@ -259,10 +261,6 @@ ACCOUNTS_STAFF_SESSION_SECONDS = env.int("ACCOUNTS_STAFF_SESSION_SECONDS", defau
 
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Vigie")
-# Staff without a verified second factor reach nothing but the code pages.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "accounts.otp.StaffOTPRequiredMiddleware"
-)
 
 CELERY_BEAT_SCHEDULE.update(
     {

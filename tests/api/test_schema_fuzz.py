@@ -10,9 +10,10 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
-from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+
+from tests.auth import staff_client
 
 
 @pytest.fixture
@@ -34,8 +35,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @pytest.fixture
 def admin_headers(admin_user):
-    client = Client()
-    client.force_login(admin_user)
+    client = staff_client(admin_user)
     csrf = _get_new_csrf_string()
     cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}"
     return {"Cookie": cookie, "X-CSRFToken": csrf}
