@@ -1,5 +1,5 @@
 import pytest
-from django.test import Client  # noqa: F401 - fixture return type
+from django.test import Client
 
 from accounts.models import User
 
