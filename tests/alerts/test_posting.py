@@ -115,7 +115,8 @@ def test_an_unknown_category_is_refused(resident_api):
 
 
 @pytest.mark.parametrize(
-    ("description", "message"), [("", "Décrivez"), ("   ", "Décrivez"), ("Vol.", "trop courte"), ("x" * 2001, "trop longue")]
+    ("description", "message"),
+    [("", "Décrivez"), ("   ", "Décrivez"), ("Vol.", "trop courte"), ("x" * 2001, "trop longue")],
 )
 def test_bad_descriptions_are_refused(resident_api, description, message):
     response = post(resident_api, description=description)
