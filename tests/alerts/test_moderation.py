@@ -167,10 +167,13 @@ class TestPublicationHook:
         assert publication_calls["published"] == [pending.pk]
 
     def test_not_called_on_rollback(self, moderator, pending, publication_calls, django_capture_on_commit_callbacks):
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            with pytest.raises(RuntimeError), transaction.atomic():
-                moderation.alert_publish(alert=pending, moderator=moderator)
-                raise RuntimeError("something later in the same transaction failed")
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+        ):
+            moderation.alert_publish(alert=pending, moderator=moderator)
+            raise RuntimeError("something later in the same transaction failed")
         assert callbacks == [] and publication_calls["published"] == []
         pending.refresh_from_db()
         assert pending.status == "pending"
