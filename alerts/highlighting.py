@@ -16,6 +16,16 @@ short on purpose, and documented in docs/alerts.md:
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
+KIND_LABELS = {
+    "phone": _("numéro de téléphone ?"),
+    "email": _("adresse électronique ?"),
+    "plate": _("plaque d'immatriculation ?"),
+    "name": _("nom de personne ?"),
+    "accusation": _("accusation ou origine ?"),
+}
+
 _PLATE_LETTER = "[A-HJ-NP-TV-Z]"
 _DEPARTMENT = r"(?:0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])"
 
@@ -146,14 +156,14 @@ def highlights_of(text: str) -> list[Highlight]:
     return spans
 
 
-def segments_of(text: str, highlights: list[Highlight]) -> list[tuple[str, str | None]]:
-    """The text cut into (piece, kind or None), for a page to wrap the highlighted pieces."""
+def segments_of(text: str, highlights: list[Highlight]) -> list[tuple[str, str | None, str]]:
+    """The text cut into (piece, kind or None, label), for a page to wrap the highlighted pieces."""
     pieces, position = [], 0
     for highlight in highlights:
         if highlight.start > position:
-            pieces.append((text[position : highlight.start], None))
-        pieces.append((text[highlight.start : highlight.end], highlight.kind))
+            pieces.append((text[position : highlight.start], None, ""))
+        pieces.append((text[highlight.start : highlight.end], highlight.kind, KIND_LABELS[highlight.kind]))
         position = highlight.end
     if position < len(text):
-        pieces.append((text[position:], None))
+        pieces.append((text[position:], None, ""))
     return pieces
