@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.pagination import PageNumberPagination
@@ -44,6 +44,20 @@ def conflict_response(error: AlertTransitionConflict) -> Response:
     )
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "GeoJSON Point, WGS 84 [lon, lat]",
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        },
+    }
+)
+class PointField(GeometryField):
+    pass
+
+
 class CategorySerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
@@ -77,7 +91,7 @@ class AlertSerializer(serializers.Serializer):
     rejection_reason_label = serializers.SerializerMethodField()
     rejection_note = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField()
-    location = GeometryField(required=False)
+    location = PointField(required=False)
 
     def to_representation(self, alert):
         data = super().to_representation(alert)
@@ -119,6 +133,9 @@ class EmergencyNoticeApi(APIView):
     permission_classes = [AllowAny]
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "EmergencyNoticeOutput"
+
         text = serializers.CharField()
         numbers = serializers.DictField(child=serializers.CharField())
 
@@ -140,6 +157,9 @@ class AlertCollectionApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertCollectionInput"
+
         lon = serializers.FloatField()
         lat = serializers.FloatField()
         occurred_at = serializers.DateTimeField()
@@ -198,11 +218,17 @@ class ModerationQueueApi(APIView):
     permission_classes = [IsVerifiedStaff]
 
     class HighlightSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ModerationQueueHighlight"
+
         start = serializers.IntegerField()
         end = serializers.IntegerField()
         kind = serializers.CharField()
 
     class DuplicateSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ModerationQueueDuplicate"
+
         id = serializers.IntegerField(source="duplicate_id")
         status = serializers.CharField()
         category_label = serializers.CharField()
@@ -211,6 +237,9 @@ class ModerationQueueApi(APIView):
         description = serializers.CharField()
 
     class OutputSerializer(AlertSerializer):
+        class Meta:
+            ref_name = "ModerationQueueOutput"
+
         age_seconds = serializers.SerializerMethodField()
         highlights = serializers.SerializerMethodField()
         duplicates = serializers.SerializerMethodField()
@@ -282,6 +311,9 @@ class AlertPublishApi(ModerationActionApi):
 
 class AlertRejectApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertRejectInput"
+
         reason = serializers.ChoiceField(choices=RejectionReason.choices)
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -295,6 +327,9 @@ class AlertRejectApi(ModerationActionApi):
 
 class AlertRedactApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertRedactInput"
+
         description = serializers.CharField(max_length=20000)
 
         def validate_description(self, value):
@@ -322,6 +357,9 @@ class AlertRedactionRestoreApi(ModerationActionApi):
 
 class AlertMergeApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertMergeInput"
+
         into = serializers.IntegerField(help_text="Id de l'alerte de la même commune qui reste.")
 
     def act(self, *, alert, moderator, data):
@@ -342,6 +380,9 @@ class AlertFollowUpApi(APIView):
     permission_classes = [IsVerifiedStaff]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertFollowUpInput"
+
         follow_up = serializers.ChoiceField(choices=[c for c in Alert.FollowUp.choices if c[0] != Alert.FollowUp.NONE])
         outcome = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -369,6 +410,9 @@ class ModerationStatsApi(APIView):
     permission_classes = [IsVerifiedStaff]
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ModerationStatsOutput"
+
         commune = CommuneSerializer()
         decided = serializers.IntegerField()
         pending = serializers.IntegerField()
