@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.pagination import PageNumberPagination
@@ -296,19 +296,28 @@ class ModerationActionApi(APIView):
         return Response(AlertSerializer(alert, context=alert_context(request)).data)
 
 
-def _action_schema(operation_id: str, request=None):
-    return extend_schema(request=request, responses={200: AlertSerializer, 409: None}, operation_id=operation_id)
+def _action_schema(operation_id: str):
+    """Document a moderation action with the input serializer of the class it decorates."""
+
+    def decorate(api_class):
+        has_input = api_class.InputSerializer is not serializers.Serializer
+        schema = extend_schema(
+            request=api_class.InputSerializer if has_input else None,
+            responses={200: AlertSerializer, 409: None},
+            operation_id=operation_id,
+        )
+        return extend_schema_view(post=schema)(api_class)
+
+    return decorate
 
 
+@_action_schema("moderation_publish")
 class AlertPublishApi(ModerationActionApi):
     def act(self, *, alert, moderator, data):
         return moderation.alert_publish(alert=alert, moderator=moderator)
 
-    @_action_schema("moderation_publish")
-    def post(self, request, alert_id: int):
-        return super().post(request, alert_id)
 
-
+@_action_schema("moderation_reject")
 class AlertRejectApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -320,11 +329,8 @@ class AlertRejectApi(ModerationActionApi):
     def act(self, *, alert, moderator, data):
         return moderation.alert_reject(alert=alert, moderator=moderator, reason=data["reason"], note=data["note"])
 
-    @_action_schema("moderation_reject", InputSerializer)
-    def post(self, request, alert_id: int):
-        return super().post(request, alert_id)
 
-
+@_action_schema("moderation_redact")
 class AlertRedactApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -332,29 +338,17 @@ class AlertRedactApi(ModerationActionApi):
 
         description = serializers.CharField(max_length=20000)
 
-        def validate_description(self, value):
-            errors = posting.description_errors(value.strip())
-            if errors:
-                raise serializers.ValidationError(errors)
-            return value.strip()
-
     def act(self, *, alert, moderator, data):
         return moderation.alert_redact(alert=alert, moderator=moderator, description=data["description"])
 
-    @_action_schema("moderation_redact", InputSerializer)
-    def post(self, request, alert_id: int):
-        return super().post(request, alert_id)
 
-
+@_action_schema("moderation_restore")
 class AlertRedactionRestoreApi(ModerationActionApi):
     def act(self, *, alert, moderator, data):
         return moderation.alert_redaction_restore(alert=alert, moderator=moderator)
 
-    @_action_schema("moderation_restore")
-    def post(self, request, alert_id: int):
-        return super().post(request, alert_id)
 
-
+@_action_schema("moderation_merge")
 class AlertMergeApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -367,10 +361,6 @@ class AlertMergeApi(ModerationActionApi):
         if target is None:
             raise ValueError(_("Alerte cible introuvable parmi vos communes."))
         return moderation.alert_merge(alert=alert, moderator=moderator, target=target)
-
-    @_action_schema("moderation_merge", InputSerializer)
-    def post(self, request, alert_id: int):
-        return super().post(request, alert_id)
 
 
 class AlertFollowUpApi(APIView):

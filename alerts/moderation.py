@@ -10,6 +10,7 @@ from accounts.models import User
 from alerts import publication
 from alerts.models import Alert, RejectionReason
 from alerts.models.moderation import AlertRedaction, AlertTransition
+from alerts.posting import description_errors
 from alerts.transitions import AlertTransitionConflict, alert_lock, transition_record
 
 Status = Alert.Status
@@ -44,6 +45,19 @@ def _decide(*, alert: Alert, moderator: User, to_status: str, reason: str = "", 
     return alert
 
 
+def _text_change_record(*, alert: Alert, moderator: User, to_state: str) -> None:
+    """Audit a change of text: "redacted" by a moderator, or back to the author's "original"."""
+    from_state = "original" if to_state == "redacted" else "redacted"
+    transition_record(
+        alert=alert,
+        actor=moderator,
+        field=AlertTransition.Field.DESCRIPTION,
+        from_state=from_state,
+        to_state=to_state,
+        reason="redacted" if to_state == "redacted" else "restored",
+    )
+
+
 def _announce_publication(alert: Alert) -> None:
     # Looked up at call time, after commit: routing replaces `alert_published`, tests watch it.
     alert_id = alert.pk
@@ -69,20 +83,17 @@ def alert_reject(*, alert: Alert, moderator: User, reason: str, note: str = "") 
 @transaction.atomic
 def alert_redact(*, alert: Alert, moderator: User, description: str) -> Alert:
     """Replace the text (names, phone numbers removed...) and publish; the original is kept."""
+    description = description.strip()
+    errors = description_errors(description)
+    if errors:
+        raise ValueError(" ".join(errors))
     alert = _pending(alert=alert)
     redaction = AlertRedaction(
         alert=alert, moderator=moderator, original_description=alert.description, redacted_description=description
     )
     redaction.full_clean()
     redaction.save()
-    transition_record(
-        alert=alert,
-        actor=moderator,
-        field=AlertTransition.Field.DESCRIPTION,
-        from_state="original",
-        to_state="redacted",
-        reason="redacted",
-    )
+    _text_change_record(alert=alert, moderator=moderator, to_state="redacted")
     alert.description = description
     alert = _decide(alert=alert, moderator=moderator, to_status=Status.PUBLISHED, reason="redacted")
     _announce_publication(alert)
@@ -100,14 +111,7 @@ def alert_redaction_restore(*, alert: Alert, moderator: User) -> Alert:
     redaction.save(update_fields=["restored_at", "restored_by"])
     alert.description = redaction.original_description
     alert.save(update_fields=["description"])
-    transition_record(
-        alert=alert,
-        actor=moderator,
-        field=AlertTransition.Field.DESCRIPTION,
-        from_state="redacted",
-        to_state="original",
-        reason="restored",
-    )
+    _text_change_record(alert=alert, moderator=moderator, to_state="original")
     return alert
 
 

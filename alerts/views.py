@@ -122,10 +122,7 @@ def _run_action(request, alert: Alert, action: str) -> None:
     elif action == "reject":
         moderation.alert_reject(alert=alert, moderator=request.user, reason=data["reason"], note=data["note"])
     elif action == "redact":
-        errors = posting.description_errors(data["description"].strip())
-        if errors:
-            raise ValueError(" ".join(errors))
-        moderation.alert_redact(alert=alert, moderator=request.user, description=data["description"].strip())
+        moderation.alert_redact(alert=alert, moderator=request.user, description=data["description"])
     elif action == "merge":
         target = selectors.alerts_moderated_by(request.user).filter(pk=data["into"]).first()
         if target is None:
