@@ -86,6 +86,7 @@ JOIN alerts_alert b
   ON b.commune_id = a.commune_id AND b.id <> a.id AND b.status IN ('pending', 'published')
  AND b.occurred_at BETWEEN a.occurred_at - make_interval(hours => %(hours)s)
                        AND a.occurred_at + make_interval(hours => %(hours)s)
+ AND b.location && ST_Expand(a.location, %(dlat)s / cos(radians(ST_Y(a.location))), %(dlat)s)
  AND ST_DWithin(a.location::geography, b.location::geography, %(metres)s)
 JOIN alerts_alertcategory cb ON cb.id = b.category_id AND cb.family = ca.family
 WHERE a.id = ANY(%(ids)s)
@@ -104,6 +105,8 @@ def duplicate_suggestions(alert_ids: list[int]) -> dict[int, list[DuplicateSugge
         "ids": list(alert_ids),
         "hours": settings.ALERTS_DUPLICATE_WINDOW_HOURS,
         "metres": settings.ALERTS_DUPLICATE_DISTANCE_M,
+        # A box a little larger than the circle lets the GiST index on location pick the candidates.
+        "dlat": settings.ALERTS_DUPLICATE_DISTANCE_M / 110_000,
     }
     with connection.cursor() as cursor:
         cursor.execute(_DUPLICATES_SQL, params)
