@@ -1,5 +1,6 @@
 """The French pages: posting with the reminder, the resident's own alerts, the moderation queue."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp.decorators import otp_required
 
+from accounts.selectors import verified_residence
 from alerts import moderation, posting, selectors
 from alerts.forms import AlertPostForm, MergeForm, RedactForm, RejectForm
 from alerts.highlighting import highlights_of, segments_of
@@ -63,7 +65,21 @@ def alert_post_view(request):
             messages.success(request, _("Merci. Votre alerte sera lue par un modérateur avant d'être publiée."))
             return redirect("my-alerts")
     status = 400 if form.errors else 200
-    return render(request, "alerts/post.html", {"form": form, "notice": posting.EMERGENCY_NOTICE}, status=status)
+    return render(request, "alerts/post.html", _post_context(request, form), status=status)
+
+
+def _post_context(request, form: AlertPostForm) -> dict:
+    """The form, the reminder, and what the little map needs: the extent of the resident's commune."""
+    commune = verified_residence(request.user).commune
+    return {
+        "form": form,
+        "notice": posting.EMERGENCY_NOTICE,
+        "map_config": {
+            "extent": list(commune.boundary.extent),
+            "tiles": settings.MAPS_TILE_URL,
+            "attribution": settings.MAPS_TILE_ATTRIBUTION,
+        },
+    }
 
 
 @login_required
