@@ -354,7 +354,9 @@ class AlertMergeApi(ModerationActionApi):
         class Meta:
             ref_name = "AlertMergeInput"
 
-        into = serializers.IntegerField(help_text="Id de l'alerte de la même commune qui reste.")
+        into = serializers.IntegerField(
+            min_value=1, max_value=2**63 - 1, help_text="Id de l'alerte de la même commune qui reste."
+        )
 
     def act(self, *, alert, moderator, data):
         target = selectors.alerts_moderated_by(moderator).filter(pk=data["into"]).first()

@@ -223,3 +223,27 @@ def test_stats_of_another_commune_are_404_and_the_commune_is_required(moderator_
 def test_municipal_staff_see_the_stats_of_their_commune(municipal_staff, commune):
     response = staff_client(municipal_staff).get("/api/moderation/stats/", {"commune": commune.code})
     assert response.status_code == 200 and response.json()["decided"] == 0
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("merge", {"into": 10**20}),
+        ("merge", {"into": "abc"}),
+        ("merge", {"into": 999999}),
+        ("reject", {}),
+        ("reject", {"reason": ["duplicate"]}),
+        ("redact", {"description": ""}),
+        ("redact", {"description": "x" * 2001}),
+    ],
+)
+def test_bad_moderation_input_is_a_400_naming_the_problem(moderator_api, pending, action, data):
+    response = act(moderator_api, pending, action, **data)
+    assert response.status_code == 400
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+
+def test_huge_ids_are_404_not_500(moderator_api, resident_api):
+    assert moderator_api.post(f"/api/moderation/alerts/{10**20}/publish/").status_code == 404
+    assert resident_api.get(f"/api/alerts/{10**20}/").status_code == 404
