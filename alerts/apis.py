@@ -231,6 +231,7 @@ class ModerationQueueApi(APIView):
 
         id = serializers.IntegerField(source="duplicate_id")
         status = serializers.CharField()
+        status_label = serializers.CharField()
         category_label = serializers.CharField()
         occurred_at = serializers.DateTimeField()
         distance_m = serializers.FloatField()

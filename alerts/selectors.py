@@ -76,6 +76,10 @@ class DuplicateSuggestion:
     distance_m: float
     description: str
 
+    @property
+    def status_label(self) -> str:
+        return Alert.Status(self.status).label
+
 
 _DUPLICATES_SQL = """
 SELECT a.id, b.id, b.status, cb.label, b.occurred_at,

@@ -1,5 +1,7 @@
 """The French pages: posting with the reminder, the resident's own alerts, the moderation queue."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -76,6 +78,8 @@ def _post_context(request, form: AlertPostForm) -> dict:
         "notice": posting.EMERGENCY_NOTICE,
         "map_config": {
             "extent": list(commune.boundary.extent),
+            # Simplified (about 10 m) for drawing only: the outline tells residents where they may post.
+            "boundary": json.loads(commune.boundary.simplify(0.0001, preserve_topology=True).geojson),
             "tiles": settings.MAPS_TILE_URL,
             "attribution": settings.MAPS_TILE_ATTRIBUTION,
         },

@@ -77,6 +77,7 @@ def test_duplicates_are_same_family_within_150_m_and_2_hours(moderator_api, comm
     assert 75 < found[0].distance_m < 90
     items = {item["id"]: item for item in queue(moderator_api)}
     assert [d["id"] for d in items[alert.pk]["duplicates"]] == [near.pk]
+    assert items[alert.pk]["duplicates"][0]["status_label"] == "en attente de modération"
 
 
 def test_duplicates_cost_one_query_for_a_whole_page(commune, django_assert_num_queries):

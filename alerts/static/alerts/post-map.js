@@ -10,6 +10,9 @@
   var extent = config.extent; // [xmin, ymin, xmax, ymax]
   var map = L.map(holder).fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
   if (config.tiles) L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
+  if (config.boundary) {
+    L.geoJSON(config.boundary, { interactive: false, style: { color: "#1a5fb4", weight: 2, fillOpacity: 0.05 } }).addTo(map);
+  }
   var marker = null;
   function place(latlng) {
     if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng).addTo(map);
