@@ -172,7 +172,9 @@ def posting_validate(*, author: User, data: PostingInput) -> tuple[dict, dict]:
     location_errors, point, commune = _location_errors(data, author)
     errors.update(location_errors)
     category = AlertCategory.objects.filter(code=data.category, is_active=True).first()
-    if category is None:
+    if not data.category:
+        errors["category"] = [_("Choisissez une catégorie.")]
+    elif category is None:
         errors["category"] = [_("Catégorie inconnue : « {code} ».").format(code=data.category)]
     description = (data.description or "").strip()
     for field, messages in (

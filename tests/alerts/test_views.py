@@ -49,10 +49,11 @@ def test_a_posted_alert_appears_in_my_alerts_as_pending(resident_api, resident):
 
 
 def test_field_errors_are_shown_next_to_their_fields(resident_api):
-    response = resident_api.post(POST_PAGE, form_data(lon="43.01", lat="5.01", description=""))
+    response = resident_api.post(POST_PAGE, form_data(lon="43.01", lat="5.01", description="", category=""))
     page = response.content.decode()
     assert response.status_code == 400
     assert "semblent inversées" in page and "Décrivez ce que vous avez vu." in page
+    assert "Choisissez une catégorie." in page
 
 
 def test_someone_without_a_verified_residence_is_told_why(commune, charter):
