@@ -1,2 +1,28 @@
-api_urlpatterns: list = []
-urlpatterns: list = []
+from django.urls import path
+
+from alerts import apis, views
+
+api_urlpatterns = [
+    path("emergency-notice/", apis.EmergencyNoticeApi.as_view(), name="api-emergency-notice"),
+    path("alerts/", apis.AlertCollectionApi.as_view(), name="api-alerts"),
+    path("alerts/<int:alert_id>/", apis.AlertDetailApi.as_view(), name="api-alert-detail"),
+    path("alerts/<int:alert_id>/follow-up/", apis.AlertFollowUpApi.as_view(), name="api-alert-follow-up"),
+    path("moderation/queue/", apis.ModerationQueueApi.as_view(), name="api-moderation-queue"),
+    path("moderation/stats/", apis.ModerationStatsApi.as_view(), name="api-moderation-stats"),
+    path("moderation/alerts/<int:alert_id>/publish/", apis.AlertPublishApi.as_view(), name="api-moderation-publish"),
+    path("moderation/alerts/<int:alert_id>/reject/", apis.AlertRejectApi.as_view(), name="api-moderation-reject"),
+    path("moderation/alerts/<int:alert_id>/redact/", apis.AlertRedactApi.as_view(), name="api-moderation-redact"),
+    path(
+        "moderation/alerts/<int:alert_id>/restore/",
+        apis.AlertRedactionRestoreApi.as_view(),
+        name="api-moderation-restore",
+    ),
+    path("moderation/alerts/<int:alert_id>/merge/", apis.AlertMergeApi.as_view(), name="api-moderation-merge"),
+]
+
+urlpatterns = [
+    path("alertes/nouvelle/", views.alert_post_view, name="alert-post"),
+    path("alertes/mes-alertes/", views.my_alerts_view, name="my-alerts"),
+    path("moderation/", views.moderation_queue_view, name="moderation-queue"),
+    path("moderation/alertes/<int:alert_id>/<str:action>/", views.moderation_action_view, name="moderation-action"),
+]

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils import timezone
@@ -31,6 +33,28 @@ class AlertCategory(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RejectionReason(models.TextChoices):
+    """Why a moderator refused an alert; the author sees the label."""
+
+    ACCUSATION_OR_NAMING = "accusation_or_naming", _("accusation ou personne nommée")
+    DISCRIMINATORY = "discriminatory", _("propos discriminatoires")
+    NOT_AN_ALERT = "not_an_alert", _("ce n'est pas une alerte")
+    EMERGENCY = "emergency", _("urgence : il fallait appeler le 17, le 18 ou le 112")
+    DUPLICATE = "duplicate", _("doublon d'une alerte déjà signalée")
+    NOT_ENOUGH_INFORMATION = "not_enough_information", _("pas assez d'informations")
+
+
+class AlertQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Alert.Status.PUBLISHED)
+
+    def live(self, *, now=None):
+        """Published alerts still shown on live views: published less than ALERTS_LIVE_DAYS ago.
+        Older ones leave the live views and stay in the statistics."""
+        since = (now or timezone.now()) - timedelta(days=settings.ALERTS_LIVE_DAYS)
+        return self.published().filter(published_at__gte=since)
 
 
 class Alert(models.Model):
@@ -70,6 +94,25 @@ class Alert(models.Model):
     follow_up = models.CharField(_("suivi"), max_length=20, choices=FollowUp.choices, default=FollowUp.NONE)
     created_at = models.DateTimeField(_("déposée le"), default=timezone.now)
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
+    decided_at = models.DateTimeField(
+        _("décidée le"), null=True, blank=True, help_text=_("Publication, refus ou fusion par un modérateur.")
+    )
+    rejection_reason = models.CharField(
+        _("motif du refus"), max_length=30, choices=RejectionReason.choices, blank=True
+    )
+    rejection_note = models.TextField(_("précision du modérateur"), blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_alerts",
+        verbose_name=_("fusionnée dans"),
+    )
+    follow_up_outcome = models.TextField(_("issue"), blank=True)
+    follow_up_at = models.DateTimeField(_("suivi modifié le"), null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("alerte")

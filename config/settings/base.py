@@ -273,6 +273,19 @@ CELERY_BEAT_SCHEDULE.update(
 # ---------------------------------------------------------------------------------------------
 # alerts: posting, moderation, routing, deliveries
 # ---------------------------------------------------------------------------------------------
+# Posting: at most this many alerts per resident per rolling hour (counted in the database).
+ALERTS_MAX_POSTS_PER_HOUR = env.int("ALERTS_MAX_POSTS_PER_HOUR", default=10)
+# An alert may describe something that happened up to this many days ago, never in the future.
+ALERTS_MAX_AGE_DAYS = env.int("ALERTS_MAX_AGE_DAYS", default=7)
+# A resident may post inside their commune, or within this distance (metres) of their home.
+ALERTS_HOME_DISTANCE_M = env.int("ALERTS_HOME_DISTANCE_M", default=1000)
+ALERTS_DESCRIPTION_MIN = env.int("ALERTS_DESCRIPTION_MIN", default=10)
+ALERTS_DESCRIPTION_MAX = env.int("ALERTS_DESCRIPTION_MAX", default=2000)
+# Published alerts stay in the live views this many days; statistics keep them for ever.
+ALERTS_LIVE_DAYS = env.int("ALERTS_LIVE_DAYS", default=30)
+# Duplicate suggestions for moderators: same family, within this distance and time window.
+ALERTS_DUPLICATE_DISTANCE_M = env.int("ALERTS_DUPLICATE_DISTANCE_M", default=150)
+ALERTS_DUPLICATE_WINDOW_HOURS = env.int("ALERTS_DUPLICATE_WINDOW_HOURS", default=2)
 
 
 # ---------------------------------------------------------------------------------------------

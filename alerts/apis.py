@@ -1,0 +1,434 @@
+"""The alerts API: posting, reading, moderation and follow-up. Thin classes: parse, call a selector
+or a service, serialise."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, Throttled
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_gis.fields import GeometryField
+
+from alerts import follow_up, moderation, posting, selectors
+from alerts.highlighting import highlights_of
+from alerts.models import Alert, RejectionReason
+from alerts.transitions import AlertTransitionConflict
+
+
+class IsVerifiedStaff(BasePermission):
+    """Moderators, police agents and municipal staff act only after two-factor authentication."""
+
+    message = _("Connectez-vous avec votre second facteur d'authentification.")
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and getattr(user, "is_verified", lambda: False)())
+
+
+def conflict_response(error: AlertTransitionConflict) -> Response:
+    alert = error.alert
+    return Response(
+        {
+            "detail": error.message,
+            "status": alert.status,
+            "status_label": alert.get_status_display(),
+            "follow_up": alert.follow_up,
+            "merged_into": alert.merged_into_id,
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "GeoJSON Point, WGS 84 [lon, lat]",
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        },
+    }
+)
+class PointField(GeometryField):
+    pass
+
+
+class CategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    family = serializers.CharField()
+
+
+class CommuneSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AlertSerializer(serializers.Serializer):
+    """An alert as a reader sees it. `location` only for people who see exact places (moderators,
+    police agents, municipal staff of the commune); the author's rejection details only for the author
+    and moderators. Never the author's identity."""
+
+    id = serializers.IntegerField()
+    category = CategorySerializer()
+    commune = CommuneSerializer()
+    occurred_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField()
+    description = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    follow_up = serializers.CharField()
+    follow_up_label = serializers.CharField(source="get_follow_up_display")
+    follow_up_outcome = serializers.CharField()
+    is_mine = serializers.SerializerMethodField()
+    rejection_reason = serializers.SerializerMethodField()
+    rejection_reason_label = serializers.SerializerMethodField()
+    rejection_note = serializers.SerializerMethodField()
+    merged_into = serializers.SerializerMethodField()
+    location = PointField(required=False)
+
+    def to_representation(self, alert):
+        data = super().to_representation(alert)
+        if alert.commune_id not in self.context.get("exact_communes", set()):
+            data.pop("location")
+        return data
+
+    def _author_or_moderator(self, alert) -> bool:
+        return self.get_is_mine(alert) or alert.commune_id in self.context.get("moderated_communes", set())
+
+    def get_is_mine(self, alert) -> bool:
+        return alert.author_id is not None and alert.author_id == self.context["request"].user.pk
+
+    def get_rejection_reason(self, alert) -> str:
+        return alert.rejection_reason if self._author_or_moderator(alert) else ""
+
+    def get_rejection_reason_label(self, alert) -> str:
+        return alert.get_rejection_reason_display() if self.get_rejection_reason(alert) else ""
+
+    def get_rejection_note(self, alert) -> str:
+        return alert.rejection_note if self._author_or_moderator(alert) else ""
+
+    def get_merged_into(self, alert) -> int | None:
+        return alert.merged_into_id if self._author_or_moderator(alert) else None
+
+
+def alert_context(request) -> dict:
+    user = request.user
+    return {
+        "request": request,
+        "exact_communes": selectors.communes_seeing_exact_locations(user),
+        "moderated_communes": set(selectors.moderated_communes(user).values_list("id", flat=True)),
+    }
+
+
+class EmergencyNoticeApi(APIView):
+    """The reminder shown before every post: Vigie never replaces the emergency services."""
+
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "EmergencyNoticeOutput"
+
+        text = serializers.CharField()
+        numbers = serializers.DictField(child=serializers.CharField())
+
+    @extend_schema(responses=OutputSerializer, operation_id="emergency_notice_retrieve")
+    def get(self, request):
+        numbers = {
+            "17": _("police ou gendarmerie"),
+            "18": _("pompiers"),
+            "15": _("SAMU"),
+            "112": _("numéro d'urgence européen"),
+            "114": _("par SMS, pour les personnes sourdes ou malentendantes"),
+        }
+        return Response({"text": str(posting.EMERGENCY_NOTICE), "numbers": numbers})
+
+
+class AlertCollectionApi(APIView):
+    """GET: alerts the person may read, newest first. POST: a verified resident posts an alert."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertCollectionInput"
+
+        lon = serializers.FloatField()
+        lat = serializers.FloatField()
+        occurred_at = serializers.DateTimeField()
+        category = serializers.CharField(max_length=40)
+        description = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=20000)
+        emergency_notice_acknowledged = serializers.BooleanField(default=False)
+
+    @extend_schema(
+        responses=AlertSerializer(many=True),
+        operation_id="alerts_list",
+        parameters=[OpenApiParameter("status", str, enum=Alert.Status.values)],
+    )
+    def get(self, request):
+        alerts = selectors.alerts_visible_to(request.user).order_by("-created_at", "-id")
+        if request.query_params.get("status") in Alert.Status.values:
+            alerts = alerts.filter(status=request.query_params["status"])
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(alerts, request, view=self)
+        return paginator.get_paginated_response(AlertSerializer(page, many=True, context=alert_context(request)).data)
+
+    @extend_schema(request=InputSerializer, responses={201: AlertSerializer}, operation_id="alerts_create")
+    def post(self, request):
+        refusal = posting.posting_refusal_reason(request.user)
+        if refusal:
+            raise PermissionDenied(refusal)
+        serializer = self.InputSerializer(data=request.data)
+        if not serializer.is_valid():
+            errors = dict(serializer.errors)
+            if request.data.get("emergency_notice_acknowledged") is not True:
+                errors["emergency_notice_acknowledged"] = [str(posting.EMERGENCY_NOTICE)]
+            return Response({**errors, "emergency_notice": str(posting.EMERGENCY_NOTICE)}, status=400)
+        try:
+            alert = posting.alert_post(author=request.user, data=posting.PostingInput(**serializer.validated_data))
+        except posting.PostingRateLimited as error:
+            raise Throttled(
+                wait=error.retry_after, detail=_("Vous avez atteint le nombre d'alertes autorisé par heure.")
+            ) from None
+        except posting.PostingInvalid as error:
+            return Response({**error.errors, "emergency_notice": str(posting.EMERGENCY_NOTICE)}, status=400)
+        return Response(AlertSerializer(alert, context=alert_context(request)).data, status=201)
+
+
+class AlertDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=AlertSerializer, operation_id="alerts_retrieve")
+    def get(self, request, alert_id: int):
+        alert = get_object_or_404(selectors.alerts_visible_to(request.user), pk=alert_id)
+        return Response(AlertSerializer(alert, context=alert_context(request)).data)
+
+
+class ModerationQueueApi(APIView):
+    """Pending alerts of the communes the moderator moderates, oldest first, with reading aids:
+    highlighted spans (phone, email, plate, name, accusation) and possible duplicates."""
+
+    permission_classes = [IsVerifiedStaff]
+
+    class HighlightSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ModerationQueueHighlight"
+
+        start = serializers.IntegerField()
+        end = serializers.IntegerField()
+        kind = serializers.CharField()
+
+    class DuplicateSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ModerationQueueDuplicate"
+
+        id = serializers.IntegerField(source="duplicate_id")
+        status = serializers.CharField()
+        status_label = serializers.CharField()
+        category_label = serializers.CharField()
+        occurred_at = serializers.DateTimeField()
+        distance_m = serializers.FloatField()
+        description = serializers.CharField()
+
+    class OutputSerializer(AlertSerializer):
+        class Meta:
+            ref_name = "ModerationQueueOutput"
+
+        age_seconds = serializers.SerializerMethodField()
+        highlights = serializers.SerializerMethodField()
+        duplicates = serializers.SerializerMethodField()
+
+        def get_age_seconds(self, alert) -> int:
+            return int((self.context["now"] - alert.created_at).total_seconds())
+
+        def get_highlights(self, alert) -> list[dict]:
+            return ModerationQueueApi.HighlightSerializer(highlights_of(alert.description), many=True).data
+
+        def get_duplicates(self, alert) -> list[dict]:
+            found = self.context["duplicates"].get(alert.pk, [])
+            return ModerationQueueApi.DuplicateSerializer(found, many=True).data
+
+    @extend_schema(
+        responses=OutputSerializer(many=True),
+        operation_id="moderation_queue_list",
+        parameters=[OpenApiParameter("commune", str, description="Code INSEE")],
+    )
+    def get(self, request):
+        queue = selectors.moderation_queue(request.user, commune_code=request.query_params.get("commune"))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queue, request, view=self)
+        context = {
+            **alert_context(request),
+            "now": timezone.now(),
+            "duplicates": selectors.duplicate_suggestions([alert.pk for alert in page]),
+        }
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True, context=context).data)
+
+
+class ModerationActionApi(APIView):
+    """Shared by the moderation actions: find the alert among the moderator's communes (404 for
+    another territory), run the service, answer 409 with the current state if it lost a race."""
+
+    permission_classes = [IsVerifiedStaff]
+    InputSerializer: type[serializers.Serializer] = serializers.Serializer
+
+    def act(self, *, alert: Alert, moderator, data: dict) -> Alert:
+        raise NotImplementedError
+
+    def post(self, request, alert_id: int):
+        alert = get_object_or_404(selectors.alerts_moderated_by(request.user), pk=alert_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            alert = self.act(alert=alert, moderator=request.user, data=serializer.validated_data)
+        except AlertTransitionConflict as error:
+            return conflict_response(error)
+        except (ValueError, ValidationError) as error:
+            messages = getattr(error, "messages", None) or [str(error)]
+            return Response({"detail": " ".join(messages)}, status=400)
+        alert.refresh_from_db()
+        return Response(AlertSerializer(alert, context=alert_context(request)).data)
+
+
+def _action_schema(operation_id: str):
+    """Document a moderation action with the input serializer of the class it decorates."""
+
+    def decorate(api_class):
+        has_input = api_class.InputSerializer is not serializers.Serializer
+        schema = extend_schema(
+            request=api_class.InputSerializer if has_input else None,
+            responses={200: AlertSerializer, 409: None},
+            operation_id=operation_id,
+        )
+        return extend_schema_view(post=schema)(api_class)
+
+    return decorate
+
+
+@_action_schema("moderation_publish")
+class AlertPublishApi(ModerationActionApi):
+    def act(self, *, alert, moderator, data):
+        return moderation.alert_publish(alert=alert, moderator=moderator)
+
+
+@_action_schema("moderation_reject")
+class AlertRejectApi(ModerationActionApi):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertRejectInput"
+
+        reason = serializers.ChoiceField(choices=RejectionReason.choices)
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def act(self, *, alert, moderator, data):
+        return moderation.alert_reject(alert=alert, moderator=moderator, reason=data["reason"], note=data["note"])
+
+
+@_action_schema("moderation_redact")
+class AlertRedactApi(ModerationActionApi):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertRedactInput"
+
+        description = serializers.CharField(max_length=20000)
+
+    def act(self, *, alert, moderator, data):
+        return moderation.alert_redact(alert=alert, moderator=moderator, description=data["description"])
+
+
+@_action_schema("moderation_restore")
+class AlertRedactionRestoreApi(ModerationActionApi):
+    def act(self, *, alert, moderator, data):
+        return moderation.alert_redaction_restore(alert=alert, moderator=moderator)
+
+
+@_action_schema("moderation_merge")
+class AlertMergeApi(ModerationActionApi):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertMergeInput"
+
+        into = serializers.IntegerField(
+            min_value=1, max_value=2**63 - 1, help_text="Id de l'alerte de la même commune qui reste."
+        )
+
+    def act(self, *, alert, moderator, data):
+        target = selectors.alerts_moderated_by(moderator).filter(pk=data["into"]).first()
+        if target is None:
+            raise ValueError(_("Alerte cible introuvable parmi vos communes."))
+        return moderation.alert_merge(alert=alert, moderator=moderator, target=target)
+
+
+class AlertFollowUpApi(APIView):
+    """Police agents of a service covering the commune, and its municipal staff and mayor, record
+    what was done about a published alert."""
+
+    permission_classes = [IsVerifiedStaff]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AlertFollowUpInput"
+
+        follow_up = serializers.ChoiceField(choices=[c for c in Alert.FollowUp.choices if c[0] != Alert.FollowUp.NONE])
+        outcome = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    @extend_schema(
+        request=InputSerializer, responses={200: AlertSerializer, 409: None}, operation_id="alerts_follow_up"
+    )
+    def post(self, request, alert_id: int):
+        alert = get_object_or_404(selectors.alerts_visible_to(request.user), pk=alert_id)
+        if not selectors.alerts_following_allowed(request.user).filter(pk=alert.pk).exists():
+            raise PermissionDenied(_("Seuls la police municipale et les services de la commune suivent une alerte."))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            alert = follow_up.alert_follow_up_set(alert=alert, actor=request.user, **serializer.validated_data)
+        except follow_up.OutcomeRequired as error:
+            return Response({"outcome": [str(error)]}, status=400)
+        except AlertTransitionConflict as error:
+            return conflict_response(error)
+        return Response(AlertSerializer(alert, context=alert_context(request)).data)
+
+
+class ModerationStatsApi(APIView):
+    """Median and 90th percentile time from posting to a moderator's decision, for one commune."""
+
+    permission_classes = [IsVerifiedStaff]
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ModerationStatsOutput"
+
+        commune = CommuneSerializer()
+        decided = serializers.IntegerField()
+        pending = serializers.IntegerField()
+        median_seconds = serializers.FloatField(allow_null=True)
+        p90_seconds = serializers.FloatField(allow_null=True)
+
+    @extend_schema(
+        responses=OutputSerializer,
+        operation_id="moderation_stats_retrieve",
+        parameters=[OpenApiParameter("commune", str, required=True, description="Code INSEE")],
+    )
+    def get(self, request):
+        code = request.query_params.get("commune")
+        if not code:
+            return Response({"commune": [_("Indiquez le code INSEE de la commune.")]}, status=400)
+        commune = get_object_or_404(selectors.communes_with_moderation_stats(request.user), code=code)
+        delays = selectors.moderation_delays(commune=commune)
+        pending = Alert.objects.filter(commune=commune, status=Alert.Status.PENDING).count()
+        data = {
+            "commune": commune,
+            "decided": delays.decided,
+            "pending": pending,
+            "median_seconds": delays.median_s,
+            "p90_seconds": delays.p90_s,
+        }
+        return Response(self.OutputSerializer(data).data)

@@ -1,0 +1,218 @@
+"""Posting an alert: the emergency reminder, the checks a resident's input must pass, the hourly
+limit, and the write. The web form and the API both go through `alert_post`."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from accounts.selectors import can_post_alerts, verified_residence
+from alerts.models import Alert, AlertCategory
+from geo.points import InvalidCoordinates, parse_lon_lat
+from zones.models import Commune
+from zones.selectors import commune_ids_covering
+
+EMERGENCY_NOTICE = gettext_lazy(
+    "Vigie ne remplace pas les secours. En cas d'urgence, appelez le 17 (police ou gendarmerie), "
+    "le 18 (pompiers), le 15 (SAMU) ou le 112, ou envoyez un SMS au 114 si vous êtes sourd ou malentendant. "
+    "Vigie informe et prévient : ne suivez personne, n'intervenez pas, ne nommez et n'accusez personne."
+)
+
+# Metropolitan France with Corsica, in lon/lat: enough to tell a swapped pair from a right one.
+_FRANCE_LON = (-5.5, 10.0)
+_FRANCE_LAT = (41.0, 51.5)
+# A phone clock a little ahead of the server is not "the future".
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class PostingNotAllowed(Exception):
+    """The person is not a verified resident who accepted the current charter."""
+
+
+def posting_refusal_reason(user: User) -> str | None:
+    """Why this person may not post, in words they can act on; None if they may."""
+    if can_post_alerts(user):
+        return None
+    if verified_residence(user) is None:
+        return _("Seuls les habitants dont le domicile est vérifié peuvent publier une alerte.")
+    return _("Acceptez la charte en vigueur avant de publier une alerte.")
+
+
+class PostingInvalid(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class PostingRateLimited(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+@dataclass
+class PostingInput:
+    lon: object
+    lat: object
+    occurred_at: datetime | None
+    category: str
+    description: str
+    emergency_notice_acknowledged: bool
+
+
+def _in_france(lon: float, lat: float) -> bool:
+    return _FRANCE_LON[0] <= lon <= _FRANCE_LON[1] and _FRANCE_LAT[0] <= lat <= _FRANCE_LAT[1]
+
+
+def _float_or_none(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _swapped_message(lon, lat) -> str | None:
+    """A message when lon/lat look swapped: the pair is not in France but the swapped pair is."""
+    x, y = _float_or_none(lon), _float_or_none(lat)
+    if x is None or y is None or _in_france(x, y) or not _in_france(y, x):
+        return None
+    return _(
+        "Les coordonnées semblent inversées : lon={lon} et lat={lat} tombent hors de France, "
+        "alors que lon={lat} et lat={lon} y sont. La longitude (lon) vient en premier, vers 5 en Provence."
+    ).format(lon=lon, lat=lat)
+
+
+def _home_distance_m(home: Point, point: Point) -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_Distance(ST_GeomFromEWKT(%s)::geography, ST_GeomFromEWKT(%s)::geography)",
+            [home.ewkt, point.ewkt],
+        )
+        return cursor.fetchone()[0]
+
+
+def _commune_for(*, author: User, point: Point) -> Commune:
+    """Where the alert belongs: the author's commune if it covers the point (so a point on its border
+    stays there), else a Vigie commune covering the point, if it lies near the author's home."""
+    residence = verified_residence(author)
+    covering = commune_ids_covering(point)
+    if residence.commune_id in covering:
+        return residence.commune
+    distance_m = settings.ALERTS_HOME_DISTANCE_M
+    if _home_distance_m(residence.home, point) > distance_m:
+        raise InvalidCoordinates(
+            "location",
+            _(
+                "Ce lieu est en dehors de {commune}, où votre domicile est vérifié, et à plus de {distance} m "
+                "de votre domicile."
+            ).format(commune=residence.commune.name, distance=distance_m),
+        )
+    commune = Commune.objects.filter(id__in=covering).order_by("code").first()
+    if commune is None:
+        raise InvalidCoordinates("location", _("Ce lieu n'est dans aucune commune couverte par Vigie."))
+    return commune
+
+
+def _location_errors(data: PostingInput, author: User) -> tuple[dict, Point | None, Commune | None]:
+    swapped = _swapped_message(data.lon, data.lat)
+    if swapped:
+        return {"lon": [swapped], "lat": [swapped]}, None, None
+    try:
+        point = parse_lon_lat(data.lon, data.lat)
+        return {}, point, _commune_for(author=author, point=point)
+    except InvalidCoordinates as error:
+        return {error.field: [error.message]}, None, None
+
+
+def _occurred_at_errors(occurred_at: datetime | None) -> list[str]:
+    now = timezone.now()
+    if occurred_at is None:
+        return [_("Indiquez quand cela s'est passé.")]
+    if occurred_at > now + _CLOCK_SKEW:
+        return [_("La date est dans le futur : indiquez quand cela s'est passé.")]
+    if occurred_at < now - timedelta(days=settings.ALERTS_MAX_AGE_DAYS):
+        return [
+            _("Ce fait date de plus de {days} jours : il ne peut plus faire l'objet d'une alerte.").format(
+                days=settings.ALERTS_MAX_AGE_DAYS
+            )
+        ]
+    return []
+
+
+def description_errors(description: str) -> list[str]:
+    low, high = settings.ALERTS_DESCRIPTION_MIN, settings.ALERTS_DESCRIPTION_MAX
+    if not description:
+        return [_("Décrivez ce que vous avez vu.")]
+    if len(description) < low:
+        return [_("La description est trop courte : au moins {n} caractères.").format(n=low)]
+    if len(description) > high:
+        return [
+            _("La description est trop longue : {n} caractères au plus (reçu : {got}).").format(
+                n=high, got=len(description)
+            )
+        ]
+    return []
+
+
+def posting_validate(*, author: User, data: PostingInput) -> tuple[dict, dict]:
+    """Check every field; return (errors by field, cleaned values)."""
+    errors: dict[str, list[str]] = {}
+    if data.emergency_notice_acknowledged is not True:
+        errors["emergency_notice_acknowledged"] = [str(EMERGENCY_NOTICE)]
+    location_errors, point, commune = _location_errors(data, author)
+    errors.update(location_errors)
+    category = AlertCategory.objects.filter(code=data.category, is_active=True).first()
+    if not data.category:
+        errors["category"] = [_("Choisissez une catégorie.")]
+    elif category is None:
+        errors["category"] = [_("Catégorie inconnue : « {code} ».").format(code=data.category)]
+    description = (data.description or "").strip()
+    for field, messages in (
+        ("occurred_at", _occurred_at_errors(data.occurred_at)),
+        ("description", description_errors(description)),
+    ):
+        if messages:
+            errors[field] = messages
+    cleaned = {"location": point, "commune": commune, "category": category, "description": description}
+    return errors, cleaned
+
+
+def posting_retry_after(*, author: User, now: datetime | None = None) -> int | None:
+    """Seconds until the resident may post again, or None if under the hourly limit."""
+    now = now or timezone.now()
+    window = Alert.objects.filter(author=author, created_at__gt=now - timedelta(hours=1)).order_by("-created_at")
+    recent = list(window.values_list("created_at", flat=True)[: settings.ALERTS_MAX_POSTS_PER_HOUR])
+    if len(recent) < settings.ALERTS_MAX_POSTS_PER_HOUR:
+        return None
+    # The oldest of the last N posts leaves the window first.
+    return max(1, math.ceil((recent[-1] + timedelta(hours=1) - now).total_seconds()))
+
+
+@transaction.atomic
+def alert_post(*, author: User, data: PostingInput) -> Alert:
+    """Create a pending alert, for moderation. Refuses bad input field by field, and past the
+    hourly limit."""
+    if not can_post_alerts(author):
+        raise PostingNotAllowed
+    # Lock the author's row so two simultaneous posts cannot both slip under the limit.
+    User.objects.select_for_update().filter(pk=author.pk).first()
+    retry_after = posting_retry_after(author=author)
+    if retry_after is not None:
+        raise PostingRateLimited(retry_after)
+    errors, cleaned = posting_validate(author=author, data=data)
+    if errors:
+        raise PostingInvalid(errors)
+    alert = Alert(author=author, occurred_at=data.occurred_at, **cleaned)
+    alert.full_clean()
+    alert.save()
+    return alert

@@ -1,0 +1,148 @@
+"""Who sees which alerts, the moderation queue with its aids, and moderation statistics."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from accounts.selectors import moderated_communes, police_services_of, staffed_communes, verified_residence
+from alerts.models import Alert
+from zones.models import Commune
+
+
+def alerts_visible_to(user: User) -> QuerySet[Alert]:
+    """Alerts a person may read: their own (any status); published alerts of their commune as a
+    resident, of their services' communes as a police agent, of their commune as municipal staff or
+    mayor; every alert of the communes they moderate."""
+    if not user.is_authenticated:
+        return Alert.objects.none()
+    published_in = Q(commune__in=staffed_communes(user).values("id")) | Q(
+        commune__police_services__in=police_services_of(user).values("id")
+    )
+    residence = verified_residence(user)
+    if residence is not None:
+        published_in |= Q(commune_id=residence.commune_id)
+    visible = (
+        Q(author=user)
+        | Q(commune__in=moderated_communes(user).values("id"))
+        | (Q(status=Alert.Status.PUBLISHED) & published_in)
+    )
+    return Alert.objects.filter(pk__in=Alert.objects.filter(visible).values("pk")).select_related(
+        "category", "commune"
+    )
+
+
+def communes_seeing_exact_locations(user: User) -> set[int]:
+    """Communes whose alerts this person sees at their exact place: moderators, police agents and
+    municipal staff of the territory. Residents never do, not even for their own alerts here."""
+    ids = set(moderated_communes(user).values_list("id", flat=True))
+    ids |= set(staffed_communes(user).values_list("id", flat=True))
+    ids |= set(Commune.objects.filter(police_services__in=police_services_of(user)).values_list("id", flat=True))
+    return ids
+
+
+def alerts_following_allowed(user: User) -> QuerySet[Alert]:
+    """Published alerts whose follow-up this person may set: police agents of a service covering the
+    commune, municipal staff and mayors of the commune."""
+    return Alert.objects.filter(
+        Q(commune__in=staffed_communes(user).values("id"))
+        | Q(commune__police_services__in=police_services_of(user).values("id"))
+    ).distinct()
+
+
+def moderation_queue(user: User, *, commune_code: str | None = None) -> QuerySet[Alert]:
+    """Pending alerts of the communes this person moderates, oldest first."""
+    queue = Alert.objects.filter(status=Alert.Status.PENDING, commune__in=moderated_communes(user).values("id"))
+    if commune_code:
+        queue = queue.filter(commune__code=commune_code)
+    return queue.select_related("category", "commune").order_by("created_at", "id")
+
+
+def alerts_moderated_by(user: User) -> QuerySet[Alert]:
+    return Alert.objects.filter(commune__in=moderated_communes(user).values("id")).select_related(
+        "category", "commune"
+    )
+
+
+@dataclass(frozen=True)
+class DuplicateSuggestion:
+    alert_id: int
+    duplicate_id: int
+    status: str
+    category_label: str
+    occurred_at: object
+    distance_m: float
+    description: str
+
+    @property
+    def status_label(self) -> str:
+        return Alert.Status(self.status).label
+
+
+_DUPLICATES_SQL = """
+SELECT a.id, b.id, b.status, cb.label, b.occurred_at,
+       ST_Distance(a.location::geography, b.location::geography) AS distance_m, b.description
+FROM alerts_alert a
+JOIN alerts_alertcategory ca ON ca.id = a.category_id
+JOIN alerts_alert b
+  ON b.commune_id = a.commune_id AND b.id <> a.id AND b.status IN ('pending', 'published')
+ AND b.occurred_at BETWEEN a.occurred_at - make_interval(hours => %(hours)s)
+                       AND a.occurred_at + make_interval(hours => %(hours)s)
+ AND b.location && ST_Expand(a.location, %(dlat)s / cos(radians(ST_Y(a.location))), %(dlat)s)
+ AND ST_DWithin(a.location::geography, b.location::geography, %(metres)s)
+JOIN alerts_alertcategory cb ON cb.id = b.category_id AND cb.family = ca.family
+WHERE a.id = ANY(%(ids)s)
+ORDER BY a.id, distance_m, b.id
+"""
+
+
+def duplicate_suggestions(alert_ids: list[int]) -> dict[int, list[DuplicateSuggestion]]:
+    """Possible duplicates of each alert, in one query: pending or published alerts of the same
+    commune and family, within ALERTS_DUPLICATE_DISTANCE_M (on the spheroid) and
+    ALERTS_DUPLICATE_WINDOW_HOURS of each other. Suggestions only: the moderator decides."""
+    found: dict[int, list[DuplicateSuggestion]] = {alert_id: [] for alert_id in alert_ids}
+    if not alert_ids:
+        return found
+    params = {
+        "ids": list(alert_ids),
+        "hours": settings.ALERTS_DUPLICATE_WINDOW_HOURS,
+        "metres": settings.ALERTS_DUPLICATE_DISTANCE_M,
+        # A box a little larger than the circle lets the GiST index on location pick the candidates.
+        "dlat": settings.ALERTS_DUPLICATE_DISTANCE_M / 110_000,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_DUPLICATES_SQL, params)
+        for row in cursor.fetchall():
+            found[row[0]].append(DuplicateSuggestion(*row))
+    return found
+
+
+@dataclass(frozen=True)
+class DecisionDelays:
+    decided: int
+    median_s: float | None
+    p90_s: float | None
+
+
+def moderation_delays(*, commune: Commune) -> DecisionDelays:
+    """How long alerts of a commune waited from posting to a moderator's decision."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - created_at)),
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - created_at))
+            FROM alerts_alert WHERE commune_id = %s AND decided_at IS NOT NULL
+            """,
+            [commune.pk],
+        )
+        count, median, p90 = cursor.fetchone()
+    return DecisionDelays(decided=count, median_s=median, p90_s=p90)
+
+
+def communes_with_moderation_stats(user: User) -> QuerySet[Commune]:
+    return Commune.objects.filter(
+        Q(id__in=moderated_communes(user).values("id")) | Q(id__in=staffed_communes(user).values("id"))
+    )

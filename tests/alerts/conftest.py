@@ -1,0 +1,97 @@
+"""Two neighbouring communes side by side (sharing the border lon=5.02), a resident of each who
+accepted the charter, and staff of each territory."""
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from accounts.models import CharterAcceptance, CharterVersion, Role
+from tests.auth import resident_client, staff_client
+from tests.factories import UserFactory, make_commune, make_resident, make_role
+from zones.services import police_service_create
+
+INSIDE = (5.01, 43.01)
+NEIGHBOUR_INSIDE = (5.03, 43.01)
+
+
+@pytest.fixture
+def publication_calls(monkeypatch):
+    """Record the calls moderation and follow-up make to the routing part, for tests asserting when
+    and how often they are made."""
+    calls = {"published": [], "follow_up_changed": []}
+    monkeypatch.setattr("alerts.publication.alert_published", lambda *, alert_id: calls["published"].append(alert_id))
+    monkeypatch.setattr(
+        "alerts.publication.alert_follow_up_changed",
+        lambda *, alert_id: calls["follow_up_changed"].append(alert_id),
+    )
+    return calls
+
+
+@pytest.fixture
+def commune(db):
+    return make_commune(code="99001", name="Testville", bounds=(5.0, 43.0, 5.02, 43.02))
+
+
+@pytest.fixture
+def neighbour(db):
+    return make_commune(code="99002", name="Voisinville", bounds=(5.02, 43.0, 5.04, 43.02))
+
+
+@pytest.fixture
+def charter(db):
+    return CharterVersion.objects.create(version=1, text="Informer, jamais intervenir ; n'accuser personne.")
+
+
+def accept(user, charter):
+    CharterAcceptance.objects.create(user=user, charter=charter)
+    return user
+
+
+@pytest.fixture
+def resident(commune, charter):
+    return accept(make_resident(commune=commune, home=Point(5.01, 43.01, srid=4326)), charter)
+
+
+@pytest.fixture
+def neighbour_resident(neighbour, charter):
+    return accept(make_resident(commune=neighbour, home=Point(5.03, 43.01, srid=4326)), charter)
+
+
+@pytest.fixture
+def resident_api(resident):
+    return resident_client(resident)
+
+
+def staff(kind: str, **territory):
+    user = UserFactory()
+    make_role(user=user, kind=kind, **territory)
+    return user
+
+
+@pytest.fixture
+def moderator(commune):
+    return staff(Role.Kind.MODERATOR, commune=commune)
+
+
+@pytest.fixture
+def moderator_api(moderator):
+    return staff_client(moderator)
+
+
+@pytest.fixture
+def neighbour_moderator(neighbour):
+    return staff(Role.Kind.MODERATOR, commune=neighbour)
+
+
+@pytest.fixture
+def police_service(commune):
+    return police_service_create(name="Police municipale de Testville", communes=[commune])
+
+
+@pytest.fixture
+def police_agent(police_service):
+    return staff(Role.Kind.POLICE_AGENT, police_service=police_service)
+
+
+@pytest.fixture
+def municipal_staff(commune):
+    return staff(Role.Kind.MUNICIPAL_STAFF, commune=commune)

@@ -1,0 +1,94 @@
+import pytest
+from django.contrib.gis.geos import Point
+
+from alerts import follow_up
+from alerts.models.moderation import AlertTransition
+from tests.auth import staff_client
+from tests.factories import make_alert, make_police_sector
+from zones.services import police_service_create
+
+pytestmark = pytest.mark.django_db
+
+
+def here(lon=5.01):
+    return Point(lon, 43.01, srid=4326)
+
+
+@pytest.fixture
+def published(commune, resident):
+    return make_alert(commune=commune, location=here(), author=resident, status="published")
+
+
+def set_follow_up(client, alert, **data):
+    return client.post(f"/api/alerts/{alert.pk}/follow-up/", data, content_type="application/json")
+
+
+def test_police_move_a_published_alert_forward_and_the_author_sees_it(police_agent, published, resident_api):
+    client = staff_client(police_agent)
+    assert set_follow_up(client, published, follow_up="acknowledged").status_code == 200
+    assert resident_api.get(f"/api/alerts/{published.pk}/").json()["follow_up_label"] == (
+        "la police municipale est informée"
+    )
+    assert set_follow_up(client, published, follow_up="in_progress").status_code == 200
+    response = set_follow_up(client, published, follow_up="closed", outcome="Porte sécurisée, plainte déposée.")
+    assert response.status_code == 200
+    mine = resident_api.get(f"/api/alerts/{published.pk}/").json()
+    assert (mine["follow_up"], mine["follow_up_outcome"]) == ("closed", "Porte sécurisée, plainte déposée.")
+    steps = list(AlertTransition.objects.filter(alert=published).values_list("from_state", "to_state"))
+    assert steps == [("none", "acknowledged"), ("acknowledged", "in_progress"), ("in_progress", "closed")]
+
+
+def test_closing_requires_an_outcome(police_agent, published):
+    response = set_follow_up(staff_client(police_agent), published, follow_up="closed")
+    assert response.status_code == 400 and "issue" in response.json()["outcome"][0]
+
+
+@pytest.mark.parametrize(
+    ("current", "requested"),
+    [
+        ("acknowledged", "acknowledged"),
+        ("in_progress", "acknowledged"),
+        ("closed", "in_progress"),
+        ("closed", "closed"),
+    ],
+)
+def test_follow_up_never_goes_back(municipal_staff, commune, current, requested):
+    alert = make_alert(commune=commune, location=here(), status="published", follow_up=current)
+    response = set_follow_up(staff_client(municipal_staff), alert, follow_up=requested, outcome="Fait.")
+    assert response.status_code == 409
+    assert response.json()["follow_up"] == current
+
+
+@pytest.mark.parametrize("status", ["pending", "rejected", "merged"])
+def test_only_published_alerts_are_followed(municipal_staff, moderator, commune, status):
+    from accounts.models import Role
+    from tests.factories import make_role
+
+    # Municipal staff who also moderate see unpublished alerts, and still cannot follow them up.
+    make_role(user=municipal_staff, kind=Role.Kind.MODERATOR, commune=commune)
+    alert = make_alert(commune=commune, location=here(), status=status)
+    response = set_follow_up(staff_client(municipal_staff), alert, follow_up="acknowledged")
+    assert response.status_code == 409 and response.json()["status"] == status
+
+
+def test_moderators_and_residents_may_not_set_the_follow_up(moderator_api, resident_api, published):
+    assert set_follow_up(moderator_api, published, follow_up="acknowledged").status_code == 403
+    assert set_follow_up(resident_api, published, follow_up="acknowledged").status_code == 403
+
+
+def test_police_of_another_service_get_404(neighbour, published):
+    from tests.alerts.conftest import staff
+
+    service = police_service_create(name="Police de Voisinville", communes=[neighbour])
+    make_police_sector(service=service, commune=neighbour, name="Secteur", bounds=(5.02, 43.0, 5.04, 43.02))
+    agent = staff("police_agent", police_service=service)
+    assert set_follow_up(staff_client(agent), published, follow_up="acknowledged").status_code == 404
+
+
+def test_the_change_is_announced_once_after_commit(
+    police_agent, published, publication_calls, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_up.alert_follow_up_set(alert=published, actor=police_agent, follow_up="acknowledged")
+        assert publication_calls["follow_up_changed"] == []
+    assert publication_calls["follow_up_changed"] == [published.pk]
