@@ -8,12 +8,13 @@ by routing. The national file (34,867 communes) imports in seconds this way, whe
 over rows would take minutes. Each import runs in one transaction: a dry run or a failure leaves
 the database as it was."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyogrio
 import pyogrio.raw
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -106,7 +107,8 @@ def source_read(path: str, *, fields: list[str], layer: str | None = None) -> So
         meta, _fids, geometries, values = pyogrio.raw.read(opened, layer=layer, columns=fields)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
         reason = str(error).splitlines()[0][:160]
-        raise BoundaryImportError(_("Format illisible : %(path)s (%(reason)s)") % {"path": path, "reason": reason})
+        message = _("Format illisible : %(path)s (%(reason)s)") % {"path": path, "reason": reason}
+        raise BoundaryImportError(message) from None
     missing = [name for name in fields if name not in list(info["fields"])]
     if missing:
         raise BoundaryImportError(
@@ -116,7 +118,7 @@ def source_read(path: str, *, fields: list[str], layer: str | None = None) -> So
     if len(geometries) == 0:
         raise BoundaryImportError(_("Fichier vide : aucune entité dans %(path)s") % {"path": path})
     source = SourceLayer(
-        srid=source_srid(meta["crs"]), geometries=list(geometries), columns=dict(zip(fields, values, strict=True))
+        srid=source_srid(meta["crs"]), geometries=list(geometries), columns=dict(zip(meta["fields"], values, strict=True))
     )
     if meta["crs"] is None:
         source.notes.append(_("Aucune projection déclarée : coordonnées lues en longitude/latitude (EPSG:4326)."))
@@ -165,14 +167,14 @@ def staging_load(source: SourceLayer, *, code=None, name=None, population=None, 
         for n, wkb in enumerate(source.geometries)
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+        cursor.execute("DROP TABLE IF EXISTS zones_import_staging")
         cursor.execute(
-            f"""CREATE TEMP TABLE {STAGING_TABLE} (n int PRIMARY KEY, wkb bytea, code text, name text,
+            """CREATE TEMP TABLE zones_import_staging (n int PRIMARY KEY, wkb bytea, code text, name text,
                 population bigint, households bigint, hall_lon float8, hall_lat float8, geom geometry)
                 ON COMMIT DROP"""
         )
         with cursor.cursor.copy(
-            f"COPY {STAGING_TABLE} (n, wkb, code, name, population, households, hall_lon, hall_lat) FROM STDIN"
+            "COPY zones_import_staging (n, wkb, code, name, population, households, hall_lon, hall_lat) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -187,12 +189,12 @@ def _staging_project(cursor, source: SourceLayer) -> None:
     if cursor.fetchone() is None:
         raise BoundaryImportError(_("Projection EPSG:%(srid)d inconnue de PostGIS.") % {"srid": source.srid})
     cursor.execute(
-        f"UPDATE {STAGING_TABLE} SET geom = ST_Force2D(ST_SetSRID(ST_GeomFromWKB(wkb), %s)) WHERE wkb IS NOT NULL",
+        "UPDATE zones_import_staging SET geom = ST_Force2D(ST_SetSRID(ST_GeomFromWKB(wkb), %s)) WHERE wkb IS NOT NULL",
         [source.srid],
     )
     if source.srid == WGS84:
         cursor.execute(
-            f"""SELECT count(*) FROM {STAGING_TABLE}
+            """SELECT count(*) FROM zones_import_staging
                 WHERE ST_XMin(geom) < -180 OR ST_XMax(geom) > 180 OR ST_YMin(geom) < -90 OR ST_YMax(geom) > 90"""
         )
         if cursor.fetchone()[0]:
@@ -202,53 +204,66 @@ def _staging_project(cursor, source: SourceLayer) -> None:
                 else _("Coordonnées hors des bornes longitude/latitude alors que le fichier se dit en EPSG:4326.")
             )
     else:
-        cursor.execute(f"UPDATE {STAGING_TABLE} SET geom = ST_Transform(geom, 4326)")
-
-
-def _label(alias: str = "") -> str:
-    prefix = f"{alias}." if alias else ""
-    return f"'n°' || {prefix}n + 1 || coalesce(' (' || coalesce({prefix}code || ' ', '') || {prefix}name || ')', '')"
+        cursor.execute("UPDATE zones_import_staging SET geom = ST_Transform(geom, 4326)")
 
 
 def _staging_repair(cursor) -> list[str]:
     """Repair invalid geometries, keeping their polygonal parts; one line per repair."""
     cursor.execute(
-        f"""WITH invalid AS (
-                SELECT n, ST_IsValidReason(geom) AS reason FROM {STAGING_TABLE} WHERE NOT ST_IsValid(geom)
+        """WITH invalid AS (
+                SELECT n, ST_IsValidReason(geom) AS reason FROM zones_import_staging WHERE NOT ST_IsValid(geom)
             )
-            UPDATE {STAGING_TABLE} s SET geom = ST_MakeValid(s.geom)
+            UPDATE zones_import_staging s SET geom = ST_MakeValid(s.geom)
             FROM invalid WHERE s.n = invalid.n
-            RETURNING {_label("s")}, invalid.reason"""
+            RETURNING 'n°' || s.n + 1 || coalesce(' (' || coalesce(s.code || ' ', '') || s.name || ')', ''),
+                invalid.reason"""
     )
     repairs = [
         _("%(feature)s : géométrie invalide (%(reason)s), réparée.") % {"feature": f, "reason": r}
         for f, r in sorted(cursor.fetchall())
     ]
-    cursor.execute(f"UPDATE {STAGING_TABLE} SET geom = ST_Multi(ST_CollectionExtract(geom, 3))")
+    cursor.execute("UPDATE zones_import_staging SET geom = ST_Multi(ST_CollectionExtract(geom, 3))")
     return repairs
 
 
 def _staging_drop_empty(cursor) -> list[str]:
-    cursor.execute(f"DELETE FROM {STAGING_TABLE} WHERE geom IS NULL OR ST_IsEmpty(geom) RETURNING {_label()}")
+    cursor.execute(
+        """DELETE FROM zones_import_staging WHERE geom IS NULL OR ST_IsEmpty(geom)
+           RETURNING 'n°' || n + 1 || coalesce(' (' || coalesce(code || ' ', '') || name || ')', '')"""
+    )
     skipped = [_("%(feature)s : aucune surface (polygone), ignorée.") % {"feature": f} for (f,) in cursor.fetchall()]
-    cursor.execute(f"SELECT count(*) FROM {STAGING_TABLE}")
+    cursor.execute("SELECT count(*) FROM zones_import_staging")
     if cursor.fetchone()[0] == 0:
         raise BoundaryImportError(_("La couche ne contient aucun polygone."))
     return skipped
 
 
 def _staging_require(cursor, column: str, message: str) -> list[str]:
-    cursor.execute(f"DELETE FROM {STAGING_TABLE} WHERE {column} IS NULL RETURNING 'n°' || n + 1")
+    # `column` is one of our own staging column names, never user input.
+    cursor.execute(f"DELETE FROM zones_import_staging WHERE {column} IS NULL RETURNING 'n°' || n + 1")  # noqa: S608
     return [f"{feature} : {message}" for (feature,) in cursor.fetchall()]
 
 
 def _staging_refuse_duplicates(cursor, column: str) -> None:
-    cursor.execute(f"SELECT {column} FROM {STAGING_TABLE} GROUP BY {column} HAVING count(*) > 1 ORDER BY 1 LIMIT 5")
+    cursor.execute(
+        f"SELECT {column} FROM zones_import_staging GROUP BY {column} HAVING count(*) > 1 ORDER BY 1 LIMIT 5"  # noqa: S608
+    )
     duplicates = [value for (value,) in cursor.fetchall()]
     if duplicates:
         raise BoundaryImportError(
             _("Valeurs en double dans le fichier : %(values)s") % {"values": ", ".join(duplicates)}
         )
+
+
+@contextmanager
+def refused_by_database():
+    """A value the database refuses (a name too long, a code too long) aborts the whole import,
+    rolled back by the transaction inside, and is reported in one line."""
+    try:
+        yield
+    except (DataError, IntegrityError) as error:
+        reason = str(error).splitlines()[0]
+        raise BoundaryImportError(_("Valeur refusée, rien n'a été importé : %(reason)s") % {"reason": reason}) from None
 
 
 def _finish(report: ImportReport, *, commit: bool) -> ImportReport:
@@ -266,7 +281,7 @@ def communes_import(
     codes: list[str] | None = None,
     code_field: str = "code",
     name_field: str = "name",
-    population_field: str | None = "population",
+    population_field: str | None = None,
     town_hall_field: str | None = None,
     layer: str | None = None,
     commit: bool = False,
@@ -274,7 +289,7 @@ def communes_import(
     """Upsert communes by code from a file; dry run unless `commit`."""
     wanted = [code_field, name_field, *[f for f in (population_field, town_hall_field) if f]]
     source = source_read(path, fields=wanted, layer=layer)
-    with transaction.atomic():
+    with refused_by_database(), transaction.atomic():
         repairs, skipped = staging_load(
             source, code=code_field, name=name_field, population=population_field, town_hall=town_hall_field
         )
@@ -290,29 +305,29 @@ def communes_import(
 
 
 def _staging_keep_codes(cursor, codes: list[str]) -> None:
-    cursor.execute(f"SELECT code FROM unnest(%s::text[]) code EXCEPT SELECT code FROM {STAGING_TABLE}", [codes])
+    cursor.execute("SELECT code FROM unnest(%s::text[]) code EXCEPT SELECT code FROM zones_import_staging", [codes])
     unknown = sorted(code for (code,) in cursor.fetchall())
     if unknown:
         raise BoundaryImportError(
             _("Code de commune inconnu dans le fichier : %(codes)s") % {"codes": ", ".join(unknown)}
         )
-    cursor.execute(f"DELETE FROM {STAGING_TABLE} WHERE code <> ALL(%s)", [codes])
+    cursor.execute("DELETE FROM zones_import_staging WHERE code <> ALL(%s)", [codes])
 
 
 def _communes_upsert(cursor) -> tuple[int, int, list[int]]:
     # The town hall is kept when the file has none; adoption date, households and routing radius
     # belong to the commune's own settings and are never overwritten by an import.
     cursor.execute(
-        f"""INSERT INTO zones_commune (code, name, population, boundary, town_hall, metric_srid)
+        """INSERT INTO zones_commune (code, name, population, boundary, town_hall, metric_srid)
             SELECT code, coalesce(name, code), population, geom,
                    CASE WHEN hall_lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(hall_lon, hall_lat), 4326) END,
-                   {metric_srid_sql("ST_PointOnSurface(geom)")}
-            FROM {STAGING_TABLE}
+                   METRIC_SRID
+            FROM zones_import_staging
             ON CONFLICT (code) DO UPDATE SET
                 name = EXCLUDED.name, population = EXCLUDED.population, boundary = EXCLUDED.boundary,
                 town_hall = coalesce(EXCLUDED.town_hall, zones_commune.town_hall),
                 metric_srid = EXCLUDED.metric_srid
-            RETURNING id, xmax = 0"""
+            RETURNING id, xmax = 0""".replace("METRIC_SRID", metric_srid_sql("ST_PointOnSurface(geom)"))
     )
     rows = cursor.fetchall()
     created = sum(1 for _id, inserted in rows if inserted)
@@ -351,7 +366,7 @@ def zones_import(
         raise BoundaryImportError(_("Type de zone inconnu : %(kind)s") % {"kind": kind})
     fields = [name_field, *[f for f in (households_field, population_field) if f]]
     source = source_read(path, fields=fields, layer=layer)
-    with transaction.atomic():
+    with refused_by_database(), transaction.atomic():
         repairs, skipped = staging_load(
             source, name=name_field, households=households_field, population=population_field
         )
@@ -382,14 +397,15 @@ def _sector_service(commune: Commune, name: str | None) -> PoliceService:
 def _staging_clip(cursor, commune: Commune) -> list[str]:
     """Clip neighbourhoods to the commune; report what was cut off, in m² of the commune's projection."""
     cursor.execute(
-        f"""WITH clipped AS (
+        """WITH clipped AS (
                 SELECT s.n, ST_Multi(ST_CollectionExtract(ST_Intersection(s.geom, c.boundary), 3)) AS geom,
                        ST_Area(ST_Transform(ST_Difference(s.geom, c.boundary), c.metric_srid)) AS outside
-                FROM {STAGING_TABLE} s, zones_commune c WHERE c.id = %s
+                FROM zones_import_staging s, zones_commune c WHERE c.id = %s
             )
-            UPDATE {STAGING_TABLE} s SET geom = clipped.geom FROM clipped
+            UPDATE zones_import_staging s SET geom = clipped.geom FROM clipped
             WHERE s.n = clipped.n AND clipped.outside > 0.5
-            RETURNING {_label("s")}, clipped.outside, ST_IsEmpty(clipped.geom)""",
+            RETURNING 'n°' || s.n + 1 || coalesce(' (' || coalesce(s.code || ' ', '') || s.name || ')', ''),
+                clipped.outside, ST_IsEmpty(clipped.geom)""",
         [commune.id],
     )
     lines = []
@@ -401,7 +417,7 @@ def _staging_clip(cursor, commune: Commune) -> list[str]:
                 _("%(feature)s : découpée à la limite communale (%(area).0f m² hors commune retirés).")
                 % {"feature": feature, "area": outside}
             )
-    cursor.execute(f"DELETE FROM {STAGING_TABLE} WHERE ST_IsEmpty(geom)")
+    cursor.execute("DELETE FROM zones_import_staging WHERE ST_IsEmpty(geom)")
     return lines
 
 
@@ -414,8 +430,9 @@ def _zones_delete(*, commune: Commune, kind: str, police_service: PoliceService 
 
 def _zones_upsert(cursor, *, commune: Commune, kind: str, police_service: PoliceService | None):
     cursor.execute(
-        f"""INSERT INTO zones_zone (kind, commune_id, police_service_id, name, boundary, households, population, origin)
-            SELECT %s, %s, %s, name, geom, households, population, %s FROM {STAGING_TABLE}
+        """INSERT INTO zones_zone
+                (kind, commune_id, police_service_id, name, boundary, households, population, origin)
+            SELECT %s, %s, %s, name, geom, households, population, %s FROM zones_import_staging
             ON CONFLICT (commune_id, kind, name) DO UPDATE SET
                 boundary = EXCLUDED.boundary, households = EXCLUDED.households, population = EXCLUDED.population,
                 police_service_id = EXCLUDED.police_service_id, origin = EXCLUDED.origin

@@ -29,7 +29,7 @@ class CheckedBoundary:
 
 
 _CHECK_SQL = """
-    WITH given AS (SELECT ST_Transform(ST_Force2D(ST_GeomFromEWKB(%s)), 4326) AS g),
+    WITH given AS (SELECT ST_Transform(ST_Force2D(%s::geometry), 4326) AS g),
     repaired AS (
         SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason,
                ST_Multi(ST_CollectionExtract(ST_MakeValid(g), 3)) AS g FROM given
@@ -51,9 +51,9 @@ def boundary_check(*, boundary, clip_to: Commune | None = None) -> CheckedBounda
     if boundary.srid is None:
         boundary = GEOSGeometry(boundary.wkt, srid=4326)
     with connection.cursor() as cursor:
-        cursor.execute(_CHECK_SQL, [bytes(boundary.ewkb), clip_to.id if clip_to else None])
+        cursor.execute(_CHECK_SQL, [boundary.hexewkb.decode(), clip_to.id if clip_to else None])
         valid, reason, ewkb, outside_m2 = cursor.fetchone()
-    checked = CheckedBoundary(GEOSGeometry(bytes(ewkb)))
+    checked = CheckedBoundary(GEOSGeometry(memoryview(ewkb)))
     if not valid:
         checked.notes.append(_("Limite invalide (%(reason)s), réparée.") % {"reason": reason})
     if checked.boundary.empty:
@@ -223,7 +223,8 @@ def neighbourhoods_generate(
     if existing.exclude(origin=Zone.Origin.GENERATED).exists():
         raise ValidationError(
             _(
-                "%(commune)s a déjà des quartiers importés ou dessinés : ils ne sont jamais remplacés par des hexagones."
+                "%(commune)s a déjà des quartiers importés ou dessinés : "
+                "ils ne sont jamais remplacés par des hexagones."
             )
             % {"commune": commune.name},
             code="has_neighbourhoods",

@@ -5,7 +5,10 @@ from zones.management.commands._reporting import one_line_errors, report_print
 
 
 class Command(BaseCommand):
-    help = "Découpe une commune en quartiers hexagonaux (côté en mètres), découpés à sa limite. Essai à blanc sans --commit."
+    help = (
+        "Découpe une commune en quartiers hexagonaux (côté en mètres), découpés à sa limite. "
+        "Essai à blanc sans --commit."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--commune", required=True, help="code INSEE")
