@@ -104,6 +104,8 @@ def source_read(path: str, *, fields: list[str], layer: str | None = None) -> So
     opened = gdal_path(path)
     try:
         info = pyogrio.read_info(opened, layer=layer)
+        if info["features"] == 0:
+            raise BoundaryImportError(_("Fichier vide : aucune entité dans %(path)s") % {"path": path})
         meta, _fids, geometries, values = pyogrio.raw.read(opened, layer=layer, columns=fields)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
         reason = str(error).splitlines()[0][:160]

@@ -194,12 +194,13 @@ _HEXAGONS_SQL = """
         FROM c, ST_HexagonGrid(%(size)s, c.g) AS h WHERE ST_Intersects(h.geom, c.g)
     ),
     kept AS (
-        SELECT row_number() OVER (ORDER BY j DESC, i) AS n, g, ST_Area(ST_Transform(g, c.srid)) AS area
-        FROM cells, c WHERE NOT ST_IsEmpty(g)
+        SELECT row_number() OVER (ORDER BY cells.j DESC, cells.i) AS n, cells.g,
+               ST_Area(ST_Transform(cells.g, c.srid)) AS area
+        FROM cells, c WHERE NOT ST_IsEmpty(cells.g)
     ),
     shares AS (SELECT n, g, area / sum(area) OVER () AS share FROM kept)
     INSERT INTO zones_zone (kind, commune_id, police_service_id, name, boundary, population, households, origin)
-    SELECT 'neighbourhood', c.id, NULL, %(prefix)s || ' ' || n, g,
+    SELECT 'neighbourhood', c.id, NULL, %(prefix)s || ' ' || n, shares.g,
            CASE WHEN %(estimate)s THEN round(c.population * share) END,
            CASE WHEN %(estimate)s THEN round(c.population * share / %(persons)s) END,
            'generated'
