@@ -120,7 +120,9 @@ def source_read(path: str, *, fields: list[str], layer: str | None = None) -> So
     if len(geometries) == 0:
         raise BoundaryImportError(_("Fichier vide : aucune entité dans %(path)s") % {"path": path})
     source = SourceLayer(
-        srid=source_srid(meta["crs"]), geometries=list(geometries), columns=dict(zip(meta["fields"], values, strict=True))
+        srid=source_srid(meta["crs"]),
+        geometries=list(geometries),
+        columns=dict(zip(meta["fields"], values, strict=True)),
     )
     if meta["crs"] is None:
         source.notes.append(_("Aucune projection déclarée : coordonnées lues en longitude/latitude (EPSG:4326)."))
@@ -265,7 +267,9 @@ def refused_by_database():
         yield
     except (DataError, IntegrityError) as error:
         reason = str(error).splitlines()[0]
-        raise BoundaryImportError(_("Valeur refusée, rien n'a été importé : %(reason)s") % {"reason": reason}) from None
+        raise BoundaryImportError(
+            _("Valeur refusée, rien n'a été importé : %(reason)s") % {"reason": reason}
+        ) from None
 
 
 def _finish(report: ImportReport, *, commit: bool) -> ImportReport:
