@@ -1,6 +1,6 @@
 import gzip
-import re
 import json
+import re
 
 import pytest
 from django.contrib.gis.geos import Point

@@ -10,8 +10,8 @@ from zones.importing import communes_import
 from zones.models import Commune, Zone
 from zones.selectors import (
     commune_ids_covering,
-    police_service_ids_covering,
     point_lookup,
+    police_service_ids_covering,
     routes_of_points,
     zone_ids_within,
 )
