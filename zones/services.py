@@ -250,3 +250,25 @@ def neighbourhoods_generate(
         zone_ids = [row[0] for row in cursor.fetchall()]
     zone_parts_rebuild(zone_ids=zone_ids)
     return zone_ids
+
+
+@transaction.atomic
+def commune_boundary_save(*, commune: Commune) -> Commune:
+    """Save a commune edited by hand: boundary checked, projection chosen, parts rebuilt."""
+    commune.boundary = boundary_check(boundary=as_multipolygon(commune.boundary)).boundary
+    anchor = commune.boundary.point_on_surface
+    commune.metric_srid = metric_srid(anchor.x, anchor.y)
+    commune.full_clean()
+    commune.save()
+    commune_parts_rebuild(commune_ids=[commune.id])
+    return commune
+
+
+@transaction.atomic
+def zone_save(*, zone: Zone) -> Zone:
+    """Save a zone edited by hand (any field): boundary checked and clipped, parts rebuilt."""
+    zone.boundary = zone_boundary_check(kind=zone.kind, commune=zone.commune, boundary=zone.boundary).boundary
+    zone.full_clean()
+    zone.save()
+    zone_parts_rebuild(zone_ids=[zone.id])
+    return zone
