@@ -26,6 +26,7 @@ WHOLE_HEXAGONS_PER_COMMUNE = 5  # clipped at the boundary, this gives about ten 
 
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ["DEBUG"] = "False"  # no query log: it would format every 10,000-point array
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "postgis://vigie:vigie@127.0.0.1:5432/vigie_bench")
 
 
@@ -121,7 +122,9 @@ def load() -> None:
                   (SELECT count(*) FROM zones_zone WHERE kind = 'neighbourhood'),
                   (SELECT count(*) FROM zones_zone WHERE kind = 'police_sector'), (SELECT count(*) FROM zones_zonepart)"""
     )[0]
-    print("communes {:,}, commune parts {:,}, neighbourhoods {:,}, police sectors {:,}, zone parts {:,}".format(*counts))
+    print(
+        "communes {:,}, commune parts {:,}, neighbourhoods {:,}, police sectors {:,}, zone parts {:,}".format(*counts)
+    )
 
 
 def route_all(route, lons, lats) -> tuple[float, list]:
@@ -211,7 +214,10 @@ def main() -> None:
     routed = as_sets(routes)
     print(
         "answers: points with a commune {:.2%}, with a neighbourhood {:.2%}, with a sector {:.2%}".format(
-            *(sum(1 for r in routes if getattr(r, f)) / len(routes) for f in ("commune_ids", "neighbourhood_ids", "police_sector_ids"))
+            *(
+                sum(1 for r in routes if getattr(r, f)) / len(routes)
+                for f in ("commune_ids", "neighbourhood_ids", "police_sector_ids")
+            )
         )
     )
 

@@ -3,9 +3,9 @@ Leaflet map; every save goes through the same checks as an import (repair, clipp
 neighbourhoods to their commune) and rebuilds the subdivided copy used by routing."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.contrib import admin, messages
 from django.contrib.gis.admin import GISModelAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from zones import services

@@ -106,3 +106,8 @@ def test_the_geography_api_is_throttled(settings, geography):
     statuses = [client.get("/api/lookup/", {"lon": "5", "lat": "43"}).status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
+
+
+def test_a_code_with_a_nul_byte_is_a_404_not_a_crash(geography):
+    assert Client().get("/api/communes/99%00001/").status_code == 404
+    assert Client().get("/api/zones/", {"commune": "99\x00"}).status_code == 400
