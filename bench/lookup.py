@@ -120,7 +120,8 @@ def load() -> None:
     counts = sql(
         """SELECT (SELECT count(*) FROM zones_commune), (SELECT count(*) FROM zones_communepart),
                   (SELECT count(*) FROM zones_zone WHERE kind = 'neighbourhood'),
-                  (SELECT count(*) FROM zones_zone WHERE kind = 'police_sector'), (SELECT count(*) FROM zones_zonepart)"""
+                  (SELECT count(*) FROM zones_zone WHERE kind = 'police_sector'),
+                  (SELECT count(*) FROM zones_zonepart)"""
     )[0]
     print(
         "communes {:,}, commune parts {:,}, neighbourhoods {:,}, police sectors {:,}, zone parts {:,}".format(*counts)
