@@ -128,11 +128,20 @@ def load() -> None:
     )
 
 
+def backend_cpu_seconds() -> float:
+    """CPU time used so far by this connection's PostgreSQL backend (same machine, /proc)."""
+    (pid,) = sql("SELECT pg_backend_pid()")[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def route_all(route, lons, lats) -> tuple[float, list]:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), backend_cpu_seconds() + time.process_time()
     results = []
     for offset in range(0, len(lons), BATCH):
         results += route(lons[offset : offset + BATCH], lats[offset : offset + BATCH])
+    used = backend_cpu_seconds() + time.process_time() - cpu
+    print(f"  (CPU: {used:.1f} s database + client, i.e. {len(lons) / used:,.0f} points per CPU-second)")
     return time.perf_counter() - start, results
 
 
@@ -194,6 +203,7 @@ def strtree_route(tree, labels, lons, lats):
 
 
 def main() -> None:
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     if not NATIONAL_FILE.exists():
         print(f"National file absent: {NATIONAL_FILE} - nothing measured.")
         sys.exit(1)
@@ -238,6 +248,7 @@ def main() -> None:
     print(f"  ratio PostGIS subdivided / STRtree: {tree_s / subdivided_s:.2f}x")
     tree_single = single_latencies(lambda x, y: strtree_route(tree, labels, x, y), lons, lats)
     print(f"  STRtree single point: {percentiles(tree_single)}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ metropolitan or overseas, and the `&&` pre-filter on an expanded box keeps the G
 
 import json
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
@@ -117,15 +118,28 @@ _ROUTES_SQL = """
 """
 
 
+# PostGIS functions carry high planner costs, so a batch of a few thousand points crosses
+# PostgreSQL's JIT threshold and spends longer compiling (about 1.5 s) than routing. Small batches
+# stay under it and keep to one round trip.
+_JIT_PRONE_BATCH = 200
+
+
+@contextmanager
+def _without_jit(*, large: bool):
+    if not large:
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def routes_of_points(lons: list[float], lats: list[float]) -> list[PointRoutes]:
     """Route many points in one query against the subdivided boundaries (GiST `&&`, then an exact
     `ST_Covers`, so a point on a shared border belongs to both sides). One point is a batch of one:
     the lookup API and the benchmark go through this same function."""
     routes = [PointRoutes() for _ in lons]
-    with transaction.atomic(), connection.cursor() as cursor:
-        # PostGIS functions carry high planner costs, so a batch of a few thousand points crosses
-        # PostgreSQL's JIT threshold and spends longer compiling (about 1.5 s) than routing.
-        cursor.execute("SET LOCAL jit = off")
+    with _without_jit(large=len(lons) >= _JIT_PRONE_BATCH), connection.cursor() as cursor:
         cursor.execute(_ROUTES_SQL, [list(lons), list(lats)])
         for index, kind, object_id in cursor.fetchall():
             target = routes[index - 1]
