@@ -11,7 +11,7 @@ from django.contrib.gis.db.models import MultiPolygonField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Func
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -79,6 +79,20 @@ def shown_boundary(request, *, srid_path: str):
     return SimplifiedBoundary(F("boundary"), F(srid_path), tolerance=float(tolerance))
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "GeoJSON MultiPolygon (EPSG:4326)",
+        "properties": {"type": {"type": "string", "enum": ["MultiPolygon"]}, "coordinates": {"type": "array"}},
+    }
+)
+class BoundaryField(GeometryField):
+    """The boundary as served: the `shown_boundary` annotation (simplified or not)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="shown_boundary", read_only=True, **kwargs)
+
+
 SIMPLIFY_PARAMETER = OpenApiParameter(
     "simplify", OpenApiTypes.FLOAT, description="Tolérance de simplification en mètres (0 à 5000)."
 )
@@ -87,9 +101,10 @@ SIMPLIFY_PARAMETER = OpenApiParameter(
 class CommuneDetailApi(GeographyApi, RetrieveAPIView):
     """A commune with its boundary, as a GeoJSON Feature."""
 
+    @extend_schema_serializer(component_name="CommuneFeature")
     class OutputSerializer(GeoFeatureModelSerializer):
         # Named after the model field (the schema generator looks it up), filled from the annotation.
-        boundary = GeometryField(source="shown_boundary", read_only=True)
+        boundary = BoundaryField()
 
         class Meta:
             model = Commune
@@ -147,9 +162,10 @@ class ZoneListApi(GeographyApi, ListAPIView):
         commune = serializers.CharField(required=False, max_length=10, help_text="Code INSEE de la commune.")
         kind = serializers.ChoiceField(choices=Zone.Kind.choices, required=False)
 
+    @extend_schema_serializer(component_name="ZoneFeature")
     class OutputSerializer(GeoFeatureModelSerializer):
         # Named after the model field (the schema generator looks it up), filled from the annotation.
-        boundary = GeometryField(source="shown_boundary", read_only=True)
+        boundary = BoundaryField()
         commune = serializers.CharField(source="commune.code", read_only=True)
         police_service = serializers.CharField(source="police_service.name", read_only=True, default=None)
 
@@ -185,28 +201,33 @@ class ZoneListApi(GeographyApi, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+@extend_schema_serializer(component_name="LookupCommune")
+class LookupCommuneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Commune
+        fields = ["code", "name", "adopted_on"]
+
+
+@extend_schema_serializer(component_name="LookupZone")
+class LookupZoneSerializer(serializers.ModelSerializer):
+    police_service = serializers.CharField(source="police_service.name", read_only=True, default=None)
+
+    class Meta:
+        model = Zone
+        fields = ["id", "kind", "name", "police_service"]
+
+
 class PointLookupApi(GeographyApi, APIView):
     """What covers a point: communes (two on a border), neighbourhoods and police sectors. A point
     outside every commune gets empty lists, not an error."""
 
-    class CommuneSerializer(serializers.ModelSerializer):
-        class Meta:
-            model = Commune
-            fields = ["code", "name", "adopted_on"]
-
-    class ZoneSerializer(serializers.ModelSerializer):
-        police_service = serializers.CharField(source="police_service.name", read_only=True, default=None)
-
-        class Meta:
-            model = Zone
-            fields = ["id", "kind", "name", "police_service"]
-
+    @extend_schema_serializer(component_name="PointLookup")
     class OutputSerializer(serializers.Serializer):
         lon = serializers.FloatField()
         lat = serializers.FloatField()
-        communes = serializers.ListField(child=serializers.DictField())
-        neighbourhoods = serializers.ListField(child=serializers.DictField())
-        police_sectors = serializers.ListField(child=serializers.DictField())
+        communes = LookupCommuneSerializer(many=True)
+        neighbourhoods = LookupZoneSerializer(many=True)
+        police_sectors = LookupZoneSerializer(many=True)
 
     @extend_schema(
         parameters=[
@@ -222,11 +243,13 @@ class PointLookupApi(GeographyApi, APIView):
             raise ParseError({error.field: error.message}) from None
         found = point_lookup(point)
         return Response(
-            {
-                "lon": point.x,
-                "lat": point.y,
-                "communes": self.CommuneSerializer(found.communes, many=True).data,
-                "neighbourhoods": self.ZoneSerializer(found.neighbourhoods, many=True).data,
-                "police_sectors": self.ZoneSerializer(found.police_sectors, many=True).data,
-            }
+            self.OutputSerializer(
+                {
+                    "lon": point.x,
+                    "lat": point.y,
+                    "communes": found.communes,
+                    "neighbourhoods": found.neighbourhoods,
+                    "police_sectors": found.police_sectors,
+                }
+            ).data
         )
