@@ -57,18 +57,19 @@ def zone_ids_covering(point: Point, *, kind: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def zone_ids_within(point: Point, *, kind: str, radius_m: float) -> list[int]:
-    """Zones whose boundary lies within `radius_m` metres of the point (covering ones included)."""
+def zone_ids_within(point: Point, *, kind: str | None, radius_m: float) -> list[int]:
+    """Zones whose boundary lies within `radius_m` metres of the point (covering ones included);
+    `kind=None` for neighbourhoods and police sectors alike."""
     dlon, dlat = _expand_degrees(point, radius_m)
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT DISTINCT zone_id FROM zones_zonepart
-            WHERE kind = %s
+            WHERE (%s::text IS NULL OR kind = %s::text)
               AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
               AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)
             """,
-            [kind, point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat, point.x, point.y, radius_m],
+            [kind, kind, point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat, point.x, point.y, radius_m],
         )
         return [row[0] for row in cursor.fetchall()]
 

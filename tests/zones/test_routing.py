@@ -101,3 +101,14 @@ def test_town_halls_of_the_national_file_are_routed_to_their_own_commune():
     }
     assert routed_home == inside
     assert len(inside) / len(halls) > 0.94
+
+
+def test_within_a_radius_finds_both_kinds_when_no_kind_is_given():
+    commune = make_commune(code="99001", bounds=(5.0, 43.0, 5.02, 43.01))
+    neighbourhood = make_neighbourhood(commune=commune, name="Est", bounds=(5.01, 43.0, 5.02, 43.01))
+    service = police_service_create(name="PM", communes=[commune])
+    sector = make_police_sector(service=service, commune=commune, name="Est", bounds=(5.01, 43.0, 5.02, 43.01))
+    near = offset(Point(5.01, 43.005, srid=4326), srid=2154, dx=-100)
+
+    assert sorted(zone_ids_within(near, kind=None, radius_m=150)) == sorted([neighbourhood.id, sector.id])
+    assert zone_ids_within(near, kind=None, radius_m=50) == []
