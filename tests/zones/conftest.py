@@ -3,7 +3,7 @@
 import geopandas as gpd
 import pytest
 from django.conf import settings
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import Polygon, box
 
 from zones.importing import communes_import
 
@@ -43,6 +43,3 @@ def square_commune(tmp_path, db):
     from zones.models import Commune
 
     return Commune.objects.get(code="13999")
-
-
-__all__ = ["Point", "lambert_box", "write_layer"]
