@@ -23,3 +23,14 @@ def metric_srid(lon: float, lat: float) -> int:
     if west <= lon <= east and south <= lat <= north:
         return LAMBERT_93
     return utm_srid(lon, lat)
+
+
+def metric_srid_sql(point_sql: str) -> str:
+    """The same choice as `metric_srid`, as a SQL expression over a lon/lat point expression, so
+    bulk imports pick each commune's projection in one statement."""
+    west, south, east, north = _LAMBERT_93_BOUNDS
+    x, y = f"ST_X({point_sql})", f"ST_Y({point_sql})"
+    return (
+        f"CASE WHEN {x} BETWEEN {west} AND {east} AND {y} BETWEEN {south} AND {north} THEN {LAMBERT_93} "
+        f"ELSE (CASE WHEN {y} >= 0 THEN 32600 ELSE 32700 END) + LEAST(FLOOR(({x} + 180) / 6)::int + 1, 60) END"
+    )

@@ -69,6 +69,11 @@ class Zone(models.Model):
         NEIGHBOURHOOD = "neighbourhood", _("quartier")
         POLICE_SECTOR = "police_sector", _("secteur de police")
 
+    class Origin(models.TextChoices):
+        DRAWN = "drawn", _("dessinée")
+        IMPORTED = "imported", _("importée")
+        GENERATED = "generated", _("générée (hexagones)")
+
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="zones", verbose_name=_("commune"))
     police_service = models.ForeignKey(
@@ -83,6 +88,14 @@ class Zone(models.Model):
     boundary = models.MultiPolygonField(_("limite"), srid=4326)
     households = models.PositiveIntegerField(_("ménages"), null=True, blank=True)
     population = models.PositiveIntegerField(_("habitants"), null=True, blank=True)
+    origin = models.CharField(
+        _("origine"),
+        max_length=20,
+        choices=Origin.choices,
+        default=Origin.DRAWN,
+        db_default=Origin.DRAWN,
+        help_text=_("Les quartiers générés peuvent être remplacés par une nouvelle génération ; les autres non."),
+    )
 
     class Meta:
         verbose_name = _("zone")

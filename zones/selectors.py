@@ -4,10 +4,14 @@
 are measured on the geography type (metres on the WGS 84 spheroid), which is correct everywhere,
 metropolitan or overseas, and the `&&` pre-filter on an expanded box keeps the GiST index in use."""
 
+import json
 import math
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
-from django.db import connection
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from zones.models import Commune, Zone
 
@@ -53,18 +57,19 @@ def zone_ids_covering(point: Point, *, kind: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def zone_ids_within(point: Point, *, kind: str, radius_m: float) -> list[int]:
-    """Zones whose boundary lies within `radius_m` metres of the point (covering ones included)."""
+def zone_ids_within(point: Point, *, kind: str | None, radius_m: float) -> list[int]:
+    """Zones whose boundary lies within `radius_m` metres of the point (covering ones included);
+    `kind=None` for neighbourhoods and police sectors alike."""
     dlon, dlat = _expand_degrees(point, radius_m)
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT DISTINCT zone_id FROM zones_zonepart
-            WHERE kind = %s
+            WHERE (%s::text IS NULL OR kind = %s::text)
               AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
               AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)
             """,
-            [kind, point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat, point.x, point.y, radius_m],
+            [kind, kind, point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat, point.x, point.y, radius_m],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -76,3 +81,159 @@ def zones_covering(point: Point, *, kind: str):
 def neighbourhood_of_point(point: Point) -> Zone | None:
     """The neighbourhood a home belongs to; on a border, the one of lowest id, so it is stable."""
     return Zone.objects.filter(id__in=zone_ids_covering(point, kind=Zone.Kind.NEIGHBOURHOOD)).order_by("id").first()
+
+
+def commune_by_code(code: str) -> Commune | None:
+    return Commune.objects.filter(code=code).first()
+
+
+def police_sectors_covering(point: Point):
+    return zones_covering(point, kind=Zone.Kind.POLICE_SECTOR).select_related("police_service")
+
+
+def police_service_ids_covering(point: Point) -> list[int]:
+    """Police services with a sector covering the point: the ones an alert there must reach."""
+    ids = zone_ids_covering(point, kind=Zone.Kind.POLICE_SECTOR)
+    return sorted(set(Zone.objects.filter(id__in=ids).values_list("police_service_id", flat=True)))
+
+
+@dataclass
+class PointRoutes:
+    """What covers one point: commune ids (two on a border), neighbourhood ids, police sector ids."""
+
+    commune_ids: list[int] = field(default_factory=list)
+    neighbourhood_ids: list[int] = field(default_factory=list)
+    police_sector_ids: list[int] = field(default_factory=list)
+
+
+_ROUTES_SQL = """
+    WITH p AS (
+        SELECT t.i, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS g
+        FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, i)
+    )
+    SELECT p.i, 'commune', cp.commune_id FROM p
+    JOIN zones_communepart cp ON cp.geom && p.g AND ST_Covers(cp.geom, p.g)
+    UNION
+    SELECT p.i, zp.kind, zp.zone_id FROM p
+    JOIN zones_zonepart zp ON zp.geom && p.g AND ST_Covers(zp.geom, p.g)
+"""
+
+
+# PostGIS functions carry high planner costs, so a batch of a few thousand points crosses
+# PostgreSQL's JIT threshold and spends longer compiling (about 1.5 s) than routing. Small batches
+# stay under it and keep to one round trip.
+_JIT_PRONE_BATCH = 200
+
+
+@contextmanager
+def _without_jit(*, large: bool):
+    if not large:
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def routes_of_points(lons: list[float], lats: list[float]) -> list[PointRoutes]:
+    """Route many points in one query against the subdivided boundaries (GiST `&&`, then an exact
+    `ST_Covers`, so a point on a shared border belongs to both sides). One point is a batch of one:
+    the lookup API and the benchmark go through this same function."""
+    routes = [PointRoutes() for _ in lons]
+    with _without_jit(large=len(lons) >= _JIT_PRONE_BATCH), connection.cursor() as cursor:
+        cursor.execute(_ROUTES_SQL, [list(lons), list(lats)])
+        for index, kind, object_id in cursor.fetchall():
+            target = routes[index - 1]
+            {
+                "commune": target.commune_ids,
+                Zone.Kind.NEIGHBOURHOOD: target.neighbourhood_ids,
+                Zone.Kind.POLICE_SECTOR: target.police_sector_ids,
+            }[kind].append(object_id)
+    return routes
+
+
+@dataclass
+class PointLookup:
+    communes: list = field(default_factory=list)
+    neighbourhoods: list = field(default_factory=list)
+    police_sectors: list = field(default_factory=list)
+
+
+def point_lookup(point: Point) -> PointLookup:
+    """The communes, neighbourhoods and police sectors covering a point (all empty outside France)."""
+    (routes,) = routes_of_points([point.x], [point.y])
+    zones = Zone.objects.filter(id__in=routes.neighbourhood_ids + routes.police_sector_ids).select_related(
+        "police_service", "commune"
+    )
+    return PointLookup(
+        communes=list(Commune.objects.filter(id__in=routes.commune_ids).order_by("code")),
+        neighbourhoods=[z for z in zones if z.kind == Zone.Kind.NEIGHBOURHOOD],
+        police_sectors=[z for z in zones if z.kind == Zone.Kind.POLICE_SECTOR],
+    )
+
+
+@dataclass
+class Overlap:
+    first: str
+    second: str
+    area_m2: float
+    percent: float
+
+
+@dataclass
+class Coverage:
+    """How well the zones of one kind tile a commune, measured in the commune's metric projection."""
+
+    commune_area_m2: float
+    gap_m2: float
+    overlaps: list[Overlap]
+
+    @property
+    def gap_percent(self) -> float:
+        return 100 * self.gap_m2 / self.commune_area_m2 if self.commune_area_m2 else 0.0
+
+    def lines(self) -> list[str]:
+        lines = [
+            _("Lacunes : %(area).0f m² de la commune hors de toute zone (%(percent).2f %%).")
+            % {"area": self.gap_m2, "percent": self.gap_percent}
+        ]
+        lines += [
+            _("Chevauchement : « %(a)s » et « %(b)s » se recouvrent sur %(area).0f m² (%(percent).2f %%).")
+            % {"a": o.first, "b": o.second, "area": o.area_m2, "percent": o.percent}
+            for o in self.overlaps
+        ]
+        return lines
+
+
+# Shared borders intersect with zero area; anything under half a square metre is rounding noise.
+_OVERLAP_MIN_M2 = 0.5
+
+_COVERAGE_SQL = """
+    WITH c AS (SELECT ST_Transform(boundary, metric_srid) AS g, metric_srid AS srid FROM zones_commune WHERE id = %s),
+    z AS (
+        SELECT z.id, z.name, ST_Transform(z.boundary, c.srid) AS g FROM zones_zone z, c
+        WHERE z.commune_id = %s AND z.kind = %s AND (%s::bigint IS NULL OR z.police_service_id = %s::bigint)
+    )
+    SELECT ST_Area(c.g), coalesce(ST_Area(ST_Difference(c.g, (SELECT ST_Union(g) FROM z))), ST_Area(c.g)),
+        (SELECT coalesce(json_agg(json_build_array(a.name, b.name, ST_Area(ST_Intersection(a.g, b.g)))
+                ORDER BY a.name, b.name), '[]'::json)
+         FROM z a JOIN z b ON a.id < b.id AND ST_Intersects(a.g, b.g))
+    FROM c
+"""
+
+
+def zone_coverage(*, commune: Commune, kind: str, police_service=None) -> Coverage:
+    """Gaps (commune area covered by no zone) and overlaps (between zones) in m² and percent of the
+    commune, computed in the commune's metric projection (Lambert-93 or local UTM)."""
+    service_id = police_service.id if police_service else None
+    with connection.cursor() as cursor:
+        cursor.execute(_COVERAGE_SQL, [commune.id, commune.id, kind, service_id, service_id])
+        area, gap, pairs = cursor.fetchone()
+    if isinstance(pairs, str):
+        pairs = json.loads(pairs)
+    overlaps = [
+        Overlap(first, second, overlap, 100 * overlap / area if area else 0.0)
+        for first, second, overlap in pairs
+        if overlap > _OVERLAP_MIN_M2
+    ]
+    return Coverage(commune_area_m2=area, gap_m2=gap, overlaps=overlaps)

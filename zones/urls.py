@@ -1,2 +1,10 @@
-api_urlpatterns: list = []
+from django.urls import path
+
+from zones.api import CommuneDetailApi, PointLookupApi, ZoneListApi
+
+api_urlpatterns: list = [
+    path("communes/<str:code>/", CommuneDetailApi.as_view(), name="api-commune-detail"),
+    path("zones/", ZoneListApi.as_view(), name="api-zone-list"),
+    path("lookup/", PointLookupApi.as_view(), name="api-point-lookup"),
+]
 urlpatterns: list = []

@@ -242,6 +242,8 @@ MAPS_TILE_ATTRIBUTION = env(
 # ---------------------------------------------------------------------------------------------
 # zones: communes, neighbourhoods, police sectors
 # ---------------------------------------------------------------------------------------------
+# Anonymous and signed-in clients alike share this budget on /api/communes, /api/zones, /api/lookup.
+ZONES_API_THROTTLE_RATE = env("ZONES_API_THROTTLE_RATE", default="300/minute")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,255 @@
+"""Point routing at national scale: every French commune, about ten neighbourhoods per commune and
+a police sector per commune, then 100,000 random points inside France routed through
+`zones.selectors.routes_of_points`, the selector the lookup API and alert routing use.
+
+Runs in its own database, `vigie_bench` (never the demo database): create it once with
+    createdb -O vigie vigie_bench && psql -d vigie_bench -c 'CREATE EXTENSION postgis'
+then `.venv/bin/python bench/lookup.py` (BENCH_DATABASE_URL overrides the address). It needs the
+national file ../shared/data/communes-fr.geojson.gz beside the repository and says so when absent.
+
+Prints: import and loading times, batch points/second, single-lookup p50/p99 latency, and from the
+same run the ratio against a shapely STRtree held in memory and against unsubdivided boundaries."""
+
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NATIONAL_FILE = REPO.parent / "shared" / "data" / "communes-fr.geojson.gz"
+POINTS = 100_000
+BATCH = 10_000
+SINGLE_LOOKUPS = 2_000
+WHOLE_HEXAGONS_PER_COMMUNE = 5  # clipped at the boundary, this gives about ten cells per commune
+
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ["DEBUG"] = "False"  # no query log: it would format every 10,000-point array
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "postgis://vigie:vigie@127.0.0.1:5432/vigie_bench")
+
+
+def timed(label: str, function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    print(f"{label}: {time.perf_counter() - start:.1f} s", flush=True)
+    return result
+
+
+def sql(statement: str, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall() if cursor.description else None
+
+
+# Every commune tessellated at once, in its own metric projection: whole hexagons are kept as they
+# are, only the cells crossing the boundary are clipped.
+NEIGHBOURHOODS_SQL = """
+    INSERT INTO zones_zone (kind, commune_id, name, boundary, origin)
+    SELECT 'neighbourhood', c.id, 'Quartier ' || row_number() OVER (PARTITION BY c.id ORDER BY h.j DESC, h.i),
+           ST_Multi(CASE WHEN ST_Within(h.geom, c.g) THEN ST_Transform(h.geom, 4326)
+                    ELSE ST_CollectionExtract(ST_Intersection(ST_Transform(h.geom, 4326), c.boundary), 3) END),
+           'generated'
+    FROM (SELECT id, boundary, ST_Transform(boundary, metric_srid) AS g FROM zones_commune) c,
+         ST_HexagonGrid(sqrt(ST_Area(c.g) / %s / 2.598), c.g) AS h
+    WHERE ST_Intersects(h.geom, c.g)
+"""
+
+# One police service per department, one sector per commune (the commune's own outline).
+SECTORS_SQL = """
+    WITH departments AS (
+        INSERT INTO zones_policeservice (name, kind)
+        SELECT DISTINCT 'Police départementale ' || left(code, CASE WHEN code LIKE '97%%' THEN 3 ELSE 2 END),
+               'intercommunal'
+        FROM zones_commune RETURNING id, name
+    )
+    INSERT INTO zones_zone (kind, commune_id, police_service_id, name, boundary, origin)
+    SELECT 'police_sector', c.id, d.id, 'Secteur ' || c.code, c.boundary, 'generated'
+    FROM zones_commune c JOIN departments d
+      ON d.name = 'Police départementale ' || left(c.code, CASE WHEN c.code LIKE '97%%' THEN 3 ELSE 2 END)
+"""
+
+PARTS_SQL = """
+    INSERT INTO zones_zonepart (zone_id, kind, geom)
+    SELECT id, kind, ST_Subdivide(boundary, %s) FROM zones_zone
+"""
+
+# Points spread over communes in proportion to their area, so the sample is uniform over France.
+POINTS_SQL = """
+    WITH c AS (SELECT boundary, ST_Area(boundary::geography) AS area FROM zones_commune),
+    quota AS (SELECT boundary, round(%s * area / sum(area) OVER ())::int AS n FROM c)
+    SELECT ST_X(p.geom), ST_Y(p.geom) FROM quota, ST_Dump(ST_GeneratePoints(boundary, n, 7)) AS p WHERE n > 0
+"""
+
+UNSUBDIVIDED_SQL = """
+    WITH p AS (
+        SELECT t.i, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS g
+        FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, i)
+    )
+    SELECT p.i, 'commune', c.id FROM p JOIN zones_commune c ON c.boundary && p.g AND ST_Covers(c.boundary, p.g)
+    UNION
+    SELECT p.i, z.kind, z.id FROM p JOIN zones_zone z ON z.boundary && p.g AND ST_Covers(z.boundary, p.g)
+"""
+
+
+def load() -> None:
+    from django.core.management import call_command
+
+    from zones.importing import communes_import
+    from zones.models import Commune
+    from zones.services import SUBDIVIDE_MAX_VERTICES
+
+    call_command("migrate", verbosity=0)
+    if Commune.objects.count() < 34_000 or os.environ.get("BENCH_RELOAD"):
+        sql("TRUNCATE zones_commune, zones_policeservice RESTART IDENTITY CASCADE")
+        timed(
+            "import_communes (34,867 communes, repair, subdivided parts)",
+            communes_import,
+            path=str(NATIONAL_FILE),
+            population_field="population",
+            town_hall_field="town_hall",
+            commit=True,
+        )
+        timed("neighbourhoods (hexagons clipped per commune)", sql, NEIGHBOURHOODS_SQL, [WHOLE_HEXAGONS_PER_COMMUNE])
+        timed("police sectors (one per commune, one service per department)", sql, SECTORS_SQL)
+        timed("zone parts (ST_Subdivide)", sql, PARTS_SQL, [SUBDIVIDE_MAX_VERTICES])
+        timed("ANALYZE", sql, "ANALYZE")
+    counts = sql(
+        """SELECT (SELECT count(*) FROM zones_commune), (SELECT count(*) FROM zones_communepart),
+                  (SELECT count(*) FROM zones_zone WHERE kind = 'neighbourhood'),
+                  (SELECT count(*) FROM zones_zone WHERE kind = 'police_sector'),
+                  (SELECT count(*) FROM zones_zonepart)"""
+    )[0]
+    print(
+        "communes {:,}, commune parts {:,}, neighbourhoods {:,}, police sectors {:,}, zone parts {:,}".format(*counts)
+    )
+
+
+def backend_cpu_seconds() -> float:
+    """CPU time used so far by this connection's PostgreSQL backend (same machine, /proc)."""
+    (pid,) = sql("SELECT pg_backend_pid()")[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def route_all(route, lons, lats) -> tuple[float, list]:
+    start, cpu = time.perf_counter(), backend_cpu_seconds() + time.process_time()
+    results = []
+    for offset in range(0, len(lons), BATCH):
+        results += route(lons[offset : offset + BATCH], lats[offset : offset + BATCH])
+    used = backend_cpu_seconds() + time.process_time() - cpu
+    print(f"  (CPU: {used:.1f} s database + client, i.e. {len(lons) / used:,.0f} points per CPU-second)")
+    return time.perf_counter() - start, results
+
+
+def unsubdivided_routes(lons, lats):
+    rows = sql(UNSUBDIVIDED_SQL, [list(lons), list(lats)])
+    found = [set() for _ in lons]
+    for index, kind, object_id in rows:
+        found[index - 1].add((kind, object_id))
+    return found
+
+
+def as_sets(routes) -> list[set]:
+    return [
+        {("commune", i) for i in r.commune_ids}
+        | {("neighbourhood", i) for i in r.neighbourhood_ids}
+        | {("police_sector", i) for i in r.police_sector_ids}
+        for r in routes
+    ]
+
+
+def single_latencies(route, lons, lats) -> list[float]:
+    latencies = []
+    for x, y in zip(lons[:SINGLE_LOOKUPS], lats[:SINGLE_LOOKUPS], strict=True):
+        start = time.perf_counter()
+        route([x], [y])
+        latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
+def percentiles(latencies: list[float]) -> str:
+    cuts = statistics.quantiles(latencies, n=100)
+    return f"p50 {cuts[49]:.2f} ms, p99 {cuts[98]:.2f} ms"
+
+
+def strtree_index():
+    import numpy as np
+    import shapely
+    from shapely import STRtree
+
+    rows = sql(
+        """SELECT 'commune', id, ST_AsBinary(boundary) FROM zones_commune
+           UNION ALL SELECT kind, id, ST_AsBinary(boundary) FROM zones_zone"""
+    )
+    labels = [(kind, object_id) for kind, object_id, _ in rows]
+    geometries = shapely.from_wkb(np.array([bytes(wkb) for _, _, wkb in rows], dtype=object))
+    shapely.prepare(geometries)
+    return STRtree(geometries), labels
+
+
+def strtree_route(tree, labels, lons, lats):
+    import shapely
+
+    points = shapely.points(lons, lats)
+    pairs = tree.query(points, predicate="covered_by")
+    found = [set() for _ in lons]
+    for point_index, geometry_index in zip(*pairs, strict=True):
+        found[point_index].add(labels[geometry_index])
+    return found
+
+
+def main() -> None:
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    if not NATIONAL_FILE.exists():
+        print(f"National file absent: {NATIONAL_FILE} - nothing measured.")
+        sys.exit(1)
+    import django
+
+    django.setup()
+    from zones.selectors import routes_of_points
+
+    load()
+    lons, lats = zip(*sql(POINTS_SQL, [POINTS]), strict=True)
+    order = list(range(len(lons)))
+    random.Random(11).shuffle(order)
+    lons, lats = [lons[i] for i in order][:POINTS], [lats[i] for i in order][:POINTS]
+    print(f"{len(lons):,} random points inside French communes (uniform by area)")
+
+    subdivided_s, routes = route_all(routes_of_points, lons, lats)
+    print(f"routes_of_points, batches of {BATCH:,}: {len(lons) / subdivided_s:,.0f} points/s ({subdivided_s:.2f} s)")
+    print(f"routes_of_points, single point: {percentiles(single_latencies(routes_of_points, lons, lats))}")
+    routed = as_sets(routes)
+    print(
+        "answers: points with a commune {:.2%}, with a neighbourhood {:.2%}, with a sector {:.2%}".format(
+            *(
+                sum(1 for r in routes if getattr(r, f)) / len(routes)
+                for f in ("commune_ids", "neighbourhood_ids", "police_sector_ids")
+            )
+        )
+    )
+
+    sample = len(lons) // 10
+    unsub_s, unsub = route_all(unsubdivided_routes, lons[:sample], lats[:sample])
+    unsub_rate = sample / unsub_s
+    print(f"unsubdivided boundaries ({sample:,} points): {unsub_rate:,.0f} points/s")
+    print(f"  same answers as the subdivided parts: {unsub == routed[:sample]}")
+    print(f"  ratio subdivided / unsubdivided: {len(lons) / subdivided_s / unsub_rate:.1f}x")
+
+    start = time.perf_counter()
+    tree, labels = strtree_index()
+    print(f"shapely STRtree build ({len(labels):,} polygons, prepared): {time.perf_counter() - start:.1f} s")
+    tree_s, tree_routes = route_all(lambda x, y: strtree_route(tree, labels, x, y), lons, lats)
+    print(f"shapely STRtree in memory: {len(lons) / tree_s:,.0f} points/s")
+    print(f"  same answers: {tree_routes == routed}")
+    print(f"  ratio PostGIS subdivided / STRtree: {tree_s / subdivided_s:.2f}x")
+    tree_single = single_latencies(lambda x, y: strtree_route(tree, labels, x, y), lons, lats)
+    print(f"  STRtree single point: {percentiles(tree_single)}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
