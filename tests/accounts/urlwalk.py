@@ -36,6 +36,12 @@ PUBLIC_URL_NAMES = {
     # the charter is public text
     "accounts-charter",
     "api-charter",
+    # the emergency reminder is shown before anyone logs in
+    "api-emergency-notice",
+    # geography is public (throttled)
+    "api-commune-detail",
+    "api-zone-list",
+    "api-point-lookup",
 }
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 
