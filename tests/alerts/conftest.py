@@ -5,6 +5,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from accounts.models import CharterAcceptance, CharterVersion, Role
+from accounts.selectors import charter_current
 from tests.auth import resident_client, staff_client
 from tests.factories import UserFactory, make_commune, make_resident, make_role
 from zones.services import police_service_create
@@ -38,7 +39,10 @@ def neighbour(db):
 
 @pytest.fixture
 def charter(db):
-    return CharterVersion.objects.create(version=1, text="Informer, jamais intervenir ; n'accuser personne.")
+    """The charter in force: the one the migrations publish, or a first one if a flush removed it."""
+    return charter_current() or CharterVersion.objects.create(
+        version=1, text="Informer, jamais intervenir ; n'accuser personne."
+    )
 
 
 def accept(user, charter):

@@ -150,7 +150,7 @@ def test_a_resident_awaiting_verification_may_not_post(commune, charter):
 
 
 def test_a_resident_who_has_not_accepted_the_new_charter_may_not_post(resident_api, charter):
-    CharterVersion.objects.create(version=2, text="Nouvelle charte.")
+    CharterVersion.objects.create(version=charter.version + 1, text="Nouvelle charte.")
     response = post(resident_api)
     assert response.status_code == 403
     assert "charte" in response.json()["detail"]
