@@ -6,9 +6,11 @@ import json
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import staffed_communes
 from alerts.delivery import deliveries_dispatch_on_commit, deliveries_insert
 from alerts.models import Broadcast, Delivery
 from zones.models import Commune, Zone
@@ -102,3 +104,25 @@ def broadcast_send(
     broadcast.save(update_fields=["recipients"])
     deliveries_dispatch_on_commit(kind=Delivery.Kind.BROADCAST, message_id=broadcast.id)
     return broadcast
+
+
+def broadcasts_visible_to(user: User):
+    """Broadcasts of the communes whose staff or mayor the person is, newest first."""
+
+    return (
+        Broadcast.objects.filter(commune__in=staffed_communes(user))
+        .select_related("commune", "author")
+        .order_by("-created_at", "-id")
+    )
+
+
+def broadcast_delivery_counts(broadcast: Broadcast) -> dict[str, int]:
+    """How many deliveries are in each status, and how many were read."""
+    counts = dict(
+        Delivery.objects.filter(broadcast=broadcast, kind=Delivery.Kind.BROADCAST)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    counts["read"] = Delivery.objects.filter(broadcast=broadcast, read_at__isnull=False).count()
+    return {status: counts.get(status, 0) for status in ("pending", "sent", "failed", "skipped", "read")}

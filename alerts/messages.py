@@ -24,7 +24,10 @@ class Message:
 
 
 def delivery_link(delivery: Delivery) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("inbox-message", kwargs={"delivery_id": delivery.id})
+    # Reversed against our own routes, which are mounted at the site root: this works in a worker
+    # whatever the project's URL configuration includes.
+    path = reverse("inbox-message", kwargs={"delivery_id": delivery.id}, urlconf="alerts.delivery_urls")
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 def alert_places(alert_id: int) -> list[str]:
