@@ -6,7 +6,7 @@ from accounts.models import Residence, Role
 from alerts.models import Broadcast, Delivery
 from tests.alerts.conftest import BORDER_LON, resident_at
 from tests.auth import resident_client, staff_client
-from tests.factories import UserFactory, make_commune, make_resident, make_role
+from tests.factories import UserFactory, make_commune, make_role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.alerts.urls")]
 
