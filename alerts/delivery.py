@@ -169,6 +169,13 @@ class SendContext:
 
     email_connection: object = field(default_factory=lambda: get_connection(fail_silently=False))
     sms_gateway: object = field(default_factory=sms_channel.gateway)
+    messages: dict = field(default_factory=dict)
+
+    def email_ready(self):
+        """The batch's SMTP connection, opened once: Django's backend would otherwise open and
+        close one per message."""
+        self.email_connection.open()
+        return self.email_connection
 
     def reset_email(self) -> None:
         # The connection may already be broken; a new one is opened on the next send.
@@ -189,6 +196,9 @@ def deliveries_send(*, delivery_ids: list[int]) -> list[int]:
     return to_retry
 
 
+SETTLED_FIELDS = ["status", "reason", "email_status", "sms_status", "attempts", "last_error", "send_after", "sent_at"]
+
+
 def _delivery_send_one(*, delivery_id: int, context: SendContext) -> bool:
     """Send one delivery under its row lock; True if it must be retried."""
     with transaction.atomic():
@@ -202,7 +212,7 @@ def _delivery_send_one(*, delivery_id: int, context: SendContext) -> bool:
             return False  # already sent, taken by another worker, gone, or not due yet
         errors, transient = _channels_send(delivery, context)
         _delivery_settle(delivery, errors=errors, transient=transient)
-        delivery.save()
+        delivery.save(update_fields=SETTLED_FIELDS)
         return delivery.status == PENDING
 
 

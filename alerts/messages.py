@@ -3,7 +3,7 @@
 Residents never see the exact location of an alert nor its author: a message names the category,
 the commune and the neighbourhoods the alert was routed to because it lies in them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.urls import reverse
@@ -39,8 +39,20 @@ def alert_places(alert_id: int) -> list[str]:
     )
 
 
-def message_of(delivery: Delivery) -> Message:
-    link = delivery_link(delivery)
+def message_of(delivery: Delivery, *, cache: dict | None = None) -> Message:
+    """The message of a delivery; `cache` (one per batch) keeps what all recipients of the same
+    alert or broadcast share, so a batch reads it once."""
+    key = (delivery.kind, delivery.alert_id, delivery.broadcast_id)
+    if cache is None or key not in cache:
+        shared = _message_shared(delivery)
+        if cache is None:
+            return replace(shared, link=delivery_link(delivery))
+        cache[key] = shared
+    return replace(cache[key], link=delivery_link(delivery))
+
+
+def _message_shared(delivery: Delivery) -> Message:
+    link = ""
     if delivery.kind == Delivery.Kind.BROADCAST:
         broadcast = delivery.broadcast
         return Message(

@@ -19,7 +19,7 @@ ALERT_RECIPIENTS_SQL = """
         SELECT res.user_id, false AS is_police
         FROM accounts_residence res
         WHERE res.status = 'verified'
-          AND res.neighbourhood_id = ANY(%(neighbourhood_ids)s)
+          AND res.neighbourhood_id = ANY(%(neighbourhood_ids)s::bigint[])
           AND res.user_id IS DISTINCT FROM %(author_id)s
           AND NOT EXISTS (
               SELECT 1 FROM alerts_notificationpreference p
@@ -28,7 +28,7 @@ ALERT_RECIPIENTS_SQL = """
         UNION ALL
         SELECT role.user_id, true AS is_police
         FROM accounts_role role
-        WHERE role.kind = 'police_agent' AND role.police_service_id = ANY(%(police_service_ids)s)
+        WHERE role.kind = 'police_agent' AND role.police_service_id = ANY(%(police_service_ids)s::bigint[])
 """
 
 # Verified residents whose home is within the near-repeat distance (metres on the spheroid; the

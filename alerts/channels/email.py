@@ -8,8 +8,8 @@ from django.utils import translation
 from alerts.messages import message_of
 
 
-def render(delivery) -> EmailMultiAlternatives:
-    message = message_of(delivery)
+def render(delivery, *, cache: dict | None = None) -> EmailMultiAlternatives:
+    message = message_of(delivery, cache=cache)
     context = {"message": message, "delivery": delivery}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("alerts/email/message_subject.txt", context).strip()
@@ -27,6 +27,6 @@ def render(delivery) -> EmailMultiAlternatives:
 
 def send(*, delivery, context) -> None:
     """Raise on failure; the caller decides whether it is worth retrying."""
-    email = render(delivery)
-    email.connection = context.email_connection
+    email = render(delivery, cache=context.messages)
+    email.connection = context.email_ready()
     email.send(fail_silently=False)

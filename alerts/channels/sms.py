@@ -45,12 +45,12 @@ def gateway() -> SmsGateway:
     return _gateway_class(settings.ALERTS_SMS_GATEWAY)()
 
 
-def text_of(delivery) -> str:
-    message = message_of(delivery)
+def text_of(delivery, *, cache: dict | None = None) -> str:
+    message = message_of(delivery, cache=cache)
     text = _("Vigie · %(title)s. %(link)s") % {"title": message.title, "link": message.link}
     return text[:SMS_MAX_LENGTH]
 
 
 def send(*, delivery, context) -> None:
     phone_number = delivery.recipient.notification_pref.phone_number
-    context.sms_gateway.send(phone_number=phone_number, text=text_of(delivery))
+    context.sms_gateway.send(phone_number=phone_number, text=text_of(delivery, cache=context.messages))

@@ -131,10 +131,18 @@ class Delivery(models.Model):
         FAILED = "failed", _("échec")
         SKIPPED = "skipped", _("non envoyé")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database-level foreign keys on recipient and alert: the fan-out inserts tens of thousands of
+    # rows in one statement, and PostgreSQL's per-row check would lock every recipient's user row
+    # (FOR KEY SHARE) and cost a third of the publication time. Rows only ever come from the
+    # INSERT ... SELECT over existing users and alerts, and Django still cascades deletions.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # The alert of an alert delivery, or the burglary that triggered a near-repeat notice.
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False)
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
+    )
     broadcast = models.ForeignKey(
         Broadcast, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries", db_index=False
     )

@@ -264,7 +264,7 @@ ALERTS_NEAR_REPEAT_DAYS = env.int("ALERTS_NEAR_REPEAT_DAYS", default=14)
 ALERTS_DELIVERY_BATCH_SIZE = env.int("ALERTS_DELIVERY_BATCH_SIZE", default=100)
 # Transient failures retry after base * 2^(attempt-1) seconds plus up to 50 % jitter, capped; after
 # ALERTS_DELIVERY_MAX_ATTEMPTS the channel is marked failed with the error. The cap stays far below
-# the broker's visibility timeout (checked at start-up by alerts.apps), or a waiting retry would run twice.
+# the broker's visibility timeout (tests/alerts/test_delivery_settings.py), or a waiting retry would run twice.
 ALERTS_DELIVERY_MAX_ATTEMPTS = env.int("ALERTS_DELIVERY_MAX_ATTEMPTS", default=6)
 ALERTS_DELIVERY_RETRY_BASE_S = env.float("ALERTS_DELIVERY_RETRY_BASE_S", default=10.0)
 ALERTS_DELIVERY_RETRY_MAX_S = env.float("ALERTS_DELIVERY_RETRY_MAX_S", default=900.0)
