@@ -234,7 +234,8 @@ class BroadcastSendApi(APIView):
 
         def __init__(self, *args, user=None, **kwargs):
             super().__init__(*args, **kwargs)
-            self.fields["commune"].queryset = staffed_communes(user)
+            # Only the communes the person staffs; none when built without a person (schema generation).
+            self.fields["commune"].queryset = staffed_communes(user) if user is not None else Commune.objects.none()
 
     @extend_schema(request=InputSerializer, responses={201: BroadcastOutputSerializer}, operation_id="broadcasts_send")
     def post(self, request):
