@@ -1,20 +1,23 @@
 """Celery tasks of delivery. They take ids, re-read the rows and call alerts.delivery; sending is
 idempotent per delivery, so a task run twice (redelivered after a worker died, or queued by both
-publication and the sweeper) sends nothing twice."""
+publication and the sweeper) sends nothing twice.
+
+Bound to the project's app rather than `shared_task`: a shared task follows whichever Celery app
+was created last in the process, and a library or test creating its own would take our tasks along."""
 
 import logging
 from datetime import timedelta
 
-from celery import shared_task
 from django.utils import timezone
 
 from alerts import delivery as deliveries
 from alerts.models import Alert, AlertRouting, Delivery
+from config.celery import app
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=True)
+@app.task(ignore_result=True)
 def deliveries_dispatch(*, kind: str, message_id: int) -> int:
     """Split the pending deliveries of one message into batches, one send task each."""
     ids = deliveries.pending_delivery_ids(kind=kind, message_id=message_id)
@@ -23,7 +26,7 @@ def deliveries_dispatch(*, kind: str, message_id: int) -> int:
     return len(ids)
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=None)
+@app.task(bind=True, ignore_result=True, max_retries=None)
 def deliveries_send_batch(self, *, delivery_ids: list[int]) -> None:
     """Send a batch; deliveries that failed transiently come back after their backoff delay."""
     to_retry = deliveries.deliveries_send(delivery_ids=delivery_ids)
@@ -34,7 +37,7 @@ def deliveries_send_batch(self, *, delivery_ids: list[int]) -> None:
     raise self.retry(kwargs={"delivery_ids": to_retry}, countdown=countdown)
 
 
-@shared_task(ignore_result=True)
+@app.task(ignore_result=True)
 def deliveries_sweep() -> int:
     """Re-queue overdue pending deliveries and route published alerts never routed (the web process
     died between moderation's commit and routing). Run by Celery beat every minute."""
