@@ -13,6 +13,20 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _queued_dispatches(request, monkeypatch) -> list:
+    """Outside tests with real workers, record what would be queued instead of leaving tasks in the
+    test Redis for a later worker to find."""
+    queued: list = []
+    if request.node.get_closest_marker("services") is None:
+        from alerts import delivery
+
+        monkeypatch.setattr(
+            delivery, "deliveries_dispatch_enqueue", lambda *, kind, message_id: queued.append((kind, message_id))
+        )
+    return queued
+
+
 @pytest.fixture
 def admin_user(db) -> User:
     return User.objects.create_superuser(email="admin@example.org", password="correct horse battery")

@@ -290,6 +290,39 @@ ALERTS_DUPLICATE_DISTANCE_M = env.int("ALERTS_DUPLICATE_DISTANCE_M", default=150
 ALERTS_DUPLICATE_WINDOW_HOURS = env.int("ALERTS_DUPLICATE_WINDOW_HOURS", default=2)
 
 
+# alerts: routing and delivery
+# Neighbourhoods and police sectors within this distance of an alert are told too (a commune's own
+# routing_radius_m wins), so an alert on a border reaches both sides.
+ALERTS_ROUTING_RADIUS_M = env.int("ALERTS_ROUTING_RADIUS_M", default=300)
+# Near-repeat burglary prevention (Johnson et al. 2007): homes within this distance, one notice per
+# resident per this many days however many burglaries happen nearby.
+ALERTS_NEAR_REPEAT_DISTANCE_M = env.int("ALERTS_NEAR_REPEAT_DISTANCE_M", default=200)
+ALERTS_NEAR_REPEAT_DAYS = env.int("ALERTS_NEAR_REPEAT_DAYS", default=14)
+# Deliveries sent per Celery task (one SMTP connection per batch).
+ALERTS_DELIVERY_BATCH_SIZE = env.int("ALERTS_DELIVERY_BATCH_SIZE", default=100)
+# Transient failures retry after base * 2^(attempt-1) seconds plus up to 50 % jitter, capped; after
+# ALERTS_DELIVERY_MAX_ATTEMPTS the channel is marked failed with the error. The cap stays far below
+# the broker's visibility timeout (tests/alerts/delivery/test_delivery_settings.py), or a waiting
+# retry would run twice.
+ALERTS_DELIVERY_MAX_ATTEMPTS = env.int("ALERTS_DELIVERY_MAX_ATTEMPTS", default=6)
+ALERTS_DELIVERY_RETRY_BASE_S = env.float("ALERTS_DELIVERY_RETRY_BASE_S", default=10.0)
+ALERTS_DELIVERY_RETRY_MAX_S = env.float("ALERTS_DELIVERY_RETRY_MAX_S", default=900.0)
+# The sweeper re-enqueues deliveries still pending this long after they were due (broker down at
+# publication, worker killed), and routes published alerts that were never routed.
+ALERTS_DELIVERY_SWEEP_AFTER_S = env.int("ALERTS_DELIVERY_SWEEP_AFTER_S", default=120)
+ALERTS_DELIVERY_SWEEP_EVERY_S = env.int("ALERTS_DELIVERY_SWEEP_EVERY_S", default=60)
+# SMS gateway: a dotted path to a class with send(*, phone_number, text). No provider is bundled.
+ALERTS_SMS_GATEWAY = env("ALERTS_SMS_GATEWAY", default="alerts.channels.sms.ConsoleSmsGateway")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "alerts-delivery-sweep": {
+            "task": "alerts.tasks.deliveries_sweep",
+            "schedule": float(ALERTS_DELIVERY_SWEEP_EVERY_S),
+        }
+    }
+)
+
+
 # ---------------------------------------------------------------------------------------------
 # maps: pages, live feed, statistics, heatmaps
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def test_healthz_reports_every_service_up(client, celery_worker):
 def test_healthz_names_redis_and_celery_when_redis_is_unreachable(client, settings, monkeypatch):
     unreachable = "redis://127.0.0.1:1/0"
     settings.REDIS_URL = unreachable
-    monkeypatch.setattr(health, "celery_app", Celery(broker=unreachable))
+    monkeypatch.setattr(health, "celery_app", Celery(broker=unreachable, set_as_current=False))
 
     response = client.get("/healthz")
 
@@ -34,7 +34,7 @@ def test_healthz_names_redis_and_celery_when_redis_is_unreachable(client, settin
 def test_healthz_names_celery_when_no_worker_listens(client, settings, monkeypatch):
     # A broker on a Redis database no worker consumes from: Redis answers, no worker does.
     idle_broker = settings.REDIS_URL.rsplit("/", 1)[0] + "/14"
-    monkeypatch.setattr(health, "celery_app", Celery(broker=idle_broker))
+    monkeypatch.setattr(health, "celery_app", Celery(broker=idle_broker, set_as_current=False))
     monkeypatch.setattr(health, "CHECK_TIMEOUT_S", 0.5)
 
     response = client.get("/healthz")

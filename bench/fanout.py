@@ -1,0 +1,58 @@
+"""Fan-out: from the publish call to every delivery row committed, for one alert in a neighbourhood
+of 5,000 and of 50,000 verified residents. Targets: p95 under 50 ms and under 500 ms.
+
+    .venv/bin/python bench/fanout.py [--runs 20] [--sizes 5000 50000]
+
+Runs against its own database (vigie_bench_routing). The clock stops in the on-commit callback that
+would queue the sending, i.e. when the deliveries are committed; the queueing itself is replaced by
+the time stamp so the broker is not measured."""
+
+import argparse
+import statistics
+import time
+
+from routing_setup import bench_database_ready, machine, published_alert, town_with_residents
+
+
+def measure(commune, runs: int, category: str) -> list[float]:
+    from alerts import delivery
+    from alerts.models import Delivery
+    from alerts.publication import alert_published
+
+    committed: list[float] = []
+    delivery.deliveries_dispatch_enqueue = lambda **kwargs: committed.append(time.perf_counter())
+    timings = []
+    for _ in range(runs):
+        alert = published_alert(commune, category=category)
+        committed.clear()
+        start = time.perf_counter()
+        alert_published(alert_id=alert.id)
+        timings.append((committed[0] - start) * 1000)
+        assert Delivery.objects.filter(alert=alert, kind="alert").exists()
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 50000])
+    parser.add_argument("--category", default="degradation")
+    args = parser.parse_args()
+    bench_database_ready()
+    from alerts.models import Delivery
+
+    print(f"machine: {machine()}")
+    for size in args.sizes:
+        commune = town_with_residents(size)
+        measure(commune, 2, args.category)  # warm-up: plans, caches
+        timings = sorted(measure(commune, args.runs, args.category))
+        per_alert = Delivery.objects.filter(alert__commune=commune).count() // (args.runs + 2)
+        p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
+        print(
+            f"{size:>6} residents ({per_alert} deliveries per alert, {args.runs} runs): "
+            f"median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
