@@ -27,6 +27,31 @@ def _queued_dispatches(request, monkeypatch) -> list:
     return queued
 
 
+# Rows that data migrations create and the product relies on: the alert categories and the first
+# charter. Transactional tests flush every table when they end, these rows too.
+REFERENCE_DATA_MIGRATIONS = [
+    ("alerts.migrations.0002_categories", "create_categories"),
+    ("accounts.migrations.0005_charter_first_version", "charter_seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Put the reference rows back before each transactional test (the others see them from the
+    migrated test database, rolled back after each test)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, function in REFERENCE_DATA_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)
+
+
 @pytest.fixture
 def admin_user(db) -> User:
     return User.objects.create_superuser(email="admin@example.org", password="correct horse battery")

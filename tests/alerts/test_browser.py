@@ -10,7 +10,7 @@ from alerts.models import Alert
 from tests.auth import resident_client, staff_client
 from tests.factories import make_alert
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from alerts.transitions import AlertTransitionConflict
 from tests.auth import staff_client
 from tests.factories import make_alert
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def in_thread(target):

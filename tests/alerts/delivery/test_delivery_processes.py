@@ -21,16 +21,6 @@ from tests.workers import WorkerProcess
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _categories(transactional_db):
-    """A transactional test empties every table after it runs, the categories of migration 0002 too."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("alerts.migrations.0002_categories").create_categories(apps, None)
-
-
 @pytest.fixture
 def start_worker(transactional_db, monkeypatch):
     """Start real workers that send email over SMTP to `port`, with delivery settings for tests."""
