@@ -19,9 +19,9 @@ async def alert_event_stream(
 ) -> AsyncIterator[str]:
     subscription = await hub.subscribe(service_ids)
     try:
-        yield f"retry: {RETRY_MS}\n\n"
         if last_event_id is None:
             last_event_id = await listener.last_event_id(service_ids)
+        yield f"retry: {RETRY_MS}\n\n"
         sent: set[int] = set()
         newest = last_event_id
 

@@ -68,6 +68,7 @@ def world(db) -> World:
 
 
 @pytest.fixture
-def committed_world(transactional_db) -> World:
-    """The same world, committed: for code that reads from other threads or processes."""
+def committed_world(django_db_serialized_rollback, transactional_db) -> World:
+    """The same world, committed: for code that reads from other threads or processes. The
+    serialized rollback brings back the alert categories that migrations created."""
     return build_world()
