@@ -21,13 +21,14 @@
   const alerts = new Map(); // alert id -> {feature, marker, row}
   const live = {
     alerts: alerts,
-    received: [], // event ids in arrival order, for tests and the operator's console
+    arrivals: [], // every event id as it came off the wire, duplicates included (there should be none)
+    received: [], // event ids applied to the map, in order
     lastEventId: settings.sinceEventId,
     source: null,
     state: "connecting",
   };
   window.vigieLive = live;
-  let seenEvents = new Set();
+  const seenEvents = new Set();
 
   function url(template, id) { return template.replace("{id}", String(id)); }
 
@@ -87,6 +88,7 @@
   /* Insert or update one alert everywhere it shows: marker, popup, list row, filters. */
   function upsert(feature, { announce = false, bulk = false } = {}) {
     const p = feature.properties;
+    p.id = feature.id; // GeoJSON keeps the id beside the properties
     const [lon, lat] = feature.geometry.coordinates;
     let entry = alerts.get(p.id);
     if (!entry) {
@@ -177,12 +179,13 @@
 
   function onEvent(message) {
     const eventId = Number(message.lastEventId);
+    live.arrivals.push(eventId);
     if (seenEvents.has(eventId)) return; // belt and braces: the server already sends each id once
     seenEvents.add(eventId);
     live.received.push(eventId);
     live.lastEventId = Math.max(live.lastEventId, eventId);
     const payload = JSON.parse(message.data);
-    if (payload.kind === "withdrawn") remove(payload.feature.properties.id);
+    if (payload.kind === "withdrawn") remove(payload.feature.id);
     else upsert(payload.feature, { announce: payload.kind === "published" });
     countVisible();
   }
