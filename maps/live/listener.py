@@ -1,11 +1,15 @@
 """One PostgreSQL LISTEN connection per server process, fanned out to every connected live map.
 
 A connection per browser would cost one PostgreSQL backend per agent on shift; here the process
-holds one listening connection, and each notification ('<police_service_id>:<event_id>') is read
-from the database once (one query per burst, whatever the number of agents) and handed to the
-subscribers whose police services it concerns. NOTIFY is only a wake-up: rows in AlertEvent are
-the truth, and subscribers re-read them after a listener reconnection (`RESYNC`), so a dropped
-listening connection loses nothing."""
+holds one listening connection and one reading connection (in one dedicated thread). Each
+notification ('<police_service_id>:<event_id>') is read from the database once, whatever the
+number of agents, and handed to the subscribers whose police services it concerns. Replays for
+reconnecting browsers go through the same reading thread, so fifty agents reconnecting at once
+cost fifty short queries on one open connection, not fifty new connections.
+
+NOTIFY is only a wake-up: rows in AlertEvent are the truth. After the listening connection drops,
+subscribers re-read their streams (`RESYNC`), and a periodic sweep picks up any event whose
+notification never came (a row written without `alert_event_record`)."""
 
 import asyncio
 import json
@@ -15,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg
-from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
+from django.db.models import Max
 from psycopg.conninfo import make_conninfo
 
 from alerts.events import NOTIFY_CHANNEL
@@ -47,39 +52,27 @@ def event_message(event: AlertEvent) -> str:
     return f"id: {event.id}\nevent: alert\ndata: {data}\n\n"
 
 
-def database_call(function: Callable) -> Callable:
-    """Run ORM reads off the event loop, and give the thread's connection back afterwards: these
-    threads outlive requests, so nothing else would ever close it."""
-
-    def call_and_close(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        finally:
-            close_old_connections()
-            connections["default"].close()
-
-    return sync_to_async(call_and_close, thread_sensitive=False)
-
-
-@database_call
 def events_after(service_ids: list[int], after_id: int) -> list[tuple[int, str]]:
     return [(event.id, event_message(event)) for event in selectors.alert_events_after(service_ids, after_id)]
 
 
 def events_by_ids(event_ids: list[int]) -> list[tuple[int, int, str]]:
-    """Runs in the hub's own database thread, whose connection stays open between bursts:
-    opening one per notification costs more than the query (the benchmark showed it)."""
-    try:
-        events = list(selectors.alert_events_by_ids(event_ids))
-    except (OperationalError, InterfaceError):
-        connections["default"].close()  # a dropped connection: the next burst opens a new one
-        raise
-    return [(event.id, event.police_service_id, event_message(event)) for event in events]
+    return [
+        (event.id, event.police_service_id, event_message(event)) for event in selectors.alert_events_by_ids(event_ids)
+    ]
 
 
-@database_call
 def last_event_id(service_ids: list[int]) -> int:
     return selectors.alert_event_last_id(service_ids)
+
+
+def event_ids_after(after_id: int) -> list[int]:
+    """Every service's events after `after_id`: what the sweep checks was notified."""
+    return list(AlertEvent.objects.filter(id__gt=after_id).order_by("id").values_list("id", flat=True)[:1000])
+
+
+def newest_event_id() -> int:
+    return AlertEvent.objects.aggregate(last=Max("id"))["last"] or 0
 
 
 @dataclass(eq=False)
@@ -98,27 +91,39 @@ class Subscription:
 
 
 class AlertEventHub:
-    def __init__(self, conninfo: Callable[[], str] = database_conninfo):
+    def __init__(self, *, conninfo: Callable[[], str] = database_conninfo, sweep_s: float | None = None):
         self._conninfo = conninfo
+        self._sweep_s = sweep_s if sweep_s is not None else settings.MAPS_LIVE_HEARTBEAT_S
         self._subscribers: set[Subscription] = set()
         self._pending: set[int] = set()
-        self._flushing: asyncio.Task | None = None
-        self._listener: asyncio.Task | None = None
+        self._newest = 0  # the newest event id handed out, for the sweep
+        self._tasks: dict[str, asyncio.Task] = {}
         self._listening = asyncio.Event()
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-events-hub")
+
+    async def read(self, function: Callable, *args):
+        """Run an ORM read in the hub's database thread, whose connection stays open."""
+        return await asyncio.get_running_loop().run_in_executor(self._database, self._read, function, args)
+
+    @staticmethod
+    def _read(function: Callable, args: tuple):
+        try:
+            return function(*args)
+        except (OperationalError, InterfaceError):
+            connections["default"].close()  # dropped: the next read opens a new connection
+            raise
 
     async def subscribe(self, service_ids: Iterable[int], *, wait_s: float = 5.0) -> Subscription:
         """Register a live map; returns once LISTEN is active, so nothing committed after the
         caller's replay query can be missed."""
         subscription = Subscription(frozenset(service_ids))
         self._subscribers.add(subscription)
-        if self._listener is None or self._listener.done():
-            self._listener = asyncio.create_task(self._listen(), name="alert-events-listener")
+        self._start("listener", self._listen)
         try:
             async with asyncio.timeout(wait_s):
                 await self._listening.wait()
         except TimeoutError:
-            logger.warning("live maps: LISTEN not active yet, the stream falls back on polling")
+            logger.warning("live maps: LISTEN not active yet, the stream relies on the sweep")
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -129,11 +134,15 @@ class AlertEventHub:
         return len(self._subscribers)
 
     async def close(self) -> None:
-        for task in (self._listener, self._flushing):
-            if task is not None:
-                task.cancel()
+        for task in self._tasks.values():
+            task.cancel()
         await asyncio.get_running_loop().run_in_executor(self._database, connections.close_all)
         self._database.shutdown(wait=False)
+
+    def _start(self, name: str, coroutine_function) -> None:
+        task = self._tasks.get(name)
+        if task is None or task.done():
+            self._tasks[name] = asyncio.create_task(coroutine_function(), name=f"alert-events-{name}")
 
     async def _listen(self) -> None:
         delay = 0.5
@@ -142,7 +151,10 @@ class AlertEventHub:
             try:
                 async with await psycopg.AsyncConnection.connect(self._conninfo(), autocommit=True) as conn:
                     await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    if not self._newest:
+                        self._newest = await self.read(newest_event_id)
                     self._listening.set()
+                    self._start("sweep", self._sweep)
                     if reconnected:
                         self._broadcast(RESYNC)
                     delay = 0.5
@@ -157,6 +169,22 @@ class AlertEventHub:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
 
+    async def _sweep(self) -> None:
+        """One query per process and period, not one per agent: events newer than the newest one
+        handed out that no notification announced."""
+        while True:
+            await asyncio.sleep(self._sweep_s)
+            try:
+                missed = await self.read(event_ids_after, self._newest)
+            except Exception:
+                logger.exception("live maps: the sweep could not read the events")
+                continue
+            for event_id in missed:
+                if event_id not in self._pending:
+                    self._pending.add(event_id)
+            if missed:
+                self._start("flush", self._flush)
+
     def _received(self, payload: str) -> None:
         try:
             _service_id, event_id = (int(part) for part in payload.split(":", 1))
@@ -164,20 +192,20 @@ class AlertEventHub:
             logger.warning("live maps: ignored a malformed notification %r", payload)
             return
         self._pending.add(event_id)
-        if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.create_task(self._flush())
+        self._start("flush", self._flush)
 
     async def _flush(self) -> None:
         """Read the notified events, one query per burst, and hand each to its subscribers."""
         while self._pending:
             event_ids, self._pending = sorted(self._pending), set()
             try:
-                events = await asyncio.get_running_loop().run_in_executor(self._database, events_by_ids, event_ids)
+                events = await self.read(events_by_ids, event_ids)
             except Exception:
                 logger.exception("live maps: could not read events %s, subscribers will re-read", event_ids)
                 self._broadcast(RESYNC)
                 continue
             for event_id, service_id, message in events:
+                self._newest = max(self._newest, event_id)
                 for subscription in list(self._subscribers):
                     if service_id in subscription.service_ids:
                         subscription.offer((event_id, message))

@@ -3,8 +3,7 @@
 Order of work on connection: subscribe to the process's listener first, then replay from the
 database what came after the browser's Last-Event-ID, then pass on live events. An event committed
 during the replay is both replayed and queued live; ids already sent are skipped, so each event is
-sent once. A quiet stream sends a heartbeat comment and re-reads the database, which also catches
-an event whose notification was lost."""
+sent once. A quiet stream sends a heartbeat comment so proxies keep the connection open."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -20,14 +19,14 @@ async def alert_event_stream(
     subscription = await hub.subscribe(service_ids)
     try:
         if last_event_id is None:
-            last_event_id = await listener.last_event_id(service_ids)
+            last_event_id = await hub.read(listener.last_event_id, service_ids)
         yield f"retry: {RETRY_MS}\n\n"
         sent: set[int] = set()
         newest = last_event_id
 
         async def replay() -> AsyncIterator[str]:
             nonlocal newest
-            while batch := await listener.events_after(service_ids, newest):
+            while batch := await hub.read(listener.events_after, service_ids, newest):
                 for event_id, message in batch:
                     newest = max(newest, event_id)
                     if event_id not in sent:
@@ -41,8 +40,6 @@ async def alert_event_stream(
                 async with asyncio.timeout(heartbeat_s):
                     item = await subscription.queue.get()
             except TimeoutError:
-                async for message in replay():
-                    yield message
                 yield ": heartbeat\n\n"
                 continue
             if item is listener.RESYNC:

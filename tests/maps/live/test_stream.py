@@ -14,7 +14,7 @@ from alerts.models import AlertEvent
 from maps.live import listener
 from maps.live.stream import alert_event_stream
 from tests.auth import resident_client, staff_client
-from tests.maps.live.helpers import publish
+from tests.maps.live.helpers import in_thread, publish
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -38,7 +38,7 @@ async def collect(stream, count: int, timeout: float = 5.0) -> list[str]:
     return messages
 
 
-published = listener.database_call(publish)
+published = in_thread(publish)
 
 
 def run(coroutine):
@@ -116,16 +116,16 @@ def test_an_agent_never_receives_another_police_service_events(committed_world):
     assert foreign_before.id not in event_ids(messages)
 
 
-def test_a_quiet_stream_sends_heartbeats_and_picks_up_an_event_whose_notification_was_lost(committed_world):
+def test_a_quiet_stream_sends_heartbeats_and_the_sweep_picks_up_an_event_never_notified(committed_world):
     world = committed_world
     _alert, start = publish(world=world, location=HERE)
     alert, _event = publish(world=world, location=HERE)
 
     async def scenario():
-        hub = listener.AlertEventHub()
+        hub = listener.AlertEventHub(sweep_s=0.3)
         stream = alert_event_stream(service_ids=[world.service.id], last_event_id=None, heartbeat_s=0.3, hub=hub)
         assert (await anext(stream)).startswith("retry: ")
-        silent = await listener.database_call(AlertEvent.objects.create)(
+        silent = await in_thread(AlertEvent.objects.create)(
             alert=alert, kind="status_changed", police_service=world.service
         )
         received = []
@@ -175,6 +175,7 @@ async def read_stream(client: AsyncClient, headers: dict, count: int) -> tuple[i
     # As the ASGI handler does: closing the response sends request_finished, which gives the
     # request's database connection back.
     await sync_to_async(response.close)()
+    await listener.hub().close()  # the process-wide hub of this test's event loop
     return response.status_code, response["Content-Type"], messages
 
 
