@@ -4,6 +4,7 @@ town hall's commune map."""
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import connections
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -49,7 +50,12 @@ def police_live_map(request):
 
 
 def _stream_start(request) -> tuple[list[int], int | None] | HttpResponseBadRequest:
-    service_ids = access.agent_service_ids_or_403(request.user)
+    try:
+        service_ids = access.agent_service_ids_or_403(request.user)
+    finally:
+        # The stream lasts a whole shift: give back the connection that read the session now,
+        # or every connected agent would hold a PostgreSQL backend (the process's hub reads).
+        connections["default"].close()
     raw = request.headers.get("Last-Event-ID") or request.GET.get("since")
     if raw in (None, ""):
         return service_ids, None
