@@ -3,12 +3,27 @@ exact location; every other alert feature carries only the generalised one (see
 geo/generalisation.py), and its serializer has no field that could read `location`."""
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from alerts.models import Alert
 from zones.models import Commune, Zone
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Centre of the alert's 250 m grid cell (GeoJSON Point, lon/lat), never the exact place.",
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        },
+    }
+)
+class GeneralisedPointField(GeometryField):
+    """A GeoJSON point read from the `generalised_location` annotation."""
 
 
 class AlertPropertiesMixin(serializers.Serializer):
@@ -47,12 +62,14 @@ class PoliceAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSerializ
 class GeneralisedAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSerializer):
     """An alert as residents and town halls see it: the centre of its grid cell, the day only."""
 
-    generalised_location = GeometryField(read_only=True)
+    # Named after the model field so the schema documents a Point, but read from the annotated
+    # grid cell centre (selectors.with_generalised_location): the exact point is never read.
+    location = GeneralisedPointField(source="generalised_location", read_only=True)
     occurred_on = serializers.SerializerMethodField()
 
     class Meta:
         model = Alert
-        geo_field = "generalised_location"
+        geo_field = "location"
         fields = [
             "id",
             "category",

@@ -1,6 +1,5 @@
 """A real uvicorn server on the test database, and Debian's Chromium driven by Playwright."""
 
-import importlib
 import os
 import signal
 import socket
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.maps.live.world import ensure_categories
 from tests.workers import worker_env
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -147,15 +147,7 @@ def open_page(chromium, server):
 
 @pytest.fixture
 def categories(transactional_db):
-    """The alert categories the migrations create. Serialized rollback cannot bring them back
-    here: Playwright runs the test in a greenlet with its own context, where Django's connection
-    object is a fresh one without the serialized contents."""
-    from django.apps import apps
-
-    from alerts.models import AlertCategory
-
-    if not AlertCategory.objects.exists():
-        importlib.import_module("alerts.migrations.0002_categories").create_categories(apps, None)
+    ensure_categories()
 
 
 def screenshot(page, name: str) -> None:

@@ -226,3 +226,30 @@ def test_an_alert_published_by_a_moderator_through_the_api_reaches_the_agent_map
 
     assert time.monotonic() - started < 2.0
     screenshot(page, "police-live-map-published-by-moderator")
+
+
+def test_the_live_map_carries_2000_alerts_in_clusters_and_in_the_list(open_page, server):
+    world = build_world()
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # one INSERT ... SELECT, as a busy weekend would leave them
+        cursor.execute(
+            """
+            INSERT INTO alerts_alert (category_id, commune_id, location, occurred_at, description, status,
+                                      follow_up, created_at, published_at)
+            SELECT (SELECT id FROM alerts_alertcategory WHERE code = 'cambriolage'), %s,
+                   ST_SetSRID(ST_MakePoint(5.0 + random() * 0.02, 43.0 + random() * 0.02), 4326),
+                   now(), 'Alerte n°' || n, 'published', 'none', now(), now() - (n || ' seconds')::interval
+            FROM generate_series(1, 2000) AS n
+            """,
+            [world.commune.id],
+        )
+    page = open_page(staff_client(world.agent))
+    page.goto(f"{server.url}/carte/police/")
+    page.wait_for_function("window.vigieLive && window.vigieLive.ready", timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('.marker-cluster').length > 0", timeout=30_000)
+
+    assert page.evaluate("window.vigieLive.alerts.size") == 2000
+    assert page.locator("#alert-list tbody tr").count() == 2000
+    assert page.locator(".vigie-pin").count() < 500  # crowded markers are clustered, not drawn one by one
+    screenshot(page, "police-live-map-2000-alerts")

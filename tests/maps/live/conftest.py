@@ -1,6 +1,6 @@
 import pytest
 
-from tests.maps.live.world import World, build_world
+from tests.maps.live.world import World, build_world, ensure_categories
 
 
 @pytest.fixture
@@ -9,7 +9,7 @@ def world(db) -> World:
 
 
 @pytest.fixture
-def committed_world(django_db_serialized_rollback, transactional_db) -> World:
-    """The same world, committed: for code that reads from other threads or processes. The
-    serialized rollback brings back the alert categories that migrations created."""
+def committed_world(transactional_db) -> World:
+    """The same world, committed: for code that reads from other threads or processes."""
+    ensure_categories()
     return build_world()

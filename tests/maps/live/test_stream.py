@@ -16,7 +16,7 @@ from maps.live.stream import alert_event_stream
 from tests.auth import resident_client, staff_client
 from tests.maps.live.helpers import in_thread, publish
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HERE = Point(5.005, 43.005, srid=4326)
 

@@ -1,5 +1,6 @@
 """Two communes, each watched by its own police service, with agents, residents and a mayor."""
 
+import importlib
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
@@ -59,3 +60,16 @@ def build_world() -> World:
         other_resident,
         mayor,
     )
+
+
+def ensure_categories() -> None:
+    """The alert categories the migrations create, which a transactional test's flush removed.
+    (Serialized rollback is not used: restoring every table collides with rows other suites'
+    transactional tests leave, and under Playwright the test runs in a greenlet whose Django
+    connection object lacks the serialized contents.)"""
+    from django.apps import apps
+
+    from alerts.models import AlertCategory
+
+    if not AlertCategory.objects.exists():
+        importlib.import_module("alerts.migrations.0002_categories").create_categories(apps, None)
