@@ -332,3 +332,15 @@ CELERY_BEAT_SCHEDULE.update(
 # ---------------------------------------------------------------------------------------------
 # maps: pages, live feed, statistics, heatmaps
 # ---------------------------------------------------------------------------------------------
+
+# maps: live and resident maps
+# How far back the police live map looks when it opens (hours): a night shift plus the day before,
+# so an agent starting at 20:00 still sees the previous evening's alerts.
+MAPS_LIVE_HOURS = env.int("MAPS_LIVE_HOURS", default=48)
+# Seconds between two heartbeat comments on the live stream: under the usual 30-60 s idle timeout
+# of proxies, so they never cut a quiet night's connection.
+MAPS_LIVE_HEARTBEAT_S = env.float("MAPS_LIVE_HEARTBEAT_S", default=15.0)
+# Side (metres) of the grid whose cell centres stand for alert locations on residents' maps.
+MAPS_RESIDENT_GRID_M = env.int("MAPS_RESIDENT_GRID_M", default=250)
+# How far back residents' and mayors' maps look by default (days).
+MAPS_RESIDENT_DAYS = env.int("MAPS_RESIDENT_DAYS", default=30)

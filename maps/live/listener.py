@@ -1,0 +1,228 @@
+"""One PostgreSQL LISTEN connection per server process, fanned out to every connected live map.
+
+A connection per browser would cost one PostgreSQL backend per agent on shift; here the process
+holds one listening connection and one reading connection (in one dedicated thread). Each
+notification ('<police_service_id>:<event_id>') is read from the database once, whatever the
+number of agents, and handed to the subscribers whose police services it concerns. Replays for
+reconnecting browsers go through the same reading thread, so fifty agents reconnecting at once
+cost fifty short queries on one open connection, not fifty new connections.
+
+NOTIFY is only a wake-up: rows in AlertEvent are the truth. After the listening connection drops,
+subscribers re-read their streams (`RESYNC`), and a periodic sweep picks up any event whose
+notification never came (a row written without `alert_event_record`)."""
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import psycopg
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
+from django.db.models import Max
+from psycopg.conninfo import make_conninfo
+
+from alerts.events import NOTIFY_CHANNEL
+from alerts.models import AlertEvent
+from maps.live import selectors
+from maps.live.geojson import PoliceAlertFeatureSerializer
+
+logger = logging.getLogger(__name__)
+
+RESYNC = object()  # queued to a subscriber when it must re-read its stream from the database
+QUEUE_SIZE = 1000
+
+
+def database_conninfo() -> str:
+    db = connections["default"].settings_dict
+    return make_conninfo(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"] or None, port=db["PORT"] or None
+    )
+
+
+def event_message(event: AlertEvent) -> str:
+    """One Server-Sent Events message: the event id, its kind and the alert as a GeoJSON feature."""
+    data = json.dumps(
+        {"event": event.id, "kind": event.kind, "feature": PoliceAlertFeatureSerializer(event.alert).data},
+        separators=(",", ":"),
+        default=str,
+    )
+    return f"id: {event.id}\nevent: alert\ndata: {data}\n\n"
+
+
+def events_after(service_ids: list[int], after_id: int) -> list[tuple[int, str]]:
+    return [(event.id, event_message(event)) for event in selectors.alert_events_after(service_ids, after_id)]
+
+
+def events_by_ids(event_ids: list[int]) -> list[tuple[int, int, str]]:
+    return [
+        (event.id, event.police_service_id, event_message(event)) for event in selectors.alert_events_by_ids(event_ids)
+    ]
+
+
+def last_event_id(service_ids: list[int]) -> int:
+    return selectors.alert_event_last_id(service_ids)
+
+
+def event_ids_after(after_id: int) -> list[int]:
+    """Every service's events after `after_id`: what the sweep checks was notified."""
+    return list(AlertEvent.objects.filter(id__gt=after_id).order_by("id").values_list("id", flat=True)[:1000])
+
+
+def newest_event_id() -> int:
+    return AlertEvent.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+@dataclass(eq=False)
+class Subscription:
+    service_ids: frozenset[int]
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+
+    def offer(self, item) -> None:
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            # A stalled client: drop the backlog and let it re-read the database when it wakes.
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(RESYNC)
+
+
+class AlertEventHub:
+    def __init__(self, *, conninfo: Callable[[], str] = database_conninfo, sweep_s: float | None = None):
+        self._conninfo = conninfo
+        self._sweep_s = sweep_s if sweep_s is not None else settings.MAPS_LIVE_HEARTBEAT_S
+        self._subscribers: set[Subscription] = set()
+        self._pending: set[int] = set()
+        self._newest = 0  # the newest event id handed out, for the sweep
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._listening = asyncio.Event()
+        self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-events-hub")
+
+    async def read(self, function: Callable, *args):
+        """Run an ORM read in the hub's database thread, whose connection stays open."""
+        return await asyncio.get_running_loop().run_in_executor(self._database, self._read, function, args)
+
+    @staticmethod
+    def _read(function: Callable, args: tuple):
+        try:
+            return function(*args)
+        except (OperationalError, InterfaceError):
+            connections["default"].close()  # dropped: the next read opens a new connection
+            raise
+
+    async def subscribe(self, service_ids: Iterable[int], *, wait_s: float = 5.0) -> Subscription:
+        """Register a live map; returns once LISTEN is active, so nothing committed after the
+        caller's replay query can be missed."""
+        subscription = Subscription(frozenset(service_ids))
+        self._subscribers.add(subscription)
+        self._start("listener", self._listen)
+        try:
+            async with asyncio.timeout(wait_s):
+                await self._listening.wait()
+        except TimeoutError:
+            logger.warning("live maps: LISTEN not active yet, the stream relies on the sweep")
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscribers.discard(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def close(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.get_running_loop().run_in_executor(self._database, connections.close_all)
+        self._database.shutdown(wait=False)
+
+    def _start(self, name: str, coroutine_function) -> None:
+        task = self._tasks.get(name)
+        if task is None or task.done():
+            self._tasks[name] = asyncio.create_task(coroutine_function(), name=f"alert-events-{name}")
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        reconnected = False
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self._conninfo(), autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    if not self._newest:
+                        self._newest = await self.read(newest_event_id)
+                    self._listening.set()
+                    self._start("sweep", self._sweep)
+                    if reconnected:
+                        self._broadcast(RESYNC)
+                    delay = 0.5
+                    async for notify in conn.notifies():
+                        self._received(notify.payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("live maps: the LISTEN connection failed, reconnecting in %.1f s", delay)
+            self._listening.clear()
+            reconnected = True
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    async def _sweep(self) -> None:
+        """One query per process and period, not one per agent: events newer than the newest one
+        handed out that no notification announced."""
+        while True:
+            await asyncio.sleep(self._sweep_s)
+            try:
+                missed = await self.read(event_ids_after, self._newest)
+            except Exception:
+                logger.exception("live maps: the sweep could not read the events")
+                continue
+            for event_id in missed:
+                if event_id not in self._pending:
+                    self._pending.add(event_id)
+            if missed:
+                self._start("flush", self._flush)
+
+    def _received(self, payload: str) -> None:
+        try:
+            _service_id, event_id = (int(part) for part in payload.split(":", 1))
+        except ValueError:
+            logger.warning("live maps: ignored a malformed notification %r", payload)
+            return
+        self._pending.add(event_id)
+        self._start("flush", self._flush)
+
+    async def _flush(self) -> None:
+        """Read the notified events, one query per burst, and hand each to its subscribers."""
+        while self._pending:
+            event_ids, self._pending = sorted(self._pending), set()
+            try:
+                events = await self.read(events_by_ids, event_ids)
+            except Exception:
+                logger.exception("live maps: could not read events %s, subscribers will re-read", event_ids)
+                self._broadcast(RESYNC)
+                continue
+            for event_id, service_id, message in events:
+                self._newest = max(self._newest, event_id)
+                for subscription in list(self._subscribers):
+                    if service_id in subscription.service_ids:
+                        subscription.offer((event_id, message))
+
+    def _broadcast(self, item) -> None:
+        for subscription in list(self._subscribers):
+            subscription.offer(item)
+
+
+_hubs: dict[asyncio.AbstractEventLoop, AlertEventHub] = {}
+
+
+def hub() -> AlertEventHub:
+    """The hub of the running event loop (one per server process under uvicorn)."""
+    loop = asyncio.get_running_loop()
+    for other in [other for other in _hubs if other.is_closed()]:
+        del _hubs[other]
+    if loop not in _hubs:
+        _hubs[loop] = AlertEventHub()
+    return _hubs[loop]

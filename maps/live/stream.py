@@ -1,0 +1,56 @@
+"""The Server-Sent Events stream of a police live map.
+
+Order of work on connection: subscribe to the process's listener first, then replay from the
+database what came after the browser's Last-Event-ID, then pass on live events. An event committed
+during the replay is both replayed and queued live; ids already sent are skipped, so each event is
+sent once. A quiet stream sends a heartbeat comment so proxies keep the connection open."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from maps.live import listener
+
+RETRY_MS = 1000
+
+
+async def alert_event_stream(
+    *, service_ids: list[int], last_event_id: int | None, heartbeat_s: float, hub: listener.AlertEventHub
+) -> AsyncIterator[str]:
+    subscription = await hub.subscribe(service_ids)
+    try:
+        if last_event_id is None:
+            last_event_id = await hub.read(listener.last_event_id, service_ids)
+        yield f"retry: {RETRY_MS}\n\n"
+        sent: set[int] = set()
+        newest = last_event_id
+
+        async def replay() -> AsyncIterator[str]:
+            nonlocal newest
+            while batch := await hub.read(listener.events_after, service_ids, newest):
+                for event_id, message in batch:
+                    newest = max(newest, event_id)
+                    if event_id not in sent:
+                        sent.add(event_id)
+                        yield message
+
+        async for message in replay():
+            yield message
+        while True:
+            try:
+                async with asyncio.timeout(heartbeat_s):
+                    item = await subscription.queue.get()
+            except TimeoutError:
+                yield ": heartbeat\n\n"
+                continue
+            if item is listener.RESYNC:
+                async for message in replay():
+                    yield message
+                continue
+            event_id, message = item
+            if event_id in sent or event_id <= last_event_id:
+                continue
+            sent.add(event_id)
+            newest = max(newest, event_id)
+            yield message
+    finally:
+        hub.unsubscribe(subscription)

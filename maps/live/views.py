@@ -1,0 +1,133 @@
+"""Map pages: the police live map and its event stream, the resident's neighbourhood map and the
+town hall's commune map."""
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connections
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from alerts.models import Alert, AlertCategory, Family
+from maps.live import access, listener, rendering, selectors
+from maps.live.forms import CommuneAlertFilterForm
+from maps.live.geojson import (
+    CommuneFeatureSerializer,
+    GeneralisedAlertFeatureSerializer,
+    ResidentAlertFeatureSerializer,
+    ZoneFeatureSerializer,
+)
+from maps.live.stream import alert_event_stream
+
+
+def map_settings() -> dict:
+    """What every map script needs: tiles, colours and labels, as one JSON object."""
+    return {
+        "tileUrl": settings.MAPS_TILE_URL,
+        "tileAttribution": settings.MAPS_TILE_ATTRIBUTION,
+        "familyColours": rendering.FAMILY_COLOURS,
+        "familyLabels": dict(Family.choices),
+        "followUpLabels": dict(Alert.FollowUp.choices),
+    }
+
+
+@login_required
+def police_live_map(request):
+    service_ids = access.agent_service_ids_or_403(request.user)
+    context = {
+        "map_settings": {
+            **map_settings(),
+            "sinceEventId": selectors.alert_event_last_id(service_ids),
+            "liveHours": settings.MAPS_LIVE_HOURS,
+            "categories": list(AlertCategory.objects.values("code", "label", "family")),
+        },
+        "live_hours": settings.MAPS_LIVE_HOURS,
+        "categories": AlertCategory.objects.all(),
+        "follow_ups": Alert.FollowUp.choices,
+    }
+    return render(request, "maps/live/police.html", context)
+
+
+def _stream_start(request) -> tuple[list[int], int | None] | HttpResponseBadRequest:
+    try:
+        service_ids = access.agent_service_ids_or_403(request.user)
+    finally:
+        # The stream lasts a whole shift: give back the connection that read the session now,
+        # or every connected agent would hold a PostgreSQL backend (the process's hub reads).
+        connections["default"].close()
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("since")
+    if raw in (None, ""):
+        return service_ids, None
+    if not raw.isdigit():
+        return HttpResponseBadRequest(_("Last-Event-ID (ou since) doit être un identifiant d'événement entier."))
+    return service_ids, int(raw)
+
+
+async def police_alert_stream(request):
+    """Server-Sent Events: every alert event of the agent's police services, live, after replaying
+    those since the browser's Last-Event-ID. Runs under ASGI (uvicorn)."""
+    start = await sync_to_async(_stream_start)(request)
+    if isinstance(start, HttpResponseBadRequest):
+        return start
+    service_ids, last_event_id = start
+    events = alert_event_stream(
+        service_ids=service_ids,
+        last_event_id=last_event_id,
+        heartbeat_s=settings.MAPS_LIVE_HEARTBEAT_S,
+        hub=listener.hub(),
+    )
+    response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx would otherwise hold events back
+    return response
+
+
+@login_required
+def neighbourhood_map(request):
+    residence = access.residence_or_403(request.user)
+    area = residence.neighbourhood or residence.commune
+    area_serializer = ZoneFeatureSerializer if residence.neighbourhood_id else CommuneFeatureSerializer
+    alerts = ResidentAlertFeatureSerializer(
+        selectors.resident_alerts(residence), many=True, context={"user_id": request.user.id}
+    ).data
+    rendered = rendering.neighbourhood_map(
+        area=area_serializer(area).data,
+        alerts=alerts,
+        family_labels=dict(Family.choices),
+        tile_url=settings.MAPS_TILE_URL,
+        tile_attribution=settings.MAPS_TILE_ATTRIBUTION,
+    )
+    context = {
+        "residence": residence,
+        "area_name": area.name,
+        "map": rendered,
+        "alerts": [feature["properties"] for feature in alerts["features"]],
+        "own_alerts": [feature["properties"] for feature in alerts["features"] if feature["properties"]["is_own"]],
+        "broadcasts": selectors.resident_broadcasts(residence),
+        "days": settings.MAPS_RESIDENT_DAYS,
+        "grid_m": settings.MAPS_RESIDENT_GRID_M,
+    }
+    return render(request, "maps/live/neighbourhood.html", context)
+
+
+@login_required
+def commune_map(request, code: str):
+    commune = access.staffed_commune_or_404(request.user, code)
+    # Always bound: with no parameter every filter is empty and the period is the last 30 days.
+    form = CommuneAlertFilterForm(request.GET, commune=commune)
+    alerts = selectors.commune_alerts(commune, **form.cleaned_data) if form.is_valid() else Alert.objects.none()
+    alert_features = GeneralisedAlertFeatureSerializer(alerts, many=True).data
+    context = {
+        "commune": commune,
+        "form": form,
+        "alerts": [feature["properties"] for feature in alert_features["features"]],
+        "statistics_url": f"/statistiques/{commune.code}/",
+        "map_settings": map_settings(),
+        "map_data": {
+            "commune": CommuneFeatureSerializer(commune).data,
+            "zones": ZoneFeatureSerializer(selectors.commune_zones(commune), many=True).data,
+            "alerts": alert_features,
+        },
+    }
+    return render(request, "maps/live/commune.html", context)

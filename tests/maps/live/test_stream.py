@@ -1,0 +1,213 @@
+"""The live stream, driven directly (generator) and through the async view, on committed rows:
+the stream reads from other threads and listens on its own PostgreSQL connection."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.gis.geos import Point
+from django.db import connections
+from django.test import AsyncClient
+
+from alerts.models import AlertEvent
+from maps.live import listener
+from maps.live.stream import alert_event_stream
+from tests.auth import resident_client, staff_client
+from tests.maps.live.helpers import in_thread, publish
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HERE = Point(5.005, 43.005, srid=4326)
+
+
+def event_ids(messages: list[str]) -> list[int]:
+    return [int(message.split("\n", 1)[0].removeprefix("id: ")) for message in messages if message.startswith("id: ")]
+
+
+async def collect(stream, count: int, timeout: float = 5.0) -> list[str]:
+    """The next `count` event messages (not comments or retry lines)."""
+    messages = []
+    async with asyncio.timeout(timeout):
+        async for message in stream:
+            message = message.decode() if isinstance(message, bytes) else message
+            if message.startswith("id: "):
+                messages.append(message)
+                if len(messages) == count:
+                    return messages
+    return messages
+
+
+published = in_thread(publish)
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_replay_from_last_event_id_sends_the_missed_events_in_order_once(committed_world):
+    events = [publish(world=committed_world, location=HERE)[1] for _ in range(5)]
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        stream = alert_event_stream(
+            service_ids=[committed_world.service.id], last_event_id=events[1].id, heartbeat_s=30, hub=hub
+        )
+        messages = await collect(stream, 3)
+        await stream.aclose()
+        await hub.close()
+        return messages
+
+    messages = run(scenario())
+
+    assert event_ids(messages) == [event.id for event in events[2:]]
+    payload = json.loads(messages[0].split("data: ", 1)[1])
+    assert payload["kind"] == "published"
+    assert payload["feature"]["geometry"]["coordinates"] == [5.005, 43.005]
+
+
+def test_a_live_event_follows_the_replay_and_a_replayed_id_is_never_sent_twice(committed_world):
+    _alert, first = publish(world=committed_world, location=HERE)
+    _alert, missed = publish(world=committed_world, location=HERE)
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        stream = alert_event_stream(
+            service_ids=[committed_world.service.id], last_event_id=first.id, heartbeat_s=30, hub=hub
+        )
+        replayed = await collect(stream, 1)
+        # The seam: the same event also arrives from the listener, as it does when it is
+        # committed while the replay query runs.
+        (subscription,) = hub._subscribers
+        subscription.offer((missed.id, "id: duplicate\n\n"))
+        _alert, live = await published(world=committed_world, location=HERE)
+        following = await collect(stream, 1)
+        await stream.aclose()
+        await hub.close()
+        return replayed, following, live
+
+    replayed, following, live = run(scenario())
+
+    assert event_ids(replayed) == [missed.id]
+    assert event_ids(following) == [live.id]
+
+
+def test_an_agent_never_receives_another_police_service_events(committed_world):
+    world = committed_world
+    _alert, start = publish(world=world, location=HERE)
+    _alert, foreign_before = publish(world=world, location=HERE, service=world.other_service)
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        stream = alert_event_stream(service_ids=[world.service.id], last_event_id=start.id, heartbeat_s=30, hub=hub)
+        first_task = asyncio.ensure_future(collect(stream, 2))
+        await asyncio.sleep(0.5)
+        await published(world=world, location=HERE, service=world.other_service)
+        _alert, own = await published(world=world, location=HERE)
+        _alert, own_again = await published(world=world, location=HERE)
+        messages = await first_task
+        await stream.aclose()
+        await hub.close()
+        return messages, [own.id, own_again.id]
+
+    messages, own_ids = run(scenario())
+
+    assert event_ids(messages) == own_ids
+    assert foreign_before.id not in event_ids(messages)
+
+
+def test_a_quiet_stream_sends_heartbeats_and_the_sweep_picks_up_an_event_never_notified(committed_world):
+    world = committed_world
+    _alert, start = publish(world=world, location=HERE)
+    alert, _event = publish(world=world, location=HERE)
+
+    async def scenario():
+        hub = listener.AlertEventHub(sweep_s=0.3)
+        stream = alert_event_stream(service_ids=[world.service.id], last_event_id=None, heartbeat_s=0.3, hub=hub)
+        assert (await anext(stream)).startswith("retry: ")
+        silent = await in_thread(AlertEvent.objects.create)(
+            alert=alert, kind="status_changed", police_service=world.service
+        )
+        received = []
+        async with asyncio.timeout(5):
+            async for message in stream:
+                received.append(message)
+                if event_ids(received) and ": heartbeat\n\n" in received:
+                    break
+        await stream.aclose()
+        await hub.close()
+        return received, silent
+
+    received, silent = run(scenario())
+
+    assert ": heartbeat\n\n" in received
+    assert event_ids(received) == [silent.id]
+
+
+def test_the_listener_fans_one_notification_out_to_every_subscriber_of_the_service(committed_world):
+    world = committed_world
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        own = [await hub.subscribe([world.service.id]) for _ in range(3)]
+        foreign = await hub.subscribe([world.other_service.id])
+        _alert, event = await published(world=world, location=HERE)
+        items = [await asyncio.wait_for(subscription.queue.get(), 5) for subscription in own]
+        await asyncio.sleep(0.2)
+        await hub.close()
+        return items, foreign.queue.qsize(), event
+
+    items, foreign_size, event = run(scenario())
+
+    assert [event_id for event_id, _message in items] == [event.id] * 3
+    assert foreign_size == 0
+
+
+async def read_stream(client: AsyncClient, headers: dict, count: int) -> tuple[int, str, list[str]]:
+    response = await client.get("/carte/police/flux/", headers=headers)
+    if not response.streaming:
+        # The test client keeps request connections open (for the test transaction); the view
+        # read the session from asgiref's thread, whose connection is closed here.
+        await sync_to_async(connections.close_all)()
+        return response.status_code, response["Content-Type"], [response.content.decode()]
+    messages = await collect(response.streaming_content, count)
+    await response.streaming_content.aclose()
+    # As the ASGI handler does: closing the response sends request_finished, which gives the
+    # request's database connection back.
+    await sync_to_async(response.close)()
+    await listener.hub().close()  # the process-wide hub of this test's event loop
+    return response.status_code, response["Content-Type"], messages
+
+
+def async_client_of(sync_client) -> AsyncClient:
+    client = AsyncClient()
+    client.cookies = sync_client.cookies
+    return client
+
+
+def test_the_stream_view_replays_from_the_last_event_id_header(committed_world):
+    events = [publish(world=committed_world, location=HERE)[1] for _ in range(3)]
+    client = async_client_of(staff_client(committed_world.agent))
+
+    status, content_type, messages = run(read_stream(client, {"Last-Event-ID": str(events[0].id)}, 2))
+
+    assert status == 200
+    assert content_type.startswith("text/event-stream")
+    assert event_ids(messages) == [events[1].id, events[2].id]
+
+
+def test_the_stream_view_refuses_residents_anonymous_people_and_agents_without_two_factor(committed_world):
+    world = committed_world
+    without_2fa = resident_client(world.agent)  # logged in, no verified device
+    for client in (AsyncClient(), async_client_of(resident_client(world.resident)), async_client_of(without_2fa)):
+        status, _type, _messages = run(read_stream(client, {}, 1))
+        assert status == 403
+
+
+def test_the_stream_view_refuses_a_malformed_last_event_id(committed_world):
+    client = async_client_of(staff_client(committed_world.agent))
+
+    status, _type, messages = run(read_stream(client, {"Last-Event-ID": "12; DROP"}, 1))
+
+    assert status == 400
+    assert "Last-Event-ID" in messages[0]
