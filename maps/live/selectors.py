@@ -8,7 +8,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Residence
-from alerts.models import Alert, AlertEvent
+from alerts.models import Alert, AlertEvent, Broadcast, Delivery
 from geo.generalisation import GridCellCentre
 from zones.models import Commune, Zone
 
@@ -78,12 +78,14 @@ def resident_alerts(residence: Residence, *, days: int | None = None) -> QuerySe
     return with_generalised_location(alerts.select_related("category", "commune")).order_by("-published_at")
 
 
-def resident_broadcasts(residence: Residence) -> list:
-    """Top-down messages (town hall, police) addressed to the resident's neighbourhood.
-
-    MERGE: the broadcast model is built by the routing part on another branch; once merged, read
-    it here (messages of the resident's commune or neighbourhood, newest first, last 30 days)."""
-    return []
+def resident_broadcasts(residence: Residence, *, limit: int = 20) -> QuerySet[Broadcast]:
+    """Top-down messages the town hall sent to this resident, newest first, over the same window
+    as the alerts. Read through the deliveries, so a message to other neighbourhoods or to a drawn
+    area elsewhere never shows."""
+    since = timezone.now() - timedelta(days=settings.MAPS_RESIDENT_DAYS)
+    return Broadcast.objects.filter(
+        deliveries__recipient_id=residence.user_id, deliveries__kind=Delivery.Kind.BROADCAST, created_at__gte=since
+    ).order_by("-created_at")[:limit]
 
 
 def commune_zones(commune: Commune) -> QuerySet[Zone]:

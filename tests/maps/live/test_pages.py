@@ -9,7 +9,7 @@ from django.utils import timezone
 from pyproj import Transformer
 
 from tests.auth import resident_client, staff_client
-from tests.factories import make_alert
+from tests.factories import make_alert, make_neighbourhood
 from tests.maps.live.helpers import publish
 
 TO_LONLAT = Transformer.from_crs(2154, 4326, always_xy=True)
@@ -64,7 +64,10 @@ def test_the_police_live_map_page_loads_leaflet_from_the_app_and_nothing_from_a_
 @pytest.mark.django_db
 def test_the_police_live_map_is_for_police_agents_who_passed_two_factor(world):
     assert resident_client(world.resident).get("/carte/police/").status_code == 403
-    assert resident_client(world.agent).get("/carte/police/").status_code == 403  # no 2FA in this session
+    # Without a second factor in this session, staff are sent to set it up first.
+    response = resident_client(world.agent).get("/carte/police/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/securite/2fa/")
     assert staff_client(world.mayor).get("/carte/police/").status_code == 403
     anonymous = Client().get("/carte/police/")
     assert anonymous.status_code == 302
@@ -156,7 +159,7 @@ def test_a_resident_of_another_commune_or_an_unverified_one_sees_nothing_of_this
     other = resident_client(world.other_resident).get("/api/maps/neighbourhood/alerts/").json()
     assert other["features"] == []
     assert resident_client(world.agent).get("/api/maps/neighbourhood/alerts/").status_code == 403
-    assert resident_client(world.agent).get("/carte/quartier/").status_code == 403
+    assert staff_client(world.agent).get("/carte/quartier/").status_code == 403
 
 
 @pytest.mark.django_db
@@ -206,3 +209,25 @@ def test_the_commune_map_of_another_commune_is_not_found_and_bad_filters_are_exp
     assert bad.status_code == 200
     assert "La date de début doit précéder la date de fin." in bad.content.decode()
     assert mayor.get("/carte/commune/99001/", {"since": "pas une date"}).status_code == 200
+
+
+def test_the_neighbourhood_page_lists_the_town_hall_messages_sent_to_the_resident_only(world):
+    from alerts.broadcasts import broadcast_send
+    from alerts.models import Broadcast
+
+    elsewhere = make_neighbourhood(commune=world.commune, name="Est", bounds=(5.01, 43.0, 5.02, 43.01))
+    for title, neighbourhood in (("Travaux rue Haute", world.neighbourhood), ("Fête au quartier Est", elsewhere)):
+        broadcast_send(
+            author=world.mayor,
+            commune=world.commune,
+            kind=Broadcast.Kind.ROAD_WORKS,
+            title=title,
+            body="Circulation alternée.",
+            target=Broadcast.Target.NEIGHBOURHOODS,
+            neighbourhoods=[neighbourhood],
+        )
+
+    html = resident_client(world.resident).get("/carte/quartier/").content.decode()
+
+    assert "Travaux rue Haute" in html
+    assert "Fête au quartier Est" not in html
