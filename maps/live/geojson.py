@@ -3,7 +3,7 @@ exact location; every other alert feature carries only the generalised one (see
 geo/generalisation.py), and its serializer has no field that could read `location`."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -106,6 +106,7 @@ class ResidentAlertFeatureSerializer(GeneralisedAlertFeatureSerializer):
         return feature
 
 
+@extend_schema_serializer(component_name="MapZoneFeature")
 class ZoneFeatureSerializer(GeoFeatureModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display")
     police_service = serializers.CharField(source="police_service.name", default=None)
@@ -116,6 +117,7 @@ class ZoneFeatureSerializer(GeoFeatureModelSerializer):
         fields = ["id", "kind", "kind_label", "name", "police_service"]
 
 
+@extend_schema_serializer(component_name="MapCommuneFeature")
 class CommuneFeatureSerializer(GeoFeatureModelSerializer):
     class Meta:
         model = Commune

@@ -1,0 +1,43 @@
+"""What the site navigation offers a person, from their roles. Evaluated lazily: pages that do not
+render the navigation make no query."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import SimpleLazyObject
+
+from accounts.selectors import (
+    is_platform_admin,
+    moderated_communes,
+    police_services_of,
+    staffed_communes,
+    verified_residence,
+    verifier_communes,
+)
+from zones.models import Commune
+
+
+@dataclass(frozen=True)
+class Navigation:
+    resident: bool
+    moderator: bool
+    police: bool
+    verifier: bool
+    admin: bool
+    staffed_communes: list[Commune]
+
+
+def navigation_for(user) -> Navigation | None:
+    if not user.is_authenticated:
+        return None
+    return Navigation(
+        resident=verified_residence(user) is not None,
+        moderator=moderated_communes(user).exists(),
+        police=police_services_of(user).exists(),
+        verifier=verifier_communes(user).exists(),
+        admin=is_platform_admin(user),
+        staffed_communes=list(staffed_communes(user).order_by("name")),
+    )
+
+
+def navigation(request) -> dict:
+    return {"navigation": SimpleLazyObject(lambda: navigation_for(request.user))}
