@@ -1,0 +1,151 @@
+"""Aggregation selectors: every count is one SQL aggregate over the events of one commune.
+
+Sources are never added together: each query reads one source, and every row it returns carries
+that source. Alerts count when published, by the family of their category, in the month (Paris
+time) they occurred. police.uk crimes count in their published month at their (snapped) point.
+A point lying exactly on the border between two zones is covered by both and counts once in each:
+zone totals can add up to more than the commune total, by the number of such border points."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+
+from maps.models import RecordedCrime
+
+ALERTS = "alerts"
+POINT_SOURCES = (ALERTS, RecordedCrime.Source.POLICE_UK.value)
+
+_EVENTS = {
+    ALERTS: """
+        SELECT a.id, c.family, (date_trunc('month', a.occurred_at AT TIME ZONE %(tz)s))::date AS month, a.location
+        FROM alerts_alert a JOIN alerts_alertcategory c ON c.id = a.category_id
+        WHERE a.status = 'published' AND a.commune_id = %(commune)s""",
+    RecordedCrime.Source.POLICE_UK.value: """
+        SELECT r.id, r.family, r.month, r.location
+        FROM maps_recordedcrime r
+        WHERE r.source = 'police-uk' AND r.commune_id = %(commune)s AND r.location IS NOT NULL""",
+}
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events: one commune, one point source, optionally one family, months in [start, end)."""
+
+    commune_id: int
+    source: str
+    family: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def events_sql(self) -> str:
+        return f"""SELECT * FROM ({_EVENTS[self.source]}) e
+            WHERE (%(family)s::text IS NULL OR e.family = %(family)s)
+              AND (%(start)s::date IS NULL OR e.month >= %(start)s)
+              AND (%(end)s::date IS NULL OR e.month < %(end)s)"""
+
+    def params(self, **extra) -> dict:
+        return {
+            "tz": settings.TIME_ZONE,
+            "commune": self.commune_id,
+            "family": self.family,
+            "start": self.start,
+            "end": self.end,
+            **extra,
+        }
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str, dt.date, int]]:
+    """(zone id, family, month, events) for the zones of that kind in the commune.
+
+    ST_Covers on the subdivided parts, counted DISTINCT per zone: a point on the edge between two
+    parts of one zone counts once, a point on the border of two zones once in each."""
+    sql = f"""
+        WITH ev AS ({events.events_sql()})
+        SELECT p.zone_id, ev.family, ev.month, count(DISTINCT ev.id)
+        FROM ev
+        JOIN zones_zonepart p ON p.kind = %(kind)s AND ST_Covers(p.geom, ev.location)
+        JOIN zones_zone z ON z.id = p.zone_id AND z.commune_id = %(commune)s
+        GROUP BY 1, 2, 3"""
+    return _fetch(sql, events.params(kind=kind))
+
+
+def covered_month_counts(events: EventFilter, *, zone_ids: list[int]) -> list[tuple[str, dt.date, int]]:
+    """(family, month, events) for the events covered by at least one of the zones, each once."""
+    sql = f"""
+        WITH ev AS ({events.events_sql()})
+        SELECT ev.family, ev.month, count(*)
+        FROM ev
+        WHERE EXISTS (SELECT 1 FROM zones_zonepart p WHERE p.zone_id = ANY(%(zones)s) AND ST_Covers(p.geom, ev.location))
+        GROUP BY 1, 2"""
+    return _fetch(sql, events.params(zones=list(zone_ids)))
+
+
+def commune_month_counts(events: EventFilter) -> list[tuple[str, dt.date, int]]:
+    """(family, month, events) for every event of the source in the commune."""
+    sql = f"WITH ev AS ({events.events_sql()}) SELECT family, month, count(*) FROM ev GROUP BY 1, 2"
+    return _fetch(sql, events.params())
+
+
+def ssmsi_yearly(*, commune_id: int, commune_code: str) -> list[tuple[int, str, str, int | None]]:
+    """(year, family, indicator, count or None when not diffused) of the SSMSI commune series."""
+    return list(
+        RecordedCrime.objects.filter(source=RecordedCrime.Source.SSMSI, commune_code=commune_code)
+        .order_by("year", "family", "category")
+        .values_list("year", "family", "category", "count")
+    )
+
+
+def binned_points(events: EventFilter, *, srid: int, cell: float, margin: float) -> tuple[dict, list[tuple]]:
+    """Events binned on a metric grid aligned on the commune's bounding box (plus `margin` metres).
+
+    Returns the grid (origin x0, y0 and size nx, ny) and (ix, iy, events) for non-empty cells: raw
+    points never leave the database."""
+    grid_sql = """
+        SELECT ST_XMin(b) - %(margin)s, ST_YMin(b) - %(margin)s,
+               ceil((ST_XMax(b) - ST_XMin(b) + 2 * %(margin)s) / %(cell)s)::int,
+               ceil((ST_YMax(b) - ST_YMin(b) + 2 * %(margin)s) / %(cell)s)::int
+        FROM (SELECT ST_Transform(boundary, %(srid)s)::box2d AS b FROM zones_commune WHERE id = %(commune)s) c"""
+    x0, y0, nx, ny = _fetch(grid_sql, events.params(srid=srid, cell=cell, margin=margin))[0]
+    bins_sql = f"""
+        WITH ev AS ({events.events_sql()}), pts AS (SELECT ST_Transform(location, %(srid)s) AS g FROM ev)
+        SELECT floor((ST_X(g) - %(x0)s) / %(cell)s)::int, floor((ST_Y(g) - %(y0)s) / %(cell)s)::int, count(*)
+        FROM pts GROUP BY 1, 2"""
+    bins = _fetch(bins_sql, events.params(srid=srid, cell=cell, x0=x0, y0=y0))
+    return {"x0": x0, "y0": y0, "nx": nx, "ny": ny, "cell": cell, "srid": srid}, bins
+
+
+def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple]:
+    """(i, j, events, hexagon as WKB in 4326, its area in the commune in m²) for every hexagon of
+    ST_HexagonGrid (edge `size` metres, in the commune's metric projection) touching the commune,
+    empty ones included: Gi* needs the zeros. A point on a hexagon edge counts in each hexagon."""
+    sql = f"""
+        WITH c AS (SELECT ST_Transform(boundary, %(srid)s) AS g FROM zones_commune WHERE id = %(commune)s),
+        hex AS (
+            SELECT h.i, h.j, h.geom, ST_Transform(h.geom, 4326) AS geom4326, ST_Area(ST_Intersection(h.geom, c.g)) AS area
+            FROM c, ST_HexagonGrid(%(size)s, c.g) h WHERE ST_Intersects(h.geom, c.g)
+        ),
+        ev AS ({events.events_sql()}),
+        counted AS (
+            SELECT hex.i, hex.j, count(ev.id) AS n
+            FROM hex LEFT JOIN ev ON ST_Intersects(hex.geom4326, ev.location) GROUP BY 1, 2
+        )
+        SELECT hex.i, hex.j, counted.n, ST_AsBinary(hex.geom4326), hex.area
+        FROM hex JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""
+    return _fetch(sql, events.params(srid=srid, size=size))
+
+
+def by_key(rows, key_len: int) -> dict:
+    """Sum the last column of rows by their first `key_len` columns."""
+    totals: dict = defaultdict(int)
+    for row in rows:
+        totals[tuple(row[:key_len])] += row[-1]
+    return totals
