@@ -157,12 +157,12 @@ def before_after(*, before: int, after: int) -> BeforeAfter:
 def against_comparison(*, treated_before: int, treated_after: int, control_before: int, control_after: int) -> dict:
     """Ratio of ratios and WDD, published only when every one of the four counts is publishable
     and the treated baseline could show a 30 % change."""
-    counts = dict(
-        treated_before=treated_before,
-        treated_after=treated_after,
-        control_before=control_before,
-        control_after=control_after,
-    )
+    counts = {
+        "treated_before": treated_before,
+        "treated_after": treated_after,
+        "control_before": control_before,
+        "control_after": control_after,
+    }
     shown = {
         "control_before": published_count(control_before),
         "control_after": published_count(control_after),

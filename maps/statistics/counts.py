@@ -44,7 +44,7 @@ class EventFilter:
         return f"""SELECT * FROM ({_EVENTS[self.source]}) e
             WHERE (%(family)s::text IS NULL OR e.family = %(family)s)
               AND (%(start)s::date IS NULL OR e.month >= %(start)s)
-              AND (%(end)s::date IS NULL OR e.month < %(end)s)"""
+              AND (%(end)s::date IS NULL OR e.month < %(end)s)"""  # noqa: S608 - constant fragments, values are parameters
 
     def params(self, **extra) -> dict:
         return {
@@ -74,7 +74,7 @@ def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str,
         FROM ev
         JOIN zones_zonepart p ON p.kind = %(kind)s AND ST_Covers(p.geom, ev.location)
         JOIN zones_zone z ON z.id = p.zone_id AND z.commune_id = %(commune)s
-        GROUP BY 1, 2, 3"""
+        GROUP BY 1, 2, 3"""  # noqa: S608 - constant fragments, values are parameters
     return _fetch(sql, events.params(kind=kind))
 
 
@@ -84,14 +84,15 @@ def covered_month_counts(events: EventFilter, *, zone_ids: list[int]) -> list[tu
         WITH ev AS ({events.events_sql()})
         SELECT ev.family, ev.month, count(*)
         FROM ev
-        WHERE EXISTS (SELECT 1 FROM zones_zonepart p WHERE p.zone_id = ANY(%(zones)s) AND ST_Covers(p.geom, ev.location))
-        GROUP BY 1, 2"""
+        WHERE EXISTS (SELECT 1 FROM zones_zonepart p
+                      WHERE p.zone_id = ANY(%(zones)s) AND ST_Covers(p.geom, ev.location))
+        GROUP BY 1, 2"""  # noqa: S608 - constant fragments, values are parameters
     return _fetch(sql, events.params(zones=list(zone_ids)))
 
 
 def commune_month_counts(events: EventFilter) -> list[tuple[str, dt.date, int]]:
     """(family, month, events) for every event of the source in the commune."""
-    sql = f"WITH ev AS ({events.events_sql()}) SELECT family, month, count(*) FROM ev GROUP BY 1, 2"
+    sql = f"WITH ev AS ({events.events_sql()}) SELECT family, month, count(*) FROM ev GROUP BY 1, 2"  # noqa: S608
     return _fetch(sql, events.params())
 
 
@@ -104,23 +105,31 @@ def ssmsi_yearly(*, commune_id: int, commune_code: str) -> list[tuple[int, str, 
     )
 
 
-def binned_points(events: EventFilter, *, srid: int, cell: float, margin: float) -> tuple[dict, list[tuple]]:
-    """Events binned on a metric grid aligned on the commune's bounding box (plus `margin` metres).
-
-    Returns the grid (origin x0, y0 and size nx, ny) and (ix, iy, events) for non-empty cells: raw
-    points never leave the database."""
-    grid_sql = """
+def density_grid(events: EventFilter, *, srid: int, cell: float, margin: float) -> dict:
+    """A metric grid of `cell` metres over the commune's bounding box widened by `margin` metres."""
+    sql = """
         SELECT ST_XMin(b) - %(margin)s, ST_YMin(b) - %(margin)s,
                ceil((ST_XMax(b) - ST_XMin(b) + 2 * %(margin)s) / %(cell)s)::int,
                ceil((ST_YMax(b) - ST_YMin(b) + 2 * %(margin)s) / %(cell)s)::int
         FROM (SELECT ST_Transform(boundary, %(srid)s)::box2d AS b FROM zones_commune WHERE id = %(commune)s) c"""
-    x0, y0, nx, ny = _fetch(grid_sql, events.params(srid=srid, cell=cell, margin=margin))[0]
-    bins_sql = f"""
+    x0, y0, nx, ny = _fetch(sql, events.params(srid=srid, cell=cell, margin=margin))[0]
+    return {"x0": x0, "y0": y0, "nx": nx, "ny": ny, "cell": cell, "srid": srid}
+
+
+def binned_points(events: EventFilter, *, grid: dict) -> list[tuple[int, int, int]]:
+    """(column, row, events) of the non-empty grid cells: raw points never leave the database."""
+    sql = f"""
         WITH ev AS ({events.events_sql()}), pts AS (SELECT ST_Transform(location, %(srid)s) AS g FROM ev)
         SELECT floor((ST_X(g) - %(x0)s) / %(cell)s)::int, floor((ST_Y(g) - %(y0)s) / %(cell)s)::int, count(*)
-        FROM pts GROUP BY 1, 2"""
-    bins = _fetch(bins_sql, events.params(srid=srid, cell=cell, x0=x0, y0=y0))
-    return {"x0": x0, "y0": y0, "nx": nx, "ny": ny, "cell": cell, "srid": srid}, bins
+        FROM pts GROUP BY 1, 2"""  # noqa: S608 - constant fragments, values are parameters
+    return _fetch(sql, events.params(**grid))
+
+
+def commune_metric_area(commune_id: int, srid: int) -> float:
+    return _fetch(
+        "SELECT ST_Area(ST_Transform(boundary, %(srid)s)) FROM zones_commune WHERE id = %(commune)s",
+        {"srid": srid, "commune": commune_id},
+    )[0][0]
 
 
 def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple]:
@@ -130,7 +139,8 @@ def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple
     sql = f"""
         WITH c AS (SELECT ST_Transform(boundary, %(srid)s) AS g FROM zones_commune WHERE id = %(commune)s),
         hex AS (
-            SELECT h.i, h.j, h.geom, ST_Transform(h.geom, 4326) AS geom4326, ST_Area(ST_Intersection(h.geom, c.g)) AS area
+            SELECT h.i, h.j, h.geom, ST_Transform(h.geom, 4326) AS geom4326,
+                   ST_Area(ST_Intersection(h.geom, c.g)) AS area
             FROM c, ST_HexagonGrid(%(size)s, c.g) h WHERE ST_Intersects(h.geom, c.g)
         ),
         ev AS ({events.events_sql()}),
@@ -139,7 +149,7 @@ def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple
             FROM hex LEFT JOIN ev ON ST_Intersects(hex.geom4326, ev.location) GROUP BY 1, 2
         )
         SELECT hex.i, hex.j, counted.n, ST_AsBinary(hex.geom4326), hex.area
-        FROM hex JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""
+        FROM hex JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""  # noqa: S608 - constant fragments, values are parameters
     return _fetch(sql, events.params(srid=srid, size=size))
 
 
