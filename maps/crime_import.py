@@ -219,6 +219,9 @@ INSERT_SQL = """
 
 def copy_rows(rows) -> None:
     with connection.cursor() as cursor:
+        # Dropped explicitly too: inside an outer transaction (tests, a caller's atomic block) the
+        # ON COMMIT DROP happens only later, and a second import would find the table.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.crime_import")
         cursor.execute(
             "CREATE TEMP TABLE crime_import (source text, family text, category text, month date, year int, "
             "lon float8, lat float8, commune_code text, count int, dedup_key text) ON COMMIT DROP"
@@ -244,6 +247,7 @@ def crimes_import(*, path: Path, source: str, commit: bool = False) -> ImportRep
         with connection.cursor() as cursor:
             cursor.execute(INSERT_SQL, {"batch": batch.id})
             report.rows_added = cursor.rowcount
+            cursor.execute("DROP TABLE pg_temp.crime_import")
         batch.rows_read, batch.rows_added = report.rows_read, report.rows_added
         batch.rows_without_location = report.rows_without_location
         batch.save(update_fields=["rows_read", "rows_added", "rows_without_location"])
