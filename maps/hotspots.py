@@ -4,6 +4,7 @@ Weights are binary contiguity between hexagons (centres one hexagon width apart)
 hexagon itself included, as Gi* requires (esda G_Local with star=True, transform "B")."""
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,16 +53,20 @@ def getis_ord_hot_spots(
         return None
     weights = neighbour_weights(centroids, hexagon_edge)
     # n_jobs=1: without numba, the parallel path is several times slower than the plain one.
-    g = G_Local(
-        counts,
-        weights,
-        transform="B",
-        star=True,
-        permutations=permutations,
-        seed=SEED,
-        n_jobs=1,
-        keep_simulations=False,
-    )
+    # G_Local cannot choose crand's alternative yet; its p_sim is the folded (directed) pseudo
+    # p-value, (1 + permutations at least as extreme) / (1 + permutations), smallest 0.001.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
+        g = G_Local(
+            counts,
+            weights,
+            transform="B",
+            star=True,
+            permutations=permutations,
+            seed=SEED,
+            n_jobs=1,
+            keep_simulations=False,
+        )
     threshold = float(fdr(g.p_sim, alpha))
     significant = g.p_sim < threshold  # esda.fdr returns a strict cut-off
     hot, cold = significant & (g.Zs > 0), significant & (g.Zs < 0)

@@ -270,13 +270,16 @@ def ssmsi_table(commune: Commune) -> list[dict]:
     ]
 
 
-MAX_GRID_CELLS = 4_000_000
+MAX_GRID_CELLS = 1_000_000
+MAX_BANDWIDTH_IN_CELLS = 20  # the Gaussian filter's cost grows with the bandwidth in cells
 MAX_HEXAGONS = 20_000
 
 
 def density_layer(query: StatisticsQuery) -> gpd.GeoDataFrame:
     """Kernel density cells worth drawing, as polygons in EPSG:4326 with events per km²."""
     events = query.events()
+    if query.bandwidth / query.cell > MAX_BANDWIDTH_IN_CELLS:
+        raise StatisticsInputError(_("Noyau trop large pour ces cellules : 20 cellules par rayon de noyau au plus."))
     grid = counts.density_grid(events, srid=query.commune.metric_srid, cell=query.cell, margin=3 * query.bandwidth)
     if grid["nx"] * grid["ny"] > MAX_GRID_CELLS:
         raise StatisticsInputError(_("Grille trop fine pour cette commune : augmentez la taille des cellules."))
