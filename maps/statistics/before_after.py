@@ -202,12 +202,12 @@ class PeakWarning:
     def sentence(self) -> str:
         return _(
             "Attention : les %(recent_months)d mois précédant la date de référence comptent %(recent)d événements "
-            "contre %(expected).1f attendus d'après les %(history)d mois antérieurs. Une baisse ensuite peut n'être "
+            "contre %(expected)s attendus d'après les %(history)d mois antérieurs. Une baisse ensuite peut n'être "
             "qu'un retour à la normale (régression vers la moyenne)."
         ) % {
             "recent_months": PEAK_RECENT_MONTHS,
             "recent": self.recent,
-            "expected": self.expected,
+            "expected": f"{self.expected:.1f}".replace(".", ","),
             "history": self.history_months,
         }
 

@@ -135,22 +135,38 @@ def commune_metric_area(commune_id: int, srid: int) -> float:
 def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple]:
     """(i, j, events, hexagon as WKB in 4326, its area in the commune in m²) for every hexagon of
     ST_HexagonGrid (edge `size` metres, in the commune's metric projection) touching the commune,
-    empty ones included: Gi* needs the zeros. A point on a hexagon edge counts in each hexagon."""
+    empty ones included: Gi* needs the zeros.
+
+    Each event counts in exactly one hexagon: the one whose centre is nearest, which is the hexagon
+    containing it (a regular hexagonal tiling is the Voronoi diagram of its centres). Centres follow
+    ST_HexagonGrid's layout, column i at x = 1.5 size i, row j at y = sqrt(3) size (j + 1/2 if i is
+    odd), so the assignment is arithmetic instead of a spatial join of every point with every cell."""
     sql = f"""
         WITH c AS (SELECT ST_Transform(boundary, %(srid)s) AS g FROM zones_commune WHERE id = %(commune)s),
         hex AS (
-            SELECT h.i, h.j, h.geom, ST_Transform(h.geom, 4326) AS geom4326,
-                   ST_Area(ST_Intersection(h.geom, c.g)) AS area
+            SELECT h.i, h.j, ST_Transform(h.geom, 4326) AS geom4326,
+                   CASE WHEN ST_Covers(c.g, h.geom) THEN ST_Area(h.geom)
+                        ELSE ST_Area(ST_Intersection(h.geom, c.g)) END AS area
             FROM c, ST_HexagonGrid(%(size)s, c.g) h WHERE ST_Intersects(h.geom, c.g)
         ),
         ev AS ({events.events_sql()}),
-        counted AS (
-            SELECT hex.i, hex.j, count(ev.id) AS n
-            FROM hex LEFT JOIN ev ON ST_Intersects(hex.geom4326, ev.location) GROUP BY 1, 2
-        )
-        SELECT hex.i, hex.j, counted.n, ST_AsBinary(hex.geom4326), hex.area
-        FROM hex JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""  # noqa: S608 - constant fragments, values are parameters
-    return _fetch(sql, events.params(srid=srid, size=size))
+        pts AS (SELECT ev.id, ST_X(p.g) AS x, ST_Y(p.g) AS y
+                FROM ev CROSS JOIN LATERAL (SELECT ST_Transform(ev.location, %(srid)s) AS g) p),
+        candidates AS (
+            SELECT pts.id, ci.i, round((pts.y - CASE WHEN ci.i %% 2 <> 0 THEN %(height)s / 2 ELSE 0 END)
+                                       / %(height)s)::int AS j, pts.x, pts.y
+            FROM pts CROSS JOIN LATERAL (
+                SELECT round(pts.x / (1.5 * %(size)s))::int + d AS i FROM generate_series(-1, 1) d) ci
+        ),
+        nearest AS (
+            SELECT DISTINCT ON (id) i, j FROM candidates
+            ORDER BY id, (x - 1.5 * %(size)s * i) ^ 2
+                         + (y - %(height)s * j - CASE WHEN i %% 2 <> 0 THEN %(height)s / 2 ELSE 0 END) ^ 2, i, j
+        ),
+        counted AS (SELECT i, j, count(*) AS n FROM nearest GROUP BY i, j)
+        SELECT hex.i, hex.j, coalesce(counted.n, 0), ST_AsBinary(hex.geom4326), hex.area
+        FROM hex LEFT JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""  # noqa: S608 - constant fragments, values are parameters
+    return _fetch(sql, events.params(srid=srid, size=size, height=size * 3**0.5))
 
 
 def by_key(rows, key_len: int) -> dict:

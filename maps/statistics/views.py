@@ -39,9 +39,10 @@ def statistics_dashboard(request, code: str):
     except reports.StatisticsInputError as error:
         problems.append(str(error))
     else:
-        hot_spots = (
-            hexagons[hexagons["spot"] != ""].drop(columns="geometry").to_dict("records") if len(hexagons) else []
-        )
+        # Cold spots over empty countryside say nothing to a mayor: the page lists and maps hot spots.
+        hot = hexagons[hexagons["spot"] == "chaud"] if len(hexagons) else hexagons
+        hot_spots = hot.drop(columns="geometry").to_dict("records")
+        occupied = hexagons[hexagons["count_display"] != "< 5"] if len(hexagons) else hexagons
         map_layers = [
             rendering.MapLayer(
                 "Densité (noyau)",
@@ -50,14 +51,14 @@ def statistics_dashboard(request, code: str):
                 (("density_per_km2", "événements / km²"),),
             ),
             rendering.MapLayer(
-                "Hexagones", hexagons.to_json(drop_id=True), "count", (("count_display", "événements"),), show=False
+                "Hexagones (5 événements ou plus)",
+                occupied.to_json(drop_id=True),
+                "count",
+                (("count_display", "événements"),),
+                show=False,
             ),
             rendering.MapLayer(
-                "Points chauds (Gi*)",
-                hexagons.to_json(drop_id=True),
-                None,
-                (("spot", "point"), ("gi_z", "z")),
-                show=False,
+                "Points chauds (Gi*)", hot.to_json(drop_id=True), None, (("spot", "point"), ("gi_z", "z")), show=False
             ),
         ]
     zone_layer = reports.zone_layer(query, statistics)

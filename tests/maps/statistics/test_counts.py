@@ -1,10 +1,17 @@
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alerts.models import Alert
-from maps.statistics.counts import EventFilter, commune_month_counts, covered_month_counts, zone_month_counts
+from maps.statistics.counts import (
+    EventFilter,
+    commune_month_counts,
+    covered_month_counts,
+    hexagon_counts,
+    zone_month_counts,
+)
 from tests.maps.statistics.conftest import BORDER_LON, publish, spread
 
 
@@ -55,3 +62,13 @@ def test_zone_counts_add_up_to_the_commune_plus_border_points(town, west, east, 
     assert sum(totals.values()) == len(points) + on_border
     assert totals.get(west.id, 0) == sum(1 for lon, _ in points if lon <= BORDER_LON)
     assert totals.get(east.id, 0) == sum(1 for lon, _ in points if lon >= BORDER_LON)
+
+
+def test_each_event_counts_in_exactly_one_hexagon(town, west, east):
+    points = [(BORDER_LON, 43.01), *spread(30, 5.0, 5.02)]
+    publish(town, points)
+    rows = hexagon_counts(EventFilter(commune_id=town.id, source="alerts"), srid=town.metric_srid, size=174)
+    assert sum(row[2] for row in rows) == len(points)
+    assert sum(row[4] for row in rows) == pytest.approx(
+        town.boundary.transform(town.metric_srid, clone=True).area, rel=1e-6
+    )
