@@ -54,7 +54,8 @@ ALERTS_SQL = """
                4326),
            t.at, 'bench', 'published', 'none', t.at, t.at
     FROM generate_series(1, %(n)s) g
-    CROSS JOIN LATERAL (SELECT %(start)s::timestamptz + random() * interval '1095 days' AS at) t"""
+    -- g in the subquery makes it run once per row (uncorrelated, random() would be drawn once).
+    CROSS JOIN LATERAL (SELECT %(start)s::timestamptz + (random() + 0 * g) * interval '1095 days' AS at) t"""
 
 
 def build() -> list[Commune]:

@@ -66,10 +66,15 @@ ALERTS_SQL = """
            %(commune)s, p.geom, t.at, %(description)s, 'published', 'closed', t.at, t.at + interval '3 hours'
     FROM planned
     CROSS JOIN LATERAL (
-        SELECT (ST_Dump(ST_GeneratePoints(planned.boundary, planned.n, (1000 * planned.m + planned.rank)::int))).geom
+        SELECT (ST_Dump(ST_GeneratePoints(
+            planned.boundary, planned.n, (10000 * %(family_rank)s + 100 * planned.m + planned.rank)::int))).geom
     ) p
-    CROSS JOIN LATERAL (SELECT (planned.month + random() * interval '27 days' + interval '7 hours')
-                               AT TIME ZONE 'Europe/Paris' AS at) t
+    -- The time depends on the point, so every alert gets its own (a lateral subquery without a
+    -- reference to the row would be evaluated once).
+    CROSS JOIN LATERAL (
+        SELECT (planned.month + (abs(hashtext(ST_AsText(p.geom))) %% 2600) / 100.0 * interval '1 day'
+                + interval '7 hours') AT TIME ZONE 'Europe/Paris' AS at
+    ) t
     WHERE planned.n > 0 AND t.at < now()"""
 
 SSMSI_YEARS = {
@@ -110,7 +115,7 @@ def demo_statistics_alerts() -> None:
     months = min(24, (timezone.localdate().year - start.year) * 12 + timezone.localdate().month - start.month)
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.13108)")
-        for family, (codes, rate, change, peak) in PLAN.items():
+        for family_rank, (family, (codes, rate, change, peak)) in enumerate(PLAN.items()):
             ids = list(AlertCategory.objects.filter(code__in=codes).values_list("id", flat=True))
             cursor.execute(
                 ALERTS_SQL,
@@ -124,6 +129,7 @@ def demo_statistics_alerts() -> None:
                     "peak_from": add_months(adopted, -3),
                     "peak": peak,
                     "categories": ids,
+                    "family_rank": family_rank,
                     "description": f"{DEMO_MARK} {family} : signalement de démonstration.",
                 },
             )

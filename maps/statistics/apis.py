@@ -79,6 +79,11 @@ class StatisticsFilterSerializer(serializers.Serializer):
     cell = serializers.FloatField(min_value=10, max_value=500, default=settings.MAPS_STATISTICS_CELL_M)
     hexagon = serializers.FloatField(min_value=50, max_value=2000, default=settings.MAPS_STATISTICS_HEXAGON_M)
 
+    def validate_date(self, value):
+        if not 2000 <= value.year <= 2100:
+            raise ValidationError(_("Date entre 2000 et 2100."))
+        return value
+
     def validate(self, attrs):
         start, end = reports.default_period(timezone.localdate())
         start = attrs.get("from", start)
