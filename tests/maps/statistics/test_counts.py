@@ -1,6 +1,8 @@
 import datetime as dt
 
+import numpy as np
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -72,3 +74,13 @@ def test_each_event_counts_in_exactly_one_hexagon(town, west, east):
     assert sum(row[4] for row in rows) == pytest.approx(
         town.boundary.transform(town.metric_srid, clone=True).area, rel=1e-6
     )
+
+
+def test_hexagon_counts_match_the_hexagons_drawn(town, west, east):
+    rng = np.random.default_rng(3)
+    points = [(5.0 + 0.02 * x, 43.0 + 0.02 * y) for x, y in rng.random((60, 2))]
+    publish(town, points)
+    rows = hexagon_counts(EventFilter(commune_id=town.id, source="alerts"), srid=town.metric_srid, size=120)
+    for *_ij, n, wkb, _area in rows:
+        hexagon = shapely.from_wkb(bytes(wkb))
+        assert n == sum(hexagon.contains(shapely.Point(p)) for p in points)
