@@ -102,9 +102,13 @@ def statistics_query(user, params) -> reports.StatisticsQuery:
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     commune = commune_for_statistics(user, data["commune"])
+    start = data["start"]
+    if "from" not in data and commune.adopted_on:
+        # By default, show the year before adoption too, so the before/after has its context.
+        start = max(min(start, add_months(month_start(commune.adopted_on), -12)), add_months(data["end"], -MAX_MONTHS))
     return reports.StatisticsQuery(
         commune=commune,
-        start=data["start"],
+        start=start,
         end=data["end"],
         kind=data["kind"],
         source=data["source"],

@@ -41,7 +41,7 @@ def statistics_dashboard(request, code: str):
     else:
         # Cold spots over empty countryside say nothing to a mayor: the page lists and maps hot spots.
         hot = hexagons[hexagons["spot"] == "chaud"] if len(hexagons) else hexagons
-        hot_spots = hot.drop(columns="geometry").to_dict("records")
+        hot_spots = hot.drop(columns="geometry").sort_values("gi_z", ascending=False).head(20).to_dict("records")
         occupied = hexagons[hexagons["count_display"] != "< 5"] if len(hexagons) else hexagons
         map_layers = [
             rendering.MapLayer(
