@@ -19,8 +19,9 @@ SEED = 20080118  # fixed so the same data always gives the same map
 @dataclass
 class HotSpots:
     z: np.ndarray
-    p_sim: np.ndarray
-    p_threshold: float  # FDR-corrected cut-off
+    p_sim: np.ndarray  # pseudo p-value of the permutations (smallest 1 / (permutations + 1))
+    p_z_sim: np.ndarray  # p-value of the permutation z-score, the one corrected for FDR
+    p_threshold: float  # FDR-corrected cut-off on p_z_sim
     hot: np.ndarray  # bool
     cold: np.ndarray  # bool
     prediction_accuracy_index: float | None
@@ -65,9 +66,13 @@ def getis_ord_hot_spots(
             permutations=permutations,
             seed=SEED,
             n_jobs=1,
-            keep_simulations=False,
+            keep_simulations=True,  # p_z_sim needs the permutation distribution
         )
-    threshold = float(fdr(g.p_sim, alpha))
-    significant = g.p_sim < threshold  # esda.fdr returns a strict cut-off
+    # FDR on the permutation z-score's p-value (p_z_sim: the observed G* standardised by the mean and
+    # spread of its 999 permutations). p_sim itself cannot go below 1/1000, so over n hexagons the
+    # Benjamini-Hochberg rule could only flag groups of n/50 or more: a compact hot spot of ten
+    # hexagons in a grid of 2,000 would never show.
+    threshold = float(fdr(g.p_z_sim, alpha))
+    significant = g.p_z_sim < threshold  # esda.fdr returns a strict cut-off
     hot, cold = significant & (g.Zs > 0), significant & (g.Zs < 0)
-    return HotSpots(g.Zs, g.p_sim, threshold, hot, cold, prediction_accuracy_index(counts, areas, hot))
+    return HotSpots(g.Zs, g.p_sim, g.p_z_sim, threshold, hot, cold, prediction_accuracy_index(counts, areas, hot))

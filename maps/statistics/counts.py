@@ -175,10 +175,11 @@ def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple
     ST_HexagonGrid (edge `size` metres, in the commune's metric projection) touching the commune,
     empty ones included: Gi* needs the zeros.
 
-    Each event counts in exactly one hexagon: the one whose centre is nearest, which is the hexagon
-    containing it (a regular hexagonal tiling is the Voronoi diagram of its centres). Centres follow
-    ST_HexagonGrid's layout, column i at x = 1.5 size i, row j at y = sqrt(3) size (j + 1/2 if i is
-    odd), so the assignment is arithmetic instead of a spatial join of every point with every cell."""
+    Each event counts in exactly one hexagon, the one containing it, found arithmetically instead of
+    by a spatial join of every point with every cell: ST_HexagonGrid puts column i at x = 1.5 size i
+    and row j at y = sqrt(3) size (j + 1/2 if i is odd), i.e. flat-topped axial coordinates q = i,
+    r = j - floor(i / 2); the point's fractional axial coordinates are rounded in cube coordinates
+    (the standard exact rounding for hexagonal grids). A point exactly on an edge goes to one side."""
     sql = f"""
         WITH c AS (SELECT ST_Transform(boundary, %(srid)s) AS g FROM zones_commune WHERE id = %(commune)s),
         hex AS (
@@ -188,20 +189,19 @@ def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple
             FROM c, ST_HexagonGrid(%(size)s, c.g) h WHERE ST_Intersects(h.geom, c.g)
         ),
         ev AS ({events.events_sql()}),
-        pts AS (SELECT ev.id, ST_X(p.g) AS x, ST_Y(p.g) AS y
+        pts AS (SELECT ST_X(p.g) / (1.5 * %(size)s) AS qf, ST_Y(p.g) / %(height)s - ST_X(p.g) / (3 * %(size)s) AS rf
                 FROM ev CROSS JOIN LATERAL (SELECT ST_Transform(ev.location, %(srid)s) AS g) p),
-        candidates AS (
-            SELECT pts.id, ci.i, round((pts.y - CASE WHEN ci.i %% 2 <> 0 THEN %(height)s / 2 ELSE 0 END)
-                                       / %(height)s)::int AS j, pts.x, pts.y
-            FROM pts CROSS JOIN LATERAL (
-                SELECT round(pts.x / (1.5 * %(size)s))::int + d AS i FROM generate_series(-1, 1) d) ci
-        ),
+        rounded AS (SELECT qf, rf, round(qf) AS rq, round(rf) AS rr, round(-qf - rf) AS rs FROM pts),
         nearest AS (
-            SELECT DISTINCT ON (id) i, j FROM candidates
-            ORDER BY id, (x - 1.5 * %(size)s * i) ^ 2
-                         + (y - %(height)s * j - CASE WHEN i %% 2 <> 0 THEN %(height)s / 2 ELSE 0 END) ^ 2, i, j
+            SELECT CASE WHEN abs(rq - qf) > abs(rr - rf) AND abs(rq - qf) > abs(rs + qf + rf) THEN -rr - rs
+                        ELSE rq END::int AS q,
+                   CASE WHEN abs(rq - qf) > abs(rr - rf) AND abs(rq - qf) > abs(rs + qf + rf) THEN rr
+                        WHEN abs(rs + qf + rf) > abs(rr - rf) THEN rr
+                        ELSE -rq - rs END::int AS r
+            FROM rounded
         ),
-        counted AS (SELECT i, j, count(*) AS n FROM nearest GROUP BY i, j)
+        cells AS (SELECT q AS i, r + floor(q / 2.0)::int AS j FROM nearest),
+        counted AS (SELECT i, j, count(*) AS n FROM cells GROUP BY i, j)
         SELECT hex.i, hex.j, coalesce(counted.n, 0), ST_AsBinary(hex.geom4326), hex.area
         FROM hex LEFT JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""  # noqa: S608 - constant fragments, values are parameters
     return _fetch(sql, events.params(srid=srid, size=size, height=size * 3**0.5))

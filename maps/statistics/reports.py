@@ -317,10 +317,11 @@ def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
         n, centroids, areas, hexagon_edge=query.hexagon, permutations=settings.MAPS_STATISTICS_GI_PERMUTATIONS
     )
     if hot_spots is None:
-        frame["gi_z"], frame["p_sim"], frame["spot"] = None, None, ""
+        frame["gi_z"], frame["p_sim"], frame["p_z_sim"], frame["spot"] = None, None, None, ""
         return frame, {"tested": False, "hexagons": len(rows)}
     frame["gi_z"] = np.round(hot_spots.z, 2)
     frame["p_sim"] = hot_spots.p_sim
+    frame["p_z_sim"] = hot_spots.p_z_sim
     frame["spot"] = np.where(hot_spots.hot, "chaud", np.where(hot_spots.cold, "froid", ""))
     return frame, {
         "tested": True,
