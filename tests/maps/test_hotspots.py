@@ -14,11 +14,14 @@ def test_planted_cluster_is_found_hot_after_fdr():
     centres = hexagon_centres(12, 12, 100)
     rng = np.random.default_rng(7)
     counts = rng.poisson(1, len(centres))
-    middle = np.linalg.norm(centres - centres.mean(axis=0), axis=1) < 260
+    distance = np.linalg.norm(centres - centres.mean(axis=0), axis=1)
+    middle = distance < 260
     counts[middle] += 12
     result = getis_ord_hot_spots(counts, centres, np.ones(len(centres)), hexagon_edge=100)
     assert result.hot.any()
-    assert middle[result.hot].mean() > 0.8  # hot hexagons are in the planted cluster
+    # Hot hexagons are the cluster and its ring of neighbours (Gi* sums each hexagon's neighbourhood).
+    assert distance[result.hot].max() < 260 + 100 * math.sqrt(3) * 1.01
+    assert result.hot[middle].mean() > 0.8
     assert result.p_sim.min() >= 0.001 and result.p_threshold < 0.05
     assert result.prediction_accuracy_index > 2
 
