@@ -245,6 +245,7 @@ def crimes_import(*, path: Path, source: str, commit: bool = False) -> ImportRep
         batch.full_clean()
         batch.save()
         with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")  # PostGIS costs trigger a JIT compile slower than the insert
             cursor.execute(INSERT_SQL, {"batch": batch.id})
             report.rows_added = cursor.rowcount
             cursor.execute("DROP TABLE pg_temp.crime_import")

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.models import AlertCategory, Family
@@ -92,7 +92,10 @@ class EventFilter:
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # PostGIS declares its functions very costly, so these plans cross PostgreSQL's JIT
+        # thresholds; compiling them took longer (1.7 s) than running them.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
