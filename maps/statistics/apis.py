@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from zones.models import Zone
 MAX_MONTHS = 120
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class MonthField(serializers.Field):
     """ "2025-03" or "2025-03-14": the first day of that month."""
 
@@ -45,6 +46,7 @@ class MonthField(serializers.Field):
         return value.strftime("%Y-%m")
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CommaIntegersField(serializers.Field):
     default_error_messages = {"invalid": _("Liste d'identifiants séparés par des virgules attendue.")}
 
