@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import io
 import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,9 @@ class ImportReport:
 
 
 def row_key(*parts) -> str:
-    return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+    """A uuid made of the first 128 bits of the SHA-256 of the parts."""
+    digest = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16]))
 
 
 def open_text(path: Path) -> io.TextIOBase:
@@ -224,7 +227,7 @@ def copy_rows(rows) -> None:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.crime_import")
         cursor.execute(
             "CREATE TEMP TABLE crime_import (source text, family text, category text, month date, year int, "
-            "lon float8, lat float8, commune_code text, count int, dedup_key text) ON COMMIT DROP"
+            "lon float8, lat float8, commune_code text, count int, dedup_key uuid) ON COMMIT DROP"
         )
         with cursor.cursor.copy(f"COPY crime_import ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
