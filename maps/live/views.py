@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert, AlertCategory, Family
@@ -122,7 +123,7 @@ def commune_map(request, code: str):
         "commune": commune,
         "form": form,
         "alerts": [feature["properties"] for feature in alert_features["features"]],
-        "statistics_url": f"/statistiques/{commune.code}/",
+        "statistics_url": reverse("statistics-dashboard", args=[commune.code]),
         "map_settings": map_settings(),
         "map_data": {
             "commune": CommuneFeatureSerializer(commune).data,

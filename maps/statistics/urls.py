@@ -1,2 +1,18 @@
-api_urlpatterns: list = []
-urlpatterns: list = []
+from django.urls import path
+
+from maps.statistics import apis, views
+
+urlpatterns = [
+    path("statistiques/", views.statistics_index, name="statistics-index"),
+    path("statistiques/<str:code>/", views.statistics_dashboard, name="statistics-dashboard"),
+    path("statistiques/<str:code>/zones.csv", views.statistics_csv, name="statistics-csv"),
+    path("statistiques/<str:code>/zones.geojson", views.statistics_geojson, name="statistics-geojson"),
+    path("statistiques/<str:code>/statistiques.gpkg", views.statistics_geopackage, name="statistics-geopackage"),
+]
+
+api_urlpatterns = [
+    path("statistics/zones/", apis.StatisticsZonesApi.as_view(), name="statistics-zones"),
+    path("statistics/before-after/", apis.StatisticsBeforeAfterApi.as_view(), name="statistics-before-after"),
+    path("statistics/heatmap/", apis.StatisticsHeatmapApi.as_view(), name="statistics-heatmap"),
+    path("statistics/hexagons/", apis.StatisticsHexagonsApi.as_view(), name="statistics-hexagons"),
+]

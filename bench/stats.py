@@ -1,0 +1,183 @@
+"""Benchmarks of the statistics part; prints figures (see bench/RESULTS-stats.md).
+
+    .venv/bin/python bench/stats.py            # builds the data once, then measures
+
+Runs on its own database (BENCH_STATS_DATABASE_URL, default vigie_bench_stats, created beforehand:
+`runuser -u postgres -- psql -c "CREATE DATABASE vigie_bench_stats OWNER vigie"` then, as vigie,
+`CREATE EXTENSION postgis`). Data: 20 communes of 25 neighbourhoods (500 zones), 1,000,000 published
+alerts over 36 months: 100,000 in the first commune, about 47,000 in each other one."""
+
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_STATS_DATABASE_URL", "postgis://vigie:vigie@127.0.0.1:5432/vigie_bench_stats"
+)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from alerts.models import Alert, AlertCategory  # noqa: E402
+from maps.crime_import import POLICE_UK_COLUMNS, crimes_import  # noqa: E402
+from maps.hotspots import getis_ord_hot_spots  # noqa: E402
+from maps.models import RecordedCrime  # noqa: E402
+from maps.statistics import counts, reports  # noqa: E402
+from tests.factories import square  # noqa: E402
+from zones import services  # noqa: E402
+from zones.models import Commune  # noqa: E402
+
+COMMUNES, SIDE, GRID = 20, 0.05, 5  # each commune a 0.05° square (about 4 x 5.5 km) cut in 5 x 5
+TOTAL, FIRST = 1_000_000, 100_000
+START = dt.date(2023, 11, 1)
+
+ALERTS_SQL = """
+    INSERT INTO alerts_alert
+        (category_id, commune_id, location, occurred_at, description, status, follow_up, created_at, published_at)
+    SELECT (%(categories)s::bigint[])[1 + (g %% cardinality(%(categories)s::bigint[]))], %(commune)s,
+           ST_SetSRID(ST_MakePoint(
+               %(x0)s + %(side)s * CASE WHEN g %% 5 = 0 THEN 0.3 + 0.05 * random() ELSE random() END,
+               %(y0)s + %(side)s * CASE WHEN g %% 5 = 0 THEN 0.6 + 0.05 * random() ELSE random() END),
+               4326),
+           t.at, 'bench', 'published', 'none', t.at, t.at
+    FROM generate_series(1, %(n)s) g
+    -- g in the subquery makes it run once per row (uncorrelated, random() would be drawn once).
+    CROSS JOIN LATERAL (SELECT %(start)s::timestamptz + (random() + 0 * g) * interval '1095 days' AS at) t"""
+
+
+def build() -> list[Commune]:
+    call_command("migrate", verbosity=0)
+    existing = list(Commune.objects.filter(code__startswith="98").order_by("code"))
+    if len(existing) == COMMUNES and Alert.objects.count() >= TOTAL:
+        return existing
+    print("building the data set (once)...", flush=True)
+    categories = list(AlertCategory.objects.values_list("id", flat=True))
+    communes = []
+    for k in range(COMMUNES):
+        x0, y0 = 4.0 + k * (SIDE + 0.01), 43.5
+        commune = services.commune_upsert(
+            code=f"98{k:03d}", name=f"Banc {k}", boundary=square(x0, y0, x0 + SIDE, y0 + SIDE)
+        )
+        step = SIDE / GRID
+        for i in range(GRID):
+            for j in range(GRID):
+                services.zone_create(
+                    commune=commune,
+                    kind="neighbourhood",
+                    name=f"Q{i}{j}",
+                    boundary=square(x0 + i * step, y0 + j * step, x0 + (i + 1) * step, y0 + (j + 1) * step),
+                    households=800,
+                )
+        n = (
+            FIRST
+            if k == 0
+            else (TOTAL - FIRST) // (COMMUNES - 1) + (1 if k <= (TOTAL - FIRST) % (COMMUNES - 1) else 0)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ALERTS_SQL,
+                {
+                    "categories": categories,
+                    "commune": commune.id,
+                    "x0": x0,
+                    "y0": y0,
+                    "side": SIDE,
+                    "n": n,
+                    "start": START,
+                },
+            )
+        communes.append(commune)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return communes
+
+
+def timed(function, repeat: int = 7) -> tuple[float, object]:
+    function()  # warm: imports, plans, caches
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, result
+
+
+def police_uk_file(rows: int) -> Path:
+    rng = np.random.default_rng(1)
+    path = Path(tempfile.mkdtemp()) / "street.csv"
+    types = ["Burglary", "Vehicle crime", "Shoplifting", "Other theft", "Public order", "Criminal damage and arson"]
+    with path.open("w") as out:
+        out.write(",".join(POLICE_UK_COLUMNS) + "\n")
+        for i in range(rows):
+            asb = i % 3 == 0
+            crime_id = "" if asb else f"{i:064x}"
+            kind = "Anti-social behaviour" if asb else types[i % len(types)]
+            lon, lat = -0.1 + rng.random() * 0.01, 51.5 + rng.random() * 0.01
+            out.write(f"{crime_id},2024-{1 + i % 12:02d},Met,Met,{lon:.6f},{lat:.6f},On or near X,E01,L,{kind},,\n")
+    return path
+
+
+def main() -> None:
+    communes = build()
+    first, other = communes[0], communes[1]
+    end = dt.date(2026, 11, 1)
+    print(f"alerts: {Alert.objects.count():,}, zones: {sum(c.zones.count() for c in communes)}, months: 36")
+
+    def query(commune, **kwargs):
+        return reports.StatisticsQuery(commune=commune, start=START, end=end, **kwargs)
+
+    ms, stats = timed(lambda: reports.zone_statistics(query(other)))
+    print(
+        f"zone statistics, one commune ({other.alerts.count():,} alerts, 25 zones, 5 families x 36 months): "
+        f"{ms:.0f} ms"
+    )
+    ms, _ = timed(lambda: reports.zone_statistics(query(first)))
+    print(f"zone statistics, the 100,000-alert commune: {ms:.0f} ms")
+    ms, _ = timed(
+        lambda: reports.before_after_table(query(first, reference=dt.date(2025, 5, 1)), today=dt.date(2026, 11, 25))
+    )
+    print(f"before/after table, the 100,000-alert commune: {ms:.0f} ms")
+    ms, density = timed(lambda: reports.density_layer(query(first)))
+    print(
+        f"heatmap (KDE 200 m on 50 m cells), commune with {first.alerts.count():,} points: {ms:.0f} ms "
+        f"({len(density)} cells drawn)"
+    )
+    rows = counts.hexagon_counts(query(first).events(), srid=first.metric_srid, size=65)
+    raw = np.array([row[2] for row in rows], dtype=float)
+    n = raw
+    cells = gpd.GeoSeries(shapely.from_wkb([bytes(row[3]) for row in rows]), crs=4326).to_crs(first.metric_srid)
+    centroids = np.column_stack([cells.centroid.x, cells.centroid.y])
+    ms, result = timed(lambda: getis_ord_hot_spots(raw, centroids, np.ones(len(n)), hexagon_edge=65), repeat=3)
+    print(
+        f"Gi* (999 permutations, weights included) over {len(n):,} hexagons: {ms:.0f} ms ({int(result.hot.sum())} hot)"
+    )
+    ms, _ = timed(lambda: reports.hexagon_layer(query(first, hexagon=65)), repeat=3)
+    print(f"hexagon layer end to end (SQL counts + Gi* + FDR) over {len(n):,} hexagons: {ms:.0f} ms")
+    path = police_uk_file(100_000)
+    RecordedCrime.objects.filter(source="police-uk").delete()
+    start = time.perf_counter()
+    report = crimes_import(path=path, source="police-uk", commit=True)
+    first_import = time.perf_counter() - start
+    start = time.perf_counter()
+    again = crimes_import(path=path, source="police-uk", commit=True)
+    print(
+        f"import_crimes police-uk 100,000 rows: {first_import:.1f} s ({report.rows_added:,} added); "
+        f"re-import {time.perf_counter() - start:.1f} s ({again.rows_added} added)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+from django.contrib.gis.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alerts.models import Family
+
+
+class CrimeImportBatch(models.Model):
+    """One run of `import_crimes --commit`: what file, how many rows read and how many were new."""
+
+    source = models.CharField(_("source"), max_length=20)
+    file_name = models.CharField(_("fichier"), max_length=500)
+    rows_read = models.PositiveIntegerField(_("lignes lues"), default=0)
+    rows_added = models.PositiveIntegerField(_("lignes ajoutées"), default=0)
+    rows_without_location = models.PositiveIntegerField(_("lignes sans coordonnées"), default=0)
+    imported_at = models.DateTimeField(_("importé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("import de délinquance enregistrée")
+        verbose_name_plural = _("imports de délinquance enregistrée")
+
+    def __str__(self) -> str:
+        return f"{self.source} · {self.file_name} · {self.imported_at:%d/%m/%Y}"
+
+
+class RecordedCrime(models.Model):
+    """Crime recorded by the police or the gendarmerie, imported from an open-data file.
+
+    Kept apart from citizen alerts: the statistics never add the two sources together. A row is
+    one incident (police.uk, `count` = 1) or a yearly commune total (SSMSI, `count` is the total,
+    NULL when the figure is not diffused: unknown, never zero)."""
+
+    class Source(models.TextChoices):
+        POLICE_UK = "police-uk", _("police.uk (Angleterre et pays de Galles)")
+        SSMSI = "ssmsi", _("SSMSI (ministère de l'Intérieur)")
+
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    family = models.CharField(_("famille"), max_length=20, choices=Family.choices)
+    category = models.CharField(_("catégorie d'origine"), max_length=200)
+    month = models.DateField(_("mois"), null=True, blank=True, help_text=_("Premier jour du mois (police.uk)."))
+    year = models.PositiveSmallIntegerField(_("année"))
+    location = models.PointField(
+        _("lieu"), srid=4326, null=True, blank=True, help_text=_("Point anonymisé par la source ; vide si absent.")
+    )
+    commune = models.ForeignKey(
+        "zones.Commune",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commune"),
+        db_index=False,  # the (commune, source, family, month) index serves commune lookups
+    )
+    commune_code = models.CharField(_("code commune"), max_length=10, blank=True)
+    count = models.PositiveIntegerField(_("nombre"), null=True, blank=True, help_text=_("Vide : non diffusé."))
+    # 128 bits of a SHA-256 of the row's identity (see maps.crime_import): a uuid index is a quarter
+    # of the size of the hex text one, which matters for 100,000-row imports.
+    dedup_key = models.UUIDField(unique=True)
+    batch = models.ForeignKey(CrimeImportBatch, on_delete=models.PROTECT, related_name="crimes", null=True)
+
+    class Meta:
+        verbose_name = _("délinquance enregistrée")
+        verbose_name_plural = _("délinquance enregistrée")
+        indexes = [
+            models.Index(fields=["commune", "source", "family", "month"]),
+            models.Index(fields=["commune_code", "year"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} · {self.category} · {self.month or self.year}"

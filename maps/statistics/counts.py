@@ -1,0 +1,218 @@
+"""Aggregation selectors: every count is one SQL aggregate over the events of one commune.
+
+Sources are never added together: each query reads one source, and every row it returns carries
+that source. Alerts count when published, by the family of their category, in the month (Paris
+time) they occurred. police.uk crimes count in their published month at their (snapped) point.
+A point lying exactly on the border between two zones is covered by both and counts once in each:
+zone totals can add up to more than the commune total, by the number of such border points.
+
+SQL here is assembled only from the constant fragments below; every value is a query parameter."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from alerts.models import AlertCategory, Family
+from maps.models import RecordedCrime
+
+ALERTS = "alerts"
+POINT_SOURCES = (ALERTS, RecordedCrime.Source.POLICE_UK.value)
+
+# Each source yields (id, family_key, month, location). For alerts the key is the category id, mapped
+# to its family after aggregation: joining the category table row by row cost more than the count.
+_EVENTS = {
+    ALERTS: """
+        SELECT a.id, a.category_id::text AS family_key,
+               (date_trunc('month', a.occurred_at AT TIME ZONE %(tz)s))::date AS month, a.location
+        FROM alerts_alert a
+        WHERE a.status = 'published' AND a.commune_id = %(commune)s
+          AND (%(categories)s::bigint[] IS NULL OR a.category_id = ANY(%(categories)s::bigint[]))
+          AND (%(start_at)s::timestamptz IS NULL OR a.occurred_at >= %(start_at)s)
+          AND (%(end_at)s::timestamptz IS NULL OR a.occurred_at < %(end_at)s)""",
+    RecordedCrime.Source.POLICE_UK.value: """
+        SELECT r.id, r.family AS family_key, r.month, r.location
+        FROM maps_recordedcrime r
+        WHERE r.source = 'police-uk' AND r.commune_id = %(commune)s AND r.location IS NOT NULL
+          AND (%(family)s::text IS NULL OR r.family = %(family)s)
+          AND (%(start)s::date IS NULL OR r.month >= %(start)s)
+          AND (%(end)s::date IS NULL OR r.month < %(end)s)""",
+}
+
+
+def _month_start_at(month: dt.date | None) -> dt.datetime | None:
+    if month is None:
+        return None
+    return timezone.make_aware(dt.datetime.combine(month, dt.time()), timezone.get_default_timezone())
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events: one commune, one point source, optionally one family, months in [start, end)."""
+
+    commune_id: int
+    source: str
+    family: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def events_sql(self) -> str:
+        return _EVENTS[self.source]
+
+    def params(self, **extra) -> dict:
+        categories = None
+        if self.source == ALERTS and self.family:
+            categories = list(AlertCategory.objects.filter(family=self.family).values_list("id", flat=True))
+        return {
+            "tz": settings.TIME_ZONE,
+            "commune": self.commune_id,
+            "family": self.family,
+            "categories": categories,
+            "start": self.start,
+            "end": self.end,
+            "start_at": _month_start_at(self.start),
+            "end_at": _month_start_at(self.end),
+            **extra,
+        }
+
+    def families_of(self, rows: list[tuple], key_index: int) -> list[tuple]:
+        """Rows with their family key replaced by the family, summed again by the new key."""
+        if self.source == ALERTS:
+            family_of = {str(pk): family for pk, family in AlertCategory.objects.values_list("id", "family")}
+        else:
+            family_of = {family: family for family in Family.values}
+        totals: dict = defaultdict(int)
+        for row in rows:
+            key = (*row[:key_index], family_of.get(row[key_index], Family.OTHER), *row[key_index + 1 : -1])
+            totals[key] += row[-1]
+        return [(*key, n) for key, n in totals.items()]
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # PostGIS declares its functions very costly, so these plans cross PostgreSQL's JIT
+        # thresholds; compiling them took longer (1.7 s) than running them.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str, dt.date, int]]:
+    """(zone id, family, month, events) for the zones of that kind in the commune.
+
+    ST_Covers of the point by the zone's boundary: a point on the border of two zones counts once
+    in each. The zone drives the join (its bounding box on the events' spatial index, then ST_Covers
+    with the zone as the repeated, prepared argument), which beats one index probe per event."""
+    sql = f"""
+        SELECT z.id, e.family_key, e.month, count(*)
+        FROM zones_zone z
+        CROSS JOIN LATERAL (
+            SELECT ev.family_key, ev.month FROM ({events.events_sql()}) ev
+            WHERE ev.location && z.boundary AND ST_Covers(z.boundary, ev.location)
+            OFFSET 0
+        ) e
+        WHERE z.commune_id = %(commune)s AND z.kind = %(kind)s
+        GROUP BY 1, 2, 3"""  # noqa: S608 - constant fragments, values are parameters
+    return events.families_of(_fetch(sql, events.params(kind=kind)), 1)
+
+
+def covered_month_counts(events: EventFilter, *, zone_ids: list[int]) -> list[tuple[str, dt.date, int]]:
+    """(family, month, events) for the events covered by at least one of the zones, each once."""
+    sql = f"""
+        WITH ev AS ({events.events_sql()})
+        SELECT ev.family_key, ev.month, count(*)
+        FROM ev
+        WHERE EXISTS (SELECT 1 FROM zones_zonepart p
+                      WHERE p.zone_id = ANY(%(zones)s) AND ST_Covers(p.geom, ev.location))
+        GROUP BY 1, 2"""  # noqa: S608 - constant fragments, values are parameters
+    return events.families_of(_fetch(sql, events.params(zones=list(zone_ids))), 0)
+
+
+def commune_month_counts(events: EventFilter) -> list[tuple[str, dt.date, int]]:
+    """(family, month, events) for every event of the source in the commune."""
+    sql = f"WITH ev AS ({events.events_sql()}) SELECT family_key, month, count(*) FROM ev GROUP BY 1, 2"  # noqa: S608
+    return events.families_of(_fetch(sql, events.params()), 0)
+
+
+def ssmsi_yearly(*, commune_id: int, commune_code: str) -> list[tuple[int, str, str, int | None]]:
+    """(year, family, indicator, count or None when not diffused) of the SSMSI commune series."""
+    return list(
+        RecordedCrime.objects.filter(source=RecordedCrime.Source.SSMSI, commune_code=commune_code)
+        .order_by("year", "family", "category")
+        .values_list("year", "family", "category", "count")
+    )
+
+
+def density_grid(events: EventFilter, *, srid: int, cell: float, margin: float) -> dict:
+    """A metric grid of `cell` metres over the commune's bounding box widened by `margin` metres."""
+    sql = """
+        SELECT ST_XMin(b) - %(margin)s, ST_YMin(b) - %(margin)s,
+               ceil((ST_XMax(b) - ST_XMin(b) + 2 * %(margin)s) / %(cell)s)::int,
+               ceil((ST_YMax(b) - ST_YMin(b) + 2 * %(margin)s) / %(cell)s)::int
+        FROM (SELECT ST_Transform(boundary, %(srid)s)::box2d AS b FROM zones_commune WHERE id = %(commune)s) c"""
+    x0, y0, nx, ny = _fetch(sql, events.params(srid=srid, cell=cell, margin=margin))[0]
+    return {"x0": x0, "y0": y0, "nx": nx, "ny": ny, "cell": cell, "srid": srid}
+
+
+def binned_points(events: EventFilter, *, grid: dict) -> list[tuple[int, int, int]]:
+    """(column, row, events) of the non-empty grid cells: raw points never leave the database."""
+    sql = f"""
+        WITH ev AS ({events.events_sql()}), pts AS (SELECT ST_Transform(location, %(srid)s) AS g FROM ev)
+        SELECT floor((ST_X(g) - %(x0)s) / %(cell)s)::int, floor((ST_Y(g) - %(y0)s) / %(cell)s)::int, count(*)
+        FROM pts GROUP BY 1, 2"""  # noqa: S608 - constant fragments, values are parameters
+    return _fetch(sql, events.params(**grid))
+
+
+def commune_metric_area(commune_id: int, srid: int) -> float:
+    return _fetch(
+        "SELECT ST_Area(ST_Transform(boundary, %(srid)s)) FROM zones_commune WHERE id = %(commune)s",
+        {"srid": srid, "commune": commune_id},
+    )[0][0]
+
+
+def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple]:
+    """(i, j, events, hexagon as WKB in 4326, its area in the commune in m²) for every hexagon of
+    ST_HexagonGrid (edge `size` metres, in the commune's metric projection) touching the commune,
+    empty ones included: Gi* needs the zeros.
+
+    Each event counts in exactly one hexagon, the one containing it, found arithmetically instead of
+    by a spatial join of every point with every cell: ST_HexagonGrid puts column i at x = 1.5 size i
+    and row j at y = sqrt(3) size (j + 1/2 if i is odd), i.e. flat-topped axial coordinates q = i,
+    r = j - floor(i / 2); the point's fractional axial coordinates are rounded in cube coordinates
+    (the standard exact rounding for hexagonal grids). A point exactly on an edge goes to one side."""
+    sql = f"""
+        WITH c AS (SELECT ST_Transform(boundary, %(srid)s) AS g FROM zones_commune WHERE id = %(commune)s),
+        hex AS (
+            SELECT h.i, h.j, ST_Transform(h.geom, 4326) AS geom4326,
+                   CASE WHEN ST_Covers(c.g, h.geom) THEN ST_Area(h.geom)
+                        ELSE ST_Area(ST_Intersection(h.geom, c.g)) END AS area
+            FROM c, ST_HexagonGrid(%(size)s, c.g) h WHERE ST_Intersects(h.geom, c.g)
+        ),
+        ev AS ({events.events_sql()}),
+        pts AS (SELECT ST_X(p.g) / (1.5 * %(size)s) AS qf, ST_Y(p.g) / %(height)s - ST_X(p.g) / (3 * %(size)s) AS rf
+                FROM ev CROSS JOIN LATERAL (SELECT ST_Transform(ev.location, %(srid)s) AS g) p),
+        rounded AS (SELECT qf, rf, round(qf) AS rq, round(rf) AS rr, round(-qf - rf) AS rs FROM pts),
+        nearest AS (
+            SELECT CASE WHEN abs(rq - qf) > abs(rr - rf) AND abs(rq - qf) > abs(rs + qf + rf) THEN -rr - rs
+                        ELSE rq END::int AS q,
+                   CASE WHEN abs(rq - qf) > abs(rr - rf) AND abs(rq - qf) > abs(rs + qf + rf) THEN rr
+                        WHEN abs(rs + qf + rf) > abs(rr - rf) THEN rr
+                        ELSE -rq - rs END::int AS r
+            FROM rounded
+        ),
+        cells AS (SELECT q AS i, r + floor(q / 2.0)::int AS j FROM nearest),
+        counted AS (SELECT i, j, count(*) AS n FROM cells GROUP BY i, j)
+        SELECT hex.i, hex.j, coalesce(counted.n, 0), ST_AsBinary(hex.geom4326), hex.area
+        FROM hex LEFT JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""  # noqa: S608 - constant fragments, values are parameters
+    return _fetch(sql, events.params(srid=srid, size=size, height=size * 3**0.5))
+
+
+def by_key(rows, key_len: int) -> dict:
+    """Sum the last column of rows by their first `key_len` columns."""
+    totals: dict = defaultdict(int)
+    for row in rows:
+        totals[tuple(row[:key_len])] += row[-1]
+    return totals

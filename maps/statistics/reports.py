@@ -1,0 +1,345 @@
+"""The figures of a commune's statistics dashboard, API and exports, assembled from the SQL
+aggregates (maps.statistics.counts) and the pure statistics (before_after, heatmap, hotspots).
+
+Every published count goes through `count_display`/`published_count`: under 5 it reads "< 5"."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from alerts.models import Family
+from maps.heatmap import cell_polygons, kernel_density, shown_cells
+from maps.hotspots import getis_ord_hot_spots
+from maps.statistics import counts
+from maps.statistics.before_after import (
+    add_months,
+    against_comparison,
+    before_after,
+    count_display,
+    month_start,
+    months_between,
+    peak_before,
+    periods_around,
+    published_count,
+)
+from zones.models import Commune, Zone
+
+METHOD = _(
+    "Comptage : un événement compte dans chaque zone dont la limite le couvre (ST_Covers) ; un point situé "
+    "exactement sur la limite entre deux zones compte donc dans les deux, et la somme des zones peut dépasser "
+    "le total de la commune. Les alertes publiées et la délinquance enregistrée sont deux sources distinctes, "
+    "jamais additionnées. Taux annualisés pour 1 000 ménages (ou habitants à défaut). Les effectifs inférieurs "
+    "à 5 sont affichés « < 5 »."
+)
+
+
+class StatisticsInputError(ValueError):
+    """A request the statistics cannot answer as asked (grid too fine, too many hexagons...)."""
+
+
+@dataclass
+class StatisticsQuery:
+    commune: Commune
+    start: dt.date
+    end: dt.date  # exclusive: first day of the month after the last one
+    kind: str = Zone.Kind.NEIGHBOURHOOD
+    source: str = counts.ALERTS
+    family: str | None = None
+    reference: dt.date | None = None
+    months: int = 12
+    comparison: list[int] = field(default_factory=list)
+    bandwidth: float = 200.0
+    cell: float = 50.0
+    hexagon: float = 174.0
+
+    def events(self, **changes) -> counts.EventFilter:
+        values = {"source": self.source, "start": self.start, "end": self.end, "family": self.family, **changes}
+        return counts.EventFilter(commune_id=self.commune.id, **values)
+
+    @property
+    def families(self) -> list[str]:
+        return [self.family] if self.family else list(Family.values)
+
+
+def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The last 24 complete months."""
+    end = month_start(today)
+    return add_months(end, -24), end
+
+
+def zones_of(query: StatisticsQuery) -> list[dict]:
+    return list(
+        Zone.objects.filter(commune=query.commune, kind=query.kind)
+        .order_by("name")
+        .values("id", "name", "households", "population")
+    )
+
+
+def annual_rate(count: int, zone: dict, months: int) -> tuple[float | None, str | None]:
+    """Events per 1,000 households a year, or per 1,000 inhabitants when households are unknown."""
+    for basis, label in (("households", "ménages"), ("population", "habitants")):
+        if zone.get(basis) and months > 0:
+            return round(count * 12 / months / zone[basis] * 1000, 2), label
+    return None, None
+
+
+def zone_statistics(query: StatisticsQuery) -> dict:
+    zones = zones_of(query)
+    rows = counts.zone_month_counts(query.events(), kind=query.kind)
+    months = months_between(query.start, query.end)
+    totals = counts.by_key(rows, 2)
+    commune_totals = counts.by_key(counts.commune_month_counts(query.events()), 1)
+    total_rows = []
+    for zone in zones:
+        for family in query.families:
+            n = totals.get((zone["id"], family), 0)
+            rate, basis = annual_rate(n, zone, months)
+            total_rows.append(
+                {
+                    "zone_id": zone["id"],
+                    "zone": zone["name"],
+                    "family": family,
+                    "source": query.source,
+                    "count": published_count(n),
+                    "count_display": count_display(n),
+                    "rate_per_1000_per_year": rate if published_count(n) is not None else None,
+                    "rate_basis": basis,
+                }
+            )
+    names = {zone["id"]: zone["name"] for zone in zones}
+    month_rows = [
+        {
+            "zone_id": zone_id,
+            "zone": names[zone_id],
+            "family": family,
+            "source": query.source,
+            "month": month.strftime("%Y-%m"),
+            "count": published_count(n),
+            "count_display": count_display(n),
+        }
+        for zone_id, family, month, n in sorted(rows, key=lambda r: (names.get(r[0], ""), r[1], r[2]))
+        if zone_id in names
+    ]
+    commune_rows = [
+        {
+            "family": f,
+            "count": published_count(commune_totals.get((f,), 0)),
+            "count_display": count_display(commune_totals.get((f,), 0)),
+        }
+        for f in query.families
+    ]
+    return {
+        "commune": query.commune.code,
+        "source": query.source,
+        "kind": query.kind,
+        "start": query.start.strftime("%Y-%m"),
+        "end": add_months(query.end, -1).strftime("%Y-%m"),
+        "method": str(METHOD),
+        "commune_totals": commune_rows,
+        "totals": total_rows,
+        "months": month_rows,
+    }
+
+
+def _period_sum(monthly: dict, key: tuple, start: dt.date, end: dt.date) -> int:
+    return sum(n for month, n in monthly.get(key, {}).items() if start <= month < end)
+
+
+def _monthly(rows, key_len: int) -> dict:
+    by: dict = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        by[tuple(row[:key_len])][row[key_len]] += row[-1]
+    return by
+
+
+def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
+    reference = query.reference or query.commune.adopted_on
+    if reference is None:
+        return {"available": False, "message": _("Aucune date de référence : la commune n'a pas de date d'adhésion.")}
+    periods = periods_around(reference, months=query.months, today=today)
+    if periods is None:
+        return {"available": False, "message": _("Pas encore de mois complet après la date de référence.")}
+    ref_month = month_start(reference)
+    events = query.events(start=min(periods.before_start, add_months(ref_month, -24)), end=periods.after_end)
+    zone_monthly = _monthly(counts.zone_month_counts(events, kind=query.kind), 2)
+    commune_monthly = _monthly(counts.commune_month_counts(events), 1)
+    chosen = list(query.comparison)
+    chosen_monthly = _monthly(counts.covered_month_counts(events, zone_ids=chosen), 1) if chosen else None
+    first_month = min((m for series in commune_monthly.values() for m in series), default=ref_month)
+    rows = []
+    for family in query.families:
+        commune_key = (family,)
+        c_before = _period_sum(commune_monthly, commune_key, periods.before_start, periods.before_end)
+        c_after = _period_sum(commune_monthly, commune_key, periods.after_start, periods.after_end)
+        if c_before + c_after == 0:
+            continue
+        rows.append(
+            _row(
+                _("Toute la commune"),
+                None,
+                family,
+                c_before,
+                c_after,
+                commune_monthly[commune_key],
+                first_month,
+                ref_month,
+            )
+        )
+        for zone in zones_of(query):
+            key = (zone["id"], family)
+            before = _period_sum(zone_monthly, key, periods.before_start, periods.before_end)
+            after = _period_sum(zone_monthly, key, periods.after_start, periods.after_end)
+            row = _row(
+                zone["name"], zone["id"], family, before, after, zone_monthly.get(key, {}), first_month, ref_month
+            )
+            if chosen_monthly is not None and zone["id"] not in chosen:
+                control = (
+                    _period_sum(chosen_monthly, commune_key, periods.before_start, periods.before_end),
+                    _period_sum(chosen_monthly, commune_key, periods.after_start, periods.after_end),
+                )
+            elif chosen_monthly is None:
+                control = (c_before - before, c_after - after)  # the rest of the commune
+            else:
+                control = None
+            if control is not None:
+                row["comparison"] = against_comparison(
+                    treated_before=before, treated_after=after, control_before=control[0], control_after=control[1]
+                )
+            rows.append(row)
+    return {
+        "available": True,
+        "reference": reference.isoformat(),
+        "before": [periods.before_start.isoformat(), add_months(periods.before_end, -1).strftime("%Y-%m")],
+        "after": [periods.after_start.isoformat(), add_months(periods.after_end, -1).strftime("%Y-%m")],
+        "months": periods.months,
+        "comparison": _("zones choisies") if chosen else _("reste de la commune"),
+        "rows": rows,
+    }
+
+
+def _row(name, zone_id, family, before, after, monthly, first_month, ref_month) -> dict:
+    result = before_after(before=before, after=after)
+    history = [monthly.get(add_months(first_month, i), 0) for i in range(months_between(first_month, ref_month))]
+    peak = peak_before(history[-24:])
+    return {
+        "zone": name,
+        "zone_id": zone_id,
+        "family": family,
+        "family_label": str(Family(family).label),
+        **result.__dict__,
+        "peak_warning": peak.sentence if peak else None,
+    }
+
+
+def monthly_series(query: StatisticsQuery) -> list[dict]:
+    """Per point source and family, the commune's monthly counts (published or "< 5")."""
+    series = []
+    months = [add_months(query.start, i) for i in range(months_between(query.start, query.end))]
+    for source in counts.POINT_SOURCES:
+        monthly = _monthly(counts.commune_month_counts(query.events(source=source, family=None)), 1)
+        for family in Family.values:
+            values = [monthly.get((family,), {}).get(m, 0) for m in months]
+            if sum(values):
+                series.append(
+                    {
+                        "source": source,
+                        "family": family,
+                        "family_label": str(Family(family).label),
+                        "months": months,
+                        "values": values,
+                    }
+                )
+    return series
+
+
+def ssmsi_table(commune: Commune) -> list[dict]:
+    return [
+        {
+            "year": year,
+            "family": family,
+            "indicator": indicator,
+            "count_display": count_display(n) if n is not None else _("non diffusé"),
+        }
+        for year, family, indicator, n in counts.ssmsi_yearly(commune_id=commune.id, commune_code=commune.code)
+    ]
+
+
+MAX_GRID_CELLS = 1_000_000
+MAX_BANDWIDTH_IN_CELLS = 20  # the Gaussian filter's cost grows with the bandwidth in cells
+MAX_HEXAGONS = 20_000
+
+
+def density_layer(query: StatisticsQuery) -> gpd.GeoDataFrame:
+    """Kernel density cells worth drawing, as polygons in EPSG:4326 with events per km²."""
+    events = query.events()
+    if query.bandwidth / query.cell > MAX_BANDWIDTH_IN_CELLS:
+        raise StatisticsInputError(_("Noyau trop large pour ces cellules : 20 cellules par rayon de noyau au plus."))
+    grid = counts.density_grid(events, srid=query.commune.metric_srid, cell=query.cell, margin=3 * query.bandwidth)
+    if grid["nx"] * grid["ny"] > MAX_GRID_CELLS:
+        raise StatisticsInputError(_("Grille trop fine pour cette commune : augmentez la taille des cellules."))
+    result = kernel_density(grid, counts.binned_points(events, grid=grid), bandwidth=query.bandwidth)
+    rows, cols = shown_cells(result)
+    frame = gpd.GeoDataFrame(
+        {
+            "density_per_km2": np.round(result.density[rows, cols], 2),
+            "events_nearby": result.nearby[rows, cols].astype(int),
+        },
+        geometry=cell_polygons(result, rows, cols),
+        crs=query.commune.metric_srid,
+    )
+    return frame.to_crs(4326)
+
+
+def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
+    """Hexagon counts with Gi* z-scores, FDR-corrected hot/cold flags, and a summary."""
+    srid = query.commune.metric_srid
+    hexagon_area = 3 * np.sqrt(3) / 2 * query.hexagon**2
+    if counts.commune_metric_area(query.commune.id, srid) / hexagon_area > MAX_HEXAGONS:
+        raise StatisticsInputError(_("Hexagones trop petits pour cette commune : augmentez leur taille."))
+    rows = counts.hexagon_counts(query.events(), srid=srid, size=query.hexagon)
+    if not rows:
+        return gpd.GeoDataFrame({"count_display": []}, geometry=[], crs=4326), {"tested": False}
+    n = np.array([r[2] for r in rows], dtype=float)
+    areas = np.array([r[4] for r in rows], dtype=float)
+    frame = gpd.GeoDataFrame(
+        {"count": [published_count(int(v)) for v in n], "count_display": [count_display(int(v)) for v in n]},
+        geometry=shapely.from_wkb([bytes(r[3]) for r in rows]),
+        crs=4326,
+    )
+    centroids = np.column_stack(shapely.get_coordinates(frame.to_crs(srid).centroid).T)
+    hot_spots = getis_ord_hot_spots(
+        n, centroids, areas, hexagon_edge=query.hexagon, permutations=settings.MAPS_STATISTICS_GI_PERMUTATIONS
+    )
+    if hot_spots is None:
+        frame["gi_z"], frame["p_sim"], frame["p_z_sim"], frame["spot"] = None, None, None, ""
+        return frame, {"tested": False, "hexagons": len(rows)}
+    frame["gi_z"] = np.round(hot_spots.z, 2)
+    frame["p_sim"] = hot_spots.p_sim
+    frame["p_z_sim"] = hot_spots.p_z_sim
+    frame["spot"] = np.where(hot_spots.hot, "chaud", np.where(hot_spots.cold, "froid", ""))
+    return frame, {
+        "tested": True,
+        "hexagons": len(rows),
+        "hot": int(hot_spots.hot.sum()),
+        "cold": int(hot_spots.cold.sum()),
+        "p_threshold": hot_spots.p_threshold,
+        "prediction_accuracy_index": hot_spots.prediction_accuracy_index,
+    }
+
+
+def zone_layer(query: StatisticsQuery, statistics: dict) -> gpd.GeoDataFrame:
+    """Zones with their totals for the selected family (all families summed per source otherwise)."""
+    zones = Zone.objects.filter(commune=query.commune, kind=query.kind).order_by("name").values_list("id", "boundary")
+    geometry = {zone_id: shapely.from_wkb(bytes(boundary.wkb)) for zone_id, boundary in zones}
+    records = [row for row in statistics["totals"] if row["zone_id"] in geometry]
+    return (
+        gpd.GeoDataFrame(records, geometry=[geometry[row["zone_id"]] for row in records], crs=4326)
+        if records
+        else gpd.GeoDataFrame({"zone": []}, geometry=[], crs=4326)
+    )

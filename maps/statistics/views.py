@@ -1,0 +1,151 @@
+"""The mayor's statistics dashboard and its downloads (session login, same access as the API)."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from alerts.models import Family
+from maps import rendering
+from maps.statistics import exports, reports
+from maps.statistics.access import statistics_communes
+from maps.statistics.apis import statistics_query
+
+
+def _query(request, code: str) -> reports.StatisticsQuery:
+    return statistics_query(request.user, {**request.GET.dict(), "commune": code})
+
+
+@login_required
+def statistics_index(request):
+    return render(request, "maps/statistics/index.html", {"communes": statistics_communes(request.user)})
+
+
+@login_required
+def statistics_dashboard(request, code: str):
+    try:
+        query = _query(request, code)
+    except ValidationError as error:
+        return render(request, "maps/statistics/invalid.html", {"errors": error.detail, "code": code}, status=400)
+    if query.family is None:
+        query.family = Family.BURGLARY
+    statistics = reports.zone_statistics(query)
+    map_layers, hot_spot_summary, hot_spots, problems = [], {}, [], []
+    try:
+        density = reports.density_layer(query)
+        hexagons, hot_spot_summary = reports.hexagon_layer(query)
+    except reports.StatisticsInputError as error:
+        problems.append(str(error))
+    else:
+        # Cold spots over empty countryside say nothing to a mayor: the page lists and maps hot spots.
+        hot = hexagons[hexagons["spot"] == "chaud"] if len(hexagons) else hexagons
+        hot_spots = hot.drop(columns="geometry").sort_values("gi_z", ascending=False).head(20).to_dict("records")
+        occupied = hexagons[hexagons["count_display"] != "< 5"] if len(hexagons) else hexagons
+        map_layers = [
+            rendering.MapLayer(
+                "Densité (noyau)",
+                density.to_json(drop_id=True),
+                "density_per_km2",
+                (("density_per_km2", "événements / km²"),),
+            ),
+            rendering.MapLayer(
+                "Hexagones (5 événements ou plus)",
+                occupied.to_json(drop_id=True),
+                "count",
+                (("count_display", "événements"),),
+                show=False,
+            ),
+            rendering.MapLayer(
+                "Points chauds (Gi*)", hot.to_json(drop_id=True), None, (("spot", "point"), ("gi_z", "z")), show=False
+            ),
+        ]
+    zone_layer = reports.zone_layer(query, statistics)
+    map_layers.insert(
+        0,
+        rendering.MapLayer(
+            "Taux par zone",
+            zone_layer.to_json(drop_id=True),
+            "rate_per_1000_per_year",
+            (("zone", "zone"), ("count_display", "événements"), ("rate_per_1000_per_year", "taux / 1 000 / an")),
+        ),
+    )
+    town = query.commune.boundary.centroid
+    folium_map = rendering.statistics_map(
+        center=(town.y, town.x),
+        layers=map_layers,
+        tile_url=settings.MAPS_TILE_URL,
+        tile_attribution=settings.MAPS_TILE_ATTRIBUTION,
+    )
+    series = [
+        {**s, "svg": rendering.series_svg(months=s["months"], values=s["values"])}
+        for s in reports.monthly_series(query)
+    ]
+    context = {
+        "commune": query.commune,
+        "query": query,
+        "families": Family.choices,
+        "statistics": statistics,
+        "before_after": reports.before_after_table(query, today=timezone.localdate()),
+        "series": series,
+        "ssmsi": reports.ssmsi_table(query.commune),
+        "map": folium_map,
+        "hot_spots": hot_spots,
+        "hot_spot_summary": hot_spot_summary,
+        "problems": problems,
+        "filters": request.GET.urlencode(),
+    }
+    return render(request, "maps/statistics/dashboard.html", context)
+
+
+def _export_or_400(request, code: str):
+    try:
+        return _query(request, code), None
+    except ValidationError as error:
+        return None, HttpResponse(str(error.detail), status=400, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+def statistics_csv(request, code: str):
+    query, error = _export_or_400(request, code)
+    if error:
+        return error
+    response = HttpResponse(
+        exports.zone_statistics_csv(reports.zone_statistics(query)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="statistiques-{query.commune.code}.csv"'
+    return response
+
+
+@login_required
+def statistics_geojson(request, code: str):
+    query, error = _export_or_400(request, code)
+    if error:
+        return error
+    layer = reports.zone_layer(query, reports.zone_statistics(query))
+    response = HttpResponse(layer.to_json(drop_id=True), content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="statistiques-{query.commune.code}.geojson"'
+    return response
+
+
+@login_required
+def statistics_geopackage(request, code: str):
+    query, error = _export_or_400(request, code)
+    if error:
+        return error
+    try:
+        hexagons, _summary = reports.hexagon_layer(query)
+        layers = {
+            "zones": reports.zone_layer(query, reports.zone_statistics(query)),
+            "hexagones": hexagons,
+            "densite": reports.density_layer(query),
+        }
+    except reports.StatisticsInputError as message:
+        return HttpResponse(str(message), status=400, content_type="text/plain; charset=utf-8")
+    return FileResponse(
+        exports.geopackage_file(layers),
+        as_attachment=True,
+        filename=f"statistiques-{query.commune.code}.gpkg",
+        content_type="application/geopackage+sqlite3",
+    )

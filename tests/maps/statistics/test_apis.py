@@ -1,0 +1,147 @@
+import csv
+import datetime as dt
+import io
+import json
+
+import pyogrio
+import pytest
+
+from accounts.models import Role
+from tests.auth import resident_client, staff_client
+from tests.factories import UserFactory, make_commune, make_resident, make_role
+from tests.maps.statistics.conftest import BORDER_LON, publish, spread
+
+
+@pytest.fixture
+def mayor(town):
+    user = UserFactory()
+    make_role(user=user, kind=Role.Kind.MAYOR, commune=town)
+    return staff_client(user)
+
+
+@pytest.fixture
+def history(town, west, east):
+    """West: 60 burglaries the year before adoption (March 2025), 30 after; East: 3 then 1."""
+    for month in range(12):
+        publish(town, spread(5, 5.0, BORDER_LON), day=dt.date(2024, 3, 1) + dt.timedelta(days=30 * month + 5))
+    for month in range(6):
+        publish(town, spread(5, 5.0, BORDER_LON), day=dt.date(2025, 3, 1) + dt.timedelta(days=30 * month + 5))
+    publish(town, spread(3, BORDER_LON, 5.02), day=dt.date(2024, 6, 10))
+    publish(town, spread(1, BORDER_LON, 5.02), day=dt.date(2025, 6, 10))
+
+
+def get_json(client, path, **params):
+    response = client.get(path, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_zone_statistics_publish_counts_rates_and_hide_small_cells(mayor, town, west, east, history):
+    data = get_json(
+        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2024-03", "to": "2026-02"}
+    )
+    totals = {row["zone"]: row for row in data["totals"]}
+    assert totals["Ouest"]["count"] == 90 and totals["Ouest"]["rate_basis"] == "ménages"
+    assert totals["Ouest"]["rate_per_1000_per_year"] == 45.0  # 90 events over 2 years for 1,000 households
+    assert totals["Est"]["count"] is None and totals["Est"]["count_display"] == "< 5"
+    assert totals["Est"]["rate_per_1000_per_year"] is None
+    assert {row["count_display"] for row in data["months"] if row["zone"] == "Est"} == {"< 5"}
+    assert "ST_Covers" in data["method"] and data["source"] == "alerts"
+
+
+def test_before_after_api(mayor, town, west, east, history):
+    data = get_json(mayor, "/api/statistics/before-after/", commune="99001", family="burglary")
+    assert data["reference"] == "2025-03-01" and data["before"][0] == "2024-03-01"
+    west_row = next(row for row in data["rows"] if row["zone"] == "Ouest")
+    assert (west_row["before"], west_row["after"]) == (60, 30)
+    assert west_row["sentence"].startswith("baisse de 50 % (IC 95 % : ") and west_row["significant"]
+    east_row = next(row for row in data["rows"] if row["zone"] == "Est")
+    assert east_row["insufficient"] and east_row["before_display"] == "< 5" and east_row["ratio"] is None
+    # The rest of the commune (East) is too small for a comparison to be published.
+    assert west_row["comparison"]["published"] is False
+
+
+def test_heatmap_and_hexagons_are_grids_without_raw_points(mayor, town, west, east, history):
+    heat = get_json(mayor, "/api/statistics/heatmap/", commune="99001", **{"from": "2024-01"})
+    assert heat["type"] == "FeatureCollection" and heat["features"]
+    assert {f["geometry"]["type"] for f in heat["features"]} == {"Polygon"}
+    assert min(f["properties"]["events_nearby"] for f in heat["features"]) >= 5
+    hexagons = get_json(mayor, "/api/statistics/hexagons/", commune="99001", **{"from": "2024-01"})
+    assert hexagons["hot_spots"]["hexagons"] == len(hexagons["features"])
+    assert all(f["properties"]["count"] is None or f["properties"]["count"] >= 5 for f in hexagons["features"])
+
+
+@pytest.mark.parametrize("who", ["other_mayor", "resident", "staffless"])
+def test_others_get_404_for_the_commune(town, who):
+    other = make_commune(code="99002", name="Ailleurs", bounds=(6.0, 44.0, 6.02, 44.02))
+    user = UserFactory()
+    if who == "other_mayor":
+        make_role(user=user, kind=Role.Kind.MAYOR, commune=other)
+        client = staff_client(user)
+    elif who == "resident":
+        from django.contrib.gis.geos import Point
+
+        client = resident_client(make_resident(commune=town, home=Point(5.005, 43.005, srid=4326), user=user))
+    else:
+        client = staff_client(user)
+    for path in ("/api/statistics/zones/", "/api/statistics/heatmap/", "/api/statistics/before-after/"):
+        assert client.get(path, {"commune": "99001"}).status_code == 404
+    assert client.get("/statistiques/99001/").status_code == 404
+    assert client.get("/statistiques/99001/zones.csv").status_code == 404
+
+
+def test_anonymous_is_refused(client, town):
+    assert client.get("/api/statistics/zones/", {"commune": "99001"}).status_code == 403
+    assert client.get("/statistiques/99001/").status_code == 302
+
+
+def test_municipal_staff_and_admins_may_read(town, admin_user):
+    user = UserFactory()
+    make_role(user=user, kind=Role.Kind.MUNICIPAL_STAFF, commune=town)
+    assert staff_client(user).get("/api/statistics/zones/", {"commune": "99001"}).status_code == 200
+    assert staff_client(admin_user).get("/api/statistics/zones/", {"commune": "99001"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2024-13"},
+        {"from": "2025-01", "to": "2024-01"},
+        {"bandwidth": "5"},
+        {"months": "7"},
+        {"comparison": "a,b"},
+        {"family": "x"},
+    ],
+)
+def test_bad_filters_are_400_naming_the_field(mayor, town, params):
+    response = mayor.get("/api/statistics/zones/", {"commune": "99001", **params})
+    assert response.status_code == 400
+    assert set(response.json()) & {"from", "to", "bandwidth", "months", "comparison", "family"}
+
+
+def test_too_costly_grids_are_400(mayor, town):
+    response = mayor.get("/api/statistics/heatmap/", {"commune": "99001", "cell": "10", "bandwidth": "2000"})
+    assert response.status_code == 400 and "cell" in response.json()
+    assert mayor.get("/api/statistics/hexagons/", {"commune": "99001", "hexagon": "50"}).status_code == 200
+
+
+def test_csv_export_hides_small_cells(mayor, town, west, east, history):
+    response = mayor.get("/statistiques/99001/zones.csv", {"family": "burglary", "from": "2024-03", "to": "2026-02"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {"zone": "Ouest", "count": "90"}.items() <= next(r for r in rows if r["zone"] == "Ouest").items()
+    east_counts = {r["count"] for r in rows if r["zone"] == "Est"}
+    assert east_counts == {"< 5"}
+
+
+def test_geojson_and_geopackage_exports(mayor, town, west, east, history, tmp_path):
+    geojson = json.loads(mayor.get("/statistiques/99001/zones.geojson", {"family": "burglary"}).content)
+    assert {f["properties"]["zone"] for f in geojson["features"]} == {"Ouest", "Est"}
+    response = mayor.get("/statistiques/99001/statistiques.gpkg", {"family": "burglary", "from": "2024-01"})
+    assert response.status_code == 200
+    path = tmp_path / "out.gpkg"
+    path.write_bytes(b"".join(response.streaming_content))
+    layers = {name for name, _kind in pyogrio.list_layers(path)}
+    assert {"zones", "hexagones", "densite"} <= layers
+    zones = pyogrio.read_dataframe(path, layer="zones")
+    assert len(zones) == 2 and zones.crs.to_epsg() == 4326

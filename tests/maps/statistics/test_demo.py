@@ -1,0 +1,30 @@
+import datetime as dt
+
+from alerts.models import Alert
+from demo.statistics import STEPS
+from maps.models import RecordedCrime
+from maps.statistics import reports
+from tests.factories import make_commune, make_neighbourhood
+
+
+def test_demo_history_is_idempotent_and_fills_the_dashboard(db):
+    tarascon = make_commune(
+        code="13108", name="Tarascon", bounds=(4.64, 43.79, 4.68, 43.82), adopted_on=dt.date(2025, 3, 1)
+    )
+    make_neighbourhood(commune=tarascon, name="Centre", bounds=(4.64, 43.79, 4.66, 43.82))
+    make_neighbourhood(commune=tarascon, name="Nord", bounds=(4.66, 43.79, 4.68, 43.82))
+    for step in STEPS:
+        step()
+    alerts = Alert.objects.filter(commune=tarascon).count()
+    crimes = RecordedCrime.objects.count()
+    assert alerts > 400 and crimes == 12
+    assert RecordedCrime.objects.filter(count__isnull=True).count() == 1
+    for step in STEPS:
+        step()
+    assert Alert.objects.filter(commune=tarascon).count() == alerts and RecordedCrime.objects.count() == crimes
+    query = reports.StatisticsQuery(
+        commune=tarascon, start=dt.date(2024, 3, 1), end=dt.date(2026, 3, 1), family="burglary"
+    )
+    table = reports.before_after_table(query, today=dt.date(2026, 11, 25))
+    commune_row = next(row for row in table["rows"] if row["zone_id"] is None)
+    assert not commune_row["insufficient"] and commune_row["after"] < commune_row["before"]
