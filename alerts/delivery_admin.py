@@ -1,4 +1,4 @@
-"""Admin of routing and delivery. Imported by alerts/admin.py (the lead adds the import)."""
+"""Admin of routing and delivery, imported by alerts/admin.py."""
 
 from django.contrib import admin
 

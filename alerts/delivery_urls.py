@@ -1,5 +1,5 @@
-"""Routes of routing and delivery. The lead includes these from alerts/urls.py:
-`api_urlpatterns` under /api/ and `urlpatterns` at /."""
+"""Routes of routing and delivery, included by alerts/urls.py: `api_urlpatterns` under /api/ and
+`urlpatterns` at /."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Benchmarks of the statistics part; prints figures (see bench/RESULTS-stats.md).
+"""Benchmarks of the statistics part; prints figures (see bench/RESULTS.md).
 
     .venv/bin/python bench/stats.py            # builds the data once, then measures
 

@@ -61,9 +61,11 @@ ALERTS_SQL = """
         FROM zones z CROSS JOIN months mo
     )
     INSERT INTO alerts_alert
-        (category_id, commune_id, location, occurred_at, description, status, follow_up, created_at, published_at)
+        (category_id, commune_id, location, occurred_at, description, status, follow_up, follow_up_outcome,
+         rejection_reason, rejection_note, created_at, published_at)
     SELECT (%(categories)s::bigint[])[1 + floor(random() * cardinality(%(categories)s::bigint[]))::int],
-           %(commune)s, p.geom, t.at, %(description)s, 'published', 'closed', t.at, t.at + interval '3 hours'
+           %(commune)s, p.geom, t.at, %(description)s, 'published', 'closed', 'Traitée par la police municipale.',
+           '', '', t.at, t.at + interval '3 hours'
     FROM planned
     CROSS JOIN LATERAL (
         SELECT (ST_Dump(ST_GeneratePoints(

@@ -6,7 +6,6 @@ from urllib.parse import urlparse
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import transaction
-from django.urls import Resolver404, resolve
 
 from accounts.models import Role
 from tests.auth import resident_client, staff_client
@@ -201,15 +200,6 @@ def test_the_maps_work_with_the_network_closed(open_page, server):
     assert all(urlparse(url).hostname == "tile.openstreetmap.org" for url in blocked)
 
 
-def moderation_publish_url_missing() -> bool:
-    try:
-        resolve("/api/moderation/alerts/1/publish/")
-    except Resolver404:
-        return True
-    return False
-
-
-@pytest.mark.skipif(moderation_publish_url_missing(), reason="the moderation API is built on another branch")
 def test_an_alert_published_by_a_moderator_through_the_api_reaches_the_agent_map(open_page, server):
     world = build_world()
     moderator = UserFactory()

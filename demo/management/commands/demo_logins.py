@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from demo.accounts import DEMO_TOTP_SECRET
 from demo.loading import DEMO_LOGINS, DEMO_PASSWORD
 
 
@@ -9,4 +10,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.stdout.write(f"  Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
         for login in DEMO_LOGINS:
-            self.stdout.write(f"    {login.email:<34} {login.role}")
+            self.stdout.write(f"    {login.email:<30} {login.role}")
+        self.stdout.write(
+            f"  2FA : secret TOTP {DEMO_TOTP_SECRET} (à ajouter dans une application d'authentification),\n"
+            "        ou le code du moment : .venv/bin/python manage.py demo_totp"
+        )
