@@ -98,9 +98,10 @@ class Alert(models.Model):
         _("décidée le"), null=True, blank=True, help_text=_("Publication, refus ou fusion par un modérateur.")
     )
     rejection_reason = models.CharField(
-        _("motif du refus"), max_length=30, choices=RejectionReason.choices, blank=True
+        _("motif du refus"), max_length=30, choices=RejectionReason.choices, blank=True, default="", db_default=""
     )
-    rejection_note = models.TextField(_("précision du modérateur"), blank=True)
+    # Database defaults too: statistics and benchmarks load alerts in bulk with plain SQL.
+    rejection_note = models.TextField(_("précision du modérateur"), blank=True, default="", db_default="")
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -109,7 +110,7 @@ class Alert(models.Model):
         related_name="merged_alerts",
         verbose_name=_("fusionnée dans"),
     )
-    follow_up_outcome = models.TextField(_("issue"), blank=True)
+    follow_up_outcome = models.TextField(_("issue"), blank=True, default="", db_default="")
     follow_up_at = models.DateTimeField(_("suivi modifié le"), null=True, blank=True)
 
     objects = AlertQuerySet.as_manager()

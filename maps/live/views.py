@@ -55,8 +55,11 @@ def _stream_start(request) -> tuple[list[int], int | None] | HttpResponseBadRequ
         service_ids = access.agent_service_ids_or_403(request.user)
     finally:
         # The stream lasts a whole shift: give back the connection that read the session now,
-        # or every connected agent would hold a PostgreSQL backend (the process's hub reads).
-        connections["default"].close()
+        # or every connected agent would hold a PostgreSQL backend (the process's hub reads). A
+        # connection inside a transaction belongs to whoever opened it, and is left alone.
+        connection = connections["default"]
+        if not connection.in_atomic_block:
+            connection.close()
     raw = request.headers.get("Last-Event-ID") or request.GET.get("since")
     if raw in (None, ""):
         return service_ids, None
