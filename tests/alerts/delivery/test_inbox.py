@@ -90,7 +90,7 @@ def test_email_is_french_and_links_to_the_message(two_alerts, settings):
 
 def test_sms_goes_through_the_configured_gateway(town, published, settings):
     from alerts.models import NotificationPreference
-    from tests.alerts import sms
+    from tests.alerts.delivery import sms
 
     settings.ALERTS_SMS_GATEWAY = "tests.alerts.delivery.sms.RecordingSmsGateway"
     sms.SENT.clear()
