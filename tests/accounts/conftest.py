@@ -10,7 +10,7 @@ from django.test import Client
 
 from accounts.models import Residence, Role, User
 from accounts.selectors import charter_current
-from accounts.services import charter_accept
+from accounts.services import charter_accept, proof_upload
 from tests.auth import resident_client, staff_client
 from tests.factories import UserFactory, make_commune, make_neighbourhood, make_resident, make_role
 from zones.services import police_service_create
@@ -100,3 +100,84 @@ def world(db) -> World:
     people["police_a"] = UserFactory()
     make_role(user=people["police_a"], kind=Role.Kind.POLICE_AGENT, police_service=police_a)
     return World(commune_a, commune_b, commune_c, north_a, south_a, police_a, people)
+
+
+@pytest.fixture
+def homes(world):
+    """A home waiting for a decision in each commune, each with its proof in storage."""
+    waiting_a = world.people["unverified"]
+    waiting_b = resident(world.commune_b, Point(5.025, 43.005, srid=4326), status=Residence.Status.PENDING)
+    for person in (waiting_a, waiting_b):
+        proof_upload(user=person, upload=upload("f.pdf", PDF))
+    return {"a": waiting_a.residence.pk, "b": waiting_b.residence.pk}
+
+
+# Where the alerts of `subjects` happened: digits that appear nowhere else in any answer.
+EXACT = {
+    "pending_a": (5.011371, 43.012913),
+    "published_a": (5.012739, 43.004197),
+    "pending_b": (5.031371, 43.012917),
+    "published_b": (5.032739, 43.004193),
+}
+
+
+@pytest.fixture
+def subjects(world, homes):
+    """What the access tables point at, by the name used in their URLs: the pending homes above, an
+    alert of each commune waiting for moderation (posted by a resident of that commune) and one
+    published, an event of each published one in the stream of a police service of its commune, a
+    message in the inbox of a resident of each commune, a town-hall broadcast of each commune, and
+    the communes' codes and ids."""
+    from alerts.models import AlertEvent, Broadcast, Delivery
+    from tests.factories import make_alert
+
+    people = world.people
+    # Distinctive coordinates, so a test can search any answer for an exact location.
+    pending_a = make_alert(
+        commune=world.commune_a, location=Point(*EXACT["pending_a"], srid=4326), author=people["resident_a"]
+    )
+    published_a = make_alert(
+        commune=world.commune_a, location=Point(*EXACT["published_a"], srid=4326), status="published"
+    )
+    pending_b = make_alert(
+        commune=world.commune_b, location=Point(*EXACT["pending_b"], srid=4326), author=people["resident_b"]
+    )
+    published_b = make_alert(
+        commune=world.commune_b, location=Point(*EXACT["published_b"], srid=4326), status="published"
+    )
+    # The police event stream: A's service has the alert of A, a service of B the alert of B.
+    police_b = police_service_create(name="Police municipale de Beta", communes=[world.commune_b])
+    for service, alert in [(world.police_a, published_a), (police_b, published_b)]:
+        AlertEvent.objects.create(police_service=service, alert=alert, kind=AlertEvent.Kind.PUBLISHED)
+    deliveries = {
+        key: Delivery.objects.create(recipient=people[person], kind=Delivery.Kind.ALERT, alert=alert).pk
+        for key, person, alert in [
+            ("delivery_a", "resident_a", published_a),
+            ("delivery_b", "resident_b", published_b),
+        ]
+    }
+    broadcasts = {
+        key: Broadcast.objects.create(
+            commune=commune,
+            author=None,
+            kind=Broadcast.Kind.INFORMATION,
+            title="Travaux",
+            body="Rue fermée.",
+            target=Broadcast.Target.COMMUNE,
+        ).pk
+        for key, commune in [("broadcast_a", world.commune_a), ("broadcast_b", world.commune_b)]
+    }
+    return {
+        **homes,
+        "pending_a": pending_a.pk,
+        "published_a": published_a.pk,
+        "pending_b": pending_b.pk,
+        "published_b": published_b.pk,
+        **deliveries,
+        **broadcasts,
+        "commune_a": world.commune_a.pk,
+        "commune_b": world.commune_b.pk,
+        "code_a": world.commune_a.code,
+        "code_b": world.commune_b.code,
+        "code_c": world.commune_c.code,
+    }

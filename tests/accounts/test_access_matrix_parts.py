@@ -1,0 +1,328 @@
+"""Every role against every endpoint of the other parts (geography, posting, moderation, follow-up,
+inbox, preferences, broadcasts, police events, the home page, Django's own account pages), in both
+territories, with the expected answer. Same roles, same world and same notation as
+test_access_matrix.py; the policy each column follows:
+
+- another territory answers 404, never 403 (and a list never shows it);
+- residents never see exact locations, read only published alerts of their commune and their own;
+- only the moderators of the commune moderate (a platform admin uses Django's admin, not the queue);
+- only police agents of a service covering the commune and the commune's municipal staff and mayor
+  follow an alert up; a moderator who can read it is refused (403: same territory, wrong role);
+- only municipal staff and the mayor send and read the commune's broadcasts;
+- staff endpoints of the API answer 403 to anybody without a second factor (residents included),
+  whatever the alert: the permission is checked before looking anything up.
+
+The last test checks that every named URL of the project has at least one row in one of the two
+tables, so a route added later fails it until its rows are written."""
+
+import pytest
+from django.conf import settings
+from django.urls import resolve
+
+from tests.accounts.conftest import ROLES
+from tests.accounts.test_access_matrix import LOGIN, QUEUE, outcome, request
+from tests.accounts.test_access_matrix import TABLE as ACCOUNTS_TABLE
+from tests.accounts.urlwalk import endpoints
+
+BAD_FOLLOW_UP = {"follow_up": "pas-une-etape"}
+BROADCAST_A = {
+    "commune": "{commune_a}",
+    "kind": "information",
+    "title": "Travaux",
+    "body": "Rue fermée.",
+    "target": "commune",
+}
+BROADCAST_B = {**BROADCAST_A, "commune": "{commune_b}"}
+
+# HOW TO ADD ROWS (statistics, live and resident maps, or any part merged later)
+# 1. One row per method and URL: (method, url, data, [expected answer per role]). The nine columns
+#    are ROLES in order: anonymous, unverified, resident_a, moderator_a, moderator_b, police_a,
+#    staff_a, mayor_a, admin. An answer is a status code or a redirect label (LOGIN, CHARTER, OTP,
+#    QUEUE...: see REDIRECTS in test_access_matrix.py; add one there if the part redirects elsewhere).
+# 2. Territorial URLs get a row for commune A AND a row for commune B. Placeholders in the URL and in
+#    the data are filled from the `subjects` fixture (tests/accounts/conftest.py): {pending_a},
+#    {published_a}, {pending_b}, {published_b}, {delivery_a}, {delivery_b}, {broadcast_a},
+#    {broadcast_b}, {a}/{b} (pending homes), {commune_a}/{commune_b} (ids), {code_a}/{code_b}/{code_c}
+#    (INSEE codes; C has not joined). Add what a new part needs to that fixture, built with
+#    tests/factories.py so it lives in the same two communes.
+# 3. Expected answers follow the policy in this module's docstring, not what the code does today:
+#    a row that fails is either a bug to fix or a policy to discuss, never a number to copy.
+# 4. Rows that change data go in the "writes" block at the end of TABLE.
+# 5. test_every_named_url_of_the_project_has_rows fails until each new route name has a row.
+
+# fmt: off
+#            anonymous     unverified  resident_a  moderator_a moderator_b police_a  staff_a   mayor_a   admin
+TABLE = [
+    # --- geography: public on purpose (docs/geography.md) ---
+    ("get", "/api/communes/{code_a}/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/communes/{code_b}/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/zones/?commune={code_a}", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/lookup/?lon=5.01&lat=43.01", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    # --- posting and reading alerts ---
+    ("get", "/api/emergency-notice/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/alerts/", None,
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/alerts/{pending_a}/", None,
+             [403,          404,        200,        200,        404,        404,      404,      404,      404]),
+    ("get", "/api/alerts/{pending_b}/", None,
+             [403,          404,        404,        404,        200,        404,      404,      404,      404]),
+    ("get", "/api/alerts/{published_a}/", None,
+             [403,          404,        200,        200,        404,        200,      200,      200,      404]),
+    ("get", "/api/alerts/{published_b}/", None,
+             [403,          404,        404,        404,        200,        404,      404,      404,      404]),
+    ("post", "/api/alerts/", {},
+             [403,          403,        400,        403,        403,        403,      403,      403,      403]),
+    ("get", "/alertes/nouvelle/", None,
+             [LOGIN,        403,        200,        403,        403,        403,      403,      403,      403]),
+    ("get", "/alertes/mes-alertes/", None,
+             [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    # --- follow-up ---
+    ("post", "/api/alerts/{published_a}/follow-up/", BAD_FOLLOW_UP,
+             [403,          403,        403,        403,        404,        400,      400,      400,      404]),
+    ("post", "/api/alerts/{published_b}/follow-up/", BAD_FOLLOW_UP,
+             [403,          403,        403,        404,        403,        404,      404,      404,      404]),
+    ("post", "/api/alerts/{pending_a}/follow-up/", BAD_FOLLOW_UP,
+             [403,          403,        403,        403,        404,        404,      404,      404,      404]),
+    # --- moderation ---
+    ("get", "/api/moderation/queue/", None,
+             [403,          403,        403,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/moderation/stats/?commune={code_a}", None,
+             [403,          403,        403,        200,        404,        404,      200,      200,      404]),
+    ("get", "/api/moderation/stats/?commune={code_b}", None,
+             [403,          403,        403,        404,        200,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{pending_a}/reject/", {"reason": "pas-un-motif"},
+             [403,          403,        403,        400,        404,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{pending_b}/reject/", {"reason": "pas-un-motif"},
+             [403,          403,        403,        404,        400,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{pending_a}/redact/", {"description": ""},
+             [403,          403,        403,        400,        404,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{pending_b}/redact/", {"description": ""},
+             [403,          403,        403,        404,        400,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{pending_a}/merge/", {"into": 0},
+             [403,          403,        403,        400,        404,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{pending_b}/merge/", {"into": 0},
+             [403,          403,        403,        404,        400,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{pending_a}/merge/", {"into": "{pending_b}"},
+             [403,          403,        403,        400,        404,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{pending_a}/restore/", None,
+             [403,          403,        403,        409,        404,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{pending_b}/restore/", None,
+             [403,          403,        403,        404,        409,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{published_a}/publish/", None,
+             [403,          403,        403,        409,        404,        404,      404,      404,      404]),
+    ("post", "/api/moderation/alerts/{published_b}/publish/", None,
+             [403,          403,        403,        404,        409,        404,      404,      404,      404]),
+    ("get", "/moderation/", None,
+             [LOGIN,        LOGIN,      LOGIN,      200,        200,        404,      404,      404,      404]),
+    ("post", "/moderation/alertes/{pending_a}/reject/", {},
+             [LOGIN,        LOGIN,      LOGIN,      QUEUE,      404,        404,      404,      404,      404]),
+    ("post", "/moderation/alertes/{pending_b}/reject/", {},
+             [LOGIN,        LOGIN,      LOGIN,      404,        QUEUE,      404,      404,      404,      404]),
+    # --- inbox and preferences: a person's own messages only ---
+    ("get", "/api/inbox/", None,
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/inbox/unread-count/", None,
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/messages/", None,
+             [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/messages/{delivery_a}/", None,
+             [LOGIN,        404,        200,        404,        404,        404,      404,      404,      404]),
+    ("get", "/messages/{delivery_b}/", None,
+             [LOGIN,        404,        404,        404,        404,        404,      404,      404,      404]),
+    ("get", "/api/notification-preferences/", None,
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("put", "/api/notification-preferences/", {"by_sms": "peut-être"},
+             [403,          400,        400,        400,        400,        400,      400,      400,      400]),
+    ("get", "/preferences/notifications/", None,
+             [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    # --- broadcasts: the commune's staff and mayor only ---
+    ("get", "/api/broadcasts/", None,
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/broadcasts/{broadcast_a}/", None,
+             [403,          404,        404,        404,        404,        404,      200,      200,      404]),
+    ("get", "/api/broadcasts/{broadcast_b}/", None,
+             [403,          404,        404,        404,        404,        404,      404,      404,      404]),
+    ("get", "/mairie/messages/", None,
+             [LOGIN,        404,        404,        404,        404,        404,      200,      200,      404]),
+    ("get", "/mairie/messages/{broadcast_a}/", None,
+             [LOGIN,        404,        404,        404,        404,        404,      200,      200,      404]),
+    ("get", "/mairie/messages/{broadcast_b}/", None,
+             [LOGIN,        404,        404,        404,        404,        404,      404,      404,      404]),
+    # --- the police event stream: scoped to the agent's services, empty for anybody else ---
+    ("get", "/api/police/events/", None,
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    # --- the home page (maps) and Django's account pages ---
+    ("get", "/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/comptes/login/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/comptes/logout/", None,
+             [405,          405,        405,        405,        405,        405,      405,      405,      405]),
+    ("get", "/comptes/password_change/", None,
+             [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/comptes/password_change/done/", None,
+             [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/comptes/password_reset/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/comptes/password_reset/done/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/comptes/reset/MQ/mauvais-jeton/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/comptes/reset/done/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    # --- statistics (maps/statistics/urls.py): add rows here when the part is merged ---
+    # --- live and resident maps (maps/live/urls.py): add rows here when the part is merged ---
+    # Writes last: they change what the rows above would see.
+    ("post", "/api/inbox/{delivery_a}/read/", None,
+             [403,          404,        200,        404,        404,        404,      404,      404,      404]),
+    ("post", "/api/inbox/{delivery_b}/read/", None,
+             [403,          404,        404,        404,        404,        404,      404,      404,      404]),
+    ("post", "/api/inbox/read-all/", None,
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("post", "/api/broadcasts/send/", BROADCAST_B,
+             [403,          400,        400,        400,        400,        400,      400,      400,      400]),
+    ("post", "/api/broadcasts/send/", BROADCAST_A,
+             [403,          400,        400,        400,        400,        400,      201,      201,      400]),
+]
+# fmt: on
+
+# Named URLs that need no row, and why.
+NOT_IN_THE_TABLES = {
+    "schema": "the OpenAPI document: public, read-only, fuzzed by tests/api/test_schema_fuzz.py",
+    "api-docs": "Swagger UI over the schema, same",
+    "api-redoc": "ReDoc over the schema, same",
+    "set_language": "Django's i18n view: only stores a language choice",
+    "healthz": "monitoring probe, public on purpose; its answer depends on a running worker (tests/config)",
+}
+NOT_IN_THE_TABLES_PREFIXES = {
+    "admin:": "Django's admin: only platform admins pass its own login (rows /admin/... above)",
+}
+
+
+def fill(value, subjects: dict):
+    """The URL or request data of a row with its {placeholders} replaced by the subjects' values."""
+    if isinstance(value, str):
+        text = value.format_map(subjects)
+        return int(text) if value.startswith("{") and value.endswith("}") and text.isdigit() else text
+    if isinstance(value, dict):
+        return {key: fill(item, subjects) for key, item in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_gets_the_expected_answer_from_every_endpoint_of_every_part(world, subjects, role):
+    column = ROLES.index(role)
+    wrong = []
+    for method, url, data, expected in TABLE:
+        concrete = fill(url, subjects)
+        got = outcome(request(world.client(role), method, concrete, fill(data, subjects)))
+        if got != expected[column]:
+            wrong.append(f"{method.upper()} {concrete}: expected {expected[column]}, got {got}")
+
+    assert wrong == []
+
+
+class _AnyId(dict):
+    def __missing__(self, key):
+        return "1"
+
+
+def test_every_named_url_of_the_project_has_rows():
+    rows = [*ACCOUNTS_TABLE, *TABLE]
+    covered = {resolve(url.format_map(_AnyId()).split("?")[0]).view_name for _m, url, _d, _e in rows}
+    missing = []
+    for endpoint in endpoints():
+        if endpoint.name in NOT_IN_THE_TABLES or endpoint.name.startswith(tuple(NOT_IN_THE_TABLES_PREFIXES)):
+            continue
+        if endpoint.url.startswith("/admin/"):
+            continue  # the admin's unnamed catch-all routes, same reason as "admin:"
+        if endpoint.url.startswith(settings.STATIC_URL):
+            continue  # static files, served by whitenoise in production
+        if not endpoint.name:
+            missing.append(f"{endpoint.url}: give the route a name and add its rows")
+        elif endpoint.name not in covered:
+            missing.append(f"{endpoint}: add its rows to TABLE")
+
+    assert missing == []
+
+
+# What each role finds in the lists: another territory never appears in them. `None` where the role
+# cannot read the list at all (its status is in TABLE).
+PA, UA, PB, UB = "pending_a", "published_a", "pending_b", "published_b"
+NONE = set()
+# fmt: off
+# url, the key holding the id in each item, then what each role finds, in ROLES order:
+#    anonymous unverified resident_a moderator_a moderator_b police_a staff_a mayor_a admin
+LISTS = [
+    ("/api/alerts/", "id",
+     [None, NONE, {PA, UA}, {PA, UA}, {PB, UB}, {UA}, {UA}, {UA}, NONE]),
+    ("/api/moderation/queue/", "id",
+     [None, None, None, {PA}, {PB}, NONE, NONE, NONE, NONE]),
+    ("/api/inbox/", "id",
+     [None, NONE, {"delivery_a"}, NONE, NONE, NONE, NONE, NONE, NONE]),
+    ("/api/broadcasts/", "id",
+     [None, NONE, NONE, NONE, NONE, NONE, {"broadcast_a"}, {"broadcast_a"}, NONE]),
+    ("/api/police/events/", "alert",
+     [None, NONE, NONE, NONE, NONE, {UA}, NONE, NONE, NONE]),
+]
+# fmt: on
+
+# Who may see each alert's exact location: the commune's moderators; once published, also the police
+# agents of the services covering it and its municipal staff and mayor. Never a resident.
+EXACT_SEEN_BY = {
+    PA: {"moderator_a"},
+    UA: {"moderator_a", "police_a", "staff_a", "mayor_a"},
+    PB: {"moderator_b"},
+    UB: {"moderator_b"},
+}
+# The one exception: the personal-data export gives authors back what they wrote, place included
+# (right of access); nobody else's alert is in it.
+AUTHORS = {PA: "resident_a"}
+EXPORT = "/api/me/export/"
+
+
+def body_text(response) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode(errors="replace")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lists_show_only_the_territory_of_the_role(world, subjects, role):
+    column = ROLES.index(role)
+    client = world.client(role)
+    wrong = []
+    for url, key, expected in LISTS:
+        if expected[column] is None:
+            continue
+        body = client.get(url).json()
+        items = body["results"] if isinstance(body, dict) else body
+        found = {item[key] for item in items}
+        if found != {subjects[name] for name in expected[column]}:
+            wrong.append(f"{url}: expected {sorted(expected[column])}, got ids {sorted(found)}")
+
+    assert wrong == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_answer_shows_an_exact_location_to_whoever_may_not_see_it(world, subjects, role):
+    from tests.accounts.conftest import EXACT
+
+    client = world.client(role)
+    leaks = []
+    for method, url, _data, _expected in [*ACCOUNTS_TABLE, *TABLE]:
+        if method != "get":
+            continue
+        text = body_text(client.get(fill(url, subjects)))
+        for name, (lon, lat) in EXACT.items():
+            if role in EXACT_SEEN_BY[name] or (url == EXPORT and AUTHORS.get(name) == role):
+                continue
+            written = {f"{lon}", f"{lat}", f"{lon}".replace(".", ","), f"{lat}".replace(".", ",")}
+            if any(number in text for number in written):
+                leaks.append(f"{url}: the place of {name}")
+
+    assert leaks == []
