@@ -13,7 +13,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -126,6 +126,35 @@ def residence_set(*, user: User, address: str, home: Point) -> Residence:
     residence.full_clean()
     residence.save()
     return residence
+
+
+# Homes whose neighbourhood may have changed: those in one of the changed zones, those the changed
+# zones now reach, and those left without one (their neighbourhood was deleted). Each gets the
+# covering neighbourhood of lowest id, as `neighbourhood_of_point` gives one home.
+_RESIDENCES_REASSIGN_SQL = """
+    UPDATE accounts_residence r SET neighbourhood_id = found.zone_id
+    FROM (
+        SELECT home.id, (SELECT min(p.zone_id) FROM zones_zonepart p
+                         WHERE p.kind = 'neighbourhood' AND p.geom && home.home
+                           AND ST_Covers(p.geom, home.home)) AS zone_id
+        FROM accounts_residence home
+        WHERE home.commune_id = ANY(%(communes)s::bigint[])
+          AND (home.neighbourhood_id IS NULL
+               OR home.neighbourhood_id = ANY(%(zones)s::bigint[])
+               OR EXISTS (SELECT 1 FROM zones_zone z
+                          WHERE z.id = ANY(%(zones)s::bigint[]) AND z.boundary && home.home))
+    ) found
+    WHERE r.id = found.id AND r.neighbourhood_id IS DISTINCT FROM found.zone_id
+"""
+
+
+def residences_reassign(*, commune_ids: list[int], zone_ids: list[int]) -> int:
+    """Give the homes of these communes the neighbourhood their point is in now, after
+    neighbourhoods were redrawn, imported, generated or deleted; returns how many homes changed.
+    Without it, residents of a redrawn town would silently stop receiving its alerts."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RESIDENCES_REASSIGN_SQL, {"communes": list(commune_ids), "zones": list(zone_ids)})
+        return cursor.rowcount
 
 
 # --- proof of residence ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from geo.projection import metric_srid
+from zones import signals
 from zones.models import Commune, PoliceService, Zone
 
 # ST_Subdivide's vertex budget per piece: small pieces keep point-in-polygon tests cheap while
@@ -79,6 +80,8 @@ def commune_parts_rebuild(*, commune_ids: list[int]) -> None:
 
 
 def zone_parts_rebuild(*, zone_ids: list[int]) -> None:
+    """Rebuild the parts the lookups use; every change of a zone boundary goes through here, so
+    this is also where the change of neighbourhoods is announced."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM zones_zonepart WHERE zone_id = ANY(%s)", [zone_ids])
         cursor.execute(
@@ -88,6 +91,12 @@ def zone_parts_rebuild(*, zone_ids: list[int]) -> None:
             FROM zones_zone z WHERE z.id = ANY(%s)
             """,
             [SUBDIVIDE_MAX_VERTICES, zone_ids],
+        )
+    neighbourhoods = Zone.objects.filter(id__in=zone_ids, kind=Zone.Kind.NEIGHBOURHOOD)
+    changed = dict(neighbourhoods.values_list("id", "commune_id"))
+    if changed:
+        signals.neighbourhoods_changed.send(
+            sender=Zone, commune_ids=sorted(set(changed.values())), zone_ids=sorted(changed)
         )
 
 
