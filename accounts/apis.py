@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts import otp, services
 from accounts.geocoding import geocoder
+from accounts.localtime import local_time_forget
 from accounts.lockout import lockout_message
 from accounts.models import Residence
 from accounts.personal_data import personal_data_export
@@ -312,6 +313,7 @@ class ResidenceApi(APIView):
             raise exceptions.ValidationError({exc.field: [exc.message]}) from exc
         except DjangoValidationError as exc:
             raise django_errors(exc) from exc
+        local_time_forget(request)
         return Response(ResidenceOutputSerializer(residence).data)
 
 

@@ -1,10 +1,12 @@
 """Who may see what: every queryset that shows territory-bound data is scoped with these."""
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import CharterAcceptance, CharterVersion, ProofOfResidence, Residence, Role, User
 from zones.models import Commune, PoliceService
+from zones.timezones import time_zone_of_commune_code
 
 
 def communes_with_role(user: User, *kinds: str) -> QuerySet[Commune]:
@@ -93,6 +95,22 @@ def communes_visible_to(user: User) -> QuerySet[Commune]:
     police = police_communes(user).values("id")
     home = Residence.objects.filter(user=user, status=Residence.Status.VERIFIED).values("commune_id")
     return Commune.objects.filter(Q(id__in=role_communes) | Q(id__in=police) | Q(id__in=home))
+
+
+def time_zone_of(user: User) -> str:
+    """The local time of the person's territory: the commune of their home, else of their first
+    role, else of their police service; Paris time for everyone else."""
+    if not user.is_authenticated:
+        return settings.TIME_ZONE
+    code = (
+        Residence.objects.filter(user=user).values_list("commune__code", flat=True).first()
+        or Role.objects.filter(user=user, commune__isnull=False)
+        .order_by("id")
+        .values_list("commune__code", flat=True)
+        .first()
+        or police_communes(user).order_by("code").values_list("code", flat=True).first()
+    )
+    return time_zone_of_commune_code(code) if code else settings.TIME_ZONE
 
 
 def residences_to_verify(user: User) -> QuerySet[Residence]:

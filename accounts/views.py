@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import otp, services
 from accounts.forms import DecisionForm, OtpTokenForm, PasswordConfirmForm, ProofForm, RegisterForm, ResidenceForm
+from accounts.localtime import local_time_forget
 from accounts.models import AccessLog, Residence
 from accounts.selectors import (
     can_post_alerts,
@@ -153,6 +154,7 @@ def residence(request):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
+            local_time_forget(request)
             messages.success(request, _("Domicile enregistré."))
             return redirect("accounts-account")
     status = 400 if form.errors else 200

@@ -98,6 +98,7 @@ def broadcast_send(
         params={"broadcast_id": broadcast.id},
         broadcast_id=broadcast.id,
         urgent=broadcast.is_urgent,
+        time_zone=commune.time_zone,
         by_email=by_email,
         by_sms=by_sms,
     )

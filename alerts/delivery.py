@@ -86,13 +86,15 @@ def deliveries_insert(
     kind: str,
     recipients_sql: str,
     params: dict,
+    time_zone: str,
     alert_id: int | None = None,
     broadcast_id: int | None = None,
     urgent: bool = False,
     by_email: bool = True,
     by_sms: bool = True,
 ) -> int:
-    """Create the deliveries of one message in one statement; returns how many were created."""
+    """Create the deliveries of one message in one statement; returns how many were created.
+    Quiet hours are read in `time_zone`, the local time of the message's commune."""
     sql = _INSERT_HEAD + recipients_sql + _INSERT_TAIL
     all_params = {
         **params,
@@ -102,7 +104,7 @@ def deliveries_insert(
         "urgent": urgent,
         "by_email": by_email,
         "by_sms": by_sms,
-        "tz": settings.TIME_ZONE,
+        "tz": time_zone,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)

@@ -126,6 +126,7 @@ def alert_deliveries_create(*, alert: Alert, neighbourhood_ids: list[int], polic
         },
         alert_id=alert.id,
         urgent=alert.category.is_urgent,
+        time_zone=alert.commune.time_zone,
     )
     deliveries_dispatch_on_commit(kind=Delivery.Kind.ALERT, message_id=alert.id)
     return created
@@ -146,6 +147,7 @@ def near_repeat_notices_create(*, alert: Alert) -> int:
             "days": settings.ALERTS_NEAR_REPEAT_DAYS,
         },
         alert_id=alert.id,
+        time_zone=alert.commune.time_zone,
     )
     deliveries_dispatch_on_commit(kind=Delivery.Kind.NEAR_REPEAT, message_id=alert.id)
     return created

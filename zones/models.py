@@ -2,6 +2,8 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from zones.timezones import time_zone_of_commune_code
+
 METRIC_SRID_HELP = _(
     "Projection métrique utilisée pour les distances et surfaces de cette commune : Lambert-93 (2154) en "
     "métropole, zone UTM locale outre-mer."
@@ -39,6 +41,11 @@ class Commune(models.Model):
     @property
     def has_joined(self) -> bool:
         return self.adopted_on is not None
+
+    @property
+    def time_zone(self) -> str:
+        """The IANA time zone of the commune (Europe/Paris, or an overseas one)."""
+        return time_zone_of_commune_code(self.code)
 
 
 class PoliceService(models.Model):

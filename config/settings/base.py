@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Dates and times in the local time of the person's territory (overseas communes).
+    "accounts.localtime.LocalTimeMiddleware",
     # Staff without a verified second factor reach nothing but the code pages.
     "accounts.otp.StaffOTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

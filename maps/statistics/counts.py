@@ -1,8 +1,8 @@
 """Aggregation selectors: every count is one SQL aggregate over the events of one commune.
 
 Sources are never added together: each query reads one source, and every row it returns carries
-that source. Alerts count when published, by the family of their category, in the month (Paris
-time) they occurred. police.uk crimes count in their published month at their (snapped) point.
+that source. Alerts count when published, by the family of their category, in the month (local time
+of the commune) they occurred. police.uk crimes count in their published month at their (snapped) point.
 A point lying exactly on the border between two zones is covered by both and counts once in each:
 zone totals can add up to more than the commune total, by the number of such border points.
 
@@ -11,6 +11,7 @@ SQL here is assembled only from the constant fragments below; every value is a q
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -43,21 +44,23 @@ _EVENTS = {
 }
 
 
-def _month_start_at(month: dt.date | None) -> dt.datetime | None:
+def _month_start_at(month: dt.date | None, time_zone: str) -> dt.datetime | None:
     if month is None:
         return None
-    return timezone.make_aware(dt.datetime.combine(month, dt.time()), timezone.get_default_timezone())
+    return timezone.make_aware(dt.datetime.combine(month, dt.time()), ZoneInfo(time_zone))
 
 
 @dataclass(frozen=True)
 class EventFilter:
-    """Which events: one commune, one point source, optionally one family, months in [start, end)."""
+    """Which events: one commune, one point source, optionally one family, months in [start, end).
+    Months are those of the commune's local time (`Commune.time_zone`; Paris time by default)."""
 
     commune_id: int
     source: str
     family: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    time_zone: str | None = None
 
     def events_sql(self) -> str:
         return _EVENTS[self.source]
@@ -66,15 +69,16 @@ class EventFilter:
         categories = None
         if self.source == ALERTS and self.family:
             categories = list(AlertCategory.objects.filter(family=self.family).values_list("id", flat=True))
+        time_zone = self.time_zone or settings.TIME_ZONE
         return {
-            "tz": settings.TIME_ZONE,
+            "tz": time_zone,
             "commune": self.commune_id,
             "family": self.family,
             "categories": categories,
             "start": self.start,
             "end": self.end,
-            "start_at": _month_start_at(self.start),
-            "end_at": _month_start_at(self.end),
+            "start_at": _month_start_at(self.start, time_zone),
+            "end_at": _month_start_at(self.end, time_zone),
             **extra,
         }
 

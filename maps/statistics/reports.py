@@ -60,7 +60,7 @@ class StatisticsQuery:
 
     def events(self, **changes) -> counts.EventFilter:
         values = {"source": self.source, "start": self.start, "end": self.end, "family": self.family, **changes}
-        return counts.EventFilter(commune_id=self.commune.id, **values)
+        return counts.EventFilter(commune_id=self.commune.id, time_zone=self.commune.time_zone, **values)
 
     @property
     def families(self) -> list[str]:

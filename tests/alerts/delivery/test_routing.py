@@ -1,13 +1,15 @@
 from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from accounts.models import Residence, Role
 from alerts.models import AlertCategory, AlertEvent, AlertRouting, Delivery, NotificationPreference, RoutedZone
 from alerts.publication import alert_follow_up_changed, alert_published
 from tests.alerts.delivery.conftest import BORDER_LON, home, resident_at
-from tests.factories import UserFactory, make_alert, make_role
+from tests.factories import UserFactory, make_alert, make_commune, make_neighbourhood, make_resident, make_role
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +137,26 @@ def test_quiet_hours_defer_email_until_they_end_but_urgent_categories_go_now(tow
     fire = published(make_alert(commune=town.commune, location=home(5.004), category="incendie"))
     urgent = Delivery.objects.get(alert=fire, recipient=sleeper)
     assert urgent.reason == "" and urgent.send_after <= timezone.now()
+
+
+def test_quiet_hours_overseas_are_those_of_the_island_not_of_paris(published):
+    """Saint-Denis de La Réunion (97411) is 3 hours ahead of Paris in winter, 2 in summer: a quiet
+    window around the island's present hour is not quiet in Paris, and must still hold."""
+    reunion = ZoneInfo("Indian/Reunion")
+    saint_denis = make_commune(code="97411", name="Saint-Denis", bounds=(55.44, -20.90, 55.46, -20.88))
+    make_neighbourhood(commune=saint_denis, name="Centre", bounds=(55.44, -20.90, 55.46, -20.88))
+    sleeper = make_resident(commune=saint_denis, home=Point(55.45, -20.89, srid=4326))
+    local = timezone.localtime(timezone=reunion)
+    start, end = ((local + timedelta(hours=h)).time().replace(microsecond=0) for h in (-1, 1))
+    NotificationPreference.objects.create(user=sleeper, quiet_start=start, quiet_end=end)
+    paris_now = timezone.localtime().time()
+    assert not (start <= paris_now < end if start <= end else paris_now >= start or paris_now < end)
+
+    alert = published(make_alert(commune=saint_denis, location=Point(55.451, -20.891, srid=4326), category="tag"))
+
+    deferred = Delivery.objects.get(alert=alert, recipient=sleeper)
+    assert deferred.reason == "quiet_hours"
+    assert timezone.localtime(deferred.send_after, timezone=reunion).time() == end
 
 
 def test_resident_without_external_channel_still_gets_the_inbox_item(town, published):

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alerts.models import Alert
+from maps.statistics import reports
 from maps.statistics.counts import (
     EventFilter,
     commune_month_counts,
@@ -14,6 +15,7 @@ from maps.statistics.counts import (
     hexagon_counts,
     zone_month_counts,
 )
+from tests.factories import make_commune
 from tests.maps.statistics.conftest import BORDER_LON, publish, spread
 
 
@@ -84,3 +86,22 @@ def test_hexagon_counts_match_the_hexagons_drawn(town, west, east):
     for *_ij, n, wkb, _area in rows:
         hexagon = shapely.from_wkb(bytes(wkb))
         assert n == sum(hexagon.contains(shapely.Point(p)) for p in points)
+
+
+def test_months_are_those_of_the_commune_local_time_overseas(db):
+    """30 June 2024 at 20:30 UTC is 22:30 in Paris (June) but 00:30 on 1 July in La Réunion."""
+    saint_denis = make_commune(code="97411", name="Saint-Denis", bounds=(55.44, -20.90, 55.46, -20.88))
+    mainland = make_commune(code="99003", name="Métropole", bounds=(5.10, 43.0, 5.12, 43.02))
+    for commune, point in ((saint_denis, (55.45, -20.89)), (mainland, (5.11, 43.01))):
+        [alert] = publish(commune, [point])
+        Alert.objects.filter(id=alert.id).update(occurred_at=dt.datetime(2024, 6, 30, 20, 30, tzinfo=dt.UTC))
+
+    def months(commune, start, end):
+        events = reports.StatisticsQuery(commune=commune, start=start, end=end).events()
+        return [month for _family, month, _n in commune_month_counts(events)]
+
+    assert months(saint_denis, dt.date(2024, 6, 1), dt.date(2024, 8, 1)) == [dt.date(2024, 7, 1)]
+    assert months(mainland, dt.date(2024, 6, 1), dt.date(2024, 8, 1)) == [dt.date(2024, 6, 1)]
+    # The bounds of the period are local too: on the island the alert is in July, not in June.
+    assert months(saint_denis, dt.date(2024, 7, 1), dt.date(2024, 8, 1)) == [dt.date(2024, 7, 1)]
+    assert months(saint_denis, dt.date(2024, 6, 1), dt.date(2024, 7, 1)) == []
