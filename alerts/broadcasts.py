@@ -3,6 +3,7 @@ deliveries as alerts."""
 
 import json
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,12 +16,14 @@ from alerts.delivery import deliveries_dispatch_on_commit, deliveries_insert
 from alerts.models import Broadcast, Delivery
 from zones.models import Commune, Zone
 
-# Verified residents of the commune, of the chosen neighbourhoods, or whose home is in the area.
+# Verified residents of the commune, of the chosen neighbourhoods, or whose home is in the area;
+# always of the sender's commune: a town hall speaks to its own residents, and an area drawn over
+# the neighbouring town must neither reach its residents nor count them.
 BROADCAST_RECIPIENTS_SQL = """
         SELECT res.user_id, false AS is_police
         FROM accounts_residence res
         JOIN alerts_broadcast b ON b.id = %(broadcast_id)s
-        WHERE res.status = 'verified'
+        WHERE res.status = 'verified' AND res.commune_id = b.commune_id
           AND CASE b.target
               WHEN 'commune' THEN res.commune_id = b.commune_id
               WHEN 'neighbourhoods' THEN res.neighbourhood_id IN (
@@ -36,7 +39,7 @@ def broadcast_area_parse(*, geojson: str | dict, commune: Commune) -> MultiPolyg
     text = geojson if isinstance(geojson, str) else json.dumps(geojson)
     try:
         geometry = GEOSGeometry(text)
-    except (GEOSException, ValueError, TypeError) as error:
+    except (GEOSException, GDALException, ValueError, TypeError) as error:
         raise ValidationError(_("La zone dessinée n'est pas un GeoJSON lisible.")) from error
     if geometry.srid not in (None, 4326):
         raise ValidationError(_("La zone dessinée doit être en longitude/latitude (WGS 84)."))

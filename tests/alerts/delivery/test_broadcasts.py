@@ -1,12 +1,13 @@
 import json
 
 import pytest
+from django.contrib.gis.geos import Point
 
 from accounts.models import Residence, Role
 from alerts.models import Broadcast, Delivery
 from tests.alerts.delivery.conftest import BORDER_LON, resident_at
 from tests.auth import resident_client, staff_client
-from tests.factories import UserFactory, make_commune, make_role
+from tests.factories import UserFactory, make_commune, make_resident, make_role
 
 pytestmark = [pytest.mark.django_db]
 
@@ -60,6 +61,22 @@ def test_broadcast_to_chosen_neighbourhoods_and_to_the_whole_commune(town, mayor
     }
 
 
+def test_an_area_drawn_over_the_neighbouring_town_reaches_and_counts_only_the_sender_s_residents(town, mayor):
+    """Testville runs to lon 5.02; Voisinville starts there."""
+    neighbour_town = make_commune(code="99005", name="Voisinville", bounds=(5.02, 43.0, 5.04, 43.02))
+    ours = resident_at(town, 5.015, 43.004)
+    theirs = make_resident(commune=neighbour_town, home=Point(5.025, 43.004, srid=4326))
+
+    response = send(staff_client(mayor), commune=town.commune.id, target="area", area=polygon(5.01, 43.0, 5.03, 43.01))
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["recipients"] == 1
+    recipients = set(
+        Delivery.objects.filter(broadcast_id=response.json()["id"]).values_list("recipient_id", flat=True)
+    )
+    assert recipients == {ours.id} and theirs.id not in recipients
+
+
 @pytest.mark.parametrize(
     ("area", "message"),
     [
@@ -73,6 +90,7 @@ def test_broadcast_to_chosen_neighbourhoods_and_to_the_whole_commune(town, mayor
         (polygon(8.0, 48.0, 8.1, 48.1), "ne touche pas"),
         ({"type": "Point", "coordinates": [5.0, 43.0]}, "polygone"),
         ("pas du geojson", "lisible"),
+        ({"type": "Polygon"}, "lisible"),
     ],
 )
 def test_a_bad_area_is_refused_with_a_clear_message(town, mayor, area, message):
