@@ -1,6 +1,8 @@
 """The alerts API: posting, reading, moderation and follow-up. Thin classes: parse, call a selector
 or a service, serialise."""
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -188,7 +190,8 @@ class AlertCollectionApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         if not serializer.is_valid():
             errors = dict(serializer.errors)
-            if request.data.get("emergency_notice_acknowledged") is not True:
+            data = request.data if isinstance(request.data, Mapping) else {}
+            if data.get("emergency_notice_acknowledged") is not True:
                 errors["emergency_notice_acknowledged"] = [str(posting.EMERGENCY_NOTICE)]
             return Response({**errors, "emergency_notice": str(posting.EMERGENCY_NOTICE)}, status=400)
         try:

@@ -159,14 +159,21 @@ def police_uk_rows(stream: io.TextIOBase, report: ImportReport):
         yield ("police-uk", family, crime_type, month, int(match[1]), lon, lat, "", 1, key)
 
 
+# The count column is a 32-bit integer; no French commune records anywhere near this in a year.
+SSMSI_MAX_COUNT = 2_000_000_000
+
+
 def ssmsi_count(text: str, line: int) -> int | None:
     text = text.strip().replace(",", ".")
     if text in ("", "NA", "NaN", "nan"):
         return None
     try:
-        return round(float(text))
+        number = float(text)
     except ValueError:
         raise CrimeFileError(f"ligne {line} : nombre « {text} » illisible") from None
+    if not 0 <= number <= SSMSI_MAX_COUNT:  # NaN fails both comparisons
+        raise CrimeFileError(f"ligne {line} : nombre « {text} » hors limites (0 à {SSMSI_MAX_COUNT})")
+    return round(number)
 
 
 def ssmsi_rows(stream: io.TextIOBase, report: ImportReport):
@@ -185,7 +192,7 @@ def ssmsi_rows(stream: io.TextIOBase, report: ImportReport):
         if len(values) < len(header):
             raise CrimeFileError(f"ligne {line} : {len(values)} colonnes au lieu de {len(header)}")
         row = {name: values[index].strip() for name, index in position.items()}
-        if not row["annee"].isdigit():
+        if not re.fullmatch(r"[0-9]{2}|[0-9]{4}", row["annee"]):
             raise CrimeFileError(f"ligne {line} : année « {row['annee']} » illisible")
         year = int(row["annee"]) + (2000 if len(row["annee"]) == 2 else 0)
         count = ssmsi_count(row["nombre"], line)

@@ -132,12 +132,18 @@ def source_read(path: str, *, fields: list[str], layer: str | None = None) -> So
 # --- staging -------------------------------------------------------------------------------------
 
 
+# Populations and households are 32-bit integers in the database.
+_MAX_COUNT = 2_147_483_647
+
+
 def _as_int(value) -> int | None:
+    """A non-negative whole count, or None for what is not one (empty, text, negative, infinite,
+    beyond the column's range)."""
     try:
-        number = int(float(value))
+        number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number >= 0 else None
+    return int(number) if 0 <= number <= _MAX_COUNT else None
 
 
 def _as_text(value) -> str | None:

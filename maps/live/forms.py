@@ -9,6 +9,12 @@ from alerts.models import Alert, AlertCategory, Family
 from zones.models import Commune, Zone
 
 
+def _within_supported_years(day):
+    if day is not None and not 2000 <= day.year <= 2100:
+        raise forms.ValidationError(_("Date entre 2000 et 2100."))
+    return day
+
+
 class CommuneAlertFilterForm(forms.Form):
     """The mayor's filters. Every field is optional; the period defaults to the last 30 days."""
 
@@ -27,8 +33,16 @@ class CommuneAlertFilterForm(forms.Form):
         self.fields["category"].empty_label = _("Toutes")
         self.fields["zone"].empty_label = _("Toute la commune")
 
+    def clean_since(self):
+        return _within_supported_years(self.cleaned_data.get("since"))
+
+    def clean_until(self):
+        return _within_supported_years(self.cleaned_data.get("until"))
+
     def clean(self):
         data = super().clean()
+        if self.errors:
+            return data
         today = timezone.localdate()
         data["until"] = data.get("until") or today
         data["since"] = data.get("since") or data["until"] - timedelta(days=settings.MAPS_RESIDENT_DAYS)

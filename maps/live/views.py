@@ -1,6 +1,8 @@
 """Map pages: the police live map and its event stream, the resident's neighbourhood map and the
 town hall's commune map."""
 
+import re
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -63,7 +65,7 @@ def _stream_start(request) -> tuple[list[int], int | None] | HttpResponseBadRequ
     raw = request.headers.get("Last-Event-ID") or request.GET.get("since")
     if raw in (None, ""):
         return service_ids, None
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", raw):
         return HttpResponseBadRequest(_("Last-Event-ID (ou since) doit être un identifiant d'événement entier."))
     return service_ids, int(raw)
 

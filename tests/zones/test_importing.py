@@ -101,6 +101,30 @@ def test_a_lambert_93_shapefile_is_reprojected_to_lon_lat(square_commune, tmp_pa
     )
 
 
+def test_counts_that_are_not_counts_are_kept_as_unknown(square_commune, tmp_path):
+    """Infinite, negative or beyond-the-column figures are unknown, not a crash nor a wrong count."""
+    values = {"Inf": float("inf"), "Neg": -5.0, "Huge": 3e12, "Ok": 250.0}
+    path = write_layer(
+        tmp_path / "quartiers.gpkg",
+        [
+            {"nom": name, "menages": value, "geometry": lambert_box(250 * i, 0, 250 * (i + 1), 1000)}
+            for i, (name, value) in enumerate(values.items())
+        ],
+        crs="EPSG:2154",
+    )
+
+    zones_import(
+        path=path,
+        commune_code="13999",
+        kind="neighbourhood",
+        name_field="nom",
+        households_field="menages",
+        commit=True,
+    )
+
+    assert dict(Zone.objects.values_list("name", "households")) == {"Inf": None, "Neg": None, "Huge": None, "Ok": 250}
+
+
 def test_overlaps_and_gaps_are_reported_in_square_metres_and_percent(square_commune, tmp_path):
     path = write_layer(
         tmp_path / "quartiers.geojson",

@@ -114,3 +114,20 @@ def test_ssmsi_comma_separated_needs_its_codgeo_column(db, tmp_path):
 def test_police_uk_point_links_to_the_commune_covering_it(town, tmp_path):
     import_file(police_uk_file(tmp_path, ",2024-05,Met,Met,5.01,43.01,X,E,L,Burglary,,"))
     assert RecordedCrime.objects.get().commune == town
+
+
+@pytest.mark.parametrize(
+    ("replace", "problem"),
+    [
+        (("Infraction;14;", "Infraction;1e400;"), "ligne 2 : nombre « 1e400 » hors limites"),
+        (("Infraction;14;", "Infraction;3e9;"), "ligne 2 : nombre « 3e9 » hors limites"),
+        (("Infraction;14;", "Infraction;-3;"), "ligne 2 : nombre « -3 » hors limites"),
+        (("99001;2023;", "99001;²;"), "ligne 2 : année « ² » illisible"),
+    ],
+)
+def test_ssmsi_values_out_of_range_name_the_line_and_change_nothing(db, tmp_path, replace, problem):
+    path = tmp_path / "ssmsi.csv"
+    path.write_text(SSMSI.replace(*replace), encoding="utf-8")
+    with pytest.raises(CommandError, match=problem):
+        import_file(path, "ssmsi")
+    assert not RecordedCrime.objects.exists() and not CrimeImportBatch.objects.exists()
