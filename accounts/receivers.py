@@ -1,9 +1,11 @@
-"""Keeping what accounts derive from the geography current when the geography changes."""
+"""Keeping what accounts derive current: homes when the geography changes, proof files when their
+rows go."""
 
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from accounts.services import residences_reassign
+from accounts.models import ProofOfResidence
+from accounts.services import proof_files_delete_on_commit, residences_reassign
 from zones.models import Zone
 from zones.signals import neighbourhoods_changed
 
@@ -18,3 +20,10 @@ def residences_after_neighbourhood_deleted(sender, instance: Zone, **kwargs) -> 
     """The deleted neighbourhood's homes were set to none; another one may cover them."""
     if instance.kind == Zone.Kind.NEIGHBOURHOOD:
         residences_reassign(commune_ids=[instance.commune_id], zone_ids=[])
+
+
+@receiver(post_delete, sender=ProofOfResidence, dispatch_uid="accounts.proof_file_after_row_deleted")
+def proof_file_after_row_deleted(sender, instance: ProofOfResidence, **kwargs) -> None:
+    """A proof deleted with its resident, home or in the admin takes its file along: the hourly
+    purge works from rows and would never find it again."""
+    proof_files_delete_on_commit([instance.file.name])

@@ -120,6 +120,9 @@ def residence_set(*, user: User, address: str, home: Point) -> Residence:
     residence.commune = commune
     residence.neighbourhood = neighbourhood_of_point(home)
     if moved:
+        if residence.pk is not None:
+            # A proof sent for the old address proves nothing about the new one.
+            undecided_proofs_expire(residence=residence)
         residence.status = Residence.Status.PENDING
         residence.decided_at = residence.decided_by = None
         residence.rejection_reason = ""
@@ -188,6 +191,20 @@ def proof_validate(upload: UploadedFile) -> str:
     return content_type
 
 
+def undecided_proofs_expire(*, residence: Residence) -> None:
+    """Drop the undecided proofs of a home (replaced by a new one, or proving an address the
+    resident has left); their files are deleted once the transaction commits."""
+    undecided = residence.proofs.filter(outcome="", file_deleted_at__isnull=True).exclude(file="")
+    _files_delete_on_commit(list(undecided.values_list("file", flat=True)))
+    undecided.update(file="", file_deleted_at=timezone.now(), outcome=ProofOfResidence.Outcome.EXPIRED)
+
+
+def proof_files_delete_on_commit(names: list[str]) -> None:
+    """Delete proof files from private storage once the transaction commits (never before: a
+    rollback would leave rows pointing at nothing)."""
+    _files_delete_on_commit([name for name in names if name])
+
+
 def _files_delete_on_commit(names: list[str]) -> None:
     storage = ProofOfResidence._meta.get_field("file").storage
 
@@ -207,9 +224,7 @@ def proof_upload(*, user: User, upload: UploadedFile) -> ProofOfResidence:
         raise ValidationError(_("Votre domicile est déjà vérifié."))
     content_type = proof_validate(upload)
     # One undecided proof at a time: a new upload replaces the previous one.
-    previous = residence.proofs.filter(outcome="", file_deleted_at__isnull=True).exclude(file="")
-    _files_delete_on_commit(list(previous.values_list("file", flat=True)))
-    previous.update(file="", file_deleted_at=timezone.now(), outcome=ProofOfResidence.Outcome.EXPIRED)
+    undecided_proofs_expire(residence=residence)
     proof = ProofOfResidence(residence=residence, content_type=content_type, size=upload.size)
     proof.file.save(f"{uuid.uuid4().hex}{PROOF_TYPES[content_type]}", upload, save=False)
     proof.save()

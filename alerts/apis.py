@@ -2,6 +2,7 @@
 or a service, serialise."""
 
 from collections.abc import Mapping
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -74,13 +75,16 @@ class CommuneSerializer(serializers.Serializer):
 class AlertSerializer(serializers.Serializer):
     """An alert as a reader sees it. `location` only for people who see exact places (moderators,
     police agents, municipal staff of the commune); the author's rejection details only for the author
-    and moderators. Never the author's identity."""
+    and moderators. Never the author's identity. A resident reading someone else's alert gets its
+    day (`occurred_on`), not its time (`occurred_at` and `created_at` are null), and no follow-up
+    outcome."""
 
     id = serializers.IntegerField()
     category = CategorySerializer()
     commune = CommuneSerializer()
-    occurred_at = serializers.DateTimeField()
-    created_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(allow_null=True)
+    occurred_on = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(allow_null=True)
     published_at = serializers.DateTimeField()
     description = serializers.CharField()
     status = serializers.CharField()
@@ -99,7 +103,14 @@ class AlertSerializer(serializers.Serializer):
         data = super().to_representation(alert)
         if alert.commune_id not in self.context.get("exact_communes", set()):
             data.pop("location")
+            if not self.get_is_mine(alert):
+                # As on the resident map: another person's report by its day, without the time of
+                # day nor what the police wrote when closing it.
+                data.update(occurred_at=None, created_at=None, follow_up_outcome="")
         return data
+
+    def get_occurred_on(self, alert) -> date:
+        return timezone.localdate(alert.occurred_at)
 
     def _author_or_moderator(self, alert) -> bool:
         return self.get_is_mine(alert) or alert.commune_id in self.context.get("moderated_communes", set())

@@ -13,7 +13,7 @@ from django.db.models import F, Func
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.exceptions import ParseError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -114,12 +114,6 @@ class CommuneDetailApi(GeographyApi, RetrieveAPIView):
 
     serializer_class = OutputSerializer
     lookup_field = "code"
-
-    def get_object(self):
-        # A code PostgreSQL cannot even compare (a NUL byte) names no commune.
-        if "\x00" in self.kwargs["code"]:
-            raise NotFound()
-        return super().get_object()
 
     def get_queryset(self):
         return Commune.objects.annotate(shown_boundary=shown_boundary(self.request, srid_path="metric_srid"))

@@ -189,3 +189,38 @@ def test_the_purges_are_scheduled_in_celery_beat(settings):
     tasks_scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert {"accounts.proofs_purge_undecided", "accounts.access_logs_purge"} <= tasks_scheduled
+
+
+def test_deleting_the_resident_deletes_the_proof_file_too(
+    applicant, private_storage, django_capture_on_commit_callbacks
+):
+    send(resident_client(applicant), "f.pdf", PDF)
+    assert len(stored_files(private_storage)) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        applicant.delete()
+
+    assert stored_files(private_storage) == []
+    assert not ProofOfResidence.objects.exists()
+
+
+def test_moving_home_drops_the_proof_of_the_old_address(
+    world, applicant, private_storage, django_capture_on_commit_callbacks
+):
+    client = resident_client(applicant)
+    send(client, "f.pdf", PDF)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.put(
+            "/api/me/residence/", {"address": "Ailleurs", "lon": 5.03, "lat": 43.01}, content_type="application/json"
+        )
+
+    assert response.status_code == 200, response.content
+    proof = ProofOfResidence.objects.get(residence__user=applicant)
+    assert (proof.outcome, proof.file.name) == ("expired", "")
+    assert stored_files(private_storage) == []
+    # The verifiers of the new commune have nothing to verify the new home with.
+    decision = staff_client(world.people["admin"]).post(
+        f"/api/residences/{applicant.residence.pk}/", {"verified": True}, content_type="application/json"
+    )
+    assert decision.status_code == 400

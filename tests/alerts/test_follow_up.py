@@ -1,10 +1,11 @@
 import pytest
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 
 from alerts import follow_up
 from alerts.models.moderation import AlertTransition
-from tests.auth import staff_client
-from tests.factories import make_alert, make_police_sector
+from tests.auth import resident_client, staff_client
+from tests.factories import make_alert, make_police_sector, make_resident
 from zones.services import police_service_create
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,22 @@ def test_the_change_is_announced_once_after_commit(
         follow_up.alert_follow_up_set(alert=published, actor=police_agent, follow_up="acknowledged")
         assert publication_calls["follow_up_changed"] == []
     assert publication_calls["follow_up_changed"] == [published.pk]
+
+
+def test_another_resident_reads_the_day_but_not_the_time_nor_the_police_outcome(
+    police_agent, published, resident_api, commune
+):
+    set_follow_up(staff_client(police_agent), published, follow_up="closed", outcome="Plainte déposée rue X.")
+    other = resident_client(make_resident(commune=commune, home=Point(5.012, 43.012, srid=4326)))
+
+    theirs = other.get(f"/api/alerts/{published.pk}/").json()
+    listed = next(item for item in other.get("/api/alerts/").json()["results"] if item["id"] == published.pk)
+    mine = resident_api.get(f"/api/alerts/{published.pk}/").json()
+
+    for seen in (theirs, listed):
+        assert seen["occurred_at"] is None and seen["created_at"] is None
+        assert seen["occurred_on"] == timezone.localdate(published.occurred_at).isoformat()
+        assert seen["follow_up_outcome"] == "" and "location" not in seen
+    assert mine["occurred_at"] is not None and mine["follow_up_outcome"] == "Plainte déposée rue X."
+    police_view = staff_client(police_agent).get(f"/api/alerts/{published.pk}/").json()
+    assert police_view["occurred_at"] is not None and police_view["follow_up_outcome"] == "Plainte déposée rue X."

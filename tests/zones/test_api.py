@@ -108,6 +108,6 @@ def test_the_geography_api_is_throttled(settings, geography):
     assert statuses == [200, 200, 200, 429]
 
 
-def test_a_code_with_a_nul_byte_is_a_404_not_a_crash(geography):
-    assert Client().get("/api/communes/99%00001/").status_code == 404
+def test_a_code_with_a_nul_byte_is_a_400_not_a_crash(geography):
+    assert Client().get("/api/communes/99%00001/").status_code == 400
     assert Client().get("/api/zones/", {"commune": "99\x00"}).status_code == 400
