@@ -85,6 +85,14 @@ def test_after_the_connection_is_cut_the_missed_alerts_are_replayed_once_each(op
     assert page.locator("#alert-list tbody tr").count() == 6
 
 
+# True when the element is what the page shows at its own centre: not clipped away, not covered.
+SHOWN_AT_ITS_CENTRE = """element => {
+    const box = element.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return box.width > 20 && (hit === element || element.contains(hit));
+}"""
+
+
 def test_an_agent_changes_the_follow_up_from_the_map_and_a_conflict_shows_the_current_state(open_page, server):
     world = build_world()
     alert, _event = publish_committed(world)
@@ -92,7 +100,7 @@ def test_an_agent_changes_the_follow_up_from_the_map_and_a_conflict_shows_the_cu
     follow_up_calls = []
 
     def answer_conflict(route):
-        follow_up_calls.append(route.request.headers.get("x-csrftoken"))
+        follow_up_calls.append((route.request.headers.get("x-csrftoken"), route.request.post_data_json))
         alert.follow_up = "in_progress"  # a colleague got there first
         alert.save(update_fields=["follow_up"])
         route.fulfill(status=409, json={"detail": "conflit"})
@@ -100,11 +108,17 @@ def test_an_agent_changes_the_follow_up_from_the_map_and_a_conflict_shows_the_cu
     # The follow-up API belongs to the moderation part; its 409 answer is what this page handles.
     page.route(f"**/api/alerts/{alert.id}/follow-up/", answer_conflict)
     row = page.locator(f'tr[data-alert-id="{alert.id}"]')
-    row.locator(".follow-up-choice").select_option("acknowledged")
+    # The agent sees the status list and the outcome box (their labels are for screen readers).
+    for control in (".follow-up-choice", ".outcome"):
+        row.locator(control).scroll_into_view_if_needed()
+        assert row.locator(control).evaluate(SHOWN_AT_ITS_CENTRE), control
+    row.locator(".follow-up-choice").select_option("closed")
+    row.locator(".outcome").fill("Porte sécurisée.")
     row.locator(".apply-follow-up").click()
 
     page.wait_for_function("document.getElementById('action-message').textContent.includes('déjà été modifiée')")
-    assert follow_up_calls and follow_up_calls[0]
+    [(csrf_token, body)] = follow_up_calls
+    assert csrf_token and body["follow_up"] == "closed" and body["outcome"] == "Porte sécurisée."
     assert row.locator(".follow-up").inner_text() == "intervention en cours"
 
 
