@@ -9,7 +9,11 @@ from accounts.models import Residence
 from alerts.models import Alert, AlertCategory
 from zones.selectors import commune_ids_covering
 
-# (minutes since posting, minutes since it happened, category, east offset m, north offset m, text)
+# (minutes since posting, minutes since it happened, category, east offset m, north offset m, text).
+# Each is posted by a different resident, near that resident's home, except the second sighting of
+# the door-to-door seller: it is placed from the first one's home, so the queue suggests the pair
+# as possible duplicates.
+_SAME_PLACE_AS = {2: 1}
 _PENDING = [
     (190, 240, "cambriolage", 0, 0, "Porte de garage forcée cette nuit, outils emportés. Rien vu ni entendu."),
     (
@@ -63,7 +67,7 @@ def demo_moderation_queue_fill() -> None:
                 author=residence.user,
                 category=categories[category],
                 commune=residence.commune,
-                location=_near(residence.home, east, north),
+                location=_near(residences[_SAME_PLACE_AS.get(index, index) % len(residences)].home, east, north),
                 occurred_at=now - timedelta(minutes=happened_ago),
                 created_at=now - timedelta(minutes=posted_ago),
                 description=text,

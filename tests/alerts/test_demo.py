@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db
 def demo_communes():
     tarascon = make_commune(code="13108", name="Tarascon", bounds=(4.6, 43.78, 4.7, 43.84))
     brax = make_commune(code="31088", name="Brax", bounds=(1.22, 43.60, 1.26, 43.63))
-    make_resident(commune=tarascon, home=Point(4.66, 43.806, srid=4326))
-    make_resident(commune=brax, home=Point(1.24, 43.615, srid=4326))
+    # Several residents a kilometre or more apart, as in the demo: each alert is posted near its
+    # author's home, and the near-duplicate must still be near the alert it repeats.
+    for i in range(4):
+        make_resident(commune=tarascon, home=Point(4.62 + 0.015 * i, 43.806, srid=4326))
+        make_resident(commune=brax, home=Point(1.225 + 0.01 * i, 43.615, srid=4326))
     return tarascon, brax
 
 
