@@ -1,5 +1,7 @@
 """API of the inbox, notification preferences, town-hall broadcasts and the police event stream."""
 
+from datetime import date
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +49,7 @@ class InboxItemSerializer(serializers.Serializer):
     commune = serializers.SerializerMethodField()
     places = serializers.SerializerMethodField()
     urgent = serializers.SerializerMethodField()
+    occurred_on = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
 
@@ -67,6 +70,10 @@ class InboxItemSerializer(serializers.Serializer):
 
     def get_places(self, delivery) -> list[str]:
         return self._message(delivery).places
+
+    def get_occurred_on(self, delivery) -> date | None:
+        """The local day the alert's event happened; null for a town hall's message."""
+        return self._message(delivery).occurred_on
 
     def get_urgent(self, delivery) -> bool:
         return self._message(delivery).urgent

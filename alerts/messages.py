@@ -4,9 +4,12 @@ Residents never see the exact location of an alert nor its author: a message nam
 the commune and the neighbourhoods the alert was routed to because it lies in them."""
 
 from dataclasses import dataclass, replace
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import Delivery, RoutedZone
@@ -21,6 +24,9 @@ class Message:
     places: list[str]
     urgent: bool
     link: str
+    # The local day the alert's event happened (none for a town hall's message): a resident told
+    # today of a burglary needs to know whether it was last night or last week.
+    occurred_on: date | None = None
 
 
 def delivery_link(delivery: Delivery) -> str:
@@ -66,6 +72,7 @@ def _message_shared(delivery: Delivery) -> Message:
         )
     alert = delivery.alert
     places = alert_places(alert.id)
+    occurred_on = timezone.localtime(alert.occurred_at, ZoneInfo(alert.commune.time_zone)).date()
     if delivery.kind == Delivery.Kind.NEAR_REPEAT:
         return Message(
             kind=_("conseil de prévention"),
@@ -82,6 +89,7 @@ def _message_shared(delivery: Delivery) -> Message:
             places=places,
             urgent=False,
             link=link,
+            occurred_on=occurred_on,
         )
     return Message(
         kind=_("alerte"),
@@ -91,4 +99,5 @@ def _message_shared(delivery: Delivery) -> Message:
         places=places,
         urgent=alert.category.is_urgent,
         link=link,
+        occurred_on=occurred_on,
     )

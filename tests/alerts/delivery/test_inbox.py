@@ -1,5 +1,7 @@
 import pytest
 from django.core import mail
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Role
 from alerts.delivery import deliveries_send
@@ -30,6 +32,7 @@ def test_inbox_lists_newest_first_without_location_or_author(two_alerts):
     assert [item["body"] for item in items] == ["Rodéo de motos rue des Lilas.", "Tag sur le mur de l'école."]
     assert items[0]["places"] == ["Nord"]
     assert items[0]["title"].endswith(" à Testville")
+    assert items[0]["occurred_on"] == timezone.localdate().isoformat()
     assert not {"location", "author", "longitude"} & set(items[0])
 
 
@@ -60,6 +63,7 @@ def test_inbox_pages_show_the_message_and_mark_it_read(two_alerts):
     delivery = Delivery.objects.filter(recipient=reader).order_by("id").first()
     detail = client.get(f"/messages/{delivery.id}/")
     assert "Tag sur le mur de l&#x27;école." in detail.content.decode()
+    assert f"survenu le {date_format(timezone.localdate(), 'j F Y')}" in detail.content.decode()
     delivery.refresh_from_db()
     assert delivery.read_at is not None
     other_delivery = Delivery.objects.filter(recipient=other).first()
@@ -79,6 +83,7 @@ def test_email_is_french_and_links_to_the_message(two_alerts, settings):
     assert email.to == [reader.email]
     assert email.subject == "Vigie · Tag à Testville"
     assert "Tag sur le mur de l'école." in email.body
+    assert f"survenu le {date_format(timezone.localdate(), 'j F Y')}" in email.body
     assert f"https://vigie.example.fr/messages/{delivery.id}/" in email.body
     assert "112" in email.body
     delivery.refresh_from_db()
