@@ -43,7 +43,9 @@ def police_live_map(request):
             **map_settings(),
             "sinceEventId": selectors.alert_event_last_id(service_ids),
             "liveHours": settings.MAPS_LIVE_HOURS,
-            "categories": list(AlertCategory.objects.values("code", "label", "family")),
+            "categories": [
+                {"code": c.code, "label": c.display_label, "family": c.family} for c in AlertCategory.objects.all()
+            ],
         },
         "live_hours": settings.MAPS_LIVE_HOURS,
         "categories": AlertCategory.objects.all(),
