@@ -1,6 +1,7 @@
 """The maps and the pages around alerts in English: category names come from the catalogue, not
 from the French rows the migrations seeded."""
 
+import json
 import re
 
 import pytest
@@ -64,3 +65,11 @@ def test_a_category_an_admin_named_reads_as_typed(world):
 
     with translation.override("en"):
         assert str(AlertCategory.objects.get(code="chien")) == "Chien errant"
+
+
+def test_the_commune_map_names_its_layers_in_english(world):
+    page = staff_client(world.mayor).get(f"/carte/commune/{world.commune.code}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    settings = json.loads(re.search(r'<script id="map-settings"[^>]*>(.*?)</script>', page.content.decode()).group(1))
+    labels = settings["layerLabels"]
+    assert labels == {"neighbourhoods": "Neighbourhoods", "sectors": "Police sectors", "alerts": "Alerts"}
