@@ -27,7 +27,7 @@ class Navigation:
 
 
 def navigation_for(user) -> Navigation | None:
-    if not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         return None
     return Navigation(
         resident=verified_residence(user) is not None,
@@ -40,4 +40,5 @@ def navigation_for(user) -> Navigation | None:
 
 
 def navigation(request) -> dict:
-    return {"navigation": SimpleLazyObject(lambda: navigation_for(request.user))}
+    # An error page can be rendered before the authentication middleware has run.
+    return {"navigation": SimpleLazyObject(lambda: navigation_for(getattr(request, "user", None)))}

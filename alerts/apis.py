@@ -63,7 +63,7 @@ class PointField(GeometryField):
 
 class CategorySerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField(source="display_label")
     family = serializers.CharField()
 
 

@@ -9,9 +9,8 @@ def category_choices() -> list:
     """Active categories grouped by family, for a <select> with <optgroup>s."""
     groups = []
     for family, label in Family.choices:
-        options = [
-            (c.code, c.label) for c in AlertCategory.objects.filter(family=family, is_active=True).order_by("position")
-        ]
+        categories = AlertCategory.objects.filter(family=family, is_active=True).order_by("position")
+        options = [(c.code, c.display_label) for c in categories]
         if options:
             groups.append((label, options))
     return [("", _("— Choisissez —")), *groups]

@@ -93,7 +93,8 @@ def _message_shared(delivery: Delivery) -> Message:
         )
     return Message(
         kind=_("alerte"),
-        title=_("%(category)s à %(commune)s") % {"category": alert.category.label, "commune": alert.commune.name},
+        title=_("%(category)s à %(commune)s")
+        % {"category": alert.category.display_label, "commune": alert.commune.name},
         body=alert.description,
         commune=alert.commune.name,
         places=places,

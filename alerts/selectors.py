@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.selectors import moderated_communes, police_services_of, staffed_communes, verified_residence
@@ -115,7 +116,8 @@ def duplicate_suggestions(alert_ids: list[int]) -> dict[int, list[DuplicateSugge
     with connection.cursor() as cursor:
         cursor.execute(_DUPLICATES_SQL, params)
         for row in cursor.fetchall():
-            found[row[0]].append(DuplicateSuggestion(*row))
+            alert_id, duplicate_id, status, category_label, *rest = row
+            found[alert_id].append(DuplicateSuggestion(alert_id, duplicate_id, status, gettext(category_label), *rest))
     return found
 
 

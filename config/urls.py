@@ -29,3 +29,8 @@ urlpatterns = [
     path("", include(alerts.urls.urlpatterns)),
     path("", include(maps.urls.urlpatterns)),
 ]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

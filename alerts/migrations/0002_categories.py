@@ -1,43 +1,48 @@
 """The categories every commune starts with. Admins can edit them afterwards; this migration
-only creates the missing ones, so it never overwrites an edit."""
+only creates the missing ones, so it never overwrites an edit. The labels are marked for the
+catalogue, which gives them in English (`AlertCategory.display_label`)."""
 
 from django.db import migrations
+from django.utils.translation import gettext_noop as _
 
 CATEGORIES = [
-    ("burglary", [("cambriolage", "Cambriolage", True), ("tentative-cambriolage", "Tentative de cambriolage", True)]),
+    (
+        "burglary",
+        [("cambriolage", _("Cambriolage"), True), ("tentative-cambriolage", _("Tentative de cambriolage"), True)],
+    ),
     (
         "incivility",
         [
-            ("degradation", "Dégradation", False),
-            ("tag", "Tag", False),
-            ("depot-sauvage", "Dépôt sauvage", False),
-            ("nuisance", "Nuisance", False),
-            ("rodeo", "Rodéo", False),
+            ("degradation", _("Dégradation"), False),
+            ("tag", _("Tag"), False),
+            ("depot-sauvage", _("Dépôt sauvage"), False),
+            ("nuisance", _("Nuisance"), False),
+            ("rodeo", _("Rodéo"), False),
         ],
     ),
     (
         "theft",
         [
-            ("vol-vehicule", "Vol de véhicule", False),
-            ("vol-dans-vehicule", "Vol dans un véhicule", False),
-            ("vol-jardin", "Vol de jardin", False),
+            ("vol-vehicule", _("Vol de véhicule"), False),
+            ("vol-dans-vehicule", _("Vol dans un véhicule"), False),
+            ("vol-jardin", _("Vol de jardin"), False),
         ],
     ),
     (
         "suspicious",
         [
-            ("demarchage-suspect", "Démarchage suspect", False),
-            ("vehicule-suspect", "Véhicule suspect", False),
-            ("comportement-suspect", "Comportement suspect", False),
+            ("demarchage-suspect", _("Démarchage suspect"), False),
+            ("vehicule-suspect", _("Véhicule suspect"), False),
+            ("comportement-suspect", _("Comportement suspect"), False),
         ],
     ),
     (
         "other",
         [
-            ("incendie", "Incendie", True),
-            ("danger-voie", "Danger sur la voie", True),
-            ("animal-perdu", "Animal perdu", False),
-            ("information", "Information", False),
+            ("incendie", _("Incendie"), True),
+            ("danger-voie", _("Danger sur la voie"), True),
+            ("animal-perdu", _("Animal perdu"), False),
+            ("information", _("Information"), False),
         ],
     ),
 ]

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,7 +33,13 @@ class AlertCategory(models.Model):
         ordering = ["family", "position", "label"]
 
     def __str__(self) -> str:
-        return self.label
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        """The label in the active language. The labels seeded by the migrations are in the
+        catalogue; a label an admin typed has no entry and reads as typed, in every language."""
+        return gettext(self.label) if self.label else ""
 
 
 class RejectionReason(models.TextChoices):

@@ -2,6 +2,7 @@
 services concerned; the neighbourhood API serves generalised locations to verified residents."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -12,7 +13,7 @@ from maps.live.geojson import PoliceAlertFeatureSerializer, ResidentAlertFeature
 
 
 class IsPoliceAgent(BasePermission):
-    message = "Réservé aux agents de police municipale authentifiés en deux étapes."
+    message = _("Réservé aux agents de police municipale authentifiés en deux étapes.")
 
     def has_permission(self, request, view) -> bool:
         request.police_service_ids = access.agent_service_ids(request.user)
@@ -20,7 +21,7 @@ class IsPoliceAgent(BasePermission):
 
 
 class IsVerifiedResident(BasePermission):
-    message = "Réservé aux habitants dont le justificatif de domicile a été vérifié."
+    message = _("Réservé aux habitants dont le justificatif de domicile a été vérifié.")
 
     def has_permission(self, request, view) -> bool:
         return request.user.is_authenticated and access.verified_residence(request.user) is not None

@@ -28,7 +28,7 @@ class GeneralisedPointField(GeometryField):
 
 class AlertPropertiesMixin(serializers.Serializer):
     category = serializers.CharField(source="category.code")
-    category_label = serializers.CharField(source="category.label")
+    category_label = serializers.CharField(source="category.display_label")
     family = serializers.CharField(source="category.family")
     family_label = serializers.CharField(source="category.get_family_display")
     follow_up_label = serializers.CharField(source="get_follow_up_display")

@@ -32,6 +32,26 @@ def map_settings() -> dict:
         "familyColours": rendering.FAMILY_COLOURS,
         "familyLabels": dict(Family.choices),
         "followUpLabels": dict(Alert.FollowUp.choices),
+        "layerLabels": {"neighbourhoods": _("Quartiers"), "sectors": _("Secteurs de police"), "alerts": _("Alertes")},
+    }
+
+
+def police_live_strings() -> dict:
+    """The live map script's sentences, in the page's language; {names} are filled in by the script."""
+    return {
+        "live": _("En direct"),
+        "retrying": _("Direct interrompu, nouvelle tentative…"),
+        "reconnecting": _("Direct interrompu, reconnexion…"),
+        "cut": _("Direct coupé"),
+        "newAlert": _("Nouvelle alerte : {category} à {commune}"),
+        "shown": _("{shown} alerte(s) affichée(s) sur {total}"),
+        "acknowledge": _("Prendre en compte"),
+        "inProgress": _("Intervention en cours"),
+        "close": _("Clôturer"),
+        "saved": _("Suivi enregistré : {label}."),
+        "conflict": _("Cette alerte a déjà été modifiée par un collègue. Suivi actuel : {label}."),
+        "networkError": _("Le suivi n'a pas pu être enregistré : réseau indisponible."),
+        "error": _("Le suivi n'a pas pu être enregistré (erreur {status})."),
     }
 
 
@@ -43,7 +63,10 @@ def police_live_map(request):
             **map_settings(),
             "sinceEventId": selectors.alert_event_last_id(service_ids),
             "liveHours": settings.MAPS_LIVE_HOURS,
-            "categories": list(AlertCategory.objects.values("code", "label", "family")),
+            "strings": police_live_strings(),
+            "categories": [
+                {"code": c.code, "label": c.display_label, "family": c.family} for c in AlertCategory.objects.all()
+            ],
         },
         "live_hours": settings.MAPS_LIVE_HOURS,
         "categories": AlertCategory.objects.all(),

@@ -19,7 +19,11 @@
     })
   );
   map.addLayer(cluster);
-  L.control.layers(null, { Quartiers: neighbourhoodLayer, "Secteurs de police": sectorLayer, Alertes: cluster }).addTo(map);
+  const layers = {};
+  layers[settings.layerLabels.neighbourhoods] = neighbourhoodLayer;
+  layers[settings.layerLabels.sectors] = sectorLayer;
+  layers[settings.layerLabels.alerts] = cluster;
+  L.control.layers(null, layers).addTo(map);
   map.fitBounds(commune.getBounds());
   Vigie.legend(document.getElementById("legend"), settings);
   window.vigieMap = { map: map, markerCount: data.alerts.features.length };

@@ -4,6 +4,7 @@
   "use strict";
   const root = document.getElementById("police-live");
   const settings = Vigie.readJSON("map-settings");
+  const words = settings.strings; // sentences in the page's language
   const statusLine = document.getElementById("live-status");
   const announcer = document.getElementById("live-announcer");
   const actionMessage = document.getElementById("action-message");
@@ -32,6 +33,15 @@
 
   function url(template, id) { return template.replace("{id}", String(id)); }
 
+  /* Stream events are serialised once for every listening agent, whatever their language: the
+     labels are taken from the page, which is in the agent's language, by code. */
+  const categoryLabels = Object.fromEntries(settings.categories.map((c) => [c.code, c.label]));
+  function localise(p) {
+    p.category_label = categoryLabels[p.category] || p.category_label;
+    p.follow_up_label = settings.followUpLabels[p.follow_up] || p.follow_up_label;
+    p.family_label = settings.familyLabels[p.family] || p.family_label;
+  }
+
   function setState(state, text) {
     live.state = state;
     statusLine.dataset.state = state;
@@ -53,7 +63,7 @@
     const text = document.createElement("p");
     text.textContent = p.description;
     box.append(title, meta, text);
-    [["acknowledged", "Prendre en compte"], ["in_progress", "Intervention en cours"], ["closed", "Clôturer"]].forEach(
+    [["acknowledged", words.acknowledge], ["in_progress", words.inProgress], ["closed", words.close]].forEach(
       function ([value, label]) {
         if (value === p.follow_up) return;
         const button = document.createElement("button");
@@ -89,6 +99,7 @@
   function upsert(feature, { announce = false, bulk = false } = {}) {
     const p = feature.properties;
     p.id = feature.id; // GeoJSON keeps the id beside the properties
+    localise(p);
     const [lon, lat] = feature.geometry.coordinates;
     let entry = alerts.get(p.id);
     if (!entry) {
@@ -104,7 +115,7 @@
     fillRow(entry.row, p);
     if (bulk) entry.row.hidden = !matchesFilters(p);
     else applyFilter(entry);
-    if (announce) announcer.textContent = "Nouvelle alerte : " + p.category_label + " à " + p.commune;
+    if (announce) announcer.textContent = Vigie.format(words.newAlert, { category: p.category_label, commune: p.commune });
     return entry;
   }
 
@@ -140,7 +151,7 @@
   function countVisible() {
     let shown = 0;
     alerts.forEach((entry) => { if (!entry.row.hidden) shown += 1; });
-    filterCount.textContent = shown + " alerte(s) affichée(s) sur " + alerts.size;
+    filterCount.textContent = Vigie.format(words.shown, { shown: shown, total: alerts.size });
   }
 
   function focusAlert(alertId) {
@@ -161,20 +172,18 @@
         body: JSON.stringify({ follow_up: followUp, outcome: outcome }),
       });
     } catch (error) {
-      actionMessage.textContent = "Le suivi n'a pas pu être enregistré : réseau indisponible.";
+      actionMessage.textContent = words.networkError;
       return;
     }
     if (response.ok || response.status === 409) {
       const current = await fetch(url(root.dataset.alertUrl, alertId), { credentials: "same-origin" });
       if (current.ok) upsert(await current.json());
       const label = alerts.has(alertId) ? alerts.get(alertId).feature.properties.follow_up_label : "";
-      actionMessage.textContent = response.ok
-        ? "Suivi enregistré : " + label + "."
-        : "Cette alerte a déjà été modifiée par un collègue. Suivi actuel : " + label + ".";
+      actionMessage.textContent = Vigie.format(response.ok ? words.saved : words.conflict, { label: label });
       countVisible();
       return;
     }
-    actionMessage.textContent = "Le suivi n'a pas pu être enregistré (erreur " + response.status + ").";
+    actionMessage.textContent = Vigie.format(words.error, { status: response.status });
   }
 
   function onEvent(message) {
@@ -196,20 +205,20 @@
     const source = new EventSource(root.dataset.streamUrl + "?since=" + live.lastEventId);
     live.source = source;
     source.addEventListener("alert", onEvent);
-    source.onopen = () => setState("open", "En direct");
+    source.onopen = () => setState("open", words.live);
     source.onerror = function () {
       if (source.readyState === EventSource.CLOSED) {
-        setState("closed", "Direct interrompu, nouvelle tentative…");
+        setState("closed", words.retrying);
         setTimeout(() => { if (live.source === source) connect(); }, 3000);
       } else {
-        setState("connecting", "Direct interrompu, reconnexion…");
+        setState("connecting", words.reconnecting);
       }
     };
   }
   live.disconnect = function () {
     if (live.source) live.source.close();
     live.source = null;
-    setState("closed", "Direct coupé");
+    setState("closed", words.cut);
   };
   live.connect = connect;
 

@@ -126,3 +126,12 @@ def test_the_queue_page_is_not_for_others(neighbour_moderator, moderator, police
     assert response.status_code == 404
     # Without the second factor, the moderator is sent to log in again.
     assert resident_client(moderator).get("/moderation/").status_code == 302
+
+
+def test_the_queue_page_reads_in_english(moderator, queued):
+    first, second = queued
+    page = staff_client(moderator).get("/moderation/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert f"No. {first.pk} · Suspicious door-to-door caller" in page
+    assert f"No. {second.pk} (" in page  # the duplicate suggestion
+    assert "n° " not in page and "Démarchage suspect" not in page and "Comportement suspect" not in page

@@ -128,8 +128,8 @@ def open_page(chromium, server):
     """open_page(client) -> a page whose browser carries the Django test client's session."""
     contexts = []
 
-    def open_as(client):
-        context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    def open_as(client, locale: str = "fr-FR"):
+        context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
         context.add_cookies(
             [
                 {"name": name, "value": morsel.value, "url": server.url}
