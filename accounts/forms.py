@@ -20,8 +20,13 @@ class RegisterForm(forms.Form):
 
 class ResidenceForm(forms.Form):
     address = forms.CharField(label=_("Adresse"), max_length=300)
-    lon = forms.FloatField(label=_("Longitude"), help_text=_("Cliquez sur la carte, ou saisissez-la."))
-    lat = forms.FloatField(label=_("Latitude"))
+    # Text, not numbers: `geo.points` reads them, with the decimal comma of French keyboards too.
+    lon = forms.CharField(
+        label=_("Longitude"),
+        help_text=_("Cliquez sur la carte, ou saisissez-la."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    lat = forms.CharField(label=_("Latitude"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
 
 
 class ProofForm(forms.Form):

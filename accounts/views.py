@@ -150,7 +150,8 @@ def residence(request):
             home = parse_lon_lat(form.cleaned_data["lon"], form.cleaned_data["lat"])
             services.residence_set(user=request.user, address=form.cleaned_data["address"], home=home)
         except InvalidCoordinates as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:

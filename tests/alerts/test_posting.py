@@ -78,7 +78,7 @@ def test_swapped_coordinates_are_recognised(resident_api):
 def test_out_of_range_coordinates_are_refused(resident_api, lon, lat, field):
     response = post(resident_api, lon=lon, lat=lat)
     assert response.status_code == 400
-    assert "compris entre" in response.json()[field][0]
+    assert "comprise entre" in response.json()[field][0]
 
 
 def test_a_point_outside_the_commune_and_far_from_home_is_refused(resident_api, neighbour):

@@ -1,3 +1,4 @@
+import html
 from datetime import timedelta
 
 import pytest
@@ -126,3 +127,18 @@ def test_the_queue_page_is_not_for_others(neighbour_moderator, moderator, police
     assert response.status_code == 404
     # Without the second factor, the moderator is sent to log in again.
     assert resident_client(moderator).get("/moderation/").status_code == 302
+
+
+def test_coordinates_typed_with_a_decimal_comma_are_accepted(resident_api, commune):
+    response = resident_api.post(POST_PAGE, form_data(lon="5,01", lat="43,01"))
+    assert response.status_code == 302, response.content.decode()
+    alert = Alert.objects.get()
+    assert (alert.location.x, alert.location.y) == (5.01, 43.01)
+
+
+def test_both_coordinate_fields_report_their_own_error(resident_api):
+    response = resident_api.post(POST_PAGE, form_data(lon="cinq", lat="nord"))
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "« cinq » n'est pas un nombre." in page and "« nord » n'est pas un nombre." in page
+    assert page.count('class="field has-error"') == 2
