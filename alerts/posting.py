@@ -25,6 +25,10 @@ EMERGENCY_NOTICE = gettext_lazy(
     "Vigie informe et prévient : ne suivez personne, n'intervenez pas, ne nommez et n'accusez personne."
 )
 
+# The error on the unticked box says what to do; the reminder itself stays on the page (and in the
+# API's `emergency_notice`), so repeating it as the error would tell the person nothing new.
+ACKNOWLEDGEMENT_MISSING = gettext_lazy("Cochez la case pour confirmer que vous avez lu ce rappel.")
+
 # Metropolitan France with Corsica, in lon/lat: enough to tell a swapped pair from a right one.
 _FRANCE_LON = (-5.5, 10.0)
 _FRANCE_LAT = (41.0, 51.5)
@@ -160,7 +164,7 @@ def posting_validate(*, author: User, data: PostingInput) -> tuple[dict, dict]:
     """Check every field; return (errors by field, cleaned values)."""
     errors: dict[str, list[str]] = {}
     if data.emergency_notice_acknowledged is not True:
-        errors["emergency_notice_acknowledged"] = [str(EMERGENCY_NOTICE)]
+        errors["emergency_notice_acknowledged"] = [str(ACKNOWLEDGEMENT_MISSING)]
     location_errors, point, commune = _location_errors(data, author)
     errors.update(location_errors)
     category = AlertCategory.objects.filter(code=data.category, is_active=True).first()

@@ -37,8 +37,12 @@ def test_posting_without_ticking_the_reminder_is_refused(resident_api):
     data = form_data()
     del data["emergency_notice_acknowledged"]
     response = resident_api.post(POST_PAGE, data)
+    page = response.content.decode()
     assert response.status_code == 400
-    assert "17 (police ou gendarmerie)" in response.content.decode()
+    # The reminder stays on the page once; the error under the box says what to do.
+    assert page.count("17 (police ou gendarmerie)") == 1
+    box = page[page.index('name="emergency_notice_acknowledged"') : page.index('name="category"')]
+    assert "Cochez la case pour confirmer que vous avez lu ce rappel." in box
     assert not Alert.objects.exists()
 
 
