@@ -1,6 +1,20 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with a refusal written for the email address: its own message fills in
+    the field's name after a masculine article ("un adresse électronique")."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Saisissez une adresse électronique et un mot de passe valides. Attention aux majuscules et "
+            "minuscules dans le mot de passe."
+        ),
+    }
 
 
 class RegisterForm(forms.Form):
