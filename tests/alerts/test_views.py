@@ -98,6 +98,8 @@ def test_the_queue_page_shows_age_highlights_duplicates_and_actions(moderator, q
     assert "En attente depuis 2" in page
     assert '<mark class="aid aid-phone" title="numéro de téléphone ?">06 12 34 56 78' in page
     assert f"Fusionner dans n° {second.pk}" in page
+    # Which number is the latitude is said, in the French decimal format.
+    assert '<span class="coords">lat 43,01000 ; lon 5,01000</span>' in page
     for label in ("Publier", "Refuser", "Modifier puis publier"):
         assert label in page
 
