@@ -123,3 +123,21 @@ def test_the_mayor_draws_the_area_of_a_message_on_a_map_of_the_commune(
     broadcast = Broadcast.objects.get()
     assert (broadcast.target, broadcast.recipients) == (Broadcast.Target.AREA, 1)  # the resident at the centre
     assert broadcast.area.covers(Point(5.01, 43.01, srid=4326))
+
+
+@override_settings(MAPS_TILE_URL="")
+def test_a_place_typed_with_decimal_commas_is_marked_where_it_is(browser_page, live_server, resident, commune):
+    log_in(browser_page, live_server, resident_client(resident))
+    browser_page.goto(f"{live_server.url}/alertes/nouvelle/")
+    browser_page.fill("#id_lon", "5,01")
+    browser_page.fill("#id_lat", "43,01")
+    with browser_page.expect_navigation():  # sent back: no category nor description
+        browser_page.get_by_role("button", name="Envoyer à la modération").click()
+
+    assert browser_page.input_value("#id_lon") == "5,01"
+    outline = browser_page.locator("#carte-lieu .leaflet-overlay-pane path").first.bounding_box()
+    marker = browser_page.locator("#carte-lieu .leaflet-marker-icon").bounding_box()
+    # The marker's tip is at the bottom centre of its icon; 5,01 / 43,01 is the commune's centre.
+    tip_x, tip_y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"]
+    assert abs(tip_x - (outline["x"] + outline["width"] / 2)) < outline["width"] * 0.1
+    assert abs(tip_y - (outline["y"] + outline["height"] / 2)) < outline["height"] * 0.1
