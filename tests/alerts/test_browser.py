@@ -101,8 +101,9 @@ def test_the_mayor_draws_the_area_of_a_message_on_a_map_of_the_commune(
     # The only commune the mayor staffs is already chosen; the GeoJSON box is for pages without JavaScript.
     assert browser_page.input_value("#id_commune") == str(commune.pk)
     assert not browser_page.is_visible("#id_area")
+    assert not browser_page.is_visible("#area-map")  # the whole commune is the first choice
     browser_page.select_option("#id_target", "area")
-    assert browser_page.is_visible("#area-map")
+    assert browser_page.is_visible("#area-map") and not browser_page.is_visible("#field-neighbourhoods")
     assert tiles_requested(browser_page) and all(
         src.startswith(f"{live_server.url}/tuiles/") for src in tiles_requested(browser_page)
     )
