@@ -310,7 +310,7 @@ class ResidenceApi(APIView):
             home = parse_lon_lat(data["lon"], data["lat"])
             residence = services.residence_set(user=request.user, address=data["address"], home=home)
         except InvalidCoordinates as exc:
-            raise exceptions.ValidationError({exc.field: [exc.message]}) from exc
+            raise exceptions.ValidationError({field: [message] for field, message in exc.errors.items()}) from exc
         except DjangoValidationError as exc:
             raise django_errors(exc) from exc
         local_time_forget(request)

@@ -1,6 +1,20 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with a refusal written for the email address: its own message fills in
+    the field's name after a masculine article ("un adresse électronique")."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Saisissez une adresse électronique et un mot de passe valides. Attention aux majuscules et "
+            "minuscules dans le mot de passe."
+        ),
+    }
 
 
 class RegisterForm(forms.Form):
@@ -20,8 +34,13 @@ class RegisterForm(forms.Form):
 
 class ResidenceForm(forms.Form):
     address = forms.CharField(label=_("Adresse"), max_length=300)
-    lon = forms.FloatField(label=_("Longitude"), help_text=_("Cliquez sur la carte, ou saisissez-la."))
-    lat = forms.FloatField(label=_("Latitude"))
+    # Text, not numbers: `geo.points` reads them, with the decimal comma of French keyboards too.
+    lon = forms.CharField(
+        label=_("Longitude"),
+        help_text=_("Cliquez sur la carte, ou saisissez-la."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    lat = forms.CharField(label=_("Latitude"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
 
 
 class ProofForm(forms.Form):

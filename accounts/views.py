@@ -32,6 +32,8 @@ from accounts.selectors import (
     verifier_communes,
 )
 from geo.points import InvalidCoordinates, parse_lon_lat
+from zones.models import Commune
+from zones.outlines import commune_outlines
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -150,7 +152,8 @@ def residence(request):
             home = parse_lon_lat(form.cleaned_data["lon"], form.cleaned_data["lat"])
             services.residence_set(user=request.user, address=form.cleaned_data["address"], home=home)
         except InvalidCoordinates as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -158,7 +161,13 @@ def residence(request):
             messages.success(request, _("Domicile enregistré."))
             return redirect("accounts-account")
     status = 400 if form.errors else 200
-    context = {"form": form, "residence": current, "tile_url": settings.MAPS_TILE_URL}
+    map_config = {
+        "tiles": settings.MAPS_TILE_URL,
+        "attribution": settings.MAPS_TILE_ATTRIBUTION,
+        # Homes can only be in a commune that has joined: show those, so a resident finds theirs.
+        "communes": commune_outlines(Commune.objects.filter(adopted_on__isnull=False)),
+    }
+    context = {"form": form, "residence": current, "map_config": map_config}
     return render(request, "accounts/residence.html", context, status=status)
 
 

@@ -203,7 +203,7 @@ class AlertCollectionApi(APIView):
             errors = dict(serializer.errors)
             data = request.data if isinstance(request.data, Mapping) else {}
             if data.get("emergency_notice_acknowledged") is not True:
-                errors["emergency_notice_acknowledged"] = [str(posting.EMERGENCY_NOTICE)]
+                errors["emergency_notice_acknowledged"] = [str(posting.ACKNOWLEDGEMENT_MISSING)]
             return Response({**errors, "emergency_notice": str(posting.EMERGENCY_NOTICE)}, status=400)
         try:
             alert = posting.alert_post(author=request.user, data=posting.PostingInput(**serializer.validated_data))

@@ -1,6 +1,7 @@
 """Pages of the inbox, notification preferences and town-hall broadcasts."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from alerts.inbox import inbox_mark_read, inbox_of, inbox_unread_count, preferen
 from alerts.messages import message_of
 from alerts.models import AlertCategory, Broadcast, Delivery
 from zones.models import Zone
+from zones.outlines import commune_outlines
 
 
 @login_required
@@ -86,8 +88,15 @@ class BroadcastForm(forms.Form):
     neighbourhoods = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Quartiers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
+    # The map fills this field; typed by hand only where the map cannot show (no JavaScript).
     area = forms.CharField(
-        label=gettext_lazy("Zone dessinée (GeoJSON, longitude/latitude)"), required=False, widget=forms.Textarea
+        label=gettext_lazy("Sans la carte : zone en GeoJSON"),
+        help_text=gettext_lazy(
+            "Si la carte ne s'affiche pas, collez ici un polygone GeoJSON en longitude/latitude, par exemple "
+            '{"type": "Polygon", "coordinates": [[[4.66, 43.80], [4.67, 43.80], [4.67, 43.81], [4.66, 43.80]]]}.'
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     by_email = forms.BooleanField(label=gettext_lazy("Par courriel"), required=False, initial=True)
     by_sms = forms.BooleanField(label=gettext_lazy("Par SMS"), required=False)
@@ -95,6 +104,9 @@ class BroadcastForm(forms.Form):
     def __init__(self, *args, communes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = communes
+        if len(communes) == 1:  # nothing to choose: the only commune is selected
+            self.fields["commune"].empty_label = None
+            self.fields["commune"].initial = communes[0].pk
         self.fields["neighbourhoods"].queryset = Zone.objects.filter(
             commune__in=communes, kind=Zone.Kind.NEIGHBOURHOOD
         ).select_related("commune")
@@ -129,7 +141,12 @@ def broadcasts_page(request):
             messages.success(request, _("Message envoyé à %(n)s habitants.") % {"n": broadcast.recipients})
             return redirect("broadcast-detail", broadcast_id=broadcast.id)
     page = Paginator(broadcasts_visible_to(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "alerts/delivery/broadcasts.html", {"form": form, "page": page})
+    map_config = {
+        "tiles": settings.MAPS_TILE_URL,
+        "attribution": settings.MAPS_TILE_ATTRIBUTION,
+        "communes": commune_outlines(communes),
+    }
+    return render(request, "alerts/delivery/broadcasts.html", {"form": form, "page": page, "map_config": map_config})
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.selectors import can_post_alerts, verified_residence
 from alerts.models import Alert, AlertCategory
-from geo.points import InvalidCoordinates, parse_lon_lat
+from geo.points import InvalidCoordinates, parse_lon_lat, parse_number
 from zones.models import Commune
 from zones.selectors import commune_ids_covering
 
@@ -24,6 +24,10 @@ EMERGENCY_NOTICE = gettext_lazy(
     "le 18 (pompiers), le 15 (SAMU) ou le 112, ou envoyez un SMS au 114 si vous êtes sourd ou malentendant. "
     "Vigie informe et prévient : ne suivez personne, n'intervenez pas, ne nommez et n'accusez personne."
 )
+
+# The error on the unticked box says what to do; the reminder itself stays on the page (and in the
+# API's `emergency_notice`), so repeating it as the error would tell the person nothing new.
+ACKNOWLEDGEMENT_MISSING = gettext_lazy("Cochez la case pour confirmer que vous avez lu ce rappel.")
 
 # Metropolitan France with Corsica, in lon/lat: enough to tell a swapped pair from a right one.
 _FRANCE_LON = (-5.5, 10.0)
@@ -71,17 +75,9 @@ def _in_france(lon: float, lat: float) -> bool:
     return _FRANCE_LON[0] <= lon <= _FRANCE_LON[1] and _FRANCE_LAT[0] <= lat <= _FRANCE_LAT[1]
 
 
-def _float_or_none(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _swapped_message(lon, lat) -> str | None:
     """A message when lon/lat look swapped: the pair is not in France but the swapped pair is."""
-    x, y = _float_or_none(lon), _float_or_none(lat)
+    x, y = parse_number(lon), parse_number(lat)
     if x is None or y is None or _in_france(x, y) or not _in_france(y, x):
         return None
     return _(
@@ -131,7 +127,7 @@ def _location_errors(data: PostingInput, author: User) -> tuple[dict, Point | No
         point = parse_lon_lat(data.lon, data.lat)
         return {}, point, _commune_for(author=author, point=point)
     except InvalidCoordinates as error:
-        return {error.field: [error.message]}, None, None
+        return {field: [message] for field, message in error.errors.items()}, None, None
 
 
 def _occurred_at_errors(occurred_at: datetime | None) -> list[str]:
@@ -168,7 +164,7 @@ def posting_validate(*, author: User, data: PostingInput) -> tuple[dict, dict]:
     """Check every field; return (errors by field, cleaned values)."""
     errors: dict[str, list[str]] = {}
     if data.emergency_notice_acknowledged is not True:
-        errors["emergency_notice_acknowledged"] = [str(EMERGENCY_NOTICE)]
+        errors["emergency_notice_acknowledged"] = [str(ACKNOWLEDGEMENT_MISSING)]
     location_errors, point, commune = _location_errors(data, author)
     errors.update(location_errors)
     category = AlertCategory.objects.filter(code=data.category, is_active=True).first()

@@ -1,4 +1,6 @@
+import django.contrib.auth.urls
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -6,6 +8,7 @@ import accounts.urls
 import alerts.urls
 import maps.urls
 import zones.urls
+from accounts.forms import LoginForm
 from config.health import healthz
 
 api_patterns = [
@@ -18,12 +21,18 @@ api_patterns = [
     *maps.urls.api_urlpatterns,
 ]
 
+# Django's account pages, with a login form whose refusal reads right for an email address.
+account_patterns = [
+    path("login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
+    *(pattern for pattern in django.contrib.auth.urls.urlpatterns if pattern.name != "login"),
+]
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
-    path("comptes/", include("django.contrib.auth.urls")),
+    path("comptes/", include(account_patterns)),
     path("", include(zones.urls.urlpatterns)),
     path("", include(accounts.urls.urlpatterns)),
     path("", include(alerts.urls.urlpatterns)),

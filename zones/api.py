@@ -234,7 +234,7 @@ class PointLookupApi(GeographyApi, APIView):
         try:
             point = parse_lon_lat(request.query_params.get("lon"), request.query_params.get("lat"))
         except InvalidCoordinates as error:
-            raise ParseError({error.field: error.message}) from None
+            raise ParseError(error.errors) from None
         found = point_lookup(point)
         return Response(
             self.OutputSerializer(

@@ -5,9 +5,11 @@ from django.contrib.gis.geos import Point
 from django.db import connections
 
 from accounts.models import ProofOfResidence, Residence
+from accounts.selectors import charter_current
+from accounts.services import charter_accept
 from tests.accounts.conftest import PDF, resident
 from tests.auth import resident_client
-from tests.factories import make_commune
+from tests.factories import UserFactory, make_commune
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,3 +46,35 @@ def test_a_new_resident_sends_a_pdf_proof_from_the_page(browser_page, live_serve
     assert "Justificatif reçu" in browser_page.content()
     proof = ProofOfResidence.objects.get(residence__user=applicant)
     assert (proof.content_type, proof.outcome) == ("application/pdf", "")
+
+
+def test_a_newcomer_places_their_home_on_a_map_of_the_communes_that_joined(browser_page, live_server, settings):
+    settings.MAPS_TILE_URL = f"{live_server.url}/tuiles/{{z}}/{{x}}/{{y}}.png"
+    joined = make_commune(adopted_on="2025-01-01")
+    make_commune(code="99007", name="Pas encore", bounds=(7.0, 45.0, 7.1, 45.1))  # not joined: not shown
+    newcomer = UserFactory()
+    charter_accept(user=newcomer, charter=charter_current())
+    client = resident_client(newcomer)
+    browser_page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+    browser_page.goto(f"{live_server.url}/compte/domicile/")
+
+    tiles = browser_page.eval_on_selector_all(".leaflet-tile-pane img", "tiles => tiles.map(tile => tile.src)")
+    assert tiles and all(src.startswith(f"{live_server.url}/tuiles/") for src in tiles)
+    assert browser_page.locator("#home-map .leaflet-overlay-pane path").count() == 1
+    map_box = browser_page.locator("#home-map").bounding_box()
+    outline = browser_page.locator("#home-map .leaflet-overlay-pane path").first.bounding_box()
+    assert max(outline["width"] / map_box["width"], outline["height"] / map_box["height"]) > 0.5
+    assert browser_page.locator("#home-commune option").all_inner_texts()[1:] == [joined.name]
+
+    browser_page.locator("#home-map").scroll_into_view_if_needed()
+    outline = browser_page.locator("#home-map .leaflet-overlay-pane path").first.bounding_box()
+    browser_page.mouse.click(outline["x"] + outline["width"] / 2, outline["y"] + outline["height"] / 2)
+    browser_page.fill("#id_address", "1 place de la Mairie")
+    with browser_page.expect_navigation():
+        browser_page.get_by_role("button", name="Enregistrer").click()
+
+    residence = Residence.objects.get(user=newcomer)
+    assert residence.commune == joined and residence.status == Residence.Status.PENDING

@@ -1,3 +1,5 @@
+import html
+
 import pytest
 from django.contrib.gis.geos import Point
 
@@ -124,3 +126,24 @@ def test_the_null_geocoder_suggests_nothing(world):
 
     assert response.status_code == 200
     assert response.json() == []
+
+
+def test_a_home_typed_with_decimal_commas_is_saved(world):
+    person = resident(world.commune_a, Point(5.001, 43.001, srid=4326), charter=True)
+
+    page = resident_client(person).post(
+        "/compte/domicile/", {"address": "3 rue du Nord", "lon": "5,01", "lat": "43,015"}
+    )
+
+    assert page.status_code == 302
+    assert Residence.objects.get(user=person).home.coords == (5.01, 43.015)
+
+
+def test_a_home_with_both_coordinates_wrong_flags_both_fields(world):
+    person = resident(world.commune_a, Point(5.001, 43.001, srid=4326), charter=True)
+
+    page = resident_client(person).post("/compte/domicile/", {"address": "x", "lon": "abc", "lat": "95"})
+
+    body = html.unescape(page.content.decode())
+    assert page.status_code == 400
+    assert "« abc » n'est pas un nombre." in body and "-90 et 90" in body

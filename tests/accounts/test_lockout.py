@@ -1,3 +1,5 @@
+import html
+
 import pytest
 from django.conf import settings
 
@@ -44,3 +46,11 @@ def test_lockout_is_keyed_on_the_username_not_the_address_alone(client, person):
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(colleague.pk)
+
+
+def test_a_wrong_password_is_refused_in_correct_french(client, person):
+    response = client.post("/comptes/login/", {"username": person.email, "password": "wrong"})
+
+    page = html.unescape(response.content.decode())
+    assert "Saisissez une adresse électronique et un mot de passe valides." in page
+    assert "un adresse" not in page

@@ -56,7 +56,8 @@ def test_a_post_without_the_acknowledgement_is_refused_with_the_notice(resident_
     response = post(resident_api, **overrides)
     assert response.status_code == 400
     body = response.json()
-    assert "17" in body["emergency_notice_acknowledged"][0] and "112" in body["emergency_notice"]
+    assert body["emergency_notice_acknowledged"] == ["Cochez la case pour confirmer que vous avez lu ce rappel."]
+    assert "112" in body["emergency_notice"]
     assert not Alert.objects.exists()
 
 
@@ -65,7 +66,8 @@ def test_a_post_missing_the_acknowledgement_field_is_refused(resident_api):
     del data["emergency_notice_acknowledged"]
     response = resident_api.post(URL, data, content_type="application/json")
     assert response.status_code == 400
-    assert "ne remplace pas les secours" in response.json()["emergency_notice_acknowledged"][0]
+    assert "Cochez la case" in response.json()["emergency_notice_acknowledged"][0]
+    assert "ne remplace pas les secours" in response.json()["emergency_notice"]
 
 
 def test_swapped_coordinates_are_recognised(resident_api):
@@ -78,7 +80,7 @@ def test_swapped_coordinates_are_recognised(resident_api):
 def test_out_of_range_coordinates_are_refused(resident_api, lon, lat, field):
     response = post(resident_api, lon=lon, lat=lat)
     assert response.status_code == 400
-    assert "compris entre" in response.json()[field][0]
+    assert "comprise entre" in response.json()[field][0]
 
 
 def test_a_point_outside_the_commune_and_far_from_home_is_refused(resident_api, neighbour):

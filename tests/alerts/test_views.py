@@ -1,3 +1,4 @@
+import html
 from datetime import timedelta
 
 import pytest
@@ -36,8 +37,12 @@ def test_posting_without_ticking_the_reminder_is_refused(resident_api):
     data = form_data()
     del data["emergency_notice_acknowledged"]
     response = resident_api.post(POST_PAGE, data)
+    page = response.content.decode()
     assert response.status_code == 400
-    assert "17 (police ou gendarmerie)" in response.content.decode()
+    # The reminder stays on the page once; the error under the box says what to do.
+    assert page.count("17 (police ou gendarmerie)") == 1
+    box = page[page.index('name="emergency_notice_acknowledged"') : page.index('name="category"')]
+    assert "Cochez la case pour confirmer que vous avez lu ce rappel." in box
     assert not Alert.objects.exists()
 
 
@@ -93,6 +98,8 @@ def test_the_queue_page_shows_age_highlights_duplicates_and_actions(moderator, q
     assert "En attente depuis 2" in page
     assert '<mark class="aid aid-phone" title="numéro de téléphone ?">06 12 34 56 78' in page
     assert f"Fusionner dans n° {second.pk}" in page
+    # Which number is the latitude is said, in the French decimal format.
+    assert '<span class="coords">lat 43,01000 ; lon 5,01000</span>' in page
     for label in ("Publier", "Refuser", "Modifier puis publier"):
         assert label in page
 
@@ -135,3 +142,18 @@ def test_the_queue_page_reads_in_english(moderator, queued):
     assert f"No. {first.pk} · Suspicious door-to-door caller" in page
     assert f"No. {second.pk} (" in page  # the duplicate suggestion
     assert "n° " not in page and "Démarchage suspect" not in page and "Comportement suspect" not in page
+
+
+def test_coordinates_typed_with_a_decimal_comma_are_accepted(resident_api, commune):
+    response = resident_api.post(POST_PAGE, form_data(lon="5,01", lat="43,01"))
+    assert response.status_code == 302, response.content.decode()
+    alert = Alert.objects.get()
+    assert (alert.location.x, alert.location.y) == (5.01, 43.01)
+
+
+def test_both_coordinate_fields_report_their_own_error(resident_api):
+    response = resident_api.post(POST_PAGE, form_data(lon="cinq", lat="nord"))
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "« cinq » n'est pas un nombre." in page and "« nord » n'est pas un nombre." in page
+    assert page.count('class="field has-error"') == 2

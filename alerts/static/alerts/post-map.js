@@ -22,6 +22,6 @@
     lat.value = event.latlng.lat.toFixed(6);
     place(event.latlng);
   });
-  var x = parseFloat(lon.value), y = parseFloat(lat.value);
+  var x = parseFloat(lon.value.replace(",", ".")), y = parseFloat(lat.value.replace(",", "."));
   if (isFinite(x) && isFinite(y) && Math.abs(y) <= 90) place([y, x]);
 })();

@@ -1,3 +1,4 @@
+import html
 import json
 
 import pytest
@@ -143,3 +144,34 @@ def test_broadcast_page_form_sends_to_a_drawn_area(town, mayor):
     broadcast = Broadcast.objects.get()
     assert broadcast.kind == "road_works" and broadcast.area is not None
     assert list(Delivery.objects.filter(broadcast=broadcast).values_list("recipient_id", flat=True)) == [inside.id]
+
+
+def test_the_page_chooses_the_only_commune_and_takes_a_pasted_area_without_javascript(town, mayor):
+    client = staff_client(mayor)
+    page = html.unescape(client.get("/mairie/messages/").content.decode())
+    assert f'<option value="{town.commune.id}" selected>' in page
+    assert "Sans la carte : zone en GeoJSON" in page and "Si la carte ne s'affiche pas" in page
+
+    inside = resident_at(town, 5.004, 43.004)
+    response = client.post(
+        "/mairie/messages/",
+        {
+            "commune": town.commune.id,
+            "kind": "road_works",
+            "title": "Travaux",
+            "body": "Rue fermée demain.",
+            "target": "area",
+            "area": json.dumps(polygon(5.002, 43.002, 5.006, 43.006)),
+            "by_email": "on",
+        },
+    )
+    assert response.status_code == 302
+    broadcast = Broadcast.objects.get()
+    assert set(Delivery.objects.filter(broadcast=broadcast).values_list("recipient_id", flat=True)) == {inside.id}
+
+
+def test_a_mayor_of_two_communes_chooses_which(town, mayor):
+    other = make_commune(code="99006", name="Autreville", bounds=(6.5, 44.0, 6.52, 44.02))
+    make_role(user=mayor, kind=Role.Kind.MAYOR, commune=other)
+    page = staff_client(mayor).get("/mairie/messages/").content.decode()
+    assert '<option value="" selected>' in page

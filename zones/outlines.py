@@ -1,0 +1,29 @@
+"""Commune outlines for the maps on which people click or draw (a home, an alert's place, the area
+of a town-hall message): simplified, as GeoJSON, to show where the commune is and fit the map."""
+
+from django.db.models import F, QuerySet
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from zones.api import SimplifiedBoundary
+from zones.models import Commune
+
+# Enough to recognise the outline on screen, light enough to send every joined commune at once.
+OUTLINE_TOLERANCE_M = 10
+
+
+class CommuneOutlineSerializer(GeoFeatureModelSerializer):
+    boundary = GeometryField(source="outline", read_only=True)
+
+    class Meta:
+        model = Commune
+        geo_field = "boundary"
+        fields = ["id", "code", "name"]
+
+
+def commune_outlines(communes: QuerySet) -> dict:
+    """A GeoJSON FeatureCollection of the communes' simplified boundaries (id, code, name)."""
+    rows = communes.annotate(
+        outline=SimplifiedBoundary(F("boundary"), F("metric_srid"), tolerance=float(OUTLINE_TOLERANCE_M))
+    ).order_by("name")
+    return CommuneOutlineSerializer(rows, many=True).data
