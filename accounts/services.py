@@ -308,6 +308,20 @@ def access_log_record(*, viewer: User, kind: str, object_id: int, subject: User 
     )
 
 
+def alert_location_opened(*, viewer: User, alert) -> AccessLog:
+    """One line each time a person opens one alert at its exact place (the alert's detail, as
+    staff read it). Lists and maps are not written marker by marker: an auditor follows who looked
+    closely at which report, and a map load would bury those lines under thousands of others."""
+    return AccessLog.objects.create(
+        viewer=viewer,
+        viewer_email=viewer.email,
+        kind=AccessLog.Kind.ALERT_LOCATION,
+        object_id=alert.pk,
+        subject_id=alert.author_id,
+        commune_id=alert.commune_id,
+    )
+
+
 def access_logs_purge(*, older_than_days: int) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     count, _detail = AccessLog.objects.filter(accessed_at__lt=cutoff).delete()
