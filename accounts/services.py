@@ -4,8 +4,12 @@ decision, the access log, and account deletion."""
 import logging
 import uuid
 from datetime import timedelta
+from importlib import import_module
 
 import magic
+from axes.models import AccessAttempt as AxesAccessAttempt
+from axes.models import AccessFailureLog as AxesAccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.gis.geos import Point
@@ -328,14 +332,46 @@ def access_logs_purge(*, older_than_days: int) -> int:
     return count
 
 
+# --- login records and sessions -------------------------------------------------------------
+
+
+def _login_records(*, username: str | None = None, before=None) -> list:
+    """django-axes' tables, narrowed to one login name (as typed: any case) or to rows older than `before`."""
+    found = []
+    for model in (AxesAccessAttempt, AxesAccessFailureLog, AxesAccessLog):
+        rows = model.objects.all()
+        if username is not None:
+            rows = rows.filter(username__iexact=username)
+        if before is not None:
+            rows = rows.filter(attempt_time__lt=before)
+        found.append(rows)
+    return found
+
+
+def login_records_purge(*, older_than_days: int) -> int:
+    """Delete django-axes' records of logins and failed attempts older than the retention period."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    count = sum(rows.delete()[0] for rows in _login_records(before=cutoff))
+    logger.info("purged %s login records", count)
+    return count
+
+
+def sessions_purge_expired() -> None:
+    """What `manage.py clearsessions` does, for the session engine in use."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+
+
 # --- account deletion -----------------------------------------------------------------------
 
 
 @transaction.atomic
 def user_delete(*, user: User) -> None:
     """Delete the account and everything personal with it (home, proofs, roles, charter
-    acceptances, second-factor devices). Alerts stay, anonymised: their author becomes empty
+    acceptances, second-factor devices, login records). Alerts stay, anonymised: their author becomes empty
     (`Alert.author` is SET_NULL). Proof files leave storage once this is committed."""
     names = ProofOfResidence.objects.filter(residence__user=user).exclude(file="").values_list("file", flat=True)
     _files_delete_on_commit(list(names))
+    # Login records are keyed by the email typed at login, not by the account: delete them by name.
+    for rows in _login_records(username=user.email):
+        rows.delete()
     user.delete()
