@@ -251,6 +251,8 @@ def residence_decide(*, residence: Residence, decider: User, verified: bool, rea
     if not can_verify(user=decider, residence=residence):
         raise PermissionDenied(_("Vous ne pouvez pas décider de ce domicile."))
     residence = Residence.objects.select_for_update().get(pk=residence.pk)
+    if residence.status != Residence.Status.PENDING:
+        raise ValidationError(_("Ce domicile a déjà fait l'objet d'une décision."))
     reason = reason.strip()
     if not verified and not reason:
         raise ValidationError({"reason": _("Indiquez le motif du refus : l'habitant le lira.")})
