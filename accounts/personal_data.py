@@ -19,10 +19,11 @@ from accounts.models import ProofOfResidence, User
 
 SECRET_FIELDS = {"password", "key", "token", "secret", "session_key", "session_data", "throttling_failure_timestamp"}
 USER_FIELDS = ["id", "email", "display_name", "date_joined", "email_confirmed_at", "last_login", "is_active"]
-# Rows reached through hidden relations: what the person did or received, without the other people
-# involved. Foreign keys among these fields are exported as ids. A hidden relation missing here
-# exports its row ids only.
+# Rows about what the person did to or received from others, without the other people involved:
+# every hidden relation, and the admin's history (whose lines name the objects changed). Foreign
+# keys among these fields are exported as ids. A hidden relation missing here exports its row ids only.
 ACTED_ON_FIELDS = {
+    "admin.logentry.user": ["action_time", "content_type", "object_id", "action_flag"],
     "accounts.residence.decided_by": ["id", "commune", "status", "decided_at"],
     "accounts.proofofresidence.decided_by": ["id", "outcome", "decided_at"],
     "accounts.accesslog.viewer": ["kind", "object_id", "commune", "accessed_at"],
@@ -98,10 +99,10 @@ def personal_data_export(user: User) -> dict:
         model = relation.related_model
         rows = model._base_manager.filter(**{relation.field.name: user}).order_by("pk")
         label = f"{model._meta.app_label}.{model._meta.model_name}.{relation.field.name}"
-        if not relation.hidden:
-            export[label] = [_row(row, user) for row in rows]
-        else:
+        if label in ACTED_ON_FIELDS or relation.hidden:
             export[label] = [_acted_on_row(row, ACTED_ON_FIELDS.get(label, ["id"])) for row in rows]
+        else:
+            export[label] = [_row(row, user) for row in rows]
     # Reached through the home: listed explicitly.
     proofs = ProofOfResidence.objects.filter(residence__user=user).order_by("pk")
     export["accounts.proofofresidence"] = [_row(proof, user) for proof in proofs]

@@ -2,6 +2,8 @@ import json
 import os
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import Point
 from django.test import Client
 
@@ -137,3 +139,22 @@ def test_a_staff_export_holds_what_they_did_and_not_the_people_concerned(world, 
     assert [line["title"] for line in body["alerts.broadcast.author"]] == ["Travaux rue Haute"]
     for other_people in (author.email, "12 chemin des Oliviers", "Odile", alert.description):
         assert other_people not in text
+
+
+def test_an_admin_export_holds_their_admin_history_without_the_people_changed(world, author):
+    admin = world.people["admin"]
+    LogEntry.objects.create(
+        user=admin,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(author.pk),
+        object_repr=author.email,
+        action_flag=CHANGE,
+        change_message="Changé Adresse électronique.",
+    )
+
+    body = staff_client(admin).get("/api/me/export/").json()
+
+    assert [(line["object_id"], line["action_flag"]) for line in body["admin.logentry.user"]] == [
+        (str(author.pk), CHANGE)
+    ]
+    assert author.email not in json.dumps(body)
