@@ -114,8 +114,14 @@ def time_zone_of(user: User) -> str:
 
 
 def residences_to_verify(user: User) -> QuerySet[Residence]:
-    """Homes the user may check, scoped to their verifier communes (admins: all communes)."""
-    residences = Residence.objects.select_related("user", "commune", "neighbourhood")
+    """Homes waiting for a decision that the user may check, in their verifier communes (admins: all
+    communes), never their own. A decided home is out of reach: verifiers need no more to do their
+    job, and a decision is only made again when the resident sends a new proof (back to pending)."""
+    residences = (
+        Residence.objects.filter(status=Residence.Status.PENDING)
+        .exclude(user_id=user.pk)
+        .select_related("user", "commune", "neighbourhood")
+    )
     if is_platform_admin(user):
         return residences
     return residences.filter(commune__in=verifier_communes(user))

@@ -4,8 +4,12 @@ decision, the access log, and account deletion."""
 import logging
 import uuid
 from datetime import timedelta
+from importlib import import_module
 
 import magic
+from axes.models import AccessAttempt as AxesAccessAttempt
+from axes.models import AccessFailureLog as AxesAccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.gis.geos import Point
@@ -247,6 +251,8 @@ def residence_decide(*, residence: Residence, decider: User, verified: bool, rea
     if not can_verify(user=decider, residence=residence):
         raise PermissionDenied(_("Vous ne pouvez pas décider de ce domicile."))
     residence = Residence.objects.select_for_update().get(pk=residence.pk)
+    if residence.status != Residence.Status.PENDING:
+        raise ValidationError(_("Ce domicile a déjà fait l'objet d'une décision."))
     reason = reason.strip()
     if not verified and not reason:
         raise ValidationError({"reason": _("Indiquez le motif du refus : l'habitant le lira.")})
@@ -308,10 +314,53 @@ def access_log_record(*, viewer: User, kind: str, object_id: int, subject: User 
     )
 
 
+def alert_location_opened(*, viewer: User, alert) -> AccessLog:
+    """One line each time a person opens one alert at its exact place (the alert's detail, as
+    staff read it). Lists and maps are not written marker by marker: an auditor follows who looked
+    closely at which report, and a map load would bury those lines under thousands of others."""
+    return AccessLog.objects.create(
+        viewer=viewer,
+        viewer_email=viewer.email,
+        kind=AccessLog.Kind.ALERT_LOCATION,
+        object_id=alert.pk,
+        subject_id=alert.author_id,
+        commune_id=alert.commune_id,
+    )
+
+
 def access_logs_purge(*, older_than_days: int) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     count, _detail = AccessLog.objects.filter(accessed_at__lt=cutoff).delete()
     return count
+
+
+# --- login records and sessions -------------------------------------------------------------
+
+
+def _login_records(*, username: str | None = None, before=None) -> list:
+    """django-axes' tables, narrowed to one login name (as typed: any case) or to rows older than `before`."""
+    found = []
+    for model in (AxesAccessAttempt, AxesAccessFailureLog, AxesAccessLog):
+        rows = model.objects.all()
+        if username is not None:
+            rows = rows.filter(username__iexact=username)
+        if before is not None:
+            rows = rows.filter(attempt_time__lt=before)
+        found.append(rows)
+    return found
+
+
+def login_records_purge(*, older_than_days: int) -> int:
+    """Delete django-axes' records of logins and failed attempts older than the retention period."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    count = sum(rows.delete()[0] for rows in _login_records(before=cutoff))
+    logger.info("purged %s login records", count)
+    return count
+
+
+def sessions_purge_expired() -> None:
+    """What `manage.py clearsessions` does, for the session engine in use."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 
 # --- account deletion -----------------------------------------------------------------------
@@ -320,8 +369,11 @@ def access_logs_purge(*, older_than_days: int) -> int:
 @transaction.atomic
 def user_delete(*, user: User) -> None:
     """Delete the account and everything personal with it (home, proofs, roles, charter
-    acceptances, second-factor devices). Alerts stay, anonymised: their author becomes empty
+    acceptances, second-factor devices, login records). Alerts stay, anonymised: their author becomes empty
     (`Alert.author` is SET_NULL). Proof files leave storage once this is committed."""
     names = ProofOfResidence.objects.filter(residence__user=user).exclude(file="").values_list("file", flat=True)
     _files_delete_on_commit(list(names))
+    # Login records are keyed by the email typed at login, not by the account: delete them by name.
+    for rows in _login_records(username=user.email):
+        rows.delete()
     user.delete()

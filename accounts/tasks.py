@@ -16,3 +16,15 @@ def proofs_purge_undecided() -> int:
 def access_logs_purge() -> int:
     """Delete access-log lines older than `ACCOUNTS_ACCESS_LOG_RETENTION_DAYS` days."""
     return services.access_logs_purge(older_than_days=settings.ACCOUNTS_ACCESS_LOG_RETENTION_DAYS)
+
+
+@shared_task(name="accounts.login_records_purge", ignore_result=True)
+def login_records_purge() -> int:
+    """Delete login records older than `ACCOUNTS_LOGIN_RECORD_RETENTION_DAYS` days."""
+    return services.login_records_purge(older_than_days=settings.ACCOUNTS_LOGIN_RECORD_RETENTION_DAYS)
+
+
+@shared_task(name="accounts.sessions_purge_expired", ignore_result=True)
+def sessions_purge_expired() -> None:
+    """Delete the sessions that have expired (Django keeps them until told)."""
+    services.sessions_purge_expired()

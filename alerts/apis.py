@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
+from accounts.services import alert_location_opened
 from alerts import follow_up, moderation, posting, selectors
 from alerts.highlighting import highlights_of
 from alerts.models import Alert, RejectionReason
@@ -222,7 +223,10 @@ class AlertDetailApi(APIView):
     @extend_schema(responses=AlertSerializer, operation_id="alerts_retrieve")
     def get(self, request, alert_id: int):
         alert = get_object_or_404(selectors.alerts_visible_to(request.user), pk=alert_id)
-        return Response(AlertSerializer(alert, context=alert_context(request)).data)
+        context = alert_context(request)
+        if alert.commune_id in context["exact_communes"]:
+            alert_location_opened(viewer=request.user, alert=alert)
+        return Response(AlertSerializer(alert, context=context).data)
 
 
 class ModerationQueueApi(APIView):

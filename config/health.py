@@ -1,8 +1,13 @@
 """Liveness of what the service stands on: the database with PostGIS, Redis, and a Celery worker.
 
 Each check has a short timeout of its own so that /healthz answers quickly even when a
-dependency hangs, and names what is down instead of failing as a whole."""
+dependency hangs, and names what is down instead of failing as a whole.
 
+Anyone (a load balancer, a container health check) gets the status and the names of what is down.
+The details (versions, worker names, error messages, which can name the database host and user) go
+to the log, and to platform admins who passed two-factor authentication."""
+
+import logging
 from dataclasses import asdict, dataclass
 
 import redis
@@ -12,7 +17,10 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.selectors import is_platform_admin
 from config.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_S = 2.0
 
@@ -63,9 +71,13 @@ def healthz(request):
     # Without Redis the broker is gone too: asking the workers would only wait for the timeout.
     checks["celery"] = check_celery() if checks["redis"].ok else Check(ok=False, detail="Redis est injoignable")
     down = [name for name, check in checks.items() if not check.ok]
-    body = {
-        "status": "ok" if not down else "degraded",
-        "down": down,
-        "checks": {name: asdict(check) for name, check in checks.items()},
-    }
+    for name in down:
+        logger.warning("healthz: %s is down: %s", name, checks[name].detail)
+    body = {"status": "ok" if not down else "degraded", "down": down}
+    if may_read_details(request.user):
+        body["checks"] = {name: asdict(check) for name, check in checks.items()}
     return JsonResponse(body, status=503 if down else 200)
+
+
+def may_read_details(user) -> bool:
+    return is_platform_admin(user) and bool(getattr(user, "is_verified", lambda: False)())

@@ -266,6 +266,10 @@ ACCOUNTS_PROOF_MAX_BYTES = env.int("ACCOUNTS_PROOF_MAX_BYTES", default=5 * 1024 
 ACCOUNTS_PROOF_RETENTION_DAYS = env.int("ACCOUNTS_PROOF_RETENTION_DAYS", default=30)
 # How long the log of who opened a proof of residence or an exact alert location is kept.
 ACCOUNTS_ACCESS_LOG_RETENTION_DAYS = env.int("ACCOUNTS_ACCESS_LOG_RETENTION_DAYS", default=365)
+# How long django-axes keeps login records (successful logins, failed attempts: email, IP address,
+# browser). Failed attempts only count towards a lock-out for AXES_COOLOFF_HOURS, so this must stay
+# longer than the cool-off; the rest is kept to investigate an attack on an account.
+ACCOUNTS_LOGIN_RECORD_RETENTION_DAYS = env.int("ACCOUNTS_LOGIN_RECORD_RETENTION_DAYS", default=30)
 # Dotted path of the class suggesting a point for an address; none ships (no network assumed).
 ACCOUNTS_GEOCODER = env("ACCOUNTS_GEOCODER", default="accounts.geocoding.NullGeocoder")
 # A staff session that passed two-factor authentication ends after this many seconds.
@@ -278,6 +282,8 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "accounts-proofs-purge-undecided": {"task": "accounts.proofs_purge_undecided", "schedule": 3600.0},
         "accounts-access-logs-purge": {"task": "accounts.access_logs_purge", "schedule": 24 * 3600.0},
+        "accounts-login-records-purge": {"task": "accounts.login_records_purge", "schedule": 24 * 3600.0},
+        "accounts-sessions-purge-expired": {"task": "accounts.sessions_purge_expired", "schedule": 3600.0},
     }
 )
 

@@ -1,9 +1,16 @@
 """Who may open which map. Staff (police agents, town hall staff) must have passed two-factor
 authentication in this session; residents must have a verified residence."""
 
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 
 from accounts.models import Residence, User
 from accounts.selectors import police_services_of, staffed_communes, verified_residence
@@ -26,6 +33,20 @@ def agent_service_ids_or_403(user: User) -> list[int]:
     if not service_ids:
         raise PermissionDenied(_("Réservé aux agents de police municipale authentifiés en deux étapes."))
     return service_ids
+
+
+def stream_service_ids(session_key: str | None) -> list[int]:
+    """The police services an open live stream may still serve, read from its session as it is now:
+    none once the session is over (logout, expiry), the account is disabled or its password changed,
+    the second factor is no longer attached, or the agent's role is gone."""
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load() if session_key else {}
+    user = User.objects.filter(pk=data.get(SESSION_KEY) or None, is_active=True).first()
+    if user is None or not constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+        return []
+    device = Device.from_persistent_id(data.get(DEVICE_ID_SESSION_KEY) or "")
+    if device is None or device.user_id != user.pk or not device.confirmed:
+        return []
+    return list(police_services_of(user).order_by("id").values_list("id", flat=True))
 
 
 def residence_or_403(user: User) -> Residence:

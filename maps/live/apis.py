@@ -8,6 +8,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.services import alert_location_opened
 from maps.live import access, selectors
 from maps.live.geojson import PoliceAlertFeatureSerializer, ResidentAlertFeatureSerializer, ZoneFeatureSerializer
 
@@ -46,6 +47,7 @@ class PoliceAlertDetailApi(APIView):
     @extend_schema(responses=PoliceAlertFeatureSerializer, tags=["maps"])
     def get(self, request, alert_id: int):
         alert = get_object_or_404(selectors.police_alerts(request.police_service_ids), id=alert_id)
+        alert_location_opened(viewer=request.user, alert=alert)
         return Response(PoliceAlertFeatureSerializer(alert).data)
 
 

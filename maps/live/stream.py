@@ -3,18 +3,32 @@
 Order of work on connection: subscribe to the process's listener first, then replay from the
 database what came after the browser's Last-Event-ID, then pass on live events. An event committed
 during the replay is both replayed and queued live; ids already sent are skipped, so each event is
-sent once. A quiet stream sends a heartbeat comment so proxies keep the connection open."""
+sent once. A quiet stream sends a heartbeat comment so proxies keep the connection open.
+
+A stream lasts a shift, longer than the access check that opened it: `still_allowed` is asked again
+at every heartbeat and before every event, and the stream ends as soon as it says no (logout,
+expired session, role removed). The browser then reconnects through the view's access check, and
+Last-Event-ID makes the reconnection lossless for an agent who is still allowed."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from maps.live import listener
 
 RETRY_MS = 1000
 
 
+async def always_allowed() -> bool:
+    return True
+
+
 async def alert_event_stream(
-    *, service_ids: list[int], last_event_id: int | None, heartbeat_s: float, hub: listener.AlertEventHub
+    *,
+    service_ids: list[int],
+    last_event_id: int | None,
+    heartbeat_s: float,
+    hub: listener.AlertEventHub,
+    still_allowed: Callable[[], Awaitable[bool]] = always_allowed,
 ) -> AsyncIterator[str]:
     subscription = await hub.subscribe(service_ids)
     try:
@@ -40,8 +54,12 @@ async def alert_event_stream(
                 async with asyncio.timeout(heartbeat_s):
                     item = await subscription.queue.get()
             except TimeoutError:
+                if not await still_allowed():
+                    return
                 yield ": heartbeat\n\n"
                 continue
+            if not await still_allowed():
+                return
             if item is listener.RESYNC:
                 async for message in replay():
                     yield message

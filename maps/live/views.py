@@ -100,11 +100,18 @@ async def police_alert_stream(request):
     if isinstance(start, HttpResponseBadRequest):
         return start
     service_ids, last_event_id = start
+    hub, session_key = listener.hub(), request.session.session_key
+
+    async def still_allowed() -> bool:
+        # Any change of scope ends the stream too: the reconnection gets the new one.
+        return await hub.read(access.stream_service_ids, session_key) == service_ids
+
     events = alert_event_stream(
         service_ids=service_ids,
         last_event_id=last_event_id,
         heartbeat_s=settings.MAPS_LIVE_HEARTBEAT_S,
-        hub=listener.hub(),
+        hub=hub,
+        still_allowed=still_allowed,
     )
     response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache"

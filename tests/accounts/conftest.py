@@ -104,12 +104,14 @@ def world(db) -> World:
 
 @pytest.fixture
 def homes(world):
-    """A home waiting for a decision in each commune, each with its proof in storage."""
+    """A home waiting for a decision in each commune, each with its proof in storage, and a verified
+    home in A."""
     waiting_a = world.people["unverified"]
     waiting_b = resident(world.commune_b, Point(5.025, 43.005, srid=4326), status=Residence.Status.PENDING)
     for person in (waiting_a, waiting_b):
         proof_upload(user=person, upload=upload("f.pdf", PDF))
-    return {"a": waiting_a.residence.pk, "b": waiting_b.residence.pk}
+    decided_a = world.people["resident_a"]
+    return {"a": waiting_a.residence.pk, "b": waiting_b.residence.pk, "decided_a": decided_a.residence.pk}
 
 
 # Where the alerts of `subjects` happened: digits that appear nowhere else in any answer.

@@ -28,7 +28,8 @@ WRONG = {"password": "pas le bon"}
 REFUSED_DECISION = {"verified": False, "reason": ""}
 
 # fmt: off
-# method, url ({a}: a pending home in A, {b}: a pending home in B), data, then the expected answer for
+# method, url ({a}: a pending home in A, {b}: a pending home in B, {decided_a}: a verified home in A),
+# data, then the expected answer for
 #            anonymous     unverified  resident_a  moderator_a moderator_b police_a  staff_a   mayor_a   admin
 TABLE = [
     ("get", "/api/me/", None,
@@ -63,6 +64,11 @@ TABLE = [
              [403,          403,        403,        400,        404,        403,      400,      403,      400]),
     ("post", "/api/residences/{b}/", REFUSED_DECISION,
              [403,          403,        403,        404,        400,        403,      404,      403,      400]),
+    # A decided home is out of every verifier's reach, admins included.
+    ("get", "/api/residences/{decided_a}/", None,
+             [403,          403,        403,        404,        404,        403,      404,      403,      404]),
+    ("post", "/api/residences/{decided_a}/", REFUSED_DECISION,
+             [403,          403,        403,        404,        404,        403,      404,      403,      404]),
     ("get", "/inscription/", None,
              [200,          200,        200,        200,        200,        200,      200,      200,      200]),
     ("get", "/inscription/confirmer/faux/", None,
@@ -89,6 +95,10 @@ TABLE = [
              [LOGIN,        403,        403,        404,        200,        403,      404,      403,      200]),
     ("post", "/verification/{a}/", {"verified": "0", "reason": ""},
              [LOGIN,        403,        403,        400,        404,        403,      400,      403,      400]),
+    ("get", "/verification/{decided_a}/", None,
+             [LOGIN,        403,        403,        404,        404,        403,      404,      403,      404]),
+    ("post", "/verification/{decided_a}/", {"verified": "0", "reason": "Faux"},
+             [LOGIN,        403,        403,        404,        404,        403,      404,      403,      404]),
     ("get", "/verification/{a}/justificatif/", None,
              [LOGIN,        403,        403,        200,        404,        403,      200,      403,      200]),
     ("get", "/verification/{b}/justificatif/", None,

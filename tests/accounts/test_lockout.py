@@ -1,8 +1,16 @@
 import html
+from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt as AxesAccessAttempt
+from axes.models import AccessFailureLog as AxesAccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
 from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
 
+from accounts import tasks
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery"
@@ -54,3 +62,58 @@ def test_a_wrong_password_is_refused_in_correct_french(client, person):
     page = html.unescape(response.content.decode())
     assert "Saisissez une adresse électronique et un mot de passe valides." in page
     assert "un adresse" not in page
+
+
+def login_records_of(email: str) -> list[int]:
+    return [
+        model.objects.filter(username__iexact=email).count()
+        for model in (AxesAccessAttempt, AxesAccessFailureLog, AxesAccessLog)
+    ]
+
+
+def test_deleting_the_account_deletes_its_login_records(client, person):
+    colleague = UserFactory()
+    client.post("/comptes/login/", {"username": colleague.email, "password": "wrong"})
+    client.post("/comptes/login/", {"username": person.email.upper(), "password": "wrong"})
+    client.post("/comptes/login/", {"username": person.email, "password": PASSWORD})
+    assert sum(login_records_of(person.email)) > 0
+
+    assert client.post("/api/me/delete/", {"password": PASSWORD}).status_code == 204
+
+    assert login_records_of(person.email) == [0, 0, 0]
+    assert sum(login_records_of(colleague.email)) > 0
+
+
+def test_login_records_are_purged_after_the_retention_period(client, person, settings):
+    settings.ACCOUNTS_LOGIN_RECORD_RETENTION_DAYS = 30
+    colleague = UserFactory()
+    Client().post("/comptes/login/", {"username": colleague.email, "password": PASSWORD})
+    Client().post("/comptes/login/", {"username": person.email, "password": PASSWORD})
+    client.post("/comptes/login/", {"username": person.email, "password": "wrong"})
+    old = timezone.now() - timedelta(days=31)
+    AxesAccessAttempt.objects.filter(username=person.email).update(attempt_time=old)
+    AxesAccessLog.objects.filter(username=person.email).update(attempt_time=old)
+
+    tasks.login_records_purge()
+
+    assert login_records_of(person.email) == [0, 0, 0]
+    assert login_records_of(colleague.email) == [0, 0, 1]
+
+
+def test_expired_sessions_are_purged(person):
+    Client().force_login(person)
+    live = Client()
+    live.force_login(person)
+    Session.objects.exclude(session_key=live.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+
+    tasks.sessions_purge_expired()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session.session_key]
+
+
+def test_login_records_and_sessions_purges_are_scheduled(settings):
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert {"accounts.login_records_purge", "accounts.sessions_purge_expired"} <= scheduled

@@ -2,10 +2,14 @@ import json
 import os
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import Point
 from django.test import Client
 
 from accounts.models import CharterAcceptance, ProofOfResidence, Residence, User
+from accounts.services import alert_location_opened
+from alerts.models import AlertTransition, Broadcast, Delivery
 from tests.accounts.conftest import PDF, resident, upload
 from tests.auth import resident_client, staff_client
 from tests.factories import make_alert
@@ -93,3 +97,64 @@ def test_api_deletion_needs_the_password(world, author):
     assert client.post("/api/me/delete/", {"password": PASSWORD}).status_code == 204
     assert not User.objects.filter(pk=author.pk).exists()
     assert Client().get("/api/me/").status_code == 403
+
+
+def test_the_export_holds_the_inbox_and_names_the_verifier_by_role(world, author):
+    verifier = world.people["staff_a"]
+    Residence.objects.filter(user=author).update(status=Residence.Status.VERIFIED, decided_by=verifier)
+    alert = make_alert(commune=world.commune_a, location=Point(5.011, 43.004, srid=4326), status="published")
+    Delivery.objects.create(recipient=author, kind=Delivery.Kind.ALERT, alert=alert)
+    Delivery.objects.create(recipient=world.people["resident_a"], kind=Delivery.Kind.ALERT, alert=alert)
+
+    body = resident_client(author).get("/api/me/export/").json()
+
+    assert [(line["kind"], line["alert"]) for line in body["alerts.delivery.recipient"]] == [("alert", alert.pk)]
+    assert body["accounts.residence.user"][0]["decided_by"] == {"role": "un vérificateur de la commune"}
+    assert verifier.email not in json.dumps(body)
+
+
+def test_a_staff_export_holds_what_they_did_and_not_the_people_concerned(world, author):
+    staff = world.people["staff_a"]
+    Residence.objects.filter(user=author).update(status=Residence.Status.VERIFIED, decided_by=staff)
+    alert = make_alert(commune=world.commune_a, location=Point(5.011, 43.004, srid=4326), author=author)
+    AlertTransition.objects.create(
+        alert=alert, actor=staff, field="follow_up", from_state="none", to_state="acknowledged"
+    )
+    alert_location_opened(viewer=staff, alert=alert)
+    Broadcast.objects.create(
+        commune=world.commune_a, author=staff, kind="information", title="Travaux rue Haute", body="Lundi.",
+        target="commune",
+    )  # fmt: skip
+
+    body = staff_client(staff).get("/api/me/export/").json()
+    text = json.dumps(body, ensure_ascii=False)
+
+    assert body["accounts.residence.decided_by"] == [
+        {"id": author.residence.pk, "commune": world.commune_a.pk, "status": "verified", "decided_at": None}
+    ]
+    assert [line["to_state"] for line in body["alerts.alerttransition.actor"]] == ["acknowledged"]
+    assert [(line["kind"], line["object_id"]) for line in body["accounts.accesslog.viewer"]] == [
+        ("alert_location", alert.pk)
+    ]
+    assert [line["title"] for line in body["alerts.broadcast.author"]] == ["Travaux rue Haute"]
+    for other_people in (author.email, "12 chemin des Oliviers", "Odile", alert.description):
+        assert other_people not in text
+
+
+def test_an_admin_export_holds_their_admin_history_without_the_people_changed(world, author):
+    admin = world.people["admin"]
+    LogEntry.objects.create(
+        user=admin,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(author.pk),
+        object_repr=author.email,
+        action_flag=CHANGE,
+        change_message="Changé Adresse électronique.",
+    )
+
+    body = staff_client(admin).get("/api/me/export/").json()
+
+    assert [(line["object_id"], line["action_flag"]) for line in body["admin.logentry.user"]] == [
+        (str(author.pk), CHANGE)
+    ]
+    assert author.email not in json.dumps(body)

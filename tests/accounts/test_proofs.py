@@ -4,13 +4,15 @@ import os
 import pytest
 from django.contrib.gis.geos import Point
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import tasks
 from accounts.models import AccessLog, ProofOfResidence, Residence
-from accounts.services import access_log_record
+from accounts.services import access_log_record, proof_upload, residence_decide
 from tests.accounts.conftest import PDF, PNG, resident, upload
 from tests.auth import resident_client, staff_client
+from tests.factories import make_resident
 
 
 def stored_files(root) -> list[str]:
@@ -224,3 +226,26 @@ def test_moving_home_drops_the_proof_of_the_old_address(
         f"/api/residences/{applicant.residence.pk}/", {"verified": True}, content_type="application/json"
     )
     assert decision.status_code == 400
+
+
+def test_a_decided_home_is_decided_only_once(world, applicant):
+    """A verifier who opened the home before a colleague decided cannot overturn the decision."""
+    send(resident_client(applicant), "f.pdf", PDF)
+    opened = Residence.objects.get(pk=applicant.residence.pk)
+    residence_decide(residence=opened, decider=world.people["moderator_a"], verified=True)
+
+    with pytest.raises(ValidationError):
+        residence_decide(residence=opened, decider=world.people["staff_a"], verified=False, reason="Faux")
+
+    opened.refresh_from_db()
+    assert (opened.status, opened.decided_by) == (Residence.Status.VERIFIED, world.people["moderator_a"])
+
+
+def test_a_verifier_never_lists_nor_opens_their_own_pending_home(world):
+    staff = world.people["staff_a"]
+    make_resident(commune=world.commune_a, home=Point(5.004, 43.004, srid=4326), user=staff, status="pending")
+    proof_upload(user=staff, upload=upload("f.pdf", PDF))
+    client = staff_client(staff)
+
+    assert staff.email not in [row["email"] for row in client.get("/api/residences/pending/").json()]
+    assert client.get(f"/verification/{staff.residence.pk}/").status_code == 404

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from accounts.models import Residence
 from accounts.selectors import communes_visible_to, needs_two_factor, residences_to_verify, verifier_communes
 
 # role: (communes visible, communes verified, needs a second factor)
@@ -26,10 +27,16 @@ def test_each_role_sees_its_own_territory(world, role):
     assert needs_two_factor(user) is two_factor
 
 
-def test_a_verifier_lists_only_the_homes_of_their_commune(world):
-    emails = set(residences_to_verify(world.people["moderator_b"]).values_list("user__email", flat=True))
+def test_a_verifier_lists_only_the_homes_of_their_commune_waiting_for_a_decision(world):
+    def listed():
+        return set(residences_to_verify(world.people["moderator_b"]).values_list("user__email", flat=True))
 
-    assert emails == {world.people["resident_b"].email}
+    Residence.objects.filter(user__in=[world.people["resident_a"], world.people["resident_b"]]).update(
+        status=Residence.Status.PENDING
+    )
+    assert listed() == {world.people["resident_b"].email}
+    Residence.objects.filter(user=world.people["resident_b"]).update(status=Residence.Status.VERIFIED)
+    assert listed() == set()
 
 
 @pytest.mark.django_db

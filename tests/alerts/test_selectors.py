@@ -5,7 +5,7 @@ from django.contrib.gis.geos import Point
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import AccessLog, Role
 from alerts.models import Alert
 from tests.auth import resident_client, staff_client
 from tests.factories import make_alert, make_role
@@ -88,3 +88,28 @@ def test_a_resident_with_a_pending_residence_sees_only_their_own(commune, charte
     user = make_resident(commune=commune, home=here(), status="pending")
     own = make_alert(commune=commune, location=here(), author=user)
     assert listed_ids(resident_client(user)) == {own.pk}
+
+
+def alert_location_lines(viewer):
+    return list(
+        AccessLog.objects.filter(viewer=viewer, kind=AccessLog.Kind.ALERT_LOCATION).values_list(
+            "object_id", "subject_id", "commune_id"
+        )
+    )
+
+
+def test_opening_one_alert_at_its_exact_place_is_logged(police_agent, moderator_api, moderator, resident, alerts):
+    published = alerts["published"]
+    staff_client(police_agent).get(f"/api/alerts/{published.pk}/")
+    moderator_api.get(f"/api/alerts/{alerts['theirs_pending'].pk}/")
+
+    assert alert_location_lines(police_agent) == [(published.pk, published.author_id, published.commune_id)]
+    pending = alerts["theirs_pending"]
+    assert alert_location_lines(moderator) == [(pending.pk, pending.author_id, pending.commune_id)]
+
+
+def test_lists_and_residents_readings_write_no_location_line(police_agent, resident_api, resident, alerts):
+    staff_client(police_agent).get("/api/alerts/")
+    resident_api.get(f"/api/alerts/{alerts['published'].pk}/")
+
+    assert not AccessLog.objects.filter(kind=AccessLog.Kind.ALERT_LOCATION).exists()

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 from pyproj import Transformer
 
+from accounts.models import AccessLog
 from tests.auth import resident_client, staff_client
 from tests.factories import make_alert, make_neighbourhood
 from tests.maps.live.helpers import publish
@@ -231,3 +232,21 @@ def test_the_neighbourhood_page_lists_the_town_hall_messages_sent_to_the_residen
 
     assert "Travaux rue Haute" in html
     assert "Fête au quartier Est" not in html
+
+
+@pytest.mark.django_db
+def test_an_agent_opening_one_alert_is_logged_and_the_map_list_is_not(world):
+    alert = make_alert(commune=world.commune, location=EXACT, status="published")
+    agent = staff_client(world.agent)
+
+    agent.get("/api/maps/police/alerts/")
+    assert not AccessLog.objects.exists()
+    agent.get(f"/api/maps/police/alerts/{alert.id}/")
+
+    line = AccessLog.objects.get()
+    assert (line.viewer, line.kind, line.object_id, line.commune_id) == (
+        world.agent,
+        AccessLog.Kind.ALERT_LOCATION,
+        alert.id,
+        world.commune.id,
+    )

@@ -9,7 +9,9 @@ from asgiref.sync import sync_to_async
 from django.contrib.gis.geos import Point
 from django.db import connections
 from django.test import AsyncClient
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import Role
 from alerts.models import AlertEvent
 from maps.live import listener
 from maps.live.stream import alert_event_stream
@@ -215,3 +217,50 @@ def test_the_stream_view_refuses_a_malformed_last_event_id(committed_world):
 
     assert status == 400
     assert "Last-Event-ID" in messages[0]
+
+
+def stream_after(world, sync_client, change) -> tuple[list[str], bool]:
+    """Open the stream, apply `change` once it is listening, publish an alert of the agent's commune:
+    the event messages received, and whether the stream ended by itself."""
+
+    async def scenario():
+        response = await async_client_of(sync_client).get("/carte/police/flux/")
+        reading = asyncio.ensure_future(collect(response.streaming_content, 1, timeout=3))
+        await asyncio.sleep(0.5)
+        await in_thread(change)()
+        await published(world=world, location=HERE)
+        try:
+            messages, ended = await reading, True
+        except TimeoutError:
+            messages, ended = [], False
+        await response.streaming_content.aclose()
+        await sync_to_async(response.close)()
+        await listener.hub().close()
+        return messages, ended
+
+    return run(scenario())
+
+
+@pytest.mark.parametrize("change", ["role removed", "logged out", "second factor removed"])
+def test_an_open_stream_stops_once_the_agent_may_no_longer_see_it(committed_world, settings, change):
+    settings.MAPS_LIVE_HEARTBEAT_S = 0.2
+    agent = committed_world.agent
+    client = staff_client(agent)
+    changes = {
+        "role removed": lambda: Role.objects.filter(user=agent).delete(),
+        "logged out": client.logout,
+        "second factor removed": lambda: TOTPDevice.objects.filter(user=agent).delete(),
+    }
+
+    messages, ended = stream_after(committed_world, client, changes[change])
+
+    assert messages == []
+    assert ended
+
+
+def test_an_open_stream_goes_on_while_the_agent_keeps_access(committed_world, settings):
+    settings.MAPS_LIVE_HEARTBEAT_S = 0.2
+
+    messages, _ended = stream_after(committed_world, staff_client(committed_world.agent), lambda: None)
+
+    assert len(event_ids(messages)) == 1
