@@ -34,7 +34,9 @@ METHOD = _(
     "Comptage : un événement compte dans chaque zone dont la limite le couvre (ST_Covers) ; un point situé "
     "exactement sur la limite entre deux zones compte donc dans les deux, et la somme des zones peut dépasser "
     "le total de la commune. Les alertes publiées et la délinquance enregistrée sont deux sources distinctes, "
-    "jamais additionnées. Taux annualisés pour 1 000 ménages (ou habitants à défaut). Les effectifs inférieurs "
+    "jamais additionnées. Taux annualisés pour 1 000 ménages (ou habitants à défaut), non calculés pour une zone "
+    "de moins de 100 ménages (ou 250 habitants), où un seul événement ferait varier le taux autant que celui "
+    "d'une commune entière. Les effectifs inférieurs "
     "à 5 sont affichés « < 5 »."
 )
 
@@ -81,12 +83,42 @@ def zones_of(query: StatisticsQuery) -> list[dict]:
     )
 
 
-def annual_rate(count: int, zone: dict, months: int) -> tuple[float | None, str | None]:
-    """Events per 1,000 households a year, or per 1,000 inhabitants when households are unknown."""
+# Below these bases a rate is withheld: with fewer than 100 households one event more or less moves
+# the yearly rate by 10 per 1,000 or more, as much as a whole commune's yearly burglary rate
+# (about 6 per 1,000 dwellings in France), so the rate would describe the base, not the crime.
+# 250 inhabitants is about 100 households (2.2 persons per household in France).
+MIN_RATE_BASE = {"households": 100, "population": 250}
+
+
+def _rate_base(zone: dict) -> tuple[str | None, str | None]:
     for basis, label in (("households", "ménages"), ("population", "habitants")):
-        if zone.get(basis) and months > 0:
-            return round(count * 12 / months / zone[basis] * 1000, 2), label
+        if zone.get(basis):
+            return basis, label
     return None, None
+
+
+def annual_rate(count: int, zone: dict, months: int) -> tuple[float | None, str | None]:
+    """Events per 1,000 households a year, or per 1,000 inhabitants when households are unknown;
+    None when the base is under MIN_RATE_BASE."""
+    basis, label = _rate_base(zone)
+    if basis is None or months <= 0:
+        return None, None
+    if zone[basis] < MIN_RATE_BASE[basis]:
+        return None, label
+    return round(count * 12 / months / zone[basis] * 1000, 2), label
+
+
+def rate_note(zone: dict) -> str | None:
+    """Why a zone has no rate when its base is too small to give one."""
+    basis, _label = _rate_base(zone)
+    if basis is None or zone[basis] >= MIN_RATE_BASE[basis]:
+        return None
+    labels = {"households": _("ménages"), "population": _("habitants")}
+    return _("taux non calculé : %(n)d %(label)s seulement, il en faut au moins %(min)d") % {
+        "n": zone[basis],
+        "label": labels[basis],
+        "min": MIN_RATE_BASE[basis],
+    }
 
 
 def zone_statistics(query: StatisticsQuery) -> dict:
@@ -110,6 +142,7 @@ def zone_statistics(query: StatisticsQuery) -> dict:
                     "count_display": count_display(n),
                     "rate_per_1000_per_year": rate if published_count(n) is not None else None,
                     "rate_basis": basis,
+                    "rate_note": rate_note(zone),
                 }
             )
     names = {zone["id"]: zone["name"] for zone in zones}

@@ -68,7 +68,12 @@ def statistics_dashboard(request, code: str):
             "Taux par zone",
             zone_layer.to_json(drop_id=True),
             "rate_per_1000_per_year",
-            (("zone", "zone"), ("count_display", "événements"), ("rate_per_1000_per_year", "taux / 1 000 / an")),
+            (
+                ("zone", "zone"),
+                ("count_display", "événements"),
+                ("rate_per_1000_per_year", "taux / 1 000 / an"),
+                ("rate_note", "note"),
+            ),
         ),
     )
     town = query.commune.boundary.centroid

@@ -145,3 +145,16 @@ def test_geojson_and_geopackage_exports(mayor, town, west, east, history, tmp_pa
     assert {"zones", "hexagones", "densite"} <= layers
     zones = pyogrio.read_dataframe(path, layer="zones")
     assert len(zones) == 2 and zones.crs.to_epsg() == 4326
+
+
+def test_a_zone_with_a_tiny_base_gets_no_rate_and_says_why(mayor, town, west, east, history):
+    west.households = 34
+    west.save(update_fields=["households"])
+    data = get_json(
+        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2024-03", "to": "2026-02"}
+    )
+    row = next(row for row in data["totals"] if row["zone"] == "Ouest")
+    assert row["count"] == 90 and row["rate_per_1000_per_year"] is None
+    assert "34 ménages seulement, il en faut au moins 100" in row["rate_note"]
+    page = mayor.get("/statistiques/99001/", {"family": "burglary"}).content.decode()
+    assert "34 ménages seulement" in page
