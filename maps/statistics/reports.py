@@ -350,12 +350,13 @@ def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
         n, centroids, areas, hexagon_edge=query.hexagon, permutations=settings.MAPS_STATISTICS_GI_PERMUTATIONS
     )
     if hot_spots is None:
-        frame["gi_z"], frame["p_sim"], frame["p_z_sim"], frame["spot"] = None, None, None, ""
+        frame["gi_z"], frame["p_sim"], frame["p_z_sim"], frame["spot"], frame["place"] = None, None, None, "", ""
         return frame, {"tested": False, "hexagons": len(rows)}
     frame["gi_z"] = np.round(hot_spots.z, 2)
     frame["p_sim"] = hot_spots.p_sim
     frame["p_z_sim"] = hot_spots.p_z_sim
     frame["spot"] = np.where(hot_spots.hot, "chaud", np.where(hot_spots.cold, "froid", ""))
+    frame["place"] = places_of(query, frame.geometry)
     return frame, {
         "tested": True,
         "hexagons": len(rows),
@@ -364,6 +365,34 @@ def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
         "p_threshold": hot_spots.p_threshold,
         "prediction_accuracy_index": hot_spots.prediction_accuracy_index,
     }
+
+
+def places_of(query: StatisticsQuery, hexagons: gpd.GeoSeries) -> list[str]:
+    """Where each hexagon lies, for a mayor: the neighbourhoods (or else the zones of the chosen kind)
+    sharing more than a sliver of its area, largest share first. Never finer than the hexagon."""
+    for kind in (Zone.Kind.NEIGHBOURHOOD, query.kind):
+        zones = Zone.objects.filter(commune=query.commune, kind=kind).order_by("name").values_list("name", "boundary")
+        if zones:
+            break
+    shapes = [(name, shapely.from_wkb(bytes(boundary.wkb))) for name, boundary in zones]
+    places = []
+    for hexagon in hexagons:
+        shares = [(shapely.area(shapely.intersection(hexagon, shape)) / hexagon.area, name) for name, shape in shapes]
+        names = [name for share, name in sorted(shares, reverse=True) if share > 0.05]
+        places.append(", ".join(names) if names else _("hors des quartiers"))
+    return places
+
+
+def hot_spot_rows(hexagons: gpd.GeoDataFrame, *, limit: int = 20) -> list[dict]:
+    """The most marked hot spots for the page: where, how many events (or "< 5"), z, and the p-value
+    the significance and FDR test used (p_z_sim)."""
+    if not len(hexagons):
+        return []
+    hot = hexagons[hexagons["spot"] == "chaud"].sort_values("gi_z", ascending=False).head(limit)
+    return [
+        {"place": row.place, "count_display": row.count_display, "gi_z": row.gi_z, "p": row.p_z_sim}
+        for row in hot.itertuples()
+    ]
 
 
 def zone_layer(query: StatisticsQuery, statistics: dict) -> gpd.GeoDataFrame:

@@ -41,7 +41,7 @@ def statistics_dashboard(request, code: str):
     else:
         # Cold spots over empty countryside say nothing to a mayor: the page lists and maps hot spots.
         hot = hexagons[hexagons["spot"] == "chaud"] if len(hexagons) else hexagons
-        hot_spots = hot.drop(columns="geometry").sort_values("gi_z", ascending=False).head(20).to_dict("records")
+        hot_spots = reports.hot_spot_rows(hexagons)
         occupied = hexagons[hexagons["count_display"] != "< 5"] if len(hexagons) else hexagons
         map_layers = [
             rendering.MapLayer(
@@ -58,7 +58,11 @@ def statistics_dashboard(request, code: str):
                 show=False,
             ),
             rendering.MapLayer(
-                "Points chauds (Gi*)", hot.to_json(drop_id=True), None, (("spot", "point"), ("gi_z", "z")), show=False
+                "Points chauds (Gi*)",
+                hot.to_json(drop_id=True),
+                None,
+                (("place", "où"), ("gi_z", "z"), ("p_z_sim", "p")),
+                show=False,
             ),
         ]
     zone_layer = reports.zone_layer(query, statistics)

@@ -65,3 +65,27 @@ def test_dashboard_bad_filter_is_400(mayor, town):
 def test_index_lists_only_own_communes(mayor, town):
     response = mayor.get("/statistiques/")
     assert "Testville" in response.content.decode()
+
+
+def test_hot_spots_say_which_neighbourhood_and_show_the_tested_p(mayor, town, west, east):
+    import datetime as dt
+
+    from maps.statistics import reports
+    from tests.maps.statistics.conftest import publish, spread
+
+    # A tight cluster in West, and a few scattered events so the counts vary across hexagons.
+    publish(town, spread(40, 5.004, 5.005, 43.009, 43.010))
+    publish(town, spread(8, 5.0, 5.02, 43.001, 43.019))
+    query = reports.StatisticsQuery(
+        commune=town, start=dt.date(2024, 1, 1), end=dt.date(2025, 1, 1), family="burglary"
+    )
+    hexagons, summary = reports.hexagon_layer(query)
+    rows = reports.hot_spot_rows(hexagons)
+    assert summary["hot"] >= 1 and rows
+    assert all(row["place"].startswith("Ouest") for row in rows)  # largest share first
+    tested = set(hexagons.loc[hexagons["spot"] == "chaud", "p_z_sim"])
+    assert {row["p"] for row in rows} <= tested
+    assert all(row["p"] < summary["p_threshold"] for row in rows)
+    html = mayor.get("/statistiques/99001/", {"family": "burglary", "from": "2024-01", "to": "2024-12"}).content
+    table = html.decode().split("Points chauds</h2>")[1].split("</table>")[0]
+    assert "<td>Ouest" in table and "chaud" not in table.split("<tbody>")[1]
