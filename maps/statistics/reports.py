@@ -271,36 +271,49 @@ def _row(name, zone_id, family, before, after, monthly, first_month, ref_month) 
 
 
 def monthly_series(query: StatisticsQuery) -> list[dict]:
-    """Per point source and family, the commune's monthly counts (published or "< 5")."""
+    """Per family, the commune's monthly counts (published or "< 5") of the chosen source only."""
     series = []
     months = [add_months(query.start, i) for i in range(months_between(query.start, query.end))]
-    for source in counts.POINT_SOURCES:
-        monthly = _monthly(counts.commune_month_counts(query.events(source=source, family=None)), 1)
-        for family in Family.values:
-            values = [monthly.get((family,), {}).get(m, 0) for m in months]
-            if sum(values):
-                series.append(
-                    {
-                        "source": source,
-                        "family": family,
-                        "family_label": str(Family(family).label),
-                        "months": months,
-                        "values": values,
-                    }
-                )
+    monthly = _monthly(counts.commune_month_counts(query.events(family=None)), 1)
+    for family in Family.values:
+        values = [monthly.get((family,), {}).get(m, 0) for m in months]
+        if sum(values):
+            series.append(
+                {
+                    "source": query.source,
+                    "family": family,
+                    "family_label": str(Family(family).label),
+                    "months": months,
+                    "values": values,
+                }
+            )
     return series
 
 
-def ssmsi_table(commune: Commune) -> list[dict]:
-    return [
-        {
-            "year": year,
-            "family": family,
-            "indicator": indicator,
-            "count_display": count_display(n) if n is not None else _("non diffusé"),
-        }
-        for year, family, indicator, n in counts.ssmsi_yearly(commune_id=commune.id, commune_code=commune.code)
-    ]
+def sources_of(commune: Commune) -> list[str]:
+    """The point sources worth offering for a commune: alerts always, police.uk only where it has data."""
+    return [source for source in counts.POINT_SOURCES if source == counts.ALERTS or counts.has_source(commune, source)]
+
+
+def ssmsi_table(commune: Commune) -> dict:
+    """The SSMSI yearly series as indicator x year; a figure not diffused, or a year missing from the
+    file, reads "non diffusé" (unknown), never 0."""
+    figures = {}
+    for year, family, indicator, n in counts.ssmsi_yearly(commune_id=commune.id, commune_code=commune.code):
+        figures[(indicator, family), year] = count_display(n) if n is not None else _("non diffusé")
+    years = sorted({year for _key, year in figures})
+    indicators = sorted({key for key, _year in figures}, key=lambda key: (list(Family.values).index(key[1]), key[0]))
+    return {
+        "years": years,
+        "rows": [
+            {
+                "indicator": indicator,
+                "family_label": str(Family(family).label),
+                "values": [figures.get(((indicator, family), year), _("non diffusé")) for year in years],
+            }
+            for indicator, family in indicators
+        ],
+    }
 
 
 MAX_GRID_CELLS = 1_000_000

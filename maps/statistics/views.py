@@ -99,6 +99,7 @@ def statistics_dashboard(request, code: str):
         "before_after": reports.before_after_table(query, today=timezone.localdate()),
         "series": series,
         "ssmsi": reports.ssmsi_table(query.commune),
+        "sources": reports.sources_of(query.commune),
         "map": folium_map,
         "hot_spots": hot_spots,
         "hot_spot_summary": hot_spot_summary,

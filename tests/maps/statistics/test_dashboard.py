@@ -89,3 +89,52 @@ def test_hot_spots_say_which_neighbourhood_and_show_the_tested_p(mayor, town, we
     html = mayor.get("/statistiques/99001/", {"family": "burglary", "from": "2024-01", "to": "2024-12"}).content
     table = html.decode().split("Points chauds</h2>")[1].split("</table>")[0]
     assert "<td>Ouest" in table and "chaud" not in table.split("<tbody>")[1]
+
+
+def _import(tmp_path, fmt: str, lines: list[str]) -> None:
+    from django.core.management import call_command
+
+    path = tmp_path / f"{fmt}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    call_command("import_crimes", str(path), "--format", fmt, "--commit")
+
+
+def _section(html: str, title: str) -> str:
+    return html.split(title, 1)[1].split("<h2>", 1)[0]
+
+
+def test_every_part_of_the_page_follows_the_chosen_source(mayor, town, west, east, history, tmp_path):  # noqa: F811
+    page = mayor.get("/statistiques/99001/", {"source": "police-uk"}).content.decode()
+    assert "Aucune donnée police-uk pour cette commune" in page
+    assert 'value="police-uk"' not in page  # not offered to a commune without police.uk data
+    assert "alertes publiées ·" not in page.replace("</h3>", "").replace("\n", " ")
+    assert "<svg" not in _section(page, "Séries mensuelles")
+
+    from maps.crime_import import POLICE_UK_COLUMNS
+
+    row = ",2024-05,Met,Met,5.005000,43.010000,On or near X,E01,L,Burglary,,"
+    _import(tmp_path, "police-uk", [",".join(POLICE_UK_COLUMNS), *[row] * 6])
+    page = mayor.get("/statistiques/99001/", {"source": "police-uk"}).content.decode()
+    series = _section(page, "Séries mensuelles")
+    assert 'value="police-uk" selected' in page and "Aucune donnée police-uk" not in page
+    assert "délinquance enregistrée (police-uk)" in series and "alertes publiées" not in series
+    assert "05/2024 : 6" in series
+
+
+def test_the_ssmsi_yearly_series_shows_unknown_years_as_not_diffused(mayor, town, west, east, tmp_path):
+    header = "CODGEO_2025;annee;indicateur;unite_de_compte;nombre;taux_pour_mille;est_diffuse;insee_pop;insee_log"
+    _import(
+        tmp_path,
+        "ssmsi",
+        [
+            header,
+            "99001;2022;Cambriolages de logement;Infraction;41;NA;diff;5000;2200",
+            "99001;2023;Cambriolages de logement;Infraction;NA;NA;ndiff;5000;2200",
+            "99001;2024;Cambriolages de logement;Infraction;37;NA;diff;5000;2200",
+            "99001;2022;Destructions et dégradations volontaires;Infraction;60;NA;diff;5000;2200",
+        ],
+    )
+    page = mayor.get("/statistiques/99001/").content.decode()
+    table = _section(page, "(SSMSI, par an)")
+    cells = [cell.split("<")[0] for cell in table.split('<td class="n">')[1:]]
+    assert cells == ["41", "non diffusé", "37", "60", "non diffusé", "non diffusé"]
