@@ -23,7 +23,7 @@ DEMO_MARK = "[démo statistiques]"
 # family: (categories, events a month in the whole commune before, change after, peak factor of
 # the 3 months before the date)
 PLAN = {
-    "burglary": (["cambriolage", "tentative-cambriolage"], 7.0, -0.20, 1.6),
+    "burglary": (["cambriolage", "tentative-cambriolage"], 7.0, -0.20, 2.0),
     "incivility": (["degradation", "tag", "depot-sauvage", "nuisance", "rodeo"], 12.0, -0.10, 1.0),
     "theft": (["vol-vehicule", "vol-dans-vehicule", "vol-jardin"], 5.0, 0.0, 1.0),
 }
