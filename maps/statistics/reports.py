@@ -403,7 +403,13 @@ def hot_spot_rows(hexagons: gpd.GeoDataFrame, *, limit: int = 20) -> list[dict]:
         return []
     hot = hexagons[hexagons["spot"] == "chaud"].sort_values("gi_z", ascending=False).head(limit)
     return [
-        {"place": row.place, "count_display": row.count_display, "gi_z": row.gi_z, "p": row.p_z_sim}
+        {
+            "place": row.place,
+            "count_display": row.count_display,
+            "gi_z": row.gi_z,
+            "p": row.p_z_sim,
+            "p_display": "< 0.0001" if row.p_z_sim < 0.0001 else f"{row.p_z_sim:.4f}",
+        }
         for row in hot.itertuples()
     ]
 

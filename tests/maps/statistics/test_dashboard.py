@@ -86,6 +86,7 @@ def test_hot_spots_say_which_neighbourhood_and_show_the_tested_p(mayor, town, we
     tested = set(hexagons.loc[hexagons["spot"] == "chaud", "p_z_sim"])
     assert {row["p"] for row in rows} <= tested
     assert all(row["p"] < summary["p_threshold"] for row in rows)
+    assert all(row["p_display"] == "< 0.0001" or float(row["p_display"]) > 0 for row in rows)  # never "0.0000"
     html = mayor.get("/statistiques/99001/", {"family": "burglary", "from": "2024-01", "to": "2024-12"}).content
     table = html.decode().split("Points chauds</h2>")[1].split("</table>")[0]
     assert "<td>Ouest" in table and "chaud" not in table.split("<tbody>")[1]
