@@ -1,6 +1,7 @@
 """Demo data of the statistics part; see demo/loading.py.
 
-Two years of published alerts in Tarascon (13108) around its adoption date, spread over its
+Published alerts in Tarascon (13108) from a year before its adoption date to the last complete
+month before the demo is loaded, spread over its
 neighbourhoods (or the whole commune if it has none) with a modest peak just before the date and
 a small drop after it, plus the SSMSI yearly series of recorded crime. Demo alerts carry DEMO_MARK
 in their description, so loading twice adds nothing."""
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertCategory
 from maps.crime_import import crimes_import
-from maps.statistics.before_after import add_months, month_start
+from maps.statistics.before_after import add_months, month_start, months_between
 from zones.models import Commune
 
 DEMO_COMMUNE = "13108"
@@ -22,7 +23,7 @@ DEMO_MARK = "[démo statistiques]"
 # family: (categories, events a month in the whole commune before, change after, peak factor of
 # the 3 months before the date)
 PLAN = {
-    "burglary": (["cambriolage", "tentative-cambriolage"], 7.0, -0.20, 1.6),
+    "burglary": (["cambriolage", "tentative-cambriolage"], 7.0, -0.20, 2.0),
     "incivility": (["degradation", "tag", "depot-sauvage", "nuisance", "rodeo"], 12.0, -0.10, 1.0),
     "theft": (["vol-vehicule", "vol-dans-vehicule", "vol-jardin"], 5.0, 0.0, 1.0),
 }
@@ -77,7 +78,7 @@ ALERTS_SQL = """
         SELECT (planned.month + (abs(hashtext(ST_AsText(p.geom))) %% 2600) / 100.0 * interval '1 day'
                 + interval '7 hours') AT TIME ZONE 'Europe/Paris' AS at
     ) t
-    WHERE planned.n > 0 AND t.at < now()"""
+    WHERE planned.n > 0 AND t.at < %(until)s"""
 
 SSMSI_YEARS = {
     2022: {
@@ -107,14 +108,17 @@ def demo_commune() -> Commune | None:
     return Commune.objects.filter(code=DEMO_COMMUNE).first()
 
 
-def demo_statistics_alerts() -> None:
-    """Two years of published alerts in Tarascon around its adoption date (statistics dashboard)."""
+def demo_statistics_alerts(today: dt.date | None = None) -> None:
+    """Published alerts in Tarascon from a year before its adoption date to the last complete month."""
     commune = demo_commune()
     if commune is None or Alert.objects.filter(commune=commune, description__startswith=DEMO_MARK).exists():
         return
     adopted = month_start(commune.adopted_on or dt.date(2025, 3, 1))
     start = add_months(adopted, -12)
-    months = min(24, (timezone.localdate().year - start.year) * 12 + timezone.localdate().month - start.month)
+    # Up to the last complete month before the day the demo is loaded, and at least the two years
+    # around the adoption date: a series that stopped months ago would read as a collapse.
+    until = month_start(today or timezone.localdate())
+    months = max(24, months_between(start, until))
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.13108)")
         for family_rank, (family, (codes, rate, change, peak)) in enumerate(PLAN.items()):
@@ -133,6 +137,7 @@ def demo_statistics_alerts() -> None:
                     "categories": ids,
                     "family_rank": family_rank,
                     "description": f"{DEMO_MARK} {family} : signalement de démonstration.",
+                    "until": timezone.make_aware(dt.datetime.combine(until, dt.time())),
                 },
             )
 

@@ -141,6 +141,11 @@ def commune_month_counts(events: EventFilter) -> list[tuple[str, dt.date, int]]:
     return events.families_of(_fetch(sql, events.params()), 0)
 
 
+def has_source(commune, source: str) -> bool:
+    """Whether the commune has any located event of that recorded-crime source."""
+    return RecordedCrime.objects.filter(source=source, commune=commune, location__isnull=False).exists()
+
+
 def ssmsi_yearly(*, commune_id: int, commune_code: str) -> list[tuple[int, str, str, int | None]]:
     """(year, family, indicator, count or None when not diffused) of the SSMSI commune series."""
     return list(

@@ -8,7 +8,7 @@ import tempfile
 
 import geopandas as gpd
 
-CSV_COLUMNS = ("period", "zone", "family", "source", "count", "rate_per_1000_per_year", "rate_basis")
+CSV_COLUMNS = ("period", "zone", "family", "source", "count", "rate_per_1000_per_year", "rate_basis", "rate_note")
 
 
 def zone_statistics_csv(statistics: dict) -> str:
@@ -26,10 +26,11 @@ def zone_statistics_csv(statistics: dict) -> str:
                 row["count_display"],
                 row["rate_per_1000_per_year"] or "",
                 row["rate_basis"] or "",
+                row["rate_note"] or "",
             )
         )
     for row in statistics["months"]:
-        writer.writerow((row["month"], row["zone"], row["family"], row["source"], row["count_display"], "", ""))
+        writer.writerow((row["month"], row["zone"], row["family"], row["source"], row["count_display"], "", "", ""))
     return out.getvalue()
 
 

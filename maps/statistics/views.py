@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 
 from alerts.models import Family
 from maps import rendering
-from maps.statistics import exports, reports
+from maps.statistics import exports, protection, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
 
@@ -31,7 +31,9 @@ def statistics_dashboard(request, code: str):
         return render(request, "maps/statistics/invalid.html", {"errors": error.detail, "code": code}, status=400)
     if query.family is None:
         query.family = Family.BURGLARY
-    statistics = reports.zone_statistics(query)
+    today = timezone.localdate()
+    plan = protection.plan_of(query, today=today)  # the counts behind every figure, fetched once
+    statistics = reports.zone_statistics(query, plan=plan)
     map_layers, hot_spot_summary, hot_spots, problems = [], {}, [], []
     try:
         density = reports.density_layer(query)
@@ -41,7 +43,7 @@ def statistics_dashboard(request, code: str):
     else:
         # Cold spots over empty countryside say nothing to a mayor: the page lists and maps hot spots.
         hot = hexagons[hexagons["spot"] == "chaud"] if len(hexagons) else hexagons
-        hot_spots = hot.drop(columns="geometry").sort_values("gi_z", ascending=False).head(20).to_dict("records")
+        hot_spots = reports.hot_spot_rows(hexagons)
         occupied = hexagons[hexagons["count_display"] != "< 5"] if len(hexagons) else hexagons
         map_layers = [
             rendering.MapLayer(
@@ -58,7 +60,11 @@ def statistics_dashboard(request, code: str):
                 show=False,
             ),
             rendering.MapLayer(
-                "Points chauds (Gi*)", hot.to_json(drop_id=True), None, (("spot", "point"), ("gi_z", "z")), show=False
+                "Points chauds (Gi*)",
+                hot.to_json(drop_id=True),
+                None,
+                (("place", "où"), ("gi_z", "z"), ("p_z_sim", "p")),
+                show=False,
             ),
         ]
     zone_layer = reports.zone_layer(query, statistics)
@@ -68,7 +74,12 @@ def statistics_dashboard(request, code: str):
             "Taux par zone",
             zone_layer.to_json(drop_id=True),
             "rate_per_1000_per_year",
-            (("zone", "zone"), ("count_display", "événements"), ("rate_per_1000_per_year", "taux / 1 000 / an")),
+            (
+                ("zone", "zone"),
+                ("count_display", "événements"),
+                ("rate_per_1000_per_year", "taux / 1 000 / an"),
+                ("rate_note", "note"),
+            ),
         ),
     )
     town = query.commune.boundary.centroid
@@ -80,16 +91,17 @@ def statistics_dashboard(request, code: str):
     )
     series = [
         {**s, "svg": rendering.series_svg(months=s["months"], values=s["values"])}
-        for s in reports.monthly_series(query)
+        for s in reports.monthly_series(query, plan=plan)
     ]
     context = {
         "commune": query.commune,
         "query": query,
         "families": Family.choices,
         "statistics": statistics,
-        "before_after": reports.before_after_table(query, today=timezone.localdate()),
+        "before_after": reports.before_after_table(query, today=today, plan=plan),
         "series": series,
         "ssmsi": reports.ssmsi_table(query.commune),
+        "sources": reports.sources_of(query.commune),
         "map": folium_map,
         "hot_spots": hot_spots,
         "hot_spot_summary": hot_spot_summary,

@@ -2,13 +2,20 @@ import datetime as dt
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts.models import Alert, AlertCategory
 from tests.factories import make_commune, make_neighbourhood
 
 ADOPTED = dt.date(2025, 3, 1)
 BORDER_LON = 5.01  # the shared edge of West and East
+
+
+@pytest.fixture(autouse=True)
+def french():
+    """The sentences are checked in French, whatever language an earlier request left active."""
+    with translation.override("fr"):
+        yield
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def test_dashboard_shows_every_section_in_french_without_cdn(mayor, town, west, 
     response = mayor.get("/statistiques/99001/", {"family": "burglary"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "baisse de 50 % (IC 95 % : " in html and "significative" in html
+    assert "baisse de 51 % (IC 95 % : " in html and "significative" in html
     assert "données insuffisantes" in html  # East: 3 burglaries before
     assert "<svg" in html and "Taux par zone" in html and "Hexagones" in html and "Points chauds" in html
     # Five occupied hexagons on a diagonal: nothing survives the FDR correction, and the page says so.
@@ -65,3 +65,77 @@ def test_dashboard_bad_filter_is_400(mayor, town):
 def test_index_lists_only_own_communes(mayor, town):
     response = mayor.get("/statistiques/")
     assert "Testville" in response.content.decode()
+
+
+def test_hot_spots_say_which_neighbourhood_and_show_the_tested_p(mayor, town, west, east):
+    import datetime as dt
+
+    from maps.statistics import reports
+    from tests.maps.statistics.conftest import publish, spread
+
+    # A tight cluster in West, and a few scattered events so the counts vary across hexagons.
+    publish(town, spread(40, 5.004, 5.005, 43.009, 43.010))
+    publish(town, spread(8, 5.0, 5.02, 43.001, 43.019))
+    query = reports.StatisticsQuery(
+        commune=town, start=dt.date(2024, 1, 1), end=dt.date(2025, 1, 1), family="burglary"
+    )
+    hexagons, summary = reports.hexagon_layer(query)
+    rows = reports.hot_spot_rows(hexagons)
+    assert summary["hot"] >= 1 and rows
+    assert all(row["place"].startswith("Ouest") for row in rows)  # largest share first
+    tested = set(hexagons.loc[hexagons["spot"] == "chaud", "p_z_sim"])
+    assert {row["p"] for row in rows} <= tested
+    assert all(row["p"] < summary["p_threshold"] for row in rows)
+    assert all(row["p_display"] == "< 0.0001" or float(row["p_display"]) > 0 for row in rows)  # never "0.0000"
+    html = mayor.get("/statistiques/99001/", {"family": "burglary", "from": "2024-01", "to": "2024-12"}).content
+    table = html.decode().split("Points chauds</h2>")[1].split("</table>")[0]
+    assert "<td>Ouest" in table and "chaud" not in table.split("<tbody>")[1]
+
+
+def _import(tmp_path, fmt: str, lines: list[str]) -> None:
+    from django.core.management import call_command
+
+    path = tmp_path / f"{fmt}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    call_command("import_crimes", str(path), "--format", fmt, "--commit")
+
+
+def _section(html: str, title: str) -> str:
+    return html.split(title, 1)[1].split("<h2>", 1)[0]
+
+
+def test_every_part_of_the_page_follows_the_chosen_source(mayor, town, west, east, history, tmp_path):  # noqa: F811
+    page = mayor.get("/statistiques/99001/", {"source": "police-uk"}).content.decode()
+    assert "Aucune donnée police-uk pour cette commune" in page
+    assert 'value="police-uk"' not in page  # not offered to a commune without police.uk data
+    assert "alertes publiées ·" not in page.replace("</h3>", "").replace("\n", " ")
+    assert "<svg" not in _section(page, "Séries mensuelles")
+
+    from maps.crime_import import POLICE_UK_COLUMNS
+
+    row = ",2024-05,Met,Met,5.005000,43.010000,On or near X,E01,L,Burglary,,"
+    _import(tmp_path, "police-uk", [",".join(POLICE_UK_COLUMNS), *[row] * 6])
+    page = mayor.get("/statistiques/99001/", {"source": "police-uk"}).content.decode()
+    series = _section(page, "Séries mensuelles")
+    assert 'value="police-uk" selected' in page and "Aucune donnée police-uk" not in page
+    assert "délinquance enregistrée (police-uk)" in series and "alertes publiées" not in series
+    assert "05/2024 : 6" in series
+
+
+def test_the_ssmsi_yearly_series_shows_unknown_years_as_not_diffused(mayor, town, west, east, tmp_path):
+    header = "CODGEO_2025;annee;indicateur;unite_de_compte;nombre;taux_pour_mille;est_diffuse;insee_pop;insee_log"
+    _import(
+        tmp_path,
+        "ssmsi",
+        [
+            header,
+            "99001;2022;Cambriolages de logement;Infraction;41;NA;diff;5000;2200",
+            "99001;2023;Cambriolages de logement;Infraction;NA;NA;ndiff;5000;2200",
+            "99001;2024;Cambriolages de logement;Infraction;37;NA;diff;5000;2200",
+            "99001;2022;Destructions et dégradations volontaires;Infraction;60;NA;diff;5000;2200",
+        ],
+    )
+    page = mayor.get("/statistiques/99001/").content.decode()
+    table = _section(page, "(SSMSI, par an)")
+    cells = [cell.split("<")[0] for cell in table.split('<td class="n">')[1:]]
+    assert cells == ["41", "non diffusé", "37", "60", "non diffusé", "non diffusé"]
