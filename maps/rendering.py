@@ -98,33 +98,31 @@ def statistics_map(
     return RenderedMap(head=figure.header.render(), body=figure.html.render(), script=figure.script.render())
 
 
-def series_svg(*, months: list, values: list[int | None], width: int = 640, height: int = 160, small: int = 5) -> str:
+def series_svg(*, months: list, values: list[int], width: int = 640, height: int = 160, small: int = 5) -> str:
     """A monthly line chart as inline SVG. Months under `small` events are drawn as hollow marks at
-    mid-height of the 0-4 band, so the chart never shows a count the tables hide; a month hidden so
-    that a small one cannot be worked out (None) has no mark, and the line skips it."""
+    mid-height of the 0-4 band, so the chart never shows a count the tables hide."""
     if not values:
         return ""
-    pad, top = 30, max(max((v for v in values if v is not None), default=0), small)
+    pad, top = 30, max(max(values), small)
     step = (width - 2 * pad) / max(len(values) - 1, 1)
 
     def y(v: float) -> float:
         return height - pad - (height - 2 * pad) * v / top
 
-    drawn = [(i, raw, m) for i, (raw, m) in enumerate(zip(values, months, strict=True)) if raw is not None]
-    shown = {i: raw if raw >= small else (small - 1) / 2 for i, raw, _m in drawn}
-    points = " ".join(f"{pad + i * step:.1f},{y(v):.1f}" for i, v in shown.items())
+    shown = [v if v >= small else (small - 1) / 2 for v in values]
+    points = " ".join(f"{pad + i * step:.1f},{y(v):.1f}" for i, v in enumerate(shown))
     marks = format_html_join(
         "",
         '<circle cx="{}" cy="{}" r="3" class="{}"><title>{} : {}</title></circle>',
         (
             (
                 f"{pad + i * step:.1f}",
-                f"{y(shown[i]):.1f}",
+                f"{y(v):.1f}",
                 "hidden" if raw < small else "shown",
                 m.strftime("%m/%Y"),
                 str(raw) if raw >= small else "< 5",
             )
-            for i, raw, m in drawn
+            for i, (v, raw, m) in enumerate(zip(shown, values, months, strict=True))
         ),
     )
     return format_html(

@@ -77,13 +77,6 @@ def count_display(count: int | None) -> str:
     return _("< 5") if count < SMALL_CELL else str(count)
 
 
-def shown_display(count: int, hidden: bool) -> str:
-    """ "< 5" under 5; "masqué" for a figure hidden so that a small one cannot be worked out from it."""
-    if count < SMALL_CELL or not hidden:
-        return count_display(count)
-    return _("masqué")
-
-
 def published_count(count: int | None) -> int | None:
     return count if count is not None and count >= SMALL_CELL else None
 
@@ -110,11 +103,11 @@ def change_sentence(estimate: Estimate) -> str:
     }
 
 
-def insufficient_sentence(shown: str) -> str:
+def insufficient_sentence(before: int) -> str:
     return _(
         "données insuffisantes : %(shown)s événements avant, il en faudrait au moins %(needed)d pour déceler une "
         "baisse de 30 %%"
-    ) % {"shown": shown, "needed": events_needed(DETECTABLE_DROP, DETECTABLE_Z)}
+    ) % {"shown": count_display(before), "needed": events_needed(DETECTABLE_DROP, DETECTABLE_Z)}
 
 
 @dataclass
@@ -137,24 +130,21 @@ class BeforeAfter:
     comparison: dict | None = field(default=None)
 
 
-def before_after(*, before: int, after: int, before_hidden: bool = False, after_hidden: bool = False) -> BeforeAfter:
-    """`before_hidden`/`after_hidden`: hidden by complementary suppression (maps.statistics.disclosure)."""
+def before_after(*, before: int, after: int) -> BeforeAfter:
     needed = events_needed(DETECTABLE_DROP, DETECTABLE_Z)
     result = BeforeAfter(
-        before=None if before_hidden else published_count(before),
-        after=None if after_hidden else published_count(after),
-        before_display=shown_display(before, before_hidden),
-        after_display=shown_display(after, after_hidden),
+        before=published_count(before),
+        after=published_count(after),
+        before_display=count_display(before),
+        after_display=count_display(after),
         insufficient=before < needed,
         events_needed=needed,
         sentence="",
     )
     if result.insufficient:
-        result.sentence = insufficient_sentence(result.before_display)
+        result.sentence = insufficient_sentence(before)
     elif after < SMALL_CELL:
         result.sentence = _("moins de 5 événements après : trop peu pour publier une évolution chiffrée")
-    elif before_hidden or after_hidden:
-        result.sentence = _("évolution non publiée : elle permettrait de retrouver un effectif inférieur à 5")
     else:
         estimate = rate_ratio(before, after)
         result.ratio, result.ratio_low, result.ratio_high = estimate.value, estimate.low, estimate.high
@@ -220,14 +210,6 @@ class PeakWarning:
             "expected": f"{self.expected:.1f}".replace(".", ","),
             "history": self.history_months,
         }
-
-
-def peak_sentence_without_figures() -> str:
-    """The warning when its figures would give a hidden small count away."""
-    return _(
-        "Attention : les %(recent_months)d mois précédant la date de référence sont nettement au-dessus des mois "
-        "antérieurs. Une baisse ensuite peut n'être qu'un retour à la normale (régression vers la moyenne)."
-    ) % {"recent_months": PEAK_RECENT_MONTHS}
 
 
 def peak_before(monthly_counts: list[int]) -> PeakWarning | None:

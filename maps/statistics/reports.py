@@ -4,30 +4,29 @@ aggregates (maps.statistics.counts) and the pure statistics (before_after, heatm
 Every published count goes through `count_display`/`published_count`: under 5 it reads "< 5"."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import Family
 from maps.heatmap import cell_polygons, kernel_density, shown_cells
 from maps.hotspots import getis_ord_hot_spots
-from maps.statistics import counts, protection
+from maps.statistics import counts
 from maps.statistics.before_after import (
-    SMALL_CELL,
     add_months,
     against_comparison,
     before_after,
     count_display,
     month_start,
     months_between,
-    peak_sentence_without_figures,
+    peak_before,
+    periods_around,
     published_count,
-    shown_display,
 )
 from zones.models import Commune, Zone
 
@@ -38,8 +37,7 @@ METHOD = _(
     "jamais additionnées. Taux annualisés pour 1 000 ménages (ou habitants à défaut), non calculés pour une zone "
     "de moins de 100 ménages (ou 250 habitants), où un seul événement ferait varier le taux autant que celui "
     "d'une commune entière. Les effectifs inférieurs "
-    "à 5 sont affichés « < 5 » ; « masqué » signale un effectif d'au moins 5 caché pour qu'on ne puisse pas "
-    "retrouver un effectif inférieur à 5 par addition ou soustraction des autres chiffres publiés."
+    "à 5 sont affichés « < 5 »."
 )
 
 
@@ -75,6 +73,14 @@ def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
     """The last 24 complete months."""
     end = month_start(today)
     return add_months(end, -24), end
+
+
+def zones_of(query: StatisticsQuery) -> list[dict]:
+    return list(
+        Zone.objects.filter(commune=query.commune, kind=query.kind)
+        .order_by("name")
+        .values("id", "name", "households", "population")
+    )
 
 
 # Below these bases a rate is withheld: with fewer than 100 households one event more or less moves
@@ -115,56 +121,52 @@ def rate_note(zone: dict) -> str | None:
     }
 
 
-def _published(count: int, hidden: bool) -> int | None:
-    return None if hidden else published_count(count)
-
-
-def zone_statistics(query: StatisticsQuery, *, today: dt.date | None = None, plan=None) -> dict:
-    plan = plan or protection.plan_of(query, today=today or timezone.localdate())
+def zone_statistics(query: StatisticsQuery) -> dict:
+    zones = zones_of(query)
+    rows = counts.zone_month_counts(query.events(), kind=query.kind)
     months = months_between(query.start, query.end)
-    total_rows, month_rows = [], []
-    for zone in plan.zones:
+    totals = counts.by_key(rows, 2)
+    commune_totals = counts.by_key(counts.commune_month_counts(query.events()), 1)
+    total_rows = []
+    for zone in zones:
         for family in query.families:
-            hidden = plan.hidden(family)
-            n = plan.zone_count(zone["id"], family, plan.display)
+            n = totals.get((zone["id"], family), 0)
             rate, basis = annual_rate(n, zone, months)
-            shown = _published(n, ("total", zone["id"]) in hidden)
             total_rows.append(
                 {
                     "zone_id": zone["id"],
                     "zone": zone["name"],
                     "family": family,
                     "source": query.source,
-                    "count": shown,
-                    "count_display": shown_display(n, ("total", zone["id"]) in hidden),
-                    "rate_per_1000_per_year": rate if shown is not None else None,
+                    "count": published_count(n),
+                    "count_display": count_display(n),
+                    "rate_per_1000_per_year": rate if published_count(n) is not None else None,
                     "rate_basis": basis,
                     "rate_note": rate_note(zone),
                 }
             )
-    for zone in plan.zones:
-        for family in query.families:
-            hidden = plan.hidden(family)
-            for month in plan.display:
-                n = plan.zone_count(zone["id"], family, [month])
-                key = ("month", zone["id"], month)
-                month_rows.append(
-                    {
-                        "zone_id": zone["id"],
-                        "zone": zone["name"],
-                        "family": family,
-                        "source": query.source,
-                        "month": month.strftime("%Y-%m"),
-                        "count": _published(n, key in hidden),
-                        "count_display": shown_display(n, key in hidden),
-                    }
-                )
-    commune_rows = []
-    for family in query.families:
-        n, hidden = plan.zone_count(None, family, plan.display), ("total", None) in plan.hidden(family)
-        commune_rows.append(
-            {"family": family, "count": _published(n, hidden), "count_display": shown_display(n, hidden)}
-        )
+    names = {zone["id"]: zone["name"] for zone in zones}
+    month_rows = [
+        {
+            "zone_id": zone_id,
+            "zone": names[zone_id],
+            "family": family,
+            "source": query.source,
+            "month": month.strftime("%Y-%m"),
+            "count": published_count(n),
+            "count_display": count_display(n),
+        }
+        for zone_id, family, month, n in sorted(rows, key=lambda r: (names.get(r[0], ""), r[1], r[2]))
+        if zone_id in names
+    ]
+    commune_rows = [
+        {
+            "family": f,
+            "count": published_count(commune_totals.get((f,), 0)),
+            "count_display": count_display(commune_totals.get((f,), 0)),
+        }
+        for f in query.families
+    ]
     return {
         "commune": query.commune.code,
         "source": query.source,
@@ -178,33 +180,70 @@ def zone_statistics(query: StatisticsQuery, *, today: dt.date | None = None, pla
     }
 
 
-def before_after_table(query: StatisticsQuery, *, today: dt.date, plan=None) -> dict:
+def _period_sum(monthly: dict, key: tuple, start: dt.date, end: dt.date) -> int:
+    return sum(n for month, n in monthly.get(key, {}).items() if start <= month < end)
+
+
+def _monthly(rows, key_len: int) -> dict:
+    by: dict = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        by[tuple(row[:key_len])][row[key_len]] += row[-1]
+    return by
+
+
+def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
     reference = query.reference or query.commune.adopted_on
     if reference is None:
         return {"available": False, "message": _("Aucune date de référence : la commune n'a pas de date d'adhésion.")}
-    plan = plan or protection.plan_of(query, today=today)
-    periods = plan.periods
+    periods = periods_around(reference, months=query.months, today=today)
     if periods is None:
         return {"available": False, "message": _("Pas encore de mois complet après la date de référence.")}
-    spans = (
-        protection.month_range(periods.before_start, periods.before_end),
-        protection.month_range(periods.after_start, periods.after_end),
-    )
+    ref_month = month_start(reference)
+    events = query.events(start=min(periods.before_start, add_months(ref_month, -24)), end=periods.after_end)
+    zone_monthly = _monthly(counts.zone_month_counts(events, kind=query.kind), 2)
+    commune_monthly = _monthly(counts.commune_month_counts(events), 1)
+    chosen = list(query.comparison)
+    chosen_monthly = _monthly(counts.covered_month_counts(events, zone_ids=chosen), 1) if chosen else None
+    first_month = min((m for series in commune_monthly.values() for m in series), default=ref_month)
     rows = []
     for family in query.families:
-        c_before, c_after = (plan.zone_count(None, family, months) for months in spans)
+        commune_key = (family,)
+        c_before = _period_sum(commune_monthly, commune_key, periods.before_start, periods.before_end)
+        c_after = _period_sum(commune_monthly, commune_key, periods.after_start, periods.after_end)
         if c_before + c_after == 0:
             continue
-        rows.append(_row(plan, _("Toute la commune"), None, family, spans))
-        for zone in plan.zones:
-            row = _row(plan, zone["name"], zone["id"], family, spans)
-            control = _control(plan, zone["id"], family, spans)
+        rows.append(
+            _row(
+                _("Toute la commune"),
+                None,
+                family,
+                c_before,
+                c_after,
+                commune_monthly[commune_key],
+                first_month,
+                ref_month,
+            )
+        )
+        for zone in zones_of(query):
+            key = (zone["id"], family)
+            before = _period_sum(zone_monthly, key, periods.before_start, periods.before_end)
+            after = _period_sum(zone_monthly, key, periods.after_start, periods.after_end)
+            row = _row(
+                zone["name"], zone["id"], family, before, after, zone_monthly.get(key, {}), first_month, ref_month
+            )
+            if chosen_monthly is not None and zone["id"] not in chosen:
+                control = (
+                    _period_sum(chosen_monthly, commune_key, periods.before_start, periods.before_end),
+                    _period_sum(chosen_monthly, commune_key, periods.after_start, periods.after_end),
+                )
+            elif chosen_monthly is None:
+                control = (c_before - before, c_after - after)  # the rest of the commune
+            else:
+                control = None
             if control is not None:
-                before, after = (plan.zone_count(zone["id"], family, months) for months in spans)
                 row["comparison"] = against_comparison(
                     treated_before=before, treated_after=after, control_before=control[0], control_after=control[1]
                 )
-                row["comparison"] = _comparison_shown(row["comparison"], control, control[2], row)
             rows.append(row)
     return {
         "available": True,
@@ -212,79 +251,40 @@ def before_after_table(query: StatisticsQuery, *, today: dt.date, plan=None) -> 
         "before": [periods.before_start.isoformat(), add_months(periods.before_end, -1).strftime("%Y-%m")],
         "after": [periods.after_start.isoformat(), add_months(periods.after_end, -1).strftime("%Y-%m")],
         "months": periods.months,
-        "comparison": _("zones choisies") if plan.chosen else _("reste de la commune"),
+        "comparison": _("zones choisies") if chosen else _("reste de la commune"),
         "rows": rows,
     }
 
 
-def _control(plan, zone_id: int, family: str, spans) -> tuple[int, int, tuple[bool, bool]] | None:
-    """The comparison counts of a zone and whether each is hidden; None when the zone is itself chosen."""
-    hidden = plan.hidden(family)
-    if plan.chosen_monthly is not None:
-        if zone_id in plan.chosen:
-            return None
-        values = [plan.chosen_count(family, months) for months in spans]
-        keys = [("control_before", "chosen"), ("control_after", "chosen")]
-    else:
-        values = [plan.zone_count(None, family, m) - plan.zone_count(zone_id, family, m) for m in spans]
-        keys = [("control_before", zone_id), ("control_after", zone_id)]
-    return values[0], values[1], tuple(key in hidden for key in keys)
-
-
-def _comparison_shown(comparison: dict, control, control_hidden, row) -> dict:
-    """The comparison as published: hidden counts masked, and no ratio built on a hidden count."""
-    for name, value, hidden in zip(("control_before", "control_after"), control[:2], control_hidden, strict=True):
-        comparison[name] = _published(value, hidden)
-        comparison[f"{name}_display"] = shown_display(value, hidden)
-    if comparison["published"] and (any(control_hidden) or row["before"] is None or row["after"] is None):
-        comparison = {key: comparison[key] for key in comparison if key.startswith("control_")}
-        comparison.update(published=False, sentence=_("comparaison impossible : effectifs trop faibles"))
-    return comparison
-
-
-def _row(plan, name, zone_id, family, spans) -> dict:
-    hidden = plan.hidden(family)
-    before, after = (plan.zone_count(zone_id, family, months) for months in spans)
-    result = before_after(
-        before=before,
-        after=after,
-        before_hidden=("before", zone_id) in hidden,
-        after_hidden=("after", zone_id) in hidden,
-    )
-    peak = plan.peak(zone_id, family)
-    warning = None
-    if peak is not None:
-        keys = (("peak_earlier", zone_id) in hidden, ("peak_recent", zone_id) in hidden)
-        warning = peak.sentence if not any(keys) else peak_sentence_without_figures()
+def _row(name, zone_id, family, before, after, monthly, first_month, ref_month) -> dict:
+    result = before_after(before=before, after=after)
+    history = [monthly.get(add_months(first_month, i), 0) for i in range(months_between(first_month, ref_month))]
+    peak = peak_before(history[-24:])
     return {
         "zone": name,
         "zone_id": zone_id,
         "family": family,
         "family_label": str(Family(family).label),
         **result.__dict__,
-        "peak_warning": warning,
+        "peak_warning": peak.sentence if peak else None,
     }
 
 
-def monthly_series(query: StatisticsQuery, *, today: dt.date | None = None, plan=None) -> list[dict]:
-    """Per family, the commune's monthly counts of the chosen source only; None for a month hidden
-    so that a small one cannot be worked out."""
-    plan = plan or protection.plan_of(query, today=today or timezone.localdate())
+def monthly_series(query: StatisticsQuery) -> list[dict]:
+    """Per family, the commune's monthly counts (published or "< 5") of the chosen source only."""
     series = []
+    months = [add_months(query.start, i) for i in range(months_between(query.start, query.end))]
+    monthly = _monthly(counts.commune_month_counts(query.events(family=None)), 1)
     for family in Family.values:
-        values = [plan.zone_count(None, family, [m]) for m in plan.display]
+        values = [monthly.get((family,), {}).get(m, 0) for m in months]
         if sum(values):
-            hidden = plan.hidden(family)
             series.append(
                 {
                     "source": query.source,
                     "family": family,
                     "family_label": str(Family(family).label),
-                    "months": plan.display,
-                    "values": [
-                        None if v >= SMALL_CELL and ("month", None, m) in hidden else v
-                        for v, m in zip(values, plan.display, strict=True)
-                    ],
+                    "months": months,
+                    "values": values,
                 }
             )
     return series

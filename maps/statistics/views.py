@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 
 from alerts.models import Family
 from maps import rendering
-from maps.statistics import exports, protection, reports
+from maps.statistics import exports, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
 
@@ -31,9 +31,7 @@ def statistics_dashboard(request, code: str):
         return render(request, "maps/statistics/invalid.html", {"errors": error.detail, "code": code}, status=400)
     if query.family is None:
         query.family = Family.BURGLARY
-    today = timezone.localdate()
-    plan = protection.plan_of(query, today=today)  # the counts behind every figure, fetched once
-    statistics = reports.zone_statistics(query, plan=plan)
+    statistics = reports.zone_statistics(query)
     map_layers, hot_spot_summary, hot_spots, problems = [], {}, [], []
     try:
         density = reports.density_layer(query)
@@ -91,14 +89,14 @@ def statistics_dashboard(request, code: str):
     )
     series = [
         {**s, "svg": rendering.series_svg(months=s["months"], values=s["values"])}
-        for s in reports.monthly_series(query, plan=plan)
+        for s in reports.monthly_series(query)
     ]
     context = {
         "commune": query.commune,
         "query": query,
         "families": Family.choices,
         "statistics": statistics,
-        "before_after": reports.before_after_table(query, today=today, plan=plan),
+        "before_after": reports.before_after_table(query, today=timezone.localdate()),
         "series": series,
         "ssmsi": reports.ssmsi_table(query.commune),
         "sources": reports.sources_of(query.commune),

@@ -46,7 +46,7 @@ def test_dashboard_shows_every_section_in_french_without_cdn(mayor, town, west, 
     response = mayor.get("/statistiques/99001/", {"family": "burglary"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "baisse de 51 % (IC 95 % : " in html and "significative" in html
+    assert "baisse de 50 % (IC 95 % : " in html and "significative" in html
     assert "données insuffisantes" in html  # East: 3 burglaries before
     assert "<svg" in html and "Taux par zone" in html and "Hexagones" in html and "Points chauds" in html
     # Five occupied hexagons on a diagonal: nothing survives the FDR correction, and the page says so.
