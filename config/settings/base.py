@@ -350,6 +350,8 @@ MAPS_LIVE_HOURS = env.int("MAPS_LIVE_HOURS", default=48)
 # Seconds between two heartbeat comments on the live stream: under the usual 30-60 s idle timeout
 # of proxies, so they never cut a quiet night's connection.
 MAPS_LIVE_HEARTBEAT_S = env.float("MAPS_LIVE_HEARTBEAT_S", default=15.0)
+# How long an open live stream trusts its last access check before reading its session again.
+MAPS_LIVE_ACCESS_RECHECK_S = env.float("MAPS_LIVE_ACCESS_RECHECK_S", default=2.0)
 # Side (metres) of the grid whose cell centres stand for alert locations on residents' maps.
 MAPS_RESIDENT_GRID_M = env.int("MAPS_RESIDENT_GRID_M", default=250)
 # How far back residents' and mayors' maps look by default (days).

@@ -244,6 +244,7 @@ def stream_after(world, sync_client, change) -> tuple[list[str], bool]:
 @pytest.mark.parametrize("change", ["role removed", "logged out", "second factor removed"])
 def test_an_open_stream_stops_once_the_agent_may_no_longer_see_it(committed_world, settings, change):
     settings.MAPS_LIVE_HEARTBEAT_S = 0.2
+    settings.MAPS_LIVE_ACCESS_RECHECK_S = 0
     agent = committed_world.agent
     client = staff_client(agent)
     changes = {
@@ -253,6 +254,18 @@ def test_an_open_stream_stops_once_the_agent_may_no_longer_see_it(committed_worl
     }
 
     messages, ended = stream_after(committed_world, client, changes[change])
+
+    assert messages == []
+    assert ended
+
+
+def test_a_revoked_stream_stops_within_the_recheck_interval(committed_world, settings):
+    """With the answer kept for a while, the stream still ends at its next check (the heartbeat)."""
+    settings.MAPS_LIVE_HEARTBEAT_S = 0.2
+    settings.MAPS_LIVE_ACCESS_RECHECK_S = 0.1
+    agent = committed_world.agent
+
+    messages, ended = stream_after(committed_world, staff_client(agent), Role.objects.filter(user=agent).delete)
 
     assert messages == []
     assert ended
