@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.selectors import can_post_alerts, verified_residence
 from alerts.models import Alert, AlertCategory
-from geo.points import InvalidCoordinates, parse_lon_lat, parse_number
+from geo.points import InvalidCoordinates, great_circle_m, parse_lon_lat, parse_number
 from zones.models import Commune
 from zones.selectors import commune_ids_covering
 
@@ -29,9 +29,9 @@ EMERGENCY_NOTICE = gettext_lazy(
 # API's `emergency_notice`), so repeating it as the error would tell the person nothing new.
 ACKNOWLEDGEMENT_MISSING = gettext_lazy("Cochez la case pour confirmer que vous avez lu ce rappel.")
 
-# Metropolitan France with Corsica, in lon/lat: enough to tell a swapped pair from a right one.
-_FRANCE_LON = (-5.5, 10.0)
-_FRANCE_LAT = (41.0, 51.5)
+# A typed pair this far from the author's home whose swapped pair is this close to it was typed the
+# wrong way round: the rule holds in La Réunion or Guyane as in Provence.
+_SWAPPED_NEAR_HOME_M = 50_000
 # A phone clock a little ahead of the server is not "the future".
 _CLOCK_SKEW = timedelta(minutes=5)
 
@@ -71,18 +71,18 @@ class PostingInput:
     emergency_notice_acknowledged: bool
 
 
-def _in_france(lon: float, lat: float) -> bool:
-    return _FRANCE_LON[0] <= lon <= _FRANCE_LON[1] and _FRANCE_LAT[0] <= lat <= _FRANCE_LAT[1]
-
-
-def _swapped_message(lon, lat) -> str | None:
-    """A message when lon/lat look swapped: the pair is not in France but the swapped pair is."""
+def _swapped_message(lon, lat, home: Point) -> str | None:
+    """A message when lon/lat look swapped: the pair is far from the author's home, the swapped
+    pair near it."""
     x, y = parse_number(lon), parse_number(lat)
-    if x is None or y is None or _in_france(x, y) or not _in_france(y, x):
+    if x is None or y is None or abs(x) > 90 or abs(y) > 180:
+        return None
+    far = great_circle_m(home.x, home.y, x, y) > _SWAPPED_NEAR_HOME_M
+    if not far or great_circle_m(home.x, home.y, y, x) > _SWAPPED_NEAR_HOME_M:
         return None
     return _(
-        "Les coordonnées semblent inversées : lon={lon} et lat={lat} tombent hors de France, "
-        "alors que lon={lat} et lat={lon} y sont. La longitude (lon) vient en premier, vers 5 en Provence."
+        "Les coordonnées semblent inversées : lon={lon} et lat={lat} tombent loin de votre domicile, "
+        "alors que lon={lat} et lat={lon} en sont proches. La longitude (lon) vient en premier."
     ).format(lon=lon, lat=lat)
 
 
@@ -120,7 +120,7 @@ def _commune_for(*, author: User, point: Point) -> Commune:
 
 
 def _location_errors(data: PostingInput, author: User) -> tuple[dict, Point | None, Commune | None]:
-    swapped = _swapped_message(data.lon, data.lat)
+    swapped = _swapped_message(data.lon, data.lat, verified_residence(author).home)
     if swapped:
         return {"lon": [swapped], "lat": [swapped]}, None, None
     try:

@@ -61,3 +61,14 @@ def parse_lon_lat(lon, lat) -> Point:
         field = next(iter(errors))
         raise InvalidCoordinates(field, errors[field], errors=errors)
     return Point(values["lon"], values["lat"], srid=WGS84)
+
+
+EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
+
+
+def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Distance in metres on the sphere (haversine): ample for telling near from tens of km away."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))

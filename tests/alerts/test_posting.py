@@ -9,7 +9,7 @@ from accounts.models import CharterVersion, Residence
 from alerts.models import Alert
 from tests.alerts.conftest import accept
 from tests.auth import resident_client
-from tests.factories import make_resident
+from tests.factories import make_commune, make_resident
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,24 @@ def test_swapped_coordinates_are_recognised(resident_api):
     response = post(resident_api, lon=43.01, lat=5.01)
     assert response.status_code == 400
     assert "inversées" in response.json()["lon"][0]
+
+
+def test_swapped_coordinates_are_recognised_overseas_too(charter):
+    """Saint-Denis de La Réunion: lon 55.45, lat -20.89; swapped, the pair falls in Somalia's waters."""
+    saint_denis = make_commune(code="97411", name="Saint-Denis", bounds=(55.44, -20.90, 55.46, -20.88))
+    islander = accept(make_resident(commune=saint_denis, home=Point(55.45, -20.89, srid=4326)), charter)
+
+    response = post(resident_client(islander), lon=-20.891, lat=55.451)
+
+    assert response.status_code == 400
+    assert "inversées" in response.json()["lon"][0] and "lon=-20.891" in response.json()["lon"][0]
+    assert not Alert.objects.exists()
+
+
+def test_a_far_pair_whose_swap_is_far_too_is_not_called_swapped(resident_api):
+    response = post(resident_api, lon=2.35, lat=48.85)  # Paris, far from a Provence home
+    assert response.status_code == 400
+    assert "inversées" not in str(response.json())
 
 
 @pytest.mark.parametrize(("lon", "lat", "field"), [(200, 43.01, "lon"), (5.01, -95, "lat")])
