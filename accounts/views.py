@@ -161,11 +161,15 @@ def residence(request):
             messages.success(request, _("Domicile enregistré."))
             return redirect("accounts-account")
     status = 400 if form.errors else 200
+    # Homes can only be in a commune that has joined: show those, so a resident finds theirs. A
+    # handful come with the page; when the whole country has joined, the map asks for those in view.
+    joined = Commune.objects.filter(adopted_on__isnull=False)
+    embedded = joined.count() <= settings.ACCOUNTS_HOME_MAP_EMBEDDED_COMMUNES
     map_config = {
         "tiles": settings.MAPS_TILE_URL,
         "attribution": settings.MAPS_TILE_ATTRIBUTION,
-        # Homes can only be in a commune that has joined: show those, so a resident finds theirs.
-        "communes": commune_outlines(Commune.objects.filter(adopted_on__isnull=False)),
+        "communes": commune_outlines(joined) if embedded else None,
+        "communes_url": None if embedded else reverse("api-commune-list"),
     }
     context = {"form": form, "residence": current, "map_config": map_config}
     return render(request, "accounts/residence.html", context, status=status)

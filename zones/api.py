@@ -148,6 +148,50 @@ class ZonePagination(GeoJsonPagination):
     max_page_size = 500
 
 
+class CommuneListApi(GeographyApi, ListAPIView):
+    """Communes as a GeoJSON FeatureCollection, filtered by bounding box (communes overlapping it)
+    and by whether they have joined Vigie: a map shows those in view, whatever their number."""
+
+    class FilterSerializer(serializers.Serializer):
+        joined = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    @extend_schema_serializer(component_name="CommuneListFeature")
+    class OutputSerializer(GeoFeatureModelSerializer):
+        boundary = BoundaryField()
+
+        class Meta:
+            model = Commune
+            geo_field = "boundary"
+            id_field = "code"
+            fields = ["code", "name", "adopted_on"]
+
+    serializer_class = OutputSerializer
+    pagination_class = ZonePagination
+    filter_backends = [LonLatBBoxFilter]
+    bbox_filter_field = "boundary"
+    bbox_filter_include_overlapping = True
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        communes = Commune.objects.order_by("code")
+        joined = filters.validated_data.get("joined")
+        if joined is not None:
+            communes = communes.filter(adopted_on__isnull=not joined)
+        return communes.annotate(shown_boundary=shown_boundary(self.request, srid_path="metric_srid"))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "joined", OpenApiTypes.BOOL, description="Seulement les communes qui ont (ou n'ont pas) rejoint Vigie."
+            ),
+            SIMPLIFY_PARAMETER,
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 class ZoneListApi(GeographyApi, ListAPIView):
     """Neighbourhoods and police sectors as a GeoJSON FeatureCollection, filtered by commune, kind
     and bounding box (zones overlapping it)."""

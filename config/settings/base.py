@@ -270,6 +270,9 @@ ACCOUNTS_ACCESS_LOG_RETENTION_DAYS = env.int("ACCOUNTS_ACCESS_LOG_RETENTION_DAYS
 # browser). Failed attempts only count towards a lock-out for AXES_COOLOFF_HOURS, so this must stay
 # longer than the cool-off; the rest is kept to investigate an attack on an account.
 ACCOUNTS_LOGIN_RECORD_RETENTION_DAYS = env.int("ACCOUNTS_LOGIN_RECORD_RETENTION_DAYS", default=30)
+# Up to this many joined communes, the home page carries their outlines and a list to jump to one;
+# beyond, its map loads the outlines of the communes in view from the geography API.
+ACCOUNTS_HOME_MAP_EMBEDDED_COMMUNES = env.int("ACCOUNTS_HOME_MAP_EMBEDDED_COMMUNES", default=200)
 # Dotted path of the class suggesting a point for an address; none ships (no network assumed).
 ACCOUNTS_GEOCODER = env("ACCOUNTS_GEOCODER", default="accounts.geocoding.NullGeocoder")
 # A staff session that passed two-factor authentication ends after this many seconds.

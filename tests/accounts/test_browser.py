@@ -78,3 +78,33 @@ def test_a_newcomer_places_their_home_on_a_map_of_the_communes_that_joined(brows
 
     residence = Residence.objects.get(user=newcomer)
     assert residence.commune == joined and residence.status == Residence.Status.PENDING
+
+
+def test_with_many_joined_communes_the_home_map_loads_those_in_view(browser_page, live_server, settings):
+    """Past ACCOUNTS_HOME_MAP_EMBEDDED_COMMUNES the page carries no outline: zoomed in, the map asks
+    the geography API for the joined communes in view."""
+    settings.ACCOUNTS_HOME_MAP_EMBEDDED_COMMUNES = 0
+    settings.MAPS_TILE_URL = f"{live_server.url}/tuiles/{{z}}/{{x}}/{{y}}.png"
+    joined = make_commune(adopted_on="2025-01-01")
+    make_commune(code="99008", name="Pas encore", bounds=(5.02, 43.0, 5.04, 43.02))  # next door, not joined
+    newcomer = UserFactory()
+    charter_accept(user=newcomer, charter=charter_current())
+    client = resident_client(newcomer)
+    browser_page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    browser_page.goto(f"{live_server.url}/compte/domicile/")
+    assert browser_page.locator("#home-map .leaflet-overlay-pane path").count() == 0
+    assert not browser_page.locator("#home-commune").is_visible()
+
+    with browser_page.expect_response(lambda response: "/api/communes/" in response.url) as answer:
+        browser_page.fill("#id_lon", "5,01")
+        browser_page.fill("#id_lat", "43,01")
+        browser_page.locator("#id_lat").dispatch_event("change")
+
+    assert "joined=true" in answer.value.url and answer.value.ok
+    browser_page.wait_for_function("document.querySelectorAll('#home-map .leaflet-overlay-pane path').length === 1")
+    with browser_page.expect_navigation():
+        browser_page.fill("#id_address", "1 place de la Mairie")
+        browser_page.get_by_role("button", name="Enregistrer").click()
+    assert Residence.objects.get(user=newcomer).commune == joined

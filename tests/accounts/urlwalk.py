@@ -39,6 +39,7 @@ PUBLIC_URL_NAMES = {
     # the emergency reminder is shown before anyone logs in
     "api-emergency-notice",
     # geography is public (throttled)
+    "api-commune-list",
     "api-commune-detail",
     "api-zone-list",
     "api-point-lookup",

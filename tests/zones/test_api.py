@@ -44,8 +44,26 @@ def test_the_bbox_keeps_zones_overlapping_it(geography):
 
 
 @pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "0,0,200,1", "nan,0,1,1", "0,0,inf,1"])
-def test_a_bad_bbox_is_a_400(geography, bbox):
-    assert Client().get("/api/zones/", {"in_bbox": bbox}).status_code == 400
+@pytest.mark.parametrize("url", ["/api/zones/", "/api/communes/"])
+def test_a_bad_bbox_is_a_400(geography, bbox, url):
+    assert Client().get(url, {"in_bbox": bbox}).status_code == 400
+
+
+def test_communes_in_view_and_joined_or_not(geography):
+    make_commune(code="99002", name="Voisinville", bounds=(5.02, 43.0, 5.04, 43.01), adopted_on="2025-01-01")
+    make_commune(code="99003", name="Loinville", bounds=(6.0, 44.0, 6.02, 44.01), adopted_on="2025-01-01")
+
+    in_view = Client().get("/api/communes/", {"in_bbox": "5.0,43.0,5.05,43.02", "simplify": 10}).json()
+    joined = Client().get("/api/communes/", {"in_bbox": "5.0,43.0,5.05,43.02", "joined": "true"}).json()
+    not_joined = Client().get("/api/communes/", {"joined": "false"}).json()
+
+    assert in_view["type"] == "FeatureCollection"
+    assert [f["id"] for f in in_view["features"]] == ["99001", "99002"]
+    assert in_view["features"][0]["geometry"]["type"] == "MultiPolygon"
+    assert [f["id"] for f in joined["features"]] == ["99002"]
+    assert joined["features"][0]["properties"]["adopted_on"] == "2025-01-01"
+    assert [f["id"] for f in not_joined["features"]] == ["99001"]
+    assert Client().get("/api/communes/", {"joined": "peut-être"}).status_code == 400
 
 
 def test_simplify_lightens_geometry_and_is_bounded(geography):

@@ -1,5 +1,7 @@
 // Help to place one's home: the communes that have joined are outlined and the map fits them (or the
 // home already given); a click fills longitude and latitude. Typing them stays the other way.
+// With many joined communes the page carries none: the outlines of those in view are fetched from
+// the geography API once the map is zoomed in far enough to hold a few hundred of them.
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("home-map-config").textContent);
@@ -18,17 +20,39 @@
   }).addTo(map);
 
   var chooser = document.getElementById("home-commune");
-  config.communes.features.forEach(function (feature) {
-    var option = document.createElement("option");
-    option.value = feature.id;
-    option.textContent = feature.properties.name;
-    chooser.appendChild(option);
-  });
-  chooser.addEventListener("change", function () {
-    communes.eachLayer(function (layer) {
-      if (String(layer.feature.id) === chooser.value) map.fitBounds(layer.getBounds());
+  if (config.communes) {
+    config.communes.features.forEach(function (feature) {
+      var option = document.createElement("option");
+      option.value = feature.id;
+      option.textContent = feature.properties.name;
+      chooser.appendChild(option);
     });
-  });
+    chooser.addEventListener("change", function () {
+      communes.eachLayer(function (layer) {
+        if (String(layer.feature.id) === chooser.value) map.fitBounds(layer.getBounds());
+      });
+    });
+  } else {
+    chooser.closest("p").hidden = true;
+    var shown = {};
+    var loadInView = function () {
+      if (map.getZoom() < 10) return;
+      var b = map.getBounds();
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); });
+      var url = config.communes_url + "?joined=true&simplify=10&page_size=500&in_bbox=" + bbox.join(",");
+      fetch(url, { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { features: [] }; })
+        .then(function (collection) {
+          collection.features.forEach(function (feature) {
+            if (shown[feature.id]) return;
+            shown[feature.id] = true;
+            communes.addData(feature);
+          });
+        })
+        .catch(function () {});
+    };
+    map.on("moveend", loadInView);
+  }
 
   function typed(input) {
     return parseFloat(input.value.replace(",", "."));
@@ -59,7 +83,7 @@
   if (isFinite(x) && isFinite(y) && Math.abs(y) <= 90) {
     place([y, x]);
     map.setView([y, x], 16);
-  } else if (communes.getBounds().isValid()) {
+  } else if (config.communes && communes.getBounds().isValid()) {
     map.fitBounds(communes.getBounds());
   } else {
     map.setView([46.6, 2.4], 6);
