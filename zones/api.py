@@ -148,7 +148,22 @@ class ZonePagination(GeoJsonPagination):
     max_page_size = 500
 
 
-class CommuneListApi(GeographyApi, ListAPIView):
+class BoundaryListApi(GeographyApi, ListAPIView):
+    """A paginated GeoJSON FeatureCollection of boundaries, `in_bbox` keeping those overlapping it;
+    subclasses give their FilterSerializer and OutputSerializer."""
+
+    pagination_class = ZonePagination
+    filter_backends = [LonLatBBoxFilter]
+    bbox_filter_field = "boundary"
+    bbox_filter_include_overlapping = True
+
+    def filters(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return filters
+
+
+class CommuneListApi(BoundaryListApi):
     """Communes as a GeoJSON FeatureCollection, filtered by bounding box (communes overlapping it)
     and by whether they have joined Vigie: a map shows those in view, whatever their number."""
 
@@ -166,14 +181,9 @@ class CommuneListApi(GeographyApi, ListAPIView):
             fields = ["code", "name", "adopted_on"]
 
     serializer_class = OutputSerializer
-    pagination_class = ZonePagination
-    filter_backends = [LonLatBBoxFilter]
-    bbox_filter_field = "boundary"
-    bbox_filter_include_overlapping = True
 
     def get_queryset(self):
-        filters = self.FilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = self.filters()
         communes = Commune.objects.order_by("code")
         joined = filters.validated_data.get("joined")
         if joined is not None:
@@ -192,7 +202,7 @@ class CommuneListApi(GeographyApi, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class ZoneListApi(GeographyApi, ListAPIView):
+class ZoneListApi(BoundaryListApi):
     """Neighbourhoods and police sectors as a GeoJSON FeatureCollection, filtered by commune, kind
     and bounding box (zones overlapping it)."""
 
@@ -213,14 +223,9 @@ class ZoneListApi(GeographyApi, ListAPIView):
             fields = ["id", "kind", "name", "commune", "police_service", "households", "population", "origin"]
 
     serializer_class = OutputSerializer
-    pagination_class = ZonePagination
-    filter_backends = [LonLatBBoxFilter]
-    bbox_filter_field = "boundary"
-    bbox_filter_include_overlapping = True
 
     def get_queryset(self):
-        filters = self.FilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = self.filters()
         zones = Zone.objects.select_related("commune", "police_service").order_by("commune__code", "kind", "name")
         if "commune" in filters.validated_data:
             zones = zones.filter(commune__code=filters.validated_data["commune"])

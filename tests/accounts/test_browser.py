@@ -28,13 +28,17 @@ def browser_page(monkeypatch):
             connections.close_all()
 
 
+def log_in(page, live_server, user) -> None:
+    """The browser carries the session of `user`, logged in through Django's test client."""
+    client = resident_client(user)
+    cookie = {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
+    page.context.add_cookies([cookie])
+
+
 def test_a_new_resident_sends_a_pdf_proof_from_the_page(browser_page, live_server, private_storage, tmp_path):
     commune = make_commune(adopted_on="2025-01-01")
     applicant = resident(commune, Point(5.01, 43.01, srid=4326), status=Residence.Status.PENDING)
-    client = resident_client(applicant)
-    browser_page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    log_in(browser_page, live_server, applicant)
     scan = tmp_path / "facture.pdf"
     scan.write_bytes(PDF)
 
@@ -54,10 +58,7 @@ def test_a_newcomer_places_their_home_on_a_map_of_the_communes_that_joined(brows
     make_commune(code="99007", name="Pas encore", bounds=(7.0, 45.0, 7.1, 45.1))  # not joined: not shown
     newcomer = UserFactory()
     charter_accept(user=newcomer, charter=charter_current())
-    client = resident_client(newcomer)
-    browser_page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    log_in(browser_page, live_server, newcomer)
 
     browser_page.goto(f"{live_server.url}/compte/domicile/")
 
@@ -89,10 +90,7 @@ def test_with_many_joined_communes_the_home_map_loads_those_in_view(browser_page
     make_commune(code="99008", name="Pas encore", bounds=(5.02, 43.0, 5.04, 43.02))  # next door, not joined
     newcomer = UserFactory()
     charter_accept(user=newcomer, charter=charter_current())
-    client = resident_client(newcomer)
-    browser_page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    log_in(browser_page, live_server, newcomer)
     browser_page.goto(f"{live_server.url}/compte/domicile/")
     assert browser_page.locator("#home-map .leaflet-overlay-pane path").count() == 0
     assert not browser_page.locator("#home-commune").is_visible()
