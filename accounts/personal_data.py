@@ -68,6 +68,10 @@ def _row(instance: models.Model, owner: User) -> dict:
             related_id = getattr(instance, field.attname)
             other = related_id is not None and related_id != owner.pk
             data[field.name] = {"role": staff_role(field.name)} if other else related_id
+        elif field.is_relation and field.related_model is type(instance):
+            # Another row like this one (the alert a report was merged into) is someone else's: by
+            # id only, its label would tell when and where they reported.
+            data[field.name] = getattr(instance, field.attname)
         elif field.is_relation:
             related = getattr(instance, field.name)
             data[field.name] = None if related is None else {"id": related.pk, "label": str(related)}

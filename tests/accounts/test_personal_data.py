@@ -158,3 +158,20 @@ def test_an_admin_export_holds_their_admin_history_without_the_people_changed(wo
         (str(author.pk), CHANGE)
     ]
     assert author.email not in json.dumps(body)
+
+
+def test_an_alert_merged_into_another_person_s_names_it_by_id_only(world, author):
+    other = make_alert(
+        commune=world.commune_a,
+        location=Point(5.011, 43.004, srid=4326),
+        author=world.people["resident_a"],
+        status="published",
+    )
+    mine = make_alert(commune=world.commune_a, location=Point(5.011, 43.004, srid=4326), author=author)
+    mine.status, mine.merged_into = "merged", other
+    mine.save(update_fields=["status", "merged_into"])
+
+    (exported,) = resident_client(author).get("/api/me/export/").json()["alerts.alert.author"]
+
+    assert exported["merged_into"] == other.pk
+    assert f"{other.created_at:%d/%m/%Y %H:%M}" not in json.dumps(exported)
