@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.gis.db import models
 from django.utils import timezone
@@ -45,6 +46,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
     email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+    # The language the person last used the site in: emails and text messages are written in it.
+    language = models.CharField(_("langue"), max_length=10, choices=settings.LANGUAGES, default="fr", db_default="fr")
 
     objects = UserManager()
 

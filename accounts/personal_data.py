@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from accounts.models import ProofOfResidence, User
 
 SECRET_FIELDS = {"password", "key", "token", "secret", "session_key", "session_data", "throttling_failure_timestamp"}
-USER_FIELDS = ["id", "email", "display_name", "date_joined", "email_confirmed_at", "last_login", "is_active"]
+USER_FIELDS = [
+    "id", "email", "display_name", "language", "date_joined", "email_confirmed_at", "last_login", "is_active",
+]  # fmt: skip
 # Rows about what the person did to or received from others, without the other people involved:
 # every hidden relation, and the admin's history (whose lines name the objects changed). Foreign
 # keys among these fields are exported as ids. A hidden relation missing here exports its row ids only.

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import AccessLog, CharterAcceptance, CharterVersion, ProofOfResidence, Residence, User
@@ -278,15 +278,17 @@ def residence_decide(*, residence: Residence, decider: User, verified: bool, rea
 
 
 def residence_decision_notify(*, residence: Residence) -> None:
-    if residence.status == Residence.Status.VERIFIED:
-        subject = _("Vigie : votre domicile est vérifié")
-        body = _("Votre justificatif a été examiné puis supprimé. Vous pouvez désormais publier des signalements.")
-    else:
-        subject = _("Vigie : votre justificatif de domicile n'a pas été accepté")
-        body = _(
-            "Votre justificatif a été examiné puis supprimé. Motif : %(reason)s\n"
-            "Vous pouvez en envoyer un autre depuis la page « Mon compte »."
-        ) % {"reason": residence.rejection_reason}
+    """Tell the resident, in their language (not the verifier's), what was decided."""
+    with translation.override(residence.user.language or settings.LANGUAGE_CODE):
+        if residence.status == Residence.Status.VERIFIED:
+            subject = _("Vigie : votre domicile est vérifié")
+            body = _("Votre justificatif a été examiné puis supprimé. Vous pouvez désormais publier des signalements.")
+        else:
+            subject = _("Vigie : votre justificatif de domicile n'a pas été accepté")
+            body = _(
+                "Votre justificatif a été examiné puis supprimé. Motif : %(reason)s\n"
+                "Vous pouvez en envoyer un autre depuis la page « Mon compte »."
+            ) % {"reason": residence.rejection_reason}
     send_mail(subject, body, None, [residence.user.email])
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from alerts.models import Delivery, RoutedZone
@@ -48,7 +48,7 @@ def alert_places(alert_id: int) -> list[str]:
 def message_of(delivery: Delivery, *, cache: dict | None = None) -> Message:
     """The message of a delivery; `cache` (one per batch) keeps what all recipients of the same
     alert or broadcast share, so a batch reads it once."""
-    key = (delivery.kind, delivery.alert_id, delivery.broadcast_id)
+    key = (delivery.kind, delivery.alert_id, delivery.broadcast_id, translation.get_language())
     if cache is None or key not in cache:
         shared = _message_shared(delivery)
         if cache is None:

@@ -1,4 +1,4 @@
-"""Email through Django's email backend, rendered from French templates."""
+"""Email through Django's email backend, rendered from the templates in the recipient's language."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -9,9 +9,10 @@ from alerts.messages import message_of
 
 
 def render(delivery, *, cache: dict | None = None) -> EmailMultiAlternatives:
-    message = message_of(delivery, cache=cache)
-    context = {"message": message, "delivery": delivery}
-    with translation.override(settings.LANGUAGE_CODE):
+    """The email in the recipient's language (the one they last used the site in)."""
+    with translation.override(delivery.recipient.language or settings.LANGUAGE_CODE):
+        message = message_of(delivery, cache=cache)
+        context = {"message": message, "delivery": delivery}
         subject = render_to_string("alerts/email/message_subject.txt", context).strip()
         text = render_to_string("alerts/email/message_body.txt", context)
         html = render_to_string("alerts/email/message_body.html", context)

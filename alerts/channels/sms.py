@@ -7,6 +7,7 @@ from functools import cache
 from typing import Protocol
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -46,8 +47,10 @@ def gateway() -> SmsGateway:
 
 
 def text_of(delivery, *, cache: dict | None = None) -> str:
-    message = message_of(delivery, cache=cache)
-    text = _("Vigie · %(title)s. %(link)s") % {"title": message.title, "link": message.link}
+    """The text message in the recipient's language (the one they last used the site in)."""
+    with translation.override(delivery.recipient.language or settings.LANGUAGE_CODE):
+        message = message_of(delivery, cache=cache)
+        text = _("Vigie · %(title)s. %(link)s") % {"title": message.title, "link": message.link}
     return text[:SMS_MAX_LENGTH]
 
 

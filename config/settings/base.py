@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Dates and times in the local time of the person's territory (overseas communes).
     "accounts.localtime.LocalTimeMiddleware",
+    # Emails and text messages in the language the person uses the site in.
+    "accounts.language.LanguageRememberedMiddleware",
     # Staff without a verified second factor reach nothing but the code pages.
     "accounts.otp.StaffOTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

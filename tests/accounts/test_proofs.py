@@ -249,3 +249,20 @@ def test_a_verifier_never_lists_nor_opens_their_own_pending_home(world):
 
     assert staff.email not in [row["email"] for row in client.get("/api/residences/pending/").json()]
     assert client.get(f"/verification/{staff.residence.pk}/").status_code == 404
+
+
+def test_the_decision_email_is_in_the_resident_s_language_not_the_verifier_s(
+    world, applicant, django_capture_on_commit_callbacks
+):
+    send(resident_client(applicant), "f.pdf", PDF)
+    type(applicant).objects.filter(pk=applicant.pk).update(language="en")
+    moderator = staff_client(world.people["moderator_a"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator.post(
+            f"/verification/{applicant.residence.pk}/", {"verified": "1"}, HTTP_ACCEPT_LANGUAGE="fr"
+        )
+    assert response.status_code == 302
+
+    (notice,) = mail.outbox
+    assert "verified" in notice.subject.lower() and "vérifié" not in notice.subject

@@ -5,7 +5,8 @@ from django.utils.formats import date_format
 
 from accounts.models import Role
 from alerts.delivery import deliveries_send
-from alerts.models import Delivery
+from alerts.messages import delivery_link
+from alerts.models import Delivery, NotificationPreference
 from tests.alerts.delivery.conftest import home, resident_at
 from tests.auth import resident_client, staff_client
 from tests.factories import UserFactory, make_alert, make_role
@@ -72,6 +73,33 @@ def test_inbox_pages_show_the_message_and_mark_it_read(two_alerts):
 
 def test_inbox_needs_a_login(client):
     assert client.get("/api/inbox/").status_code in (401, 403)
+
+
+def test_the_email_and_text_message_are_in_the_language_the_resident_uses_the_site_in(two_alerts, settings):
+    from tests.alerts.delivery import sms
+
+    settings.ALERTS_SMS_GATEWAY = "tests.alerts.delivery.sms.RecordingSmsGateway"
+    sms.SENT.clear()
+    reader, _, alerts = two_alerts
+    client = resident_client(reader)
+    client.get("/messages/", HTTP_ACCEPT_LANGUAGE="en")  # the resident reads the site in English
+    reader.refresh_from_db()
+    assert reader.language == "en"
+    NotificationPreference.objects.create(user=reader, by_sms=True, phone_number="+33600000001")
+    Delivery.objects.filter(recipient=reader, alert=alerts[0]).update(sms_status="pending")
+    delivery = Delivery.objects.get(recipient=reader, alert=alerts[0])
+
+    assert deliveries_send(delivery_ids=[delivery.id]) == []
+
+    (email,) = mail.outbox
+    assert email.subject == "Vigie · Graffiti in Testville"
+    assert "View the message on Vigie:" in email.body and "Voir le message" not in email.body
+    assert '<html lang="en">' in email.alternatives[0][0]
+    assert [("+33600000001", f"Vigie · Graffiti in Testville. {delivery_link(delivery)}")] == sms.SENT
+    # Back on the site in French, the next messages are in French.
+    client.get("/messages/", HTTP_ACCEPT_LANGUAGE="fr")
+    reader.refresh_from_db()
+    assert reader.language == "fr"
 
 
 def test_email_is_french_and_links_to_the_message(two_alerts, settings):
