@@ -199,18 +199,15 @@ def undecided_proofs_expire(*, residence: Residence) -> None:
     """Drop the undecided proofs of a home (replaced by a new one, or proving an address the
     resident has left); their files are deleted once the transaction commits."""
     undecided = residence.proofs.filter(outcome="", file_deleted_at__isnull=True).exclude(file="")
-    _files_delete_on_commit(list(undecided.values_list("file", flat=True)))
+    proof_files_delete_on_commit(undecided.values_list("file", flat=True))
     undecided.update(file="", file_deleted_at=timezone.now(), outcome=ProofOfResidence.Outcome.EXPIRED)
 
 
-def proof_files_delete_on_commit(names: list[str]) -> None:
+def proof_files_delete_on_commit(names) -> None:
     """Delete proof files from private storage once the transaction commits (never before: a
-    rollback would leave rows pointing at nothing)."""
-    _files_delete_on_commit([name for name in names if name])
-
-
-def _files_delete_on_commit(names: list[str]) -> None:
+    rollback would leave rows pointing at nothing). Empty names (no file held) are skipped."""
     storage = ProofOfResidence._meta.get_field("file").storage
+    names = [name for name in names if name]
 
     def delete():
         for name in names:
@@ -265,7 +262,7 @@ def residence_decide(*, residence: Residence, decider: User, verified: bool, rea
     residence.full_clean()
     residence.save()
     undecided = residence.proofs.filter(outcome="")
-    _files_delete_on_commit([name for name in undecided.values_list("file", flat=True) if name])
+    proof_files_delete_on_commit(undecided.values_list("file", flat=True))
     undecided.update(
         outcome=ProofOfResidence.Outcome.VERIFIED if verified else ProofOfResidence.Outcome.REJECTED,
         decided_at=now,
@@ -298,7 +295,7 @@ def proofs_purge_undecided(*, older_than_days: int) -> int:
     with transaction.atomic():
         stale = ProofOfResidence.objects.select_for_update().filter(outcome="", uploaded_at__lt=cutoff)
         names = [name for name in stale.values_list("file", flat=True) if name]
-        _files_delete_on_commit(names)
+        proof_files_delete_on_commit(names)
         count = stale.update(outcome=ProofOfResidence.Outcome.EXPIRED, file="", file_deleted_at=timezone.now())
     logger.info("purged %s undecided proofs of residence", count)
     return count
@@ -372,9 +369,8 @@ def sessions_purge_expired() -> None:
 def user_delete(*, user: User) -> None:
     """Delete the account and everything personal with it (home, proofs, roles, charter
     acceptances, second-factor devices, login records). Alerts stay, anonymised: their author becomes empty
-    (`Alert.author` is SET_NULL). Proof files leave storage once this is committed."""
-    names = ProofOfResidence.objects.filter(residence__user=user).exclude(file="").values_list("file", flat=True)
-    _files_delete_on_commit(list(names))
+    (`Alert.author` is SET_NULL). Proof files leave storage with their rows once this is committed
+    (accounts.receivers)."""
     # Login records are keyed by the email typed at login, not by the account: delete them by name.
     for rows in _login_records(username=user.email):
         rows.delete()

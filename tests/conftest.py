@@ -1,4 +1,5 @@
 import pytest
+from django.db import connections
 from django.test import Client
 
 from accounts.models import User
@@ -76,3 +77,22 @@ def celery_worker(transactional_db):
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    """A page of Debian's Chromium, for tests against Django's live_server."""
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            # A French browser, as the product's users have: the interface follows Accept-Language.
+            yield browser.new_page(locale="fr-FR")
+        finally:
+            browser.close()
+            # While the loop runs, Django keeps the ORM's connection in the loop's context, apart from
+            # the test's own: close it here, or the test database cannot be dropped at the end.
+            connections.close_all()

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.db import connections
 
 from accounts.models import ProofOfResidence, Residence
 from accounts.selectors import charter_current
@@ -12,20 +11,6 @@ from tests.auth import resident_client
 from tests.factories import UserFactory, make_commune
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        try:
-            yield browser.new_page(locale="fr-FR")
-        finally:
-            browser.close()
-            connections.close_all()
 
 
 def log_in(page, live_server, user) -> None:

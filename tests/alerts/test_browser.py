@@ -5,7 +5,6 @@ import json
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.db import connections
 from django.test import override_settings
 
 from accounts.models import Role
@@ -15,24 +14,6 @@ from tests.auth import resident_client, staff_client
 from tests.factories import make_alert
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        try:
-            # A French browser, as the product's users have: the interface follows Accept-Language.
-            yield browser.new_page(locale="fr-FR")
-        finally:
-            browser.close()
-            # While the loop runs, Django keeps the ORM's connection in the loop's context, apart from
-            # the test's own: close it here, or the test database cannot be dropped at the end.
-            connections.close_all()
 
 
 def log_in(page, live_server, client):
