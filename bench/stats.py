@@ -32,10 +32,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from alerts.models import Alert, AlertCategory  # noqa: E402
-from maps.crime_import import POLICE_UK_COLUMNS, crimes_import  # noqa: E402
-from maps.hotspots import getis_ord_hot_spots  # noqa: E402
 from maps.models import RecordedCrime  # noqa: E402
 from maps.statistics import counts, reports  # noqa: E402
+from maps.statistics.crime_import import POLICE_UK_COLUMNS, crimes_import  # noqa: E402
+from maps.statistics.hotspots import getis_ord_hot_spots  # noqa: E402
 from tests.factories import square  # noqa: E402
 from zones import services  # noqa: E402
 from zones.models import Commune  # noqa: E402

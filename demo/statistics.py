@@ -14,8 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from alerts.models import Alert, AlertCategory
-from maps.crime_import import crimes_import
 from maps.statistics.before_after import add_months, month_start, months_between
+from maps.statistics.crime_import import crimes_import
 from zones.models import Commune
 
 DEMO_COMMUNE = "13108"

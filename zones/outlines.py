@@ -5,7 +5,7 @@ from django.db.models import F, QuerySet
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from zones.api import SimplifiedBoundary
+from zones.apis import SimplifiedBoundary
 from zones.models import Commune
 
 # Enough to recognise the outline on screen, light enough to send every joined commune at once.

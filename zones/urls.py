@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zones.api import CommuneDetailApi, CommuneListApi, PointLookupApi, ZoneListApi
+from zones.apis import CommuneDetailApi, CommuneListApi, PointLookupApi, ZoneListApi
 
 api_urlpatterns: list = [
     path("communes/", CommuneListApi.as_view(), name="api-commune-list"),

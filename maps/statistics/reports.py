@@ -14,8 +14,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from alerts.models import Family
-from maps.heatmap import cell_polygons, kernel_density, shown_cells
-from maps.hotspots import getis_ord_hot_spots
 from maps.statistics import counts
 from maps.statistics.before_after import (
     add_months,
@@ -28,6 +26,8 @@ from maps.statistics.before_after import (
     periods_around,
     published_count,
 )
+from maps.statistics.heatmap import cell_polygons, kernel_density, shown_cells
+from maps.statistics.hotspots import getis_ord_hot_spots
 from zones.models import Commune, Zone
 
 METHOD = _(

@@ -8,8 +8,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from alerts.models import Family
-from maps import rendering
-from maps.statistics import exports, reports
+from maps.statistics import dashboard, exports, rendering, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
 
@@ -32,58 +31,11 @@ def statistics_dashboard(request, code: str):
     if query.family is None:
         query.family = Family.BURGLARY
     statistics = reports.zone_statistics(query)
-    map_layers, hot_spot_summary, hot_spots, problems = [], {}, [], []
-    try:
-        density = reports.density_layer(query)
-        hexagons, hot_spot_summary = reports.hexagon_layer(query)
-    except reports.StatisticsInputError as error:
-        problems.append(str(error))
-    else:
-        # Cold spots over empty countryside say nothing to a mayor: the page lists and maps hot spots.
-        hot = hexagons[hexagons["spot"] == "chaud"] if len(hexagons) else hexagons
-        hot_spots = reports.hot_spot_rows(hexagons)
-        occupied = hexagons[hexagons["count_display"] != "< 5"] if len(hexagons) else hexagons
-        map_layers = [
-            rendering.MapLayer(
-                "Densité (noyau)",
-                density.to_json(drop_id=True),
-                "density_per_km2",
-                (("density_per_km2", "événements / km²"),),
-            ),
-            rendering.MapLayer(
-                "Hexagones (5 événements ou plus)",
-                occupied.to_json(drop_id=True),
-                "count",
-                (("count_display", "événements"),),
-                show=False,
-            ),
-            rendering.MapLayer(
-                "Points chauds (Gi*)",
-                hot.to_json(drop_id=True),
-                None,
-                (("place", "où"), ("gi_z", "z"), ("p_z_sim", "p")),
-                show=False,
-            ),
-        ]
-    zone_layer = reports.zone_layer(query, statistics)
-    map_layers.insert(
-        0,
-        rendering.MapLayer(
-            "Taux par zone",
-            zone_layer.to_json(drop_id=True),
-            "rate_per_1000_per_year",
-            (
-                ("zone", "zone"),
-                ("count_display", "événements"),
-                ("rate_per_1000_per_year", "taux / 1 000 / an"),
-                ("rate_note", "note"),
-            ),
-        ),
-    )
+    layers = dashboard.dashboard_layers(query, statistics)
     town = query.commune.boundary.centroid
     folium_map = rendering.statistics_map(
         center=(town.y, town.x),
-        layers=map_layers,
+        layers=layers.map_layers,
         tile_url=settings.MAPS_TILE_URL,
         tile_attribution=settings.MAPS_TILE_ATTRIBUTION,
     )
@@ -101,9 +53,9 @@ def statistics_dashboard(request, code: str):
         "ssmsi": reports.ssmsi_table(query.commune),
         "sources": reports.sources_of(query.commune),
         "map": folium_map,
-        "hot_spots": hot_spots,
-        "hot_spot_summary": hot_spot_summary,
-        "problems": problems,
+        "hot_spots": layers.hot_spots,
+        "hot_spot_summary": layers.hot_spot_summary,
+        "problems": layers.problems,
         "filters": request.GET.urlencode(),
     }
     return render(request, "maps/statistics/dashboard.html", context)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from maps.crime_import import CrimeFileError, crimes_import
+from maps.statistics.crime_import import CrimeFileError, crimes_import
 
 
 class Command(BaseCommand):

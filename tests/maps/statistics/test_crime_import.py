@@ -3,8 +3,8 @@ import gzip
 import pytest
 from django.core.management import CommandError, call_command
 
-from maps.crime_import import POLICE_UK_COLUMNS
 from maps.models import CrimeImportBatch, RecordedCrime
+from maps.statistics.crime_import import POLICE_UK_COLUMNS
 
 HEADER = ",".join(POLICE_UK_COLUMNS)
 ASB = ",2024-05,Met,Met,-0.100000,51.500000,On or near High St,E01,Camden 001A,Anti-social behaviour,,"

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from accounts.models import Role
-from maps.rendering import MapLayer, series_svg, statistics_map
+from maps.statistics.rendering import MapLayer, series_svg, statistics_map
 from tests.auth import staff_client
 from tests.factories import UserFactory, make_role
 from tests.maps.statistics.test_apis import history  # noqa: F401 - fixture
@@ -111,7 +111,7 @@ def test_every_part_of_the_page_follows_the_chosen_source(mayor, town, west, eas
     assert "alertes publiées ·" not in page.replace("</h3>", "").replace("\n", " ")
     assert "<svg" not in _section(page, "Séries mensuelles")
 
-    from maps.crime_import import POLICE_UK_COLUMNS
+    from maps.statistics.crime_import import POLICE_UK_COLUMNS
 
     row = ",2024-05,Met,Met,5.005000,43.010000,On or near X,E01,L,Burglary,,"
     _import(tmp_path, "police-uk", [",".join(POLICE_UK_COLUMNS), *[row] * 6])

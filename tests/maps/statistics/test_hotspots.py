@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from maps.hotspots import getis_ord_hot_spots, prediction_accuracy_index
+from maps.statistics.hotspots import getis_ord_hot_spots, prediction_accuracy_index
 
 
 def hexagon_centres(rows: int, cols: int, edge: float) -> np.ndarray:

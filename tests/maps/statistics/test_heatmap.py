@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from maps.heatmap import kernel_density, shown_cells
+from maps.statistics.heatmap import kernel_density, shown_cells
 
 
 def grid(n=80, cell=50.0):
