@@ -4,8 +4,12 @@ The zones come from the geography selectors (`ST_Covers` on the subdivided bound
 on a shared border is in both neighbourhoods; `ST_DWithin` in metres for the radius). The people
 are selected and written by the database in one statement per message (see delivery.sending)."""
 
+import logging
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from alerts.models import Alert, AlertEvent, Family
 from delivery.events import alert_event_record
@@ -13,6 +17,8 @@ from delivery.models import AlertRouting, Delivery, RoutedZone
 from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
 from zones.models import Zone
 from zones.selectors import zone_ids_covering, zone_ids_within
+
+logger = logging.getLogger(__name__)
 
 # Verified residents of the routed neighbourhoods who did not mute the category, minus the author;
 # and the police agents of the services owning a routed sector.
@@ -84,6 +90,22 @@ def _routing_claim(*, alert: Alert, radius_m: int) -> bool:
             [alert.id, radius_m],
         )
         return cursor.fetchone() is not None
+
+
+def alerts_unrouted_route(*, within_days: int = 2) -> list[int]:
+    """Route the alerts published in the last days but never routed (the web process died between
+    moderation's commit and routing); returns their ids."""
+    unrouted = list(
+        Alert.objects.filter(
+            status=Alert.Status.PUBLISHED, published_at__gte=timezone.now() - timedelta(days=within_days)
+        )
+        .exclude(id__in=AlertRouting.objects.values("alert_id"))
+        .values_list("id", flat=True)
+    )
+    for alert_id in unrouted:
+        logger.warning("alert %s was published but never routed; routing it now", alert_id)
+        alert_route(alert_id=alert_id)
+    return unrouted
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
@@ -32,6 +33,9 @@ from delivery.channels import sms as sms_channel
 from delivery.models import Delivery
 
 logger = logging.getLogger(__name__)
+
+# The task that splits a message's deliveries into batches (delivery/tasks.py), queued by name.
+DISPATCH_TASK = "delivery.deliveries_dispatch"
 
 PENDING, SENT, FAILED, SKIPPED = (Delivery.Status.PENDING, Delivery.Status.SENT, Delivery.Status.FAILED, "skipped")
 
@@ -117,12 +121,10 @@ def deliveries_dispatch_on_commit(*, kind: str, message_id: int) -> None:
 
 
 def deliveries_dispatch_enqueue(*, kind: str, message_id: int) -> bool:
-    """Queue the dispatch task; a broker that is down is logged, not raised: the deliveries are
-    recorded and the sweeper sends them when it is back."""
-    from delivery.tasks import deliveries_dispatch
-
+    """Queue the dispatch task, by name; a broker that is down is logged, not raised: the deliveries
+    are recorded and the sweeper sends them when it is back."""
     try:
-        deliveries_dispatch.apply_async(kwargs={"kind": kind, "message_id": message_id}, retry=False)
+        current_app.send_task(DISPATCH_TASK, kwargs={"kind": kind, "message_id": message_id}, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure; the sweeper is the fallback
         logger.warning("broker unavailable, %s %s will be sent by the sweeper", kind, message_id, exc_info=True)
         return False
@@ -158,6 +160,12 @@ def retry_delay(attempt: int) -> float:
     """Exponential backoff with jitter: base * 2^(attempt-1), plus up to 50 %, capped."""
     delay = settings.ALERTS_DELIVERY_RETRY_BASE_S * 2 ** (attempt - 1)
     return min(delay * (1 + random.random() / 2), settings.ALERTS_DELIVERY_RETRY_MAX_S)
+
+
+def retry_countdown(delivery_ids: list[int]) -> float:
+    """Seconds until the latest of these deliveries is due again (their backoff was recorded)."""
+    due = Delivery.objects.filter(id__in=delivery_ids).order_by("-send_after").values_list("send_after", flat=True)
+    return max((due.first() - timezone.now()).total_seconds(), 0) + 0.05
 
 
 class PermanentFailure(Exception):

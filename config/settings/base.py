@@ -338,7 +338,7 @@ ALERTS_SMS_GATEWAY = env("ALERTS_SMS_GATEWAY", default="delivery.channels.sms.Co
 CELERY_BEAT_SCHEDULE.update(
     {
         "alerts-delivery-sweep": {
-            "task": "delivery.tasks.deliveries_sweep",
+            "task": "delivery.deliveries_sweep",
             "schedule": float(ALERTS_DELIVERY_SWEEP_EVERY_S),
         }
     }

@@ -1,6 +1,7 @@
 from django.conf import settings
 
-from delivery.sending import batches, retry_delay
+from config.celery import app as celery_app
+from delivery.sending import DISPATCH_TASK, batches, retry_delay
 
 
 def test_longest_retry_delay_is_shorter_than_the_broker_visibility_timeout():
@@ -21,7 +22,15 @@ def test_backoff_grows_exponentially_with_jitter(settings):
 
 
 def test_sweeper_is_scheduled_and_batches_cover_every_id(settings):
-    assert settings.CELERY_BEAT_SCHEDULE["alerts-delivery-sweep"]["task"] == "delivery.tasks.deliveries_sweep"
+    assert settings.CELERY_BEAT_SCHEDULE["alerts-delivery-sweep"]["task"] == "delivery.deliveries_sweep"
     ids = list(range(1, 251))
     assert [len(batch) for batch in batches(ids, 100)] == [100, 100, 50]
     assert sum(batches(ids, 100), []) == ids
+
+
+def test_the_tasks_queued_by_name_are_the_ones_workers_know(settings):
+    """Services and beat queue tasks by name: a name without its task would be lost silently."""
+    celery_app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {DISPATCH_TASK, "delivery.deliveries_sweep", "delivery.deliveries_send_batch"} <= set(celery_app.tasks)
+    assert scheduled <= set(celery_app.tasks)
