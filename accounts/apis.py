@@ -75,9 +75,6 @@ class UserMeApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "UserMeOutput"
-
         email = serializers.EmailField()
         display_name = serializers.CharField()
         date_joined = serializers.DateTimeField()
@@ -111,9 +108,6 @@ class AccountRegisterApi(APIView):
     authentication_classes: list = []
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AccountRegisterInput"
-
         email = serializers.EmailField()
         password = serializers.CharField(write_only=True, max_length=128)
         display_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
@@ -138,9 +132,6 @@ class AccountEmailConfirmApi(APIView):
     authentication_classes: list = []
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AccountEmailConfirmInput"
-
         token = serializers.CharField(max_length=500)
 
     @extend_schema(request=InputSerializer, responses={200: None}, operation_id="account_email_confirm")
@@ -162,9 +153,6 @@ class AccountLoginApi(APIView):
     authentication_classes: list = []
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AccountLoginInput"
-
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(max_length=128, write_only=True)
 
@@ -204,9 +192,6 @@ class OtpSetupApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "OtpSetupOutput"
-
         provisioning_uri = serializers.CharField()
         qr_svg = serializers.CharField()
 
@@ -224,9 +209,6 @@ class OtpVerifyApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "OtpVerifyInput"
-
         token = serializers.CharField(max_length=12)
 
     @extend_schema(request=InputSerializer, responses={200: None}, operation_id="account_otp_verify")
@@ -245,9 +227,6 @@ class CharterCurrentApi(APIView):
     permission_classes = [AllowAny]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "CharterCurrentOutput"
-
         version = serializers.IntegerField()
         text = serializers.CharField()
         published_at = serializers.DateTimeField()
@@ -264,9 +243,6 @@ class CharterAcceptApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "CharterAcceptInput"
-
         version = serializers.IntegerField(help_text="La version lue, qui doit être celle en vigueur.")
 
     @extend_schema(request=InputSerializer, responses={201: None}, operation_id="charter_accept")
@@ -289,9 +265,6 @@ class ResidenceApi(APIView):
     permission_classes = [IsAuthenticated, CharterAccepted]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ResidenceInput"
-
         address = serializers.CharField(max_length=300)
         lon = serializers.FloatField()
         lat = serializers.FloatField()
@@ -324,9 +297,6 @@ class ProofUploadApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ProofUploadInput"
-
         file = serializers.FileField()
 
     @extend_schema(
@@ -348,9 +318,6 @@ class GeocoderSuggestApi(APIView):
     """Points suggested for an address by the configured geocoder (none by default)."""
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "GeocoderSuggestOutput"
-
         label = serializers.CharField()
         lon = serializers.FloatField()
         lat = serializers.FloatField()
@@ -385,9 +352,6 @@ class AccountDeleteApi(APIView):
     """Delete the account: personal data removed, published alerts kept without an author."""
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AccountDeleteInput"
-
         password = serializers.CharField(max_length=128, write_only=True)
 
     @extend_schema(request=InputSerializer, responses={204: None}, operation_id="account_delete")
@@ -442,9 +406,6 @@ class ResidenceDecisionApi(APIView):
     permission_classes = [IsAuthenticated, IsResidentVerifier]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ResidenceDecisionInput"
-
         verified = serializers.BooleanField()
         reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 

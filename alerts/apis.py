@@ -147,9 +147,6 @@ class EmergencyNoticeApi(APIView):
     permission_classes = [AllowAny]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "EmergencyNoticeOutput"
-
         text = serializers.CharField()
         numbers = serializers.DictField(child=serializers.CharField())
 
@@ -171,9 +168,6 @@ class AlertCollectionApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertCollectionInput"
-
         lon = serializers.FloatField()
         lat = serializers.FloatField()
         occurred_at = serializers.DateTimeField()
@@ -236,17 +230,11 @@ class ModerationQueueApi(APIView):
     permission_classes = [IsVerifiedStaff]
 
     class HighlightSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ModerationQueueHighlight"
-
         start = serializers.IntegerField()
         end = serializers.IntegerField()
         kind = serializers.CharField()
 
     class DuplicateSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ModerationQueueDuplicate"
-
         id = serializers.IntegerField(source="duplicate_id")
         status = serializers.CharField()
         status_label = serializers.CharField()
@@ -256,9 +244,6 @@ class ModerationQueueApi(APIView):
         description = serializers.CharField()
 
     class OutputSerializer(AlertSerializer):
-        class Meta:
-            ref_name = "ModerationQueueOutput"
-
         age_seconds = serializers.SerializerMethodField()
         highlights = serializers.SerializerMethodField()
         duplicates = serializers.SerializerMethodField()
@@ -339,9 +324,6 @@ class AlertPublishApi(ModerationActionApi):
 @_action_schema("moderation_reject")
 class AlertRejectApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertRejectInput"
-
         reason = serializers.ChoiceField(choices=RejectionReason.choices)
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -352,9 +334,6 @@ class AlertRejectApi(ModerationActionApi):
 @_action_schema("moderation_redact")
 class AlertRedactApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertRedactInput"
-
         description = serializers.CharField(max_length=20000)
 
     def act(self, *, alert, moderator, data):
@@ -370,9 +349,6 @@ class AlertRedactionRestoreApi(ModerationActionApi):
 @_action_schema("moderation_merge")
 class AlertMergeApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertMergeInput"
-
         into = serializers.IntegerField(
             min_value=1, max_value=2**63 - 1, help_text="Id de l'alerte de la même commune qui reste."
         )
@@ -391,9 +367,6 @@ class AlertFollowUpApi(APIView):
     permission_classes = [IsVerifiedStaff]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertFollowUpInput"
-
         follow_up = serializers.ChoiceField(choices=[c for c in Alert.FollowUp.choices if c[0] != Alert.FollowUp.NONE])
         outcome = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -421,9 +394,6 @@ class ModerationStatsApi(APIView):
     permission_classes = [IsVerifiedStaff]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ModerationStatsOutput"
-
         commune = CommuneSerializer()
         decided = serializers.IntegerField()
         pending = serializers.IntegerField()
