@@ -305,8 +305,6 @@ ALERTS_MAX_AGE_DAYS = env.int("ALERTS_MAX_AGE_DAYS", default=7)
 ALERTS_HOME_DISTANCE_M = env.int("ALERTS_HOME_DISTANCE_M", default=1000)
 ALERTS_DESCRIPTION_MIN = env.int("ALERTS_DESCRIPTION_MIN", default=10)
 ALERTS_DESCRIPTION_MAX = env.int("ALERTS_DESCRIPTION_MAX", default=2000)
-# Published alerts stay in the live views this many days; statistics keep them for ever.
-ALERTS_LIVE_DAYS = env.int("ALERTS_LIVE_DAYS", default=30)
 # Duplicate suggestions for moderators: same family, within this distance and time window.
 ALERTS_DUPLICATE_DISTANCE_M = env.int("ALERTS_DUPLICATE_DISTANCE_M", default=150)
 ALERTS_DUPLICATE_WINDOW_HOURS = env.int("ALERTS_DUPLICATE_WINDOW_HOURS", default=2)
