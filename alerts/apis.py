@@ -12,26 +12,17 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
+from accounts.otp import IsVerifiedStaff
 from accounts.services import alert_location_opened
 from alerts import follow_up, moderation, posting, selectors
 from alerts.highlighting import highlights_of
 from alerts.models import Alert, RejectionReason
 from alerts.transitions import AlertTransitionConflict
-
-
-class IsVerifiedStaff(BasePermission):
-    """Moderators, police agents and municipal staff act only after two-factor authentication."""
-
-    message = _("Connectez-vous avec votre second facteur d'authentification.")
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and getattr(user, "is_verified", lambda: False)())
 
 
 def conflict_response(error: AlertTransitionConflict) -> Response:
