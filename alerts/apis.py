@@ -287,7 +287,8 @@ class ModerationActionApi(APIView):
         except (ValueError, ValidationError) as error:
             messages = getattr(error, "messages", None) or [str(error)]
             return Response({"detail": " ".join(messages)}, status=400)
-        alert.refresh_from_db()
+        # The service returns the row it locked and saved, with its commune and category: read again,
+        # it would only cost three queries.
         return Response(AlertSerializer(alert, context=alert_context(request)).data)
 
 

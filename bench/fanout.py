@@ -15,12 +15,12 @@ from routing_setup import bench_database_ready, machine, published_alert, town_w
 
 
 def measure(commune, runs: int, category: str) -> list[float]:
-    from alerts import delivery
+    from delivery import sending
     from delivery.models import Delivery
     from delivery.routing import alert_route
 
     committed: list[float] = []
-    delivery.deliveries_dispatch_enqueue = lambda **kwargs: committed.append(time.perf_counter())
+    sending.deliveries_dispatch_enqueue = lambda **kwargs: committed.append(time.perf_counter())
     timings = []
     for _ in range(runs):
         alert = published_alert(commune, category=category)

@@ -9,28 +9,28 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
+from psycopg import sql
 
 from accounts.models import User
-from accounts.selectors import staffed_communes
+from accounts.selectors import staffed_communes, verified_residents_sql
 from delivery.models import Broadcast, Delivery
 from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
 from zones.models import Commune, Zone
 
-# Verified residents of the commune, of the chosen neighbourhoods, or whose home is in the area;
-# always of the sender's commune: a town hall speaks to its own residents, and an area drawn over
-# the neighbouring town must neither reach its residents nor count them.
-BROADCAST_RECIPIENTS_SQL = """
-        SELECT res.user_id, false AS is_police
-        FROM accounts_residence res
-        JOIN alerts_broadcast b ON b.id = %(broadcast_id)s
-        WHERE res.status = 'verified' AND res.commune_id = b.commune_id
-          AND CASE b.target
-              WHEN 'commune' THEN res.commune_id = b.commune_id
-              WHEN 'neighbourhoods' THEN res.neighbourhood_id IN (
-                  SELECT zone_id FROM alerts_broadcast_neighbourhoods WHERE broadcast_id = b.id)
-              WHEN 'area' THEN res.home && b.area AND ST_Covers(b.area, res.home)
-          END
-"""
+_BROADCAST_RECIPIENTS = sql.SQL("SELECT r.user_id, false AS is_police FROM ({residents}) AS r")
+
+
+def broadcast_residents_sql(broadcast: Broadcast, neighbourhoods: list[Zone]) -> tuple[sql.Composed, dict]:
+    """Verified residents of the commune, of the chosen neighbourhoods, or whose home is in the
+    area; always of the sender's commune: a town hall speaks to its own residents, and an area drawn
+    over the neighbouring town must neither reach its residents nor count them."""
+    if broadcast.target == Broadcast.Target.NEIGHBOURHOODS:
+        return verified_residents_sql(
+            commune_id=broadcast.commune_id, neighbourhood_ids=[z.id for z in neighbourhoods]
+        )
+    if broadcast.target == Broadcast.Target.AREA:
+        return verified_residents_sql(commune_id=broadcast.commune_id, area=broadcast.area)
+    return verified_residents_sql(commune_id=broadcast.commune_id)
 
 
 def broadcast_area_parse(*, geojson: str | dict, commune: Commune) -> MultiPolygon:
@@ -95,10 +95,11 @@ def broadcast_send(
     broadcast.save()
     if target == Broadcast.Target.NEIGHBOURHOODS:
         broadcast.neighbourhoods.set(neighbourhoods)
+    residents, params = broadcast_residents_sql(broadcast, neighbourhoods)
     broadcast.recipients = deliveries_insert(
         kind=Delivery.Kind.BROADCAST,
-        recipients_sql=BROADCAST_RECIPIENTS_SQL,
-        params={"broadcast_id": broadcast.id},
+        recipients=_BROADCAST_RECIPIENTS.format(residents=residents),
+        params=params,
         broadcast_id=broadcast.id,
         urgent=broadcast.is_urgent,
         time_zone=commune.time_zone,

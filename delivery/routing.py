@@ -10,54 +10,42 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
+from accounts.selectors import police_agents_sql, verified_residents_sql
 from alerts.models import Alert, AlertEvent, Family
 from delivery.events import alert_event_record
 from delivery.models import AlertRouting, Delivery, RoutedZone
 from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
 from zones.models import Zone
-from zones.selectors import zone_ids_covering, zone_ids_within
+from zones.selectors import NearbyZone, zones_near
 
 logger = logging.getLogger(__name__)
 
-# Verified residents of the routed neighbourhoods who did not mute the category, minus the author;
-# and the police agents of the services owning a routed sector.
-ALERT_RECIPIENTS_SQL = """
-        SELECT res.user_id, false AS is_police
-        FROM accounts_residence res
-        WHERE res.status = 'verified'
-          AND res.neighbourhood_id = ANY(%(neighbourhood_ids)s::bigint[])
-          AND res.user_id IS DISTINCT FROM %(author_id)s
-          AND NOT EXISTS (
-              SELECT 1 FROM alerts_notificationpreference p
-              JOIN alerts_notificationpreference_muted_categories m ON m.notificationpreference_id = p.id
-              WHERE p.user_id = res.user_id AND m.alertcategory_id = %(category_id)s)
+# The people come from accounts' selections; delivery adds what it owns: muted categories, the
+# wish for prevention notices, and the notices already sent.
+_ALERT_RECIPIENTS = sql.SQL(
+    """
+        SELECT r.user_id, false AS is_police FROM ({residents}) AS r
+        WHERE NOT EXISTS (
+            SELECT 1 FROM alerts_notificationpreference p
+            JOIN alerts_notificationpreference_muted_categories m ON m.notificationpreference_id = p.id
+            WHERE p.user_id = r.user_id AND m.alertcategory_id = %(category_id)s)
         UNION ALL
-        SELECT role.user_id, true AS is_police
-        FROM accounts_role role
-        WHERE role.kind = 'police_agent' AND role.police_service_id = ANY(%(police_service_ids)s::bigint[])
+        SELECT a.user_id, true AS is_police FROM ({police_agents}) AS a
 """
-
-# Verified residents whose home is within the near-repeat distance (metres on the spheroid; the
-# `&&` on a box in degrees keeps the GiST index of the homes in use), who want prevention notices
-# and had none in the window.
-NEAR_REPEAT_RECIPIENTS_SQL = """
-        SELECT res.user_id, false AS is_police
-        FROM accounts_residence res
-        LEFT JOIN alerts_notificationpreference p ON p.user_id = res.user_id
-        WHERE res.status = 'verified'
-          AND res.user_id IS DISTINCT FROM %(author_id)s
-          AND coalesce(p.prevention_notices, true)
-          AND res.home && ST_Expand(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326),
-                                    %(distance)s / 100000.0 / greatest(cos(radians(%(lat)s)), 0.01),
-                                    %(distance)s / 100000.0)
-          AND ST_DWithin(res.home::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
-                         %(distance)s)
+)
+_NEAR_REPEAT_RECIPIENTS = sql.SQL(
+    """
+        SELECT r.user_id, false AS is_police FROM ({residents}) AS r
+        LEFT JOIN alerts_notificationpreference p ON p.user_id = r.user_id
+        WHERE coalesce(p.prevention_notices, true)
           AND NOT EXISTS (
               SELECT 1 FROM alerts_delivery d
-              WHERE d.kind = 'near_repeat' AND d.recipient_id = res.user_id
+              WHERE d.kind = %(near_repeat)s AND d.recipient_id = r.user_id
                 AND d.created_at > now() - make_interval(days => %(days)s))
 """
+)
 
 # Two burglaries published at the same moment must not both see "no notice in the window" for the
 # same resident: near-repeat inserts are serialised by this transaction-level advisory lock.
@@ -68,28 +56,37 @@ def routing_radius_m(alert: Alert) -> int:
     return alert.commune.routing_radius_m or settings.ALERTS_ROUTING_RADIUS_M
 
 
-def routed_zones_record(*, alert: Alert, radius_m: int) -> list[RoutedZone]:
-    """Neighbourhoods and police sectors covering the point or within the radius, with why."""
-    rows = []
-    for kind in (Zone.Kind.NEIGHBOURHOOD, Zone.Kind.POLICE_SECTOR):
-        covering = set(zone_ids_covering(alert.location, kind=kind))
-        nearby = set(zone_ids_within(alert.location, kind=kind, radius_m=radius_m)) - covering
-        rows += [RoutedZone(alert=alert, zone_id=zone_id, reason=RoutedZone.Reason.COVERS) for zone_id in covering]
-        rows += [RoutedZone(alert=alert, zone_id=zone_id, reason=RoutedZone.Reason.NEARBY) for zone_id in nearby]
-    return RoutedZone.objects.bulk_create(sorted(rows, key=lambda row: row.zone_id), ignore_conflicts=True)
+def routed_zones_record(*, alert: Alert, radius_m: int) -> list[NearbyZone]:
+    """Neighbourhoods and police sectors covering the point or within the radius, with why, asked
+    of the geography in one query; returns them with their police services."""
+    zones = zones_near(alert.location, radius_m=radius_m, kinds=[Zone.Kind.NEIGHBOURHOOD, Zone.Kind.POLICE_SECTOR])
+    RoutedZone.objects.bulk_create(
+        [
+            RoutedZone(
+                alert=alert,
+                zone_id=zone.zone_id,
+                reason=RoutedZone.Reason.COVERS if zone.covers else RoutedZone.Reason.NEARBY,
+            )
+            for zone in zones
+        ],
+        ignore_conflicts=True,
+    )
+    return zones
 
 
-def _routing_claim(*, alert: Alert, radius_m: int) -> bool:
-    """Insert the routing marker; False if the alert was already routed (by us or concurrently)."""
+def _routing_claim(*, alert: Alert, radius_m: int):
+    """Insert the routing marker and return its time; None if the alert was already routed (by us
+    or concurrently)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO alerts_alertrouting (alert_id, routed_at, radius_m, recipients) VALUES (%s, now(), %s, 0)
-            ON CONFLICT DO NOTHING RETURNING alert_id
+            ON CONFLICT DO NOTHING RETURNING routed_at
             """,
             [alert.id, radius_m],
         )
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+        return None if row is None else row[0]
 
 
 def alerts_unrouted_route(*, within_days: int = 2) -> list[int]:
@@ -121,12 +118,12 @@ def alert_route(*, alert_id: int) -> AlertRouting | None:
     if alert is None:
         return None
     radius_m = routing_radius_m(alert)
-    if not _routing_claim(alert=alert, radius_m=radius_m):
+    routed_at = _routing_claim(alert=alert, radius_m=radius_m)
+    if routed_at is None:
         return None
     zones = routed_zones_record(alert=alert, radius_m=radius_m)
-    routed = Zone.objects.filter(id__in=[z.zone_id for z in zones]).values_list("id", "kind", "police_service_id")
-    neighbourhood_ids = sorted(zone_id for zone_id, kind, _ in routed if kind == Zone.Kind.NEIGHBOURHOOD)
-    police_service_ids = sorted({service_id for _, kind, service_id in routed if kind == Zone.Kind.POLICE_SECTOR})
+    neighbourhood_ids = sorted(zone.zone_id for zone in zones if zone.kind == Zone.Kind.NEIGHBOURHOOD)
+    police_service_ids = sorted({zone.police_service_id for zone in zones if zone.kind == Zone.Kind.POLICE_SECTOR})
     alert_event_record(alert=alert, kind=AlertEvent.Kind.PUBLISHED, police_service_ids=police_service_ids)
     recipients = alert_deliveries_create(
         alert=alert, neighbourhood_ids=neighbourhood_ids, police_service_ids=police_service_ids
@@ -134,19 +131,20 @@ def alert_route(*, alert_id: int) -> AlertRouting | None:
     if alert.category.family == Family.BURGLARY:
         recipients += near_repeat_notices_create(alert=alert)
     AlertRouting.objects.filter(alert_id=alert.id).update(recipients=recipients)
-    return AlertRouting.objects.get(alert_id=alert.id)
+    return AlertRouting(alert=alert, routed_at=routed_at, radius_m=radius_m, recipients=recipients)
 
 
 def alert_deliveries_create(*, alert: Alert, neighbourhood_ids: list[int], police_service_ids: list[int]) -> int:
+    """Verified residents of the routed neighbourhoods who did not mute the category, minus the
+    author; and the police agents of the services owning a routed sector."""
+    residents, resident_params = verified_residents_sql(
+        neighbourhood_ids=neighbourhood_ids, excluding_user_id=alert.author_id
+    )
+    police_agents, police_params = police_agents_sql(police_service_ids=police_service_ids)
     created = deliveries_insert(
         kind=Delivery.Kind.ALERT,
-        recipients_sql=ALERT_RECIPIENTS_SQL,
-        params={
-            "neighbourhood_ids": neighbourhood_ids,
-            "police_service_ids": police_service_ids,
-            "author_id": alert.author_id,
-            "category_id": alert.category_id,
-        },
+        recipients=_ALERT_RECIPIENTS.format(residents=residents, police_agents=police_agents),
+        params={**resident_params, **police_params, "category_id": alert.category_id},
         alert_id=alert.id,
         urgent=alert.category.is_urgent,
         time_zone=alert.commune.time_zone,
@@ -156,19 +154,17 @@ def alert_deliveries_create(*, alert: Alert, neighbourhood_ids: list[int], polic
 
 
 def near_repeat_notices_create(*, alert: Alert) -> int:
-    """One prevention notice per nearby resident, at most one per resident per window."""
+    """One prevention notice per verified resident whose home is within the near-repeat distance
+    (metres on the spheroid), who wants them and had none in the window."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [NEAR_REPEAT_LOCK])
+    residents, params = verified_residents_sql(
+        near=(alert.location, float(settings.ALERTS_NEAR_REPEAT_DISTANCE_M)), excluding_user_id=alert.author_id
+    )
     created = deliveries_insert(
         kind=Delivery.Kind.NEAR_REPEAT,
-        recipients_sql=NEAR_REPEAT_RECIPIENTS_SQL,
-        params={
-            "author_id": alert.author_id,
-            "lon": alert.location.x,
-            "lat": alert.location.y,
-            "distance": float(settings.ALERTS_NEAR_REPEAT_DISTANCE_M),
-            "days": settings.ALERTS_NEAR_REPEAT_DAYS,
-        },
+        recipients=_NEAR_REPEAT_RECIPIENTS.format(residents=residents),
+        params={**params, "near_repeat": Delivery.Kind.NEAR_REPEAT, "days": settings.ALERTS_NEAR_REPEAT_DAYS},
         alert_id=alert.id,
         time_zone=alert.commune.time_zone,
     )

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from delivery.channels import email as email_channel
 from delivery.channels import sms as sms_channel
@@ -37,17 +38,22 @@ logger = logging.getLogger(__name__)
 # The task that splits a message's deliveries into batches (delivery/tasks.py), queued by name.
 DISPATCH_TASK = "delivery.deliveries_dispatch"
 
-PENDING, SENT, FAILED, SKIPPED = (Delivery.Status.PENDING, Delivery.Status.SENT, Delivery.Status.FAILED, "skipped")
+PENDING, SENT, FAILED, SKIPPED = (
+    Delivery.Status.PENDING,
+    Delivery.Status.SENT,
+    Delivery.Status.FAILED,
+    Delivery.Status.SKIPPED,
+)
 
-# The recipients query yields (user_id, is_police) and is one of this module's callers' constants;
-# preferences, channels and quiet hours are applied around it.
-_INSERT_HEAD = """
-WITH recipients AS (
-    SELECT wanted.user_id, bool_or(wanted.is_police) AS is_police FROM (
-"""
+# The recipients query (the caller's, composed from accounts' selections) yields (user_id, is_police);
+# preferences, channels and quiet hours are applied around it, in the same statement.
 # The active-account check comes before the GROUP BY: after it the planner can only guess the
 # number of recipients (200), and with tens of thousands it then probed the user table once per row.
-_INSERT_TAIL = """
+_INSERT = sql.SQL(
+    """
+WITH recipients AS (
+    SELECT wanted.user_id, bool_or(wanted.is_police) AS is_police FROM (
+{recipients}
     ) AS wanted JOIN accounts_user u ON u.id = wanted.user_id AND u.is_active
     GROUP BY wanted.user_id
 ), chosen AS (
@@ -70,10 +76,10 @@ _INSERT_TAIL = """
 INSERT INTO alerts_delivery (recipient_id, kind, alert_id, broadcast_id, status, reason, email_status, sms_status,
                              attempts, last_error, created_at, send_after)
 SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s,
-       CASE WHEN t.email OR t.sms THEN 'pending' ELSE 'skipped' END,
-       CASE WHEN NOT (t.email OR t.sms) THEN 'inbox_only' WHEN t.quiet THEN 'quiet_hours' ELSE '' END,
-       CASE WHEN t.email THEN 'pending' ELSE 'skipped' END,
-       CASE WHEN t.sms THEN 'pending' ELSE 'skipped' END,
+       CASE WHEN t.email OR t.sms THEN %(pending)s ELSE %(skipped)s END,
+       CASE WHEN NOT (t.email OR t.sms) THEN %(inbox_only)s WHEN t.quiet THEN %(quiet_hours)s ELSE '' END,
+       CASE WHEN t.email THEN %(pending)s ELSE %(skipped)s END,
+       CASE WHEN t.sms THEN %(pending)s ELSE %(skipped)s END,
        0, '', now(),
        CASE WHEN t.quiet AND (t.email OR t.sms) THEN
             ((t.local_date + t.quiet_end
@@ -83,12 +89,13 @@ SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s,
 FROM timed t
 ORDER BY t.user_id
 """
+)
 
 
 def deliveries_insert(
     *,
     kind: str,
-    recipients_sql: str,
+    recipients: sql.Composable,
     params: dict,
     time_zone: str,
     alert_id: int | None = None,
@@ -98,8 +105,8 @@ def deliveries_insert(
     by_sms: bool = True,
 ) -> int:
     """Create the deliveries of one message in one statement; returns how many were created.
-    Quiet hours are read in `time_zone`, the local time of the message's commune."""
-    sql = _INSERT_HEAD + recipients_sql + _INSERT_TAIL
+    `recipients` selects (user_id, is_police) with named `params`. Quiet hours are read in
+    `time_zone`, the local time of the message's commune."""
     all_params = {
         **params,
         "kind": kind,
@@ -109,9 +116,13 @@ def deliveries_insert(
         "by_email": by_email,
         "by_sms": by_sms,
         "tz": time_zone,
+        "pending": PENDING,
+        "skipped": SKIPPED,
+        "inbox_only": "inbox_only",
+        "quiet_hours": "quiet_hours",
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, all_params)
+        cursor.execute(_INSERT.format(recipients=recipients), all_params)
         return cursor.rowcount
 
 
@@ -225,19 +236,21 @@ SETTLED_FIELDS = ["status", "reason", "email_status", "sms_status", "attempts", 
 
 # One statement per delivery each way, written out rather than built by the ORM: at two hundred
 # emails a second, building these two queries was the largest share of a worker's time.
-_CLAIM_SQL = f"""
-    SELECT {", ".join(SETTLED_FIELDS)} FROM alerts_delivery
-    WHERE id = %s AND status = 'pending' AND send_after <= %s
-    FOR UPDATE SKIP LOCKED"""  # noqa: S608 - constant column names
-_SETTLE_SQL = f"""
-    UPDATE alerts_delivery SET {", ".join(f"{name} = %s" for name in SETTLED_FIELDS)}
-    WHERE id = %s"""  # noqa: S608 - constant column names
+_CLAIM_SQL = sql.SQL(
+    """
+    SELECT {fields} FROM alerts_delivery
+    WHERE id = %s AND status = %s AND send_after <= %s
+    FOR UPDATE SKIP LOCKED"""
+).format(fields=sql.SQL(", ").join(map(sql.Identifier, SETTLED_FIELDS)))
+_SETTLE_SQL = sql.SQL("UPDATE alerts_delivery SET {assignments} WHERE id = %s").format(
+    assignments=sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(name)) for name in SETTLED_FIELDS)
+)
 
 
 def _delivery_send_one(*, delivery: Delivery, context: SendContext) -> bool:
     """Send one delivery under its row lock; True if it must be retried."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [delivery.id, timezone.now()])
+        cursor.execute(_CLAIM_SQL, [delivery.id, PENDING, timezone.now()])
         claimed = cursor.fetchone()
         if claimed is None:
             return False  # already sent, taken by another worker, gone, or not due yet
