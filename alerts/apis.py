@@ -71,6 +71,10 @@ class AlertSerializer(serializers.Serializer):
     day (`occurred_on`), not its time (`occurred_at` and `created_at` are null), and no follow-up
     outcome."""
 
+    # This class serves the people who see exact places in the alert's commune; the others get
+    # ResidentAlertSerializer, which has no location field (alert_data chooses, alert by alert).
+    # The docstring above is the API's documentation of both.
+
     id = serializers.IntegerField()
     category = CategorySerializer()
     commune = CommuneSerializer()
@@ -90,16 +94,6 @@ class AlertSerializer(serializers.Serializer):
     rejection_note = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField()
     location = PointField(required=False)
-
-    def to_representation(self, alert):
-        data = super().to_representation(alert)
-        if alert.commune_id not in self.context.get("exact_communes", set()):
-            data.pop("location")
-            if not self.get_is_mine(alert):
-                # As on the resident map: another person's report by its day, without the time of
-                # day nor what the police wrote when closing it.
-                data.update(occurred_at=None, created_at=None, follow_up_outcome="")
-        return data
 
     def get_occurred_on(self, alert) -> date:
         return timezone.localdate(alert.occurred_at)
@@ -121,6 +115,32 @@ class AlertSerializer(serializers.Serializer):
 
     def get_merged_into(self, alert) -> int | None:
         return alert.merged_into_id if self._author_or_moderator(alert) else None
+
+
+class ResidentAlertSerializer(AlertSerializer):
+    """An alert as a reader who does not see exact places in its commune reads it: no location
+    field, so it is never read from the row. Someone else's report comes by its day (`occurred_on`),
+    as on the resident map: `occurred_at` and `created_at` are null and the follow-up outcome (what
+    the police wrote when closing it) is empty."""
+
+    location = None
+
+    def to_representation(self, alert):
+        data = super().to_representation(alert)
+        if not self.get_is_mine(alert):
+            data.update(occurred_at=None, created_at=None, follow_up_outcome="")
+        return data
+
+
+def alert_data(alert: Alert, context: dict) -> dict:
+    """One alert, through the serializer of the reader's audience in its commune."""
+    exact = alert.commune_id in context["exact_communes"]
+    return (AlertSerializer if exact else ResidentAlertSerializer)(alert, context=context).data
+
+
+def alerts_for_reader(alerts, context: dict):
+    """A reader who sees no exact place anywhere never loads one."""
+    return alerts if context["exact_communes"] else alerts.defer("location")
 
 
 def alert_context(request) -> dict:
@@ -172,12 +192,13 @@ class AlertCollectionApi(APIView):
         parameters=[OpenApiParameter("status", str, enum=Alert.Status.values)],
     )
     def get(self, request):
-        alerts = selectors.alerts_visible_to(request.user).order_by("-created_at", "-id")
+        context = alert_context(request)
+        alerts = alerts_for_reader(selectors.alerts_visible_to(request.user), context).order_by("-created_at", "-id")
         if request.query_params.get("status") in Alert.Status.values:
             alerts = alerts.filter(status=request.query_params["status"])
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(alerts, request, view=self)
-        return paginator.get_paginated_response(AlertSerializer(page, many=True, context=alert_context(request)).data)
+        return paginator.get_paginated_response([alert_data(alert, context) for alert in page])
 
     @extend_schema(request=InputSerializer, responses={201: AlertSerializer}, operation_id="alerts_create")
     def post(self, request):
@@ -199,7 +220,7 @@ class AlertCollectionApi(APIView):
             ) from None
         except posting.PostingInvalid as error:
             return Response({**error.errors, "emergency_notice": str(posting.EMERGENCY_NOTICE)}, status=400)
-        return Response(AlertSerializer(alert, context=alert_context(request)).data, status=201)
+        return Response(alert_data(alert, alert_context(request)), status=201)
 
 
 class AlertDetailApi(APIView):
@@ -207,11 +228,11 @@ class AlertDetailApi(APIView):
 
     @extend_schema(responses=AlertSerializer, operation_id="alerts_retrieve")
     def get(self, request, alert_id: int):
-        alert = get_object_or_404(selectors.alerts_visible_to(request.user), pk=alert_id)
         context = alert_context(request)
+        alert = get_object_or_404(alerts_for_reader(selectors.alerts_visible_to(request.user), context), pk=alert_id)
         if alert.commune_id in context["exact_communes"]:
             alert_location_opened(viewer=request.user, alert=alert)
-        return Response(AlertSerializer(alert, context=context).data)
+        return Response(alert_data(alert, context))
 
 
 class ModerationQueueApi(APIView):
@@ -289,7 +310,7 @@ class ModerationActionApi(APIView):
             return Response({"detail": " ".join(messages)}, status=400)
         # The service returns the row it locked and saved, with its commune and category: read again,
         # it would only cost three queries.
-        return Response(AlertSerializer(alert, context=alert_context(request)).data)
+        return Response(alert_data(alert, alert_context(request)))
 
 
 def _action_schema(operation_id: str):
@@ -377,7 +398,7 @@ class AlertFollowUpApi(APIView):
             return Response({"outcome": [str(error)]}, status=400)
         except AlertTransitionConflict as error:
             return conflict_response(error)
-        return Response(AlertSerializer(alert, context=alert_context(request)).data)
+        return Response(alert_data(alert, alert_context(request)))
 
 
 class ModerationStatsApi(APIView):
