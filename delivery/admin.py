@@ -1,4 +1,4 @@
-"""Admin of routing and delivery, imported by alerts/admin.py."""
+"""Admin of routing and delivery: read-mostly, deliveries are written by routing and the senders."""
 
 from django.contrib import admin
 
