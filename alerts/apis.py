@@ -202,9 +202,9 @@ class AlertCollectionApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: AlertSerializer}, operation_id="alerts_create")
     def post(self, request):
-        refusal = posting.posting_refusal_reason(request.user)
-        if refusal:
-            raise PermissionDenied(refusal)
+        eligibility = posting.posting_eligibility(request.user)
+        if eligibility.refusal:
+            raise PermissionDenied(eligibility.refusal)
         serializer = self.InputSerializer(data=request.data)
         if not serializer.is_valid():
             errors = dict(serializer.errors)
@@ -213,7 +213,11 @@ class AlertCollectionApi(APIView):
                 errors["emergency_notice_acknowledged"] = [str(posting.ACKNOWLEDGEMENT_MISSING)]
             return Response({**errors, "emergency_notice": str(posting.EMERGENCY_NOTICE)}, status=400)
         try:
-            alert = posting.alert_post(author=request.user, data=posting.PostingInput(**serializer.validated_data))
+            alert = posting.alert_post(
+                author=request.user,
+                residence=eligibility.residence,
+                data=posting.PostingInput(**serializer.validated_data),
+            )
         except posting.PostingRateLimited as error:
             raise Throttled(
                 wait=error.retry_after, detail=_("Vous avez atteint le nombre d'alertes autorisé par heure.")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Residence, User
-from accounts.selectors import can_post_alerts, charter_accepted, verified_residence
+from accounts.selectors import charter_accepted, verified_residence
 from alerts.models import Alert, AlertCategory
 from geo.points import InvalidCoordinates, great_circle_m, parse_lon_lat, parse_number
 from zones.models import Commune
@@ -40,13 +40,25 @@ class PostingNotAllowed(Exception):
     """The person is not a verified resident who accepted the current charter."""
 
 
-def posting_refusal_reason(user: User) -> str | None:
-    """Why this person may not post, in words they can act on; None if they may."""
-    if can_post_alerts(user):
-        return None
-    if verified_residence(user) is None:
-        return _("Seuls les habitants dont le domicile est vérifié peuvent publier une alerte.")
-    return _("Acceptez la charte en vigueur avant de publier une alerte.")
+@dataclass(frozen=True)
+class PostingEligibility:
+    """The author's verified home, read once per post, or why this person may not post."""
+
+    residence: Residence | None
+    refusal: str | None
+
+
+def posting_eligibility(user: User) -> PostingEligibility:
+    """Whether this person may post, with the home every field of the post is checked against, or
+    why not in words they can act on."""
+    residence = verified_residence(user)
+    if residence is None:
+        return PostingEligibility(
+            None, _("Seuls les habitants dont le domicile est vérifié peuvent publier une alerte.")
+        )
+    if not charter_accepted(user):
+        return PostingEligibility(None, _("Acceptez la charte en vigueur avant de publier une alerte."))
+    return PostingEligibility(residence, None)
 
 
 class PostingInvalid(Exception):
@@ -194,15 +206,14 @@ def posting_retry_after(*, author: User, now: datetime | None = None) -> int | N
 
 
 @transaction.atomic
-def alert_post(*, author: User, data: PostingInput) -> Alert:
-    """Create a pending alert, for moderation. Refuses bad input field by field, and past the
-    hourly limit."""
+def alert_post(*, author: User, residence: Residence, data: PostingInput) -> Alert:
+    """Create a pending alert, for moderation, checked against `residence`, the author's verified
+    home as `posting_eligibility` read it. Refuses bad input field by field, and past the hourly
+    limit."""
+    if residence.user_id != author.pk or residence.status != Residence.Status.VERIFIED:
+        raise PostingNotAllowed
     # Lock the author's row so two simultaneous posts cannot both slip under the limit.
     User.objects.select_for_update().filter(pk=author.pk).first()
-    # Read once, under the lock: the home checked here is the one every field is checked against.
-    residence = verified_residence(author)
-    if residence is None or not charter_accepted(author):
-        raise PostingNotAllowed
     retry_after = posting_retry_after(author=author)
     if retry_after is not None:
         raise PostingRateLimited(retry_after)

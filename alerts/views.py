@@ -15,7 +15,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp.decorators import otp_required
 
-from accounts.selectors import verified_residence
 from alerts import moderation, posting, selectors
 from alerts.forms import AlertPostForm, MergeForm, RedactForm, RejectForm
 from alerts.highlighting import highlights_of, segments_of
@@ -24,12 +23,13 @@ from alerts.models.moderation import AlertRedaction
 from alerts.transitions import AlertTransitionConflict
 
 
-def _post_from_form(request, form: AlertPostForm):
+def _post_from_form(request, form: AlertPostForm, residence):
     """Run the posting service on a parsed form; put its refusals on the form's fields."""
     data = form.cleaned_data
     try:
         return posting.alert_post(
             author=request.user,
+            residence=residence,
             data=posting.PostingInput(
                 lon=data["lon"],
                 lat=data["lat"],
@@ -48,31 +48,30 @@ def _post_from_form(request, form: AlertPostForm):
 
 @login_required
 def alert_post_view(request):
-    refusal = posting.posting_refusal_reason(request.user)
-    if refusal:
-        return render(request, "alerts/post.html", {"refusal": refusal}, status=403)
+    eligibility = posting.posting_eligibility(request.user)
+    if eligibility.refusal:
+        return render(request, "alerts/post.html", {"refusal": eligibility.refusal}, status=403)
+    residence = eligibility.residence
     form = AlertPostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            alert = _post_from_form(request, form)
+            alert = _post_from_form(request, form, residence)
         except posting.PostingRateLimited as error:
             minutes = max(1, round(error.retry_after / 60))
             form.add_error(None, _("Trop d'alertes en une heure : réessayez dans {n} minutes.").format(n=minutes))
-            response = render(
-                request, "alerts/post.html", {"form": form, "notice": posting.EMERGENCY_NOTICE}, status=429
-            )
+            response = render(request, "alerts/post.html", _post_context(form, residence), status=429)
             response["Retry-After"] = str(error.retry_after)
             return response
         if alert is not None:
             messages.success(request, _("Merci. Votre alerte sera lue par un modérateur avant d'être publiée."))
             return redirect("my-alerts")
     status = 400 if form.errors else 200
-    return render(request, "alerts/post.html", _post_context(request, form), status=status)
+    return render(request, "alerts/post.html", _post_context(form, residence), status=status)
 
 
-def _post_context(request, form: AlertPostForm) -> dict:
+def _post_context(form: AlertPostForm, residence) -> dict:
     """The form, the reminder, and what the little map needs: the extent of the resident's commune."""
-    commune = verified_residence(request.user).commune
+    commune = residence.commune
     return {
         "form": form,
         "notice": posting.EMERGENCY_NOTICE,

@@ -16,6 +16,7 @@ import pyogrio
 import pyogrio.raw
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
+from psycopg import sql
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -249,14 +250,19 @@ def _staging_drop_empty(cursor) -> list[str]:
 
 
 def _staging_require(cursor, column: str, message: str) -> list[str]:
-    # `column` is one of our own staging column names, never user input.
-    cursor.execute(f"DELETE FROM zones_import_staging WHERE {column} IS NULL RETURNING 'n°' || n + 1")  # noqa: S608
+    cursor.execute(
+        sql.SQL("DELETE FROM zones_import_staging WHERE {} IS NULL RETURNING 'n°' || n + 1").format(
+            sql.Identifier(column)
+        )
+    )
     return [f"{feature} : {message}" for (feature,) in cursor.fetchall()]
 
 
 def _staging_refuse_duplicates(cursor, column: str) -> None:
     cursor.execute(
-        f"SELECT {column} FROM zones_import_staging GROUP BY {column} HAVING count(*) > 1 ORDER BY 1 LIMIT 5"  # noqa: S608
+        sql.SQL("SELECT {0} FROM zones_import_staging GROUP BY {0} HAVING count(*) > 1 ORDER BY 1 LIMIT 5").format(
+            sql.Identifier(column)
+        )
     )
     duplicates = [value for (value,) in cursor.fetchall()]
     if duplicates:
