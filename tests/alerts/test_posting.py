@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -115,10 +115,21 @@ def test_a_point_on_the_commune_border_belongs_to_the_residents_commune(resident
 
 @override_settings(ALERTS_HOME_DISTANCE_M=2000)
 def test_a_point_near_home_in_the_next_commune_goes_to_that_commune(resident_api, neighbour):
+    neighbour.adopted_on = date(2025, 1, 1)
+    neighbour.save(update_fields=["adopted_on"])
     # Home at 5.01; 5.025 is about 1.2 km east, inside the neighbouring commune.
     response = post(resident_api, lon=5.025, lat=43.01)
     assert response.status_code == 201, response.json()
     assert response.json()["commune"]["code"] == neighbour.code
+
+
+def test_a_point_near_home_in_a_commune_that_has_not_joined_is_refused(resident_api, neighbour):
+    # 5.021 is about 900 m from home, inside the neighbouring commune, which has no moderator.
+    assert neighbour.adopted_on is None
+    response = post(resident_api, lon=5.021, lat=43.01)
+    assert response.status_code == 400
+    assert "aucune commune qui a rejoint Vigie" in response.json()["location"][0]
+    assert not Alert.objects.exists()
 
 
 @override_settings(ALERTS_HOME_DISTANCE_M=2000)
