@@ -281,6 +281,8 @@ ACCOUNTS_GEOCODER = env("ACCOUNTS_GEOCODER", default="accounts.geocoding.NullGeo
 ACCOUNTS_STAFF_SESSION_SECONDS = env.int("ACCOUNTS_STAFF_SESSION_SECONDS", default=4 * 3600)
 
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Failures are counted against the address as the login finds the account (any case).
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Vigie")
 
 CELERY_BEAT_SCHEDULE.update(

@@ -45,6 +45,29 @@ def test_api_login_locks_after_repeated_failures(client, person):
     assert "Trop de tentatives" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("spelling", [str.upper, str.title, lambda email: f"  {email.upper()} "])
+def test_web_lockout_holds_whatever_the_case_of_the_address(client, person, spelling):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/comptes/login/", {"username": person.email, "password": "wrong"})
+
+    response = client.post("/comptes/login/", {"username": spelling(person.email), "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_api_lockout_holds_whatever_the_case_of_the_address(client, person):
+    # Failures spread over spellings add up to one lock-out.
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        email = person.email.upper() if attempt % 2 else person.email
+        client.post("/api/accounts/login/", {"email": email, "password": "wrong"})
+
+    for email in (person.email.upper(), person.email):
+        response = client.post("/api/accounts/login/", {"email": email, "password": PASSWORD})
+        assert response.status_code == 429, email
+    assert "_auth_user_id" not in client.session
+
+
 def test_lockout_is_keyed_on_the_username_not_the_address_alone(client, person):
     colleague = UserFactory()
     for _ in range(settings.AXES_FAILURE_LIMIT):
