@@ -140,3 +140,30 @@ def test_login_records_and_sessions_purges_are_scheduled(settings):
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert {"accounts.login_records_purge", "accounts.sessions_purge_expired"} <= scheduled
+
+
+def test_the_api_login_refuses_a_cross_site_form_without_csrf_token_like_the_web_form(person):
+    browser = Client(enforce_csrf_checks=True)
+    form = {"email": person.email, "password": PASSWORD}
+
+    api = browser.post("/api/accounts/login/", form, HTTP_ORIGIN="https://evil.example")
+    web = browser.post("/comptes/login/", {"username": person.email, "password": PASSWORD})
+
+    assert (api.status_code, web.status_code) == (403, 403)
+    assert "CSRF" in api.json()["detail"]
+    assert "_auth_user_id" not in browser.session
+
+
+def test_the_api_login_works_with_the_token_it_hands_out(person):
+    browser = Client(enforce_csrf_checks=True)
+    token = browser.get("/api/accounts/csrf/").json()["csrf_token"]
+
+    response = browser.post(
+        "/api/accounts/login/",
+        {"email": person.email, "password": PASSWORD},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+
+    assert response.status_code == 200, response.content
+    assert browser.session["_auth_user_id"] == str(person.pk)
