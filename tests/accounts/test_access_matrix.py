@@ -71,7 +71,7 @@ TABLE = [
              [403,          403,        403,        404,        404,        403,      404,      403,      404]),
     ("get", "/inscription/", None,
              [200,          200,        200,        200,        200,        200,      200,      200,      200]),
-    ("get", "/inscription/confirmer/faux/", None,
+    ("post", "/inscription/confirmer/faux/", None,
              [400,          400,        400,        400,        400,        400,      400,      400,      400]),
     ("get", "/charte/", None,
              [200,          200,        200,        200,        200,        200,      200,      200,      200]),
