@@ -7,10 +7,10 @@ from datetime import timedelta
 from importlib import import_module
 
 import magic
-from celery import current_app
 from axes.models import AccessAttempt as AxesAccessAttempt
 from axes.models import AccessFailureLog as AxesAccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
@@ -104,7 +104,8 @@ def registration_email_send(*, user_id: int, existing: bool) -> None:
         elif user.email_confirmed_at is None:
             subject = _("Vigie : confirmez votre adresse")
             body = _(
-                "Bienvenue sur Vigie. Pour activer votre compte, ouvrez ce lien (valable %(days)s jours) :\n\n%(url)s\n"
+                "Bienvenue sur Vigie. Pour activer votre compte, ouvrez ce lien (valable %(days)s jours) :"
+                "\n\n%(url)s\n"
             ) % {"days": settings.ACCOUNTS_EMAIL_CONFIRM_DAYS, "url": email_confirmation_url(user)}
         else:
             return

@@ -118,7 +118,9 @@ def test_a_known_and_a_new_address_cost_the_same_work_and_get_the_same_answer(
         registration_emails.clear()
         response = client.post(url, form(email))
         # The page differs by the address it repeats and its per-request CSRF token, nothing else.
-        answer = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode().replace(email, "EMAIL"))
+        answer = re.sub(
+            r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode().replace(email, "EMAIL")
+        )
         seen.append((response.status_code, answer, len(hashes), list(registration_emails)))
 
     assert seen[0] == seen[1]

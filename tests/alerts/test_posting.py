@@ -139,6 +139,17 @@ def test_a_point_near_home_but_outside_every_commune_is_refused(resident_api, co
     assert "aucune commune" in response.json()["location"][0]
 
 
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["0001-01-01T00:00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59", "9999-12-31T23:59:59-12:00"],
+)
+def test_a_date_at_the_ends_of_the_calendar_is_refused_with_a_message(resident_api, occurred_at):
+    response = post(resident_api, occurred_at=occurred_at)
+    assert response.status_code == 400
+    assert "années 1900 à 2100" in response.json()["occurred_at"][0]
+    assert not Alert.objects.exists()
+
+
 def test_an_unknown_category_is_refused(resident_api):
     response = post(resident_api, category="ovni")
     assert response.status_code == 400
