@@ -106,7 +106,12 @@ def browser_page(monkeypatch):
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         try:
             # A French browser, as the product's users have: the interface follows Accept-Language.
-            yield browser.new_page(locale="fr-FR")
+            from tests.browser.conftest import BROWSER_TIMEOUT_MS
+
+            page = browser.new_page(locale="fr-FR")
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
+            yield page
         finally:
             browser.close()
             # While the loop runs, Django keeps the ORM's connection in the loop's context, apart from
