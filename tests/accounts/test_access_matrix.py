@@ -44,6 +44,8 @@ TABLE = [
              [400,          400,        400,        400,        400,        400,      400,      400,      400]),
     ("post", "/api/accounts/confirm/", {"token": "faux"},
              [400,          400,        400,        400,        400,        400,      400,      400,      400]),
+    ("get", "/api/accounts/csrf/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
     ("post", "/api/accounts/login/", {"email": "x@example.org", "password": "faux"},
              [400,          400,        400,        400,        400,        400,      400,      400,      400]),
     ("post", "/api/accounts/otp/verify/", {"token": "abc"},
