@@ -77,9 +77,6 @@ class UserMeApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "UserMeOutput"
-
         email = serializers.EmailField()
         display_name = serializers.CharField()
         date_joined = serializers.DateTimeField()
@@ -113,9 +110,6 @@ class AccountRegisterApi(APIView):
     authentication_classes: list = []
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AccountRegisterInput"
-
         email = serializers.EmailField()
         password = serializers.CharField(write_only=True, max_length=128)
         display_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
@@ -140,9 +134,6 @@ class AccountEmailConfirmApi(APIView):
     authentication_classes: list = []
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AccountEmailConfirmInput"
-
         token = serializers.CharField(max_length=500)
 
     @extend_schema(request=InputSerializer, responses={200: None}, operation_id="account_email_confirm")
@@ -190,9 +181,6 @@ class AccountLoginApi(APIView):
         SessionAuthentication().enforce_csrf(request)
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AccountLoginInput"
-
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(max_length=128, write_only=True)
 
@@ -232,9 +220,6 @@ class OtpSetupApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "OtpSetupOutput"
-
         provisioning_uri = serializers.CharField()
         qr_svg = serializers.CharField()
 
@@ -252,9 +237,6 @@ class OtpVerifyApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "OtpVerifyInput"
-
         token = serializers.CharField(max_length=12)
 
     @extend_schema(request=InputSerializer, responses={200: None}, operation_id="account_otp_verify")
@@ -273,9 +255,6 @@ class CharterCurrentApi(APIView):
     permission_classes = [AllowAny]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "CharterCurrentOutput"
-
         version = serializers.IntegerField()
         text = serializers.CharField()
         published_at = serializers.DateTimeField()
@@ -292,9 +271,6 @@ class CharterAcceptApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "CharterAcceptInput"
-
         version = serializers.IntegerField(help_text="La version lue, qui doit être celle en vigueur.")
 
     @extend_schema(request=InputSerializer, responses={201: None}, operation_id="charter_accept")
@@ -317,9 +293,6 @@ class ResidenceApi(APIView):
     permission_classes = [IsAuthenticated, CharterAccepted]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ResidenceInput"
-
         address = serializers.CharField(max_length=300)
         lon = serializers.FloatField()
         lat = serializers.FloatField()
@@ -352,9 +325,6 @@ class ProofUploadApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ProofUploadInput"
-
         file = serializers.FileField()
 
     @extend_schema(
@@ -376,9 +346,6 @@ class GeocoderSuggestApi(APIView):
     """Points suggested for an address by the configured geocoder (none by default)."""
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "GeocoderSuggestOutput"
-
         label = serializers.CharField()
         lon = serializers.FloatField()
         lat = serializers.FloatField()
@@ -413,9 +380,6 @@ class AccountDeleteApi(APIView):
     """Delete the account: personal data removed, published alerts kept without an author."""
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AccountDeleteInput"
-
         password = serializers.CharField(max_length=128, write_only=True)
 
     @extend_schema(request=InputSerializer, responses={204: None}, operation_id="account_delete")
@@ -470,9 +434,6 @@ class ResidenceDecisionApi(APIView):
     permission_classes = [IsAuthenticated, IsResidentVerifier]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ResidenceDecisionInput"
-
         verified = serializers.BooleanField()
         reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 

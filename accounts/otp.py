@@ -14,11 +14,29 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.permissions import BasePermission
 
 from accounts.models import User
 from accounts.selectors import needs_two_factor
+
+
+def is_verified_staff(user) -> bool:
+    """Signed in and past the second factor in this session: what every staff action requires.
+    The one check; the middleware, the API permission and the live maps all ask it."""
+    return bool(user is not None and user.is_authenticated and getattr(user, "is_verified", lambda: False)())
+
+
+class IsVerifiedStaff(BasePermission):
+    """Moderators, police agents and municipal staff act only after two-factor authentication."""
+
+    message = gettext_lazy("Connectez-vous avec votre second facteur d'authentification.")
+
+    def has_permission(self, request, view):
+        return is_verified_staff(request.user)
+
 
 # Pages a staff person may reach before entering a code: the code pages themselves, logging out,
 # the language switch, their own account summary (which tells a client that a code is needed).
@@ -94,7 +112,7 @@ class StaffOTPRequiredMiddleware:
 
     @staticmethod
     def _unverified_staff(user) -> bool:
-        return user is not None and user.is_authenticated and not user.is_verified() and needs_two_factor(user)
+        return user is not None and user.is_authenticated and not is_verified_staff(user) and needs_two_factor(user)
 
     @staticmethod
     def _exempt(request) -> bool:

@@ -30,13 +30,13 @@ ACTED_ON_FIELDS = {
     "accounts.proofofresidence.decided_by": ["id", "outcome", "decided_at"],
     "accounts.accesslog.viewer": ["kind", "object_id", "commune", "accessed_at"],
     "accounts.accesslog.subject": ["kind", "object_id", "accessed_at"],
-    "alerts.delivery.recipient": [
+    "delivery.delivery.recipient": [
         "id", "kind", "alert", "broadcast", "status", "email_status", "sms_status", "created_at", "sent_at", "read_at",
     ],
     "alerts.alerttransition.actor": ["alert", "field", "from_state", "to_state", "reason", "note", "created_at"],
     "alerts.alertredaction.moderator": ["alert", "created_at", "restored_at"],
     "alerts.alertredaction.restored_by": ["alert", "restored_at"],
-    "alerts.broadcast.author": [
+    "delivery.broadcast.author": [
         "id", "commune", "kind", "title", "body", "target", "by_email", "by_sms", "created_at", "recipients",
     ],
 }  # fmt: skip

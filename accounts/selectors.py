@@ -1,10 +1,13 @@
 """Who may see what: every queryset that shows territory-bound data is scoped with these."""
 
 from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from psycopg import sql
 
 from accounts.models import CharterAcceptance, CharterVersion, ProofOfResidence, Residence, Role, User
+from geo.distance import within_metres
 from zones.models import Commune, PoliceService
 from zones.timezones import time_zone_of_commune_code
 
@@ -130,3 +133,54 @@ def residences_to_verify(user: User) -> QuerySet[Residence]:
 def proof_pending(residence: Residence) -> ProofOfResidence | None:
     """The latest proof still held in storage and waiting for a decision."""
     return residence.proofs.filter(outcome="", file_deleted_at__isnull=True).order_by("-uploaded_at").first()
+
+
+# Recipient selections, as SQL for delivery's fan-out (one INSERT ... SELECT whatever the number of
+# people): each yields the `user_id` column of the people it selects. The accounts tables' SELECTs
+# are written here, where the tables are; values, choice values included, are named parameters.
+
+
+def verified_residents_sql(
+    *,
+    commune_id: int | None = None,
+    neighbourhood_ids: list[int] | None = None,
+    area: GEOSGeometry | None = None,
+    near: tuple[Point, float] | None = None,
+    excluding_user_id: int | None = None,
+) -> tuple[sql.Composed, dict]:
+    """Verified residents of a commune, of neighbourhoods, whose home is in an area or within
+    metres of a point (`near=(point, metres)`), every given condition applying."""
+    conditions = [sql.SQL("res.status = %(res_verified)s")]
+    params: dict = {"res_verified": Residence.Status.VERIFIED}
+    if commune_id is not None:
+        conditions.append(sql.SQL("res.commune_id = %(res_commune_id)s"))
+        params["res_commune_id"] = commune_id
+    if neighbourhood_ids is not None:
+        conditions.append(sql.SQL("res.neighbourhood_id = ANY(%(res_neighbourhood_ids)s::bigint[])"))
+        params["res_neighbourhood_ids"] = list(neighbourhood_ids)
+    if area is not None:
+        conditions.append(
+            sql.SQL("res.home && %(res_area)s::geometry AND ST_Covers(%(res_area)s::geometry, res.home)")
+        )
+        params["res_area"] = area.hexewkb.decode()  # exact coordinates, with the SRID
+    if near is not None:
+        point, metres = near
+        condition, near_params = within_metres(sql.SQL("res.home"), point.x, point.y, metres, name="res_near")
+        conditions.append(condition)
+        params |= near_params
+    if excluding_user_id is not None:
+        conditions.append(sql.SQL("res.user_id <> %(res_excluded)s"))
+        params["res_excluded"] = excluding_user_id
+    query = sql.SQL("SELECT res.user_id FROM accounts_residence res WHERE {}").format(
+        sql.SQL(" AND ").join(conditions)
+    )
+    return query, params
+
+
+def police_agents_sql(*, police_service_ids: list[int]) -> tuple[sql.Composed, dict]:
+    """Police agents of these services."""
+    query = sql.SQL(
+        "SELECT role.user_id FROM accounts_role role "
+        "WHERE role.kind = %(role_police_agent)s AND role.police_service_id = ANY(%(role_service_ids)s::bigint[])"
+    )
+    return query, {"role_police_agent": Role.Kind.POLICE_AGENT, "role_service_ids": list(police_service_ids)}

@@ -38,7 +38,3 @@ class AlertAdmin(admin.ModelAdmin):
 class AlertRedactionAdmin(admin.ModelAdmin):
     list_display = ["alert", "moderator", "created_at", "restored_at"]
     readonly_fields = [f.name for f in AlertRedaction._meta.fields]
-
-
-# Routing and delivery keep their admin beside their models.
-import alerts.delivery_admin  # noqa: E402, F401

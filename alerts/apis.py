@@ -12,27 +12,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
+from accounts.otp import IsVerifiedStaff
 from accounts.services import alert_location_opened
 from alerts import follow_up, moderation, posting, selectors
 from alerts.highlighting import highlights_of
 from alerts.models import Alert, RejectionReason
 from alerts.transitions import AlertTransitionConflict
 from config import dates
-
-
-class IsVerifiedStaff(BasePermission):
-    """Moderators, police agents and municipal staff act only after two-factor authentication."""
-
-    message = _("Connectez-vous avec votre second facteur d'authentification.")
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and getattr(user, "is_verified", lambda: False)())
 
 
 def conflict_response(error: AlertTransitionConflict) -> Response:
@@ -81,6 +72,10 @@ class AlertSerializer(serializers.Serializer):
     day (`occurred_on`), not its time (`occurred_at` and `created_at` are null), and no follow-up
     outcome."""
 
+    # This class serves the people who see exact places in the alert's commune; the others get
+    # ResidentAlertSerializer, which has no location field (alert_data chooses, alert by alert).
+    # The docstring above is the API's documentation of both.
+
     id = serializers.IntegerField()
     category = CategorySerializer()
     commune = CommuneSerializer()
@@ -100,16 +95,6 @@ class AlertSerializer(serializers.Serializer):
     rejection_note = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField()
     location = PointField(required=False)
-
-    def to_representation(self, alert):
-        data = super().to_representation(alert)
-        if alert.commune_id not in self.context.get("exact_communes", set()):
-            data.pop("location")
-            if not self.get_is_mine(alert):
-                # As on the resident map: another person's report by its day, without the time of
-                # day nor what the police wrote when closing it.
-                data.update(occurred_at=None, created_at=None, follow_up_outcome="")
-        return data
 
     def get_occurred_on(self, alert) -> date:
         return timezone.localdate(alert.occurred_at)
@@ -133,6 +118,32 @@ class AlertSerializer(serializers.Serializer):
         return alert.merged_into_id if self._author_or_moderator(alert) else None
 
 
+class ResidentAlertSerializer(AlertSerializer):
+    """An alert as a reader who does not see exact places in its commune reads it: no location
+    field, so it is never read from the row. Someone else's report comes by its day (`occurred_on`),
+    as on the resident map: `occurred_at` and `created_at` are null and the follow-up outcome (what
+    the police wrote when closing it) is empty."""
+
+    location = None
+
+    def to_representation(self, alert):
+        data = super().to_representation(alert)
+        if not self.get_is_mine(alert):
+            data.update(occurred_at=None, created_at=None, follow_up_outcome="")
+        return data
+
+
+def alert_data(alert: Alert, context: dict) -> dict:
+    """One alert, through the serializer of the reader's audience in its commune."""
+    exact = alert.commune_id in context["exact_communes"]
+    return (AlertSerializer if exact else ResidentAlertSerializer)(alert, context=context).data
+
+
+def alerts_for_reader(alerts, context: dict):
+    """A reader who sees no exact place anywhere never loads one."""
+    return alerts if context["exact_communes"] else alerts.defer("location")
+
+
 def alert_context(request) -> dict:
     user = request.user
     return {
@@ -148,9 +159,6 @@ class EmergencyNoticeApi(APIView):
     permission_classes = [AllowAny]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "EmergencyNoticeOutput"
-
         text = serializers.CharField()
         numbers = serializers.DictField(child=serializers.CharField())
 
@@ -172,9 +180,6 @@ class AlertCollectionApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertCollectionInput"
-
         lon = serializers.FloatField()
         lat = serializers.FloatField()
         occurred_at = dates.DateTimeField()
@@ -188,12 +193,13 @@ class AlertCollectionApi(APIView):
         parameters=[OpenApiParameter("status", str, enum=Alert.Status.values)],
     )
     def get(self, request):
-        alerts = selectors.alerts_visible_to(request.user).order_by("-created_at", "-id")
+        context = alert_context(request)
+        alerts = alerts_for_reader(selectors.alerts_visible_to(request.user), context).order_by("-created_at", "-id")
         if request.query_params.get("status") in Alert.Status.values:
             alerts = alerts.filter(status=request.query_params["status"])
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(alerts, request, view=self)
-        return paginator.get_paginated_response(AlertSerializer(page, many=True, context=alert_context(request)).data)
+        return paginator.get_paginated_response([alert_data(alert, context) for alert in page])
 
     @extend_schema(request=InputSerializer, responses={201: AlertSerializer}, operation_id="alerts_create")
     def post(self, request):
@@ -215,7 +221,7 @@ class AlertCollectionApi(APIView):
             ) from None
         except posting.PostingInvalid as error:
             return Response({**error.errors, "emergency_notice": str(posting.EMERGENCY_NOTICE)}, status=400)
-        return Response(AlertSerializer(alert, context=alert_context(request)).data, status=201)
+        return Response(alert_data(alert, alert_context(request)), status=201)
 
 
 class AlertDetailApi(APIView):
@@ -223,11 +229,11 @@ class AlertDetailApi(APIView):
 
     @extend_schema(responses=AlertSerializer, operation_id="alerts_retrieve")
     def get(self, request, alert_id: int):
-        alert = get_object_or_404(selectors.alerts_visible_to(request.user), pk=alert_id)
         context = alert_context(request)
+        alert = get_object_or_404(alerts_for_reader(selectors.alerts_visible_to(request.user), context), pk=alert_id)
         if alert.commune_id in context["exact_communes"]:
             alert_location_opened(viewer=request.user, alert=alert)
-        return Response(AlertSerializer(alert, context=context).data)
+        return Response(alert_data(alert, context))
 
 
 class ModerationQueueApi(APIView):
@@ -237,17 +243,11 @@ class ModerationQueueApi(APIView):
     permission_classes = [IsVerifiedStaff]
 
     class HighlightSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ModerationQueueHighlight"
-
         start = serializers.IntegerField()
         end = serializers.IntegerField()
         kind = serializers.CharField()
 
     class DuplicateSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ModerationQueueDuplicate"
-
         id = serializers.IntegerField(source="duplicate_id")
         status = serializers.CharField()
         status_label = serializers.CharField()
@@ -257,9 +257,6 @@ class ModerationQueueApi(APIView):
         description = serializers.CharField()
 
     class OutputSerializer(AlertSerializer):
-        class Meta:
-            ref_name = "ModerationQueueOutput"
-
         age_seconds = serializers.SerializerMethodField()
         highlights = serializers.SerializerMethodField()
         duplicates = serializers.SerializerMethodField()
@@ -312,8 +309,9 @@ class ModerationActionApi(APIView):
         except (ValueError, ValidationError) as error:
             messages = getattr(error, "messages", None) or [str(error)]
             return Response({"detail": " ".join(messages)}, status=400)
-        alert.refresh_from_db()
-        return Response(AlertSerializer(alert, context=alert_context(request)).data)
+        # The service returns the row it locked and saved, with its commune and category: read again,
+        # it would only cost three queries.
+        return Response(alert_data(alert, alert_context(request)))
 
 
 def _action_schema(operation_id: str):
@@ -340,9 +338,6 @@ class AlertPublishApi(ModerationActionApi):
 @_action_schema("moderation_reject")
 class AlertRejectApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertRejectInput"
-
         reason = serializers.ChoiceField(choices=RejectionReason.choices)
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -353,9 +348,6 @@ class AlertRejectApi(ModerationActionApi):
 @_action_schema("moderation_redact")
 class AlertRedactApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertRedactInput"
-
         description = serializers.CharField(max_length=20000)
 
     def act(self, *, alert, moderator, data):
@@ -371,9 +363,6 @@ class AlertRedactionRestoreApi(ModerationActionApi):
 @_action_schema("moderation_merge")
 class AlertMergeApi(ModerationActionApi):
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertMergeInput"
-
         into = serializers.IntegerField(
             min_value=1, max_value=2**63 - 1, help_text="Id de l'alerte de la même commune qui reste."
         )
@@ -392,9 +381,6 @@ class AlertFollowUpApi(APIView):
     permission_classes = [IsVerifiedStaff]
 
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AlertFollowUpInput"
-
         follow_up = serializers.ChoiceField(choices=[c for c in Alert.FollowUp.choices if c[0] != Alert.FollowUp.NONE])
         outcome = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -413,7 +399,7 @@ class AlertFollowUpApi(APIView):
             return Response({"outcome": [str(error)]}, status=400)
         except AlertTransitionConflict as error:
             return conflict_response(error)
-        return Response(AlertSerializer(alert, context=alert_context(request)).data)
+        return Response(alert_data(alert, alert_context(request)))
 
 
 class ModerationStatsApi(APIView):
@@ -422,9 +408,6 @@ class ModerationStatsApi(APIView):
     permission_classes = [IsVerifiedStaff]
 
     class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ModerationStatsOutput"
-
         commune = CommuneSerializer()
         decided = serializers.IntegerField()
         pending = serializers.IntegerField()

@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from alerts import publication
 from alerts.models import Alert
 from alerts.models.moderation import AlertTransition
+from alerts.signals import alert_follow_up_changed_on_commit
 from alerts.transitions import AlertTransitionConflict, alert_lock, transition_record
 
 FollowUp = Alert.FollowUp
@@ -49,6 +49,5 @@ def alert_follow_up_set(*, alert: Alert, actor: User, follow_up: str, outcome: s
         to_state=follow_up,
         note=outcome,
     )
-    alert_id = alert.pk
-    transaction.on_commit(lambda: publication.alert_follow_up_changed(alert_id=alert_id))
+    alert_follow_up_changed_on_commit(alert_id=alert.pk)
     return alert

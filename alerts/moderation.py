@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from alerts import publication
 from alerts.models import Alert, RejectionReason
 from alerts.models.moderation import AlertRedaction, AlertTransition
 from alerts.posting import description_errors
+from alerts.signals import alert_published_on_commit
 from alerts.transitions import AlertTransitionConflict, alert_lock, transition_record
 
 Status = Alert.Status
@@ -58,16 +58,10 @@ def _text_change_record(*, alert: Alert, moderator: User, to_state: str) -> None
     )
 
 
-def _announce_publication(alert: Alert) -> None:
-    # Looked up at call time, after commit: routing replaces `alert_published`, tests watch it.
-    alert_id = alert.pk
-    transaction.on_commit(lambda: publication.alert_published(alert_id=alert_id))
-
-
 @transaction.atomic
 def alert_publish(*, alert: Alert, moderator: User) -> Alert:
     alert = _decide(alert=_pending(alert=alert), moderator=moderator, to_status=Status.PUBLISHED)
-    _announce_publication(alert)
+    alert_published_on_commit(alert_id=alert.pk)
     return alert
 
 
@@ -96,7 +90,7 @@ def alert_redact(*, alert: Alert, moderator: User, description: str) -> Alert:
     _text_change_record(alert=alert, moderator=moderator, to_state="redacted")
     alert.description = description
     alert = _decide(alert=alert, moderator=moderator, to_status=Status.PUBLISHED, reason="redacted")
-    _announce_publication(alert)
+    alert_published_on_commit(alert_id=alert.pk)
     return alert
 
 

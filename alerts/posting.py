@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
-from accounts.selectors import can_post_alerts, verified_residence
+from accounts.models import Residence, User
+from accounts.selectors import can_post_alerts, charter_accepted, verified_residence
 from alerts.models import Alert, AlertCategory
 from geo.points import InvalidCoordinates, great_circle_m, parse_lon_lat, parse_number
 from zones.models import Commune
@@ -97,11 +97,10 @@ def _home_distance_m(home: Point, point: Point) -> float:
         return cursor.fetchone()[0]
 
 
-def _commune_for(*, author: User, point: Point) -> Commune:
+def _commune_for(*, residence: Residence, point: Point) -> Commune:
     """Where the alert belongs: the author's commune if it covers the point (so a point on its border
     stays there), else a commune that has joined Vigie covering the point, if it lies near the author's
     home. A commune that has not joined has no moderator: an alert there would wait for ever."""
-    residence = verified_residence(author)
     covering = commune_ids_covering(point)
     if residence.commune_id in covering:
         return residence.commune
@@ -126,13 +125,13 @@ def _commune_for(*, author: User, point: Point) -> Commune:
     return commune
 
 
-def _location_errors(data: PostingInput, author: User) -> tuple[dict, Point | None, Commune | None]:
-    swapped = _swapped_message(data.lon, data.lat, verified_residence(author).home)
+def _location_errors(data: PostingInput, residence: Residence) -> tuple[dict, Point | None, Commune | None]:
+    swapped = _swapped_message(data.lon, data.lat, residence.home)
     if swapped:
         return {"lon": [swapped], "lat": [swapped]}, None, None
     try:
         point = parse_lon_lat(data.lon, data.lat)
-        return {}, point, _commune_for(author=author, point=point)
+        return {}, point, _commune_for(residence=residence, point=point)
     except InvalidCoordinates as error:
         return {field: [message] for field, message in error.errors.items()}, None, None
 
@@ -167,12 +166,12 @@ def description_errors(description: str) -> list[str]:
     return []
 
 
-def posting_validate(*, author: User, data: PostingInput) -> tuple[dict, dict]:
-    """Check every field; return (errors by field, cleaned values)."""
+def posting_validate(*, residence: Residence, data: PostingInput) -> tuple[dict, dict]:
+    """Check every field against the author's verified home; return (errors by field, cleaned values)."""
     errors: dict[str, list[str]] = {}
     if data.emergency_notice_acknowledged is not True:
         errors["emergency_notice_acknowledged"] = [str(ACKNOWLEDGEMENT_MISSING)]
-    location_errors, point, commune = _location_errors(data, author)
+    location_errors, point, commune = _location_errors(data, residence)
     errors.update(location_errors)
     category = AlertCategory.objects.filter(code=data.category, is_active=True).first()
     if not data.category:
@@ -205,14 +204,16 @@ def posting_retry_after(*, author: User, now: datetime | None = None) -> int | N
 def alert_post(*, author: User, data: PostingInput) -> Alert:
     """Create a pending alert, for moderation. Refuses bad input field by field, and past the
     hourly limit."""
-    if not can_post_alerts(author):
-        raise PostingNotAllowed
     # Lock the author's row so two simultaneous posts cannot both slip under the limit.
     User.objects.select_for_update().filter(pk=author.pk).first()
+    # Read once, under the lock: the home checked here is the one every field is checked against.
+    residence = verified_residence(author)
+    if residence is None or not charter_accepted(author):
+        raise PostingNotAllowed
     retry_after = posting_retry_after(author=author)
     if retry_after is not None:
         raise PostingRateLimited(retry_after)
-    errors, cleaned = posting_validate(author=author, data=data)
+    errors, cleaned = posting_validate(residence=residence, data=data)
     if errors:
         raise PostingInvalid(errors)
     alert = Alert(author=author, occurred_at=data.occurred_at, **cleaned)

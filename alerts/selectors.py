@@ -6,10 +6,12 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
+from psycopg import sql
 
 from accounts.models import User
 from accounts.selectors import moderated_communes, police_services_of, staffed_communes, verified_residence
 from alerts.models import Alert
+from geo.distance import expand
 from zones.models import Commune
 
 
@@ -82,21 +84,25 @@ class DuplicateSuggestion:
         return Alert.Status(self.status).label
 
 
-_DUPLICATES_SQL = """
+# Candidates share the commune and the family, are pending or published, within the time window
+# and the distance (metres on the spheroid, the box of geo.distance keeping the GiST index in use).
+_DUPLICATES_SQL = sql.SQL(
+    """
 SELECT a.id, b.id, b.status, cb.label, b.occurred_at,
        ST_Distance(a.location::geography, b.location::geography) AS distance_m, b.description
 FROM alerts_alert a
 JOIN alerts_alertcategory ca ON ca.id = a.category_id
 JOIN alerts_alert b
-  ON b.commune_id = a.commune_id AND b.id <> a.id AND b.status IN ('pending', 'published')
+  ON b.commune_id = a.commune_id AND b.id <> a.id AND b.status = ANY(%(statuses)s)
  AND b.occurred_at BETWEEN a.occurred_at - make_interval(hours => %(hours)s)
                        AND a.occurred_at + make_interval(hours => %(hours)s)
- AND b.location && ST_Expand(a.location, %(dlat)s / cos(radians(ST_Y(a.location))), %(dlat)s)
+ AND b.location && {box}
  AND ST_DWithin(a.location::geography, b.location::geography, %(metres)s)
 JOIN alerts_alertcategory cb ON cb.id = b.category_id AND cb.family = ca.family
 WHERE a.id = ANY(%(ids)s)
 ORDER BY a.id, distance_m, b.id
 """
+).format(box=expand(sql.SQL("a.location"), sql.Placeholder("metres")))
 
 
 def duplicate_suggestions(alert_ids: list[int]) -> dict[int, list[DuplicateSuggestion]]:
@@ -110,8 +116,7 @@ def duplicate_suggestions(alert_ids: list[int]) -> dict[int, list[DuplicateSugge
         "ids": list(alert_ids),
         "hours": settings.ALERTS_DUPLICATE_WINDOW_HOURS,
         "metres": settings.ALERTS_DUPLICATE_DISTANCE_M,
-        # A box a little larger than the circle lets the GiST index on location pick the candidates.
-        "dlat": settings.ALERTS_DUPLICATE_DISTANCE_M / 110_000,
+        "statuses": [Alert.Status.PENDING, Alert.Status.PUBLISHED],
     }
     with connection.cursor() as cursor:
         cursor.execute(_DUPLICATES_SQL, params)

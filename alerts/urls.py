@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alerts import apis, delivery_urls, views
+from alerts import apis, views
 
 api_urlpatterns = [
     path("emergency-notice/", apis.EmergencyNoticeApi.as_view(), name="api-emergency-notice"),
@@ -26,6 +26,3 @@ urlpatterns = [
     path("moderation/", views.moderation_queue_view, name="moderation-queue"),
     path("moderation/alertes/<int:alert_id>/<str:action>/", views.moderation_action_view, name="moderation-action"),
 ]
-
-api_urlpatterns += delivery_urls.api_urlpatterns
-urlpatterns += delivery_urls.urlpatterns

@@ -61,9 +61,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     bench_database_ready()
-    from alerts.models import Delivery
-    from alerts.publication import alert_published
     from config.celery import app as celery_app
+    from delivery.models import Delivery
+    from delivery.routing import alert_route
 
     sink = CountingSink()
     with socket.socket() as probe:
@@ -82,7 +82,7 @@ def main() -> None:
                 raise SystemExit("workers did not start")
         alert = published_alert(commune)
         start = time.perf_counter()
-        alert_published(alert_id=alert.id)
+        alert_route(alert_id=alert.id)
         total = Delivery.objects.filter(alert=alert).count()
         while Delivery.objects.filter(alert=alert, status="pending").exists():
             time.sleep(0.05)

@@ -15,18 +15,18 @@ from routing_setup import bench_database_ready, machine, published_alert, town_w
 
 
 def measure(commune, runs: int, category: str) -> list[float]:
-    from alerts import delivery
-    from alerts.models import Delivery
-    from alerts.publication import alert_published
+    from delivery import sending
+    from delivery.models import Delivery
+    from delivery.routing import alert_route
 
     committed: list[float] = []
-    delivery.deliveries_dispatch_enqueue = lambda **kwargs: committed.append(time.perf_counter())
+    sending.deliveries_dispatch_enqueue = lambda **kwargs: committed.append(time.perf_counter())
     timings = []
     for _ in range(runs):
         alert = published_alert(commune, category=category)
         committed.clear()
         start = time.perf_counter()
-        alert_published(alert_id=alert.id)
+        alert_route(alert_id=alert.id)
         timings.append((committed[0] - start) * 1000)
         assert Delivery.objects.filter(alert=alert, kind="alert").exists()
     return timings
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--category", default="degradation")
     args = parser.parse_args()
     bench_database_ready()
-    from alerts.models import Delivery
+    from delivery.models import Delivery
 
     print(f"machine: {machine()}")
     for size in args.sizes:

@@ -36,8 +36,8 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
-from alerts.events import alert_event_record  # noqa: E402
 from alerts.models import Alert, AlertCategory  # noqa: E402
+from delivery.events import alert_event_record  # noqa: E402
 from zones import services as zone_services  # noqa: E402
 from zones.models import Commune, Zone  # noqa: E402
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 import accounts.urls
 import alerts.urls
+import delivery.urls
 import maps.urls
 import zones.urls
 from accounts.forms import LoginForm
@@ -19,6 +20,7 @@ api_patterns = [
     *zones.urls.api_urlpatterns,
     *accounts.urls.api_urlpatterns,
     *alerts.urls.api_urlpatterns,
+    *delivery.urls.api_urlpatterns,
     *maps.urls.api_urlpatterns,
 ]
 
@@ -37,6 +39,7 @@ urlpatterns = [
     path("", include(zones.urls.urlpatterns)),
     path("", include(accounts.urls.urlpatterns)),
     path("", include(alerts.urls.urlpatterns)),
+    path("", include(delivery.urls.urlpatterns)),
     path("", include(maps.urls.urlpatterns)),
 ]
 

@@ -15,7 +15,7 @@ from accounts.models import ProofOfResidence, Residence, Role, User
 from accounts.otp import totp_device_install
 from accounts.selectors import charter_current
 from accounts.services import charter_accept, residence_set
-from demo.loading import DEMO_PASSWORD
+from demo.logins import DEMO_PASSWORD
 from zones.models import Commune, PoliceService, Zone
 
 # Base32 secret of every demo staff account's TOTP device. Demo data only, never in production.

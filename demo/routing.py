@@ -2,8 +2,9 @@
 
 from django.utils import timezone
 
-from alerts.models import Alert, AlertRouting
-from alerts.publication import alert_published
+from alerts.models import Alert
+from delivery.models import AlertRouting
+from delivery.routing import alert_route
 
 TARASCON = "13108"
 
@@ -17,7 +18,7 @@ def demo_alert_publish() -> None:
         return
     Alert.objects.filter(id=alert.id).update(status=Alert.Status.PUBLISHED, published_at=timezone.now())
     # demo_load runs in one transaction: the sending is queued when it commits, as in production.
-    alert_published(alert_id=alert.id)
+    alert_route(alert_id=alert.id)
 
 
 STEPS: list = [demo_alert_publish]

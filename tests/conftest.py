@@ -20,10 +20,10 @@ def _queued_dispatches(request, monkeypatch) -> list:
     test Redis for a later worker to find."""
     queued: list = []
     if request.node.get_closest_marker("services") is None:
-        from alerts import delivery
+        from delivery import sending
 
         monkeypatch.setattr(
-            delivery, "deliveries_dispatch_enqueue", lambda *, kind, message_id: queued.append((kind, message_id))
+            sending, "deliveries_dispatch_enqueue", lambda *, kind, message_id: queued.append((kind, message_id))
         )
     return queued
 

@@ -1,8 +1,32 @@
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from zones.timezones import time_zone_of_commune_code
+
+# `ST_Covers` rather than `ST_Contains`: a point on a shared border belongs to both sides. The
+# questions go to the subdivided parts (CommunePart, ZonePart), whose small boxes the GiST index
+# answers fast, like MapIt's `by_location`.
+# Constant SQL, the point's coordinates are parameters.
+_COMMUNE_PARTS_COVERING = """SELECT commune_id FROM zones_communepart
+    WHERE geom && ST_SetSRID(ST_MakePoint(%s, %s), 4326) AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))"""
+_ZONE_PARTS_COVERING = """SELECT zone_id FROM zones_zonepart
+    WHERE geom && ST_SetSRID(ST_MakePoint(%s, %s), 4326) AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))"""
+
+
+class CommuneQuerySet(models.QuerySet):
+    def covering(self, point):
+        """Communes covering the point (two on a shared border)."""
+        return self.filter(id__in=RawSQL(_COMMUNE_PARTS_COVERING, [point.x, point.y] * 2))  # noqa: S611
+
+
+class ZoneQuerySet(models.QuerySet):
+    def covering(self, point, *, kind: str | None = None):
+        """Zones covering the point, of one kind or of every kind."""
+        zones = self.filter(id__in=RawSQL(_ZONE_PARTS_COVERING, [point.x, point.y] * 2))  # noqa: S611
+        return zones if kind is None else zones.filter(kind=kind)
+
 
 METRIC_SRID_HELP = _(
     "Projection métrique utilisée pour les distances et surfaces de cette commune : Lambert-93 (2154) en "
@@ -29,6 +53,8 @@ class Commune(models.Model):
             "Les quartiers à moins de cette distance d'une alerte sont aussi prévenus. Vide : réglage général."
         ),
     )
+
+    objects = CommuneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("commune")
@@ -103,6 +129,8 @@ class Zone(models.Model):
         db_default=Origin.DRAWN,
         help_text=_("Les quartiers générés peuvent être remplacés par une nouvelle génération ; les autres non."),
     )
+
+    objects = ZoneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("zone")

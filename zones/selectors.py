@@ -2,40 +2,24 @@
 
 `ST_Covers` rather than `ST_Contains`: a point on a shared border belongs to both sides. Distances
 are measured on the geography type (metres on the WGS 84 spheroid), which is correct everywhere,
-metropolitan or overseas, and the `&&` pre-filter on an expanded box keeps the GiST index in use."""
+metropolitan or overseas, with the box of geo.distance keeping the GiST index in use. Point-in-area
+questions are QuerySet methods (`Commune.objects.covering(point)`, `Zone.objects.covering(point)`)."""
 
 import json
-import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from psycopg import sql
 
+from geo.distance import within_metres
 from zones.models import Commune, Zone
-
-# Degrees of latitude per metre, with margin; the box is widened by 1/cos(lat) for longitude.
-_DEGREES_PER_METRE = 1 / 110_000
-
-
-def _expand_degrees(point: Point, radius_m: float) -> tuple[float, float]:
-    dlat = radius_m * _DEGREES_PER_METRE
-    dlon = dlat / max(math.cos(math.radians(point.y)), 0.01)
-    return dlon, dlat
 
 
 def commune_ids_covering(point: Point) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT DISTINCT commune_id FROM zones_communepart
-            WHERE geom && ST_SetSRID(ST_MakePoint(%s, %s), 4326)
-              AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
-            """,
-            [point.x, point.y, point.x, point.y],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return list(Commune.objects.covering(point).values_list("id", flat=True))
 
 
 def commune_of_point(point: Point) -> Commune | None:
@@ -44,34 +28,49 @@ def commune_of_point(point: Point) -> Commune | None:
 
 
 def zone_ids_covering(point: Point, *, kind: str) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT DISTINCT zone_id FROM zones_zonepart
-            WHERE kind = %s
-              AND geom && ST_SetSRID(ST_MakePoint(%s, %s), 4326)
-              AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
-            """,
-            [kind, point.x, point.y, point.x, point.y],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return list(Zone.objects.covering(point, kind=kind).values_list("id", flat=True))
+
+
+def _zones_near_sql(point: Point, *, radius_m: float, kinds: list[str] | None) -> tuple[sql.Composed, dict]:
+    """Zone parts within the radius, grouped by zone, with whether one of them covers the point."""
+    near, params = within_metres(sql.Identifier("geom"), point.x, point.y, radius_m)
+    query = sql.SQL(
+        """SELECT zone_id, kind, bool_or(ST_Covers(geom, ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)))
+            AS covers
+        FROM zones_zonepart WHERE (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[])) AND {near}
+        GROUP BY zone_id, kind"""
+    ).format(near=near)
+    return query, {**params, "kinds": kinds}
 
 
 def zone_ids_within(point: Point, *, kind: str | None, radius_m: float) -> list[int]:
     """Zones whose boundary lies within `radius_m` metres of the point (covering ones included);
     `kind=None` for neighbourhoods and police sectors alike."""
-    dlon, dlat = _expand_degrees(point, radius_m)
+    query, params = _zones_near_sql(point, radius_m=radius_m, kinds=None if kind is None else [kind])
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT DISTINCT zone_id FROM zones_zonepart
-            WHERE (%s::text IS NULL OR kind = %s::text)
-              AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
-              AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)
-            """,
-            [kind, kind, point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat, point.x, point.y, radius_m],
-        )
+        cursor.execute(sql.SQL("{} ORDER BY zone_id").format(query), params)
         return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class NearbyZone:
+    zone_id: int
+    kind: str
+    police_service_id: int | None
+    covers: bool
+
+
+def zones_near(point: Point, *, radius_m: float, kinds: list[str]) -> list[NearbyZone]:
+    """In one query, the zones of these kinds within `radius_m` metres of the point, each with its
+    police service and whether it covers the point itself: what routing an alert needs."""
+    query, params = _zones_near_sql(point, radius_m=radius_m, kinds=kinds)
+    query = sql.SQL(
+        """SELECT near.zone_id, near.kind, z.police_service_id, near.covers
+        FROM ({near}) AS near JOIN zones_zone z ON z.id = near.zone_id ORDER BY near.zone_id"""
+    ).format(near=query)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return [NearbyZone(*row) for row in cursor.fetchall()]
 
 
 def zones_covering(point: Point, *, kind: str):

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils import timezone
@@ -56,12 +54,6 @@ class RejectionReason(models.TextChoices):
 class AlertQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Alert.Status.PUBLISHED)
-
-    def live(self, *, now=None):
-        """Published alerts still shown on live views: published less than ALERTS_LIVE_DAYS ago.
-        Older ones leave the live views and stay in the statistics."""
-        since = (now or timezone.now()) - timedelta(days=settings.ALERTS_LIVE_DAYS)
-        return self.published().filter(published_at__gte=since)
 
 
 class Alert(models.Model):

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zones",
     "accounts",
     "alerts",
+    "delivery",
     "maps",
     "demo",
 ]
@@ -217,8 +218,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several models have a `kind`; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
-        "BroadcastKindEnum": "alerts.models.delivery.Broadcast.Kind",
-        "DeliveryKindEnum": "alerts.models.delivery.Delivery.Kind",
+        "BroadcastKindEnum": "delivery.models.Broadcast.Kind",
+        "DeliveryKindEnum": "delivery.models.Delivery.Kind",
         "ZoneKindEnum": "zones.models.Zone.Kind",
     },
 }
@@ -338,8 +339,6 @@ ALERTS_MAX_AGE_DAYS = env.int("ALERTS_MAX_AGE_DAYS", default=7)
 ALERTS_HOME_DISTANCE_M = env.int("ALERTS_HOME_DISTANCE_M", default=1000)
 ALERTS_DESCRIPTION_MIN = env.int("ALERTS_DESCRIPTION_MIN", default=10)
 ALERTS_DESCRIPTION_MAX = env.int("ALERTS_DESCRIPTION_MAX", default=2000)
-# Published alerts stay in the live views this many days; statistics keep them for ever.
-ALERTS_LIVE_DAYS = env.int("ALERTS_LIVE_DAYS", default=30)
 # Duplicate suggestions for moderators: same family, within this distance and time window.
 ALERTS_DUPLICATE_DISTANCE_M = env.int("ALERTS_DUPLICATE_DISTANCE_M", default=150)
 ALERTS_DUPLICATE_WINDOW_HOURS = env.int("ALERTS_DUPLICATE_WINDOW_HOURS", default=2)
@@ -357,7 +356,7 @@ ALERTS_NEAR_REPEAT_DAYS = env.int("ALERTS_NEAR_REPEAT_DAYS", default=14)
 ALERTS_DELIVERY_BATCH_SIZE = env.int("ALERTS_DELIVERY_BATCH_SIZE", default=100)
 # Transient failures retry after base * 2^(attempt-1) seconds plus up to 50 % jitter, capped; after
 # ALERTS_DELIVERY_MAX_ATTEMPTS the channel is marked failed with the error. The cap stays far below
-# the broker's visibility timeout (tests/alerts/delivery/test_delivery_settings.py), or a waiting
+# the broker's visibility timeout (tests/delivery/test_delivery_settings.py), or a waiting
 # retry would run twice.
 ALERTS_DELIVERY_MAX_ATTEMPTS = env.int("ALERTS_DELIVERY_MAX_ATTEMPTS", default=6)
 ALERTS_DELIVERY_RETRY_BASE_S = env.float("ALERTS_DELIVERY_RETRY_BASE_S", default=10.0)
@@ -367,11 +366,11 @@ ALERTS_DELIVERY_RETRY_MAX_S = env.float("ALERTS_DELIVERY_RETRY_MAX_S", default=9
 ALERTS_DELIVERY_SWEEP_AFTER_S = env.int("ALERTS_DELIVERY_SWEEP_AFTER_S", default=120)
 ALERTS_DELIVERY_SWEEP_EVERY_S = env.int("ALERTS_DELIVERY_SWEEP_EVERY_S", default=60)
 # SMS gateway: a dotted path to a class with send(*, phone_number, text). No provider is bundled.
-ALERTS_SMS_GATEWAY = env("ALERTS_SMS_GATEWAY", default="alerts.channels.sms.ConsoleSmsGateway")
+ALERTS_SMS_GATEWAY = env("ALERTS_SMS_GATEWAY", default="delivery.channels.sms.ConsoleSmsGateway")
 CELERY_BEAT_SCHEDULE.update(
     {
         "alerts-delivery-sweep": {
-            "task": "alerts.tasks.deliveries_sweep",
+            "task": "delivery.deliveries_sweep",
             "schedule": float(ALERTS_DELIVERY_SWEEP_EVERY_S),
         }
     }

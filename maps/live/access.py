@@ -13,12 +13,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from accounts.models import Residence, User
+from accounts.otp import is_verified_staff
 from accounts.selectors import police_services_of, staffed_communes, verified_residence
 from zones.models import Commune
-
-
-def is_verified_staff(user: User) -> bool:
-    return user.is_authenticated and bool(getattr(user, "is_verified", lambda: False)())
 
 
 def agent_service_ids(user: User) -> list[int]:

@@ -24,8 +24,8 @@ from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Max
 from psycopg.conninfo import make_conninfo
 
-from alerts.events import NOTIFY_CHANNEL
 from alerts.models import AlertEvent
+from delivery.events import NOTIFY_CHANNEL
 from maps.live import selectors
 from maps.live.geojson import PoliceAlertFeatureSerializer
 

@@ -8,7 +8,8 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Residence
-from alerts.models import Alert, AlertEvent, Broadcast, Delivery
+from alerts.models import Alert, AlertEvent
+from delivery.models import Broadcast, Delivery
 from geo.generalisation import GridCellCentre
 from zones.models import Commune, Zone
 

@@ -130,7 +130,8 @@ def subjects(world, homes):
     published, an event of each published one in the stream of a police service of its commune, a
     message in the inbox of a resident of each commune, a town-hall broadcast of each commune, and
     the communes' codes and ids."""
-    from alerts.models import AlertEvent, Broadcast, Delivery
+    from alerts.models import AlertEvent
+    from delivery.models import Broadcast, Delivery
     from tests.factories import make_alert
 
     people = world.people

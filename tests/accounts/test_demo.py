@@ -5,7 +5,8 @@ import pytest
 from accounts.models import ProofOfResidence, Residence, Role, User
 from accounts.selectors import can_post_alerts, needs_two_factor
 from demo import accounts as demo_accounts
-from demo.loading import DEMO_PASSWORD, demo_admin_ensure
+from demo.loading import demo_admin_ensure
+from demo.logins import DEMO_PASSWORD
 from tests.accounts.conftest import JOINED
 from tests.factories import make_commune, make_neighbourhood
 from zones.services import police_service_create

@@ -7,8 +7,8 @@ from django.contrib.gis.geos import Point
 from shapely.geometry import box
 
 from accounts.models import Residence
-from alerts.models import Delivery
-from alerts.routing import alert_route
+from delivery.models import Delivery
+from delivery.routing import alert_route
 from tests.factories import make_alert, make_commune, make_neighbourhood, make_resident, square
 from tests.zones.conftest import write_layer
 from zones import services as zone_services

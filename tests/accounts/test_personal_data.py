@@ -9,7 +9,8 @@ from django.test import Client
 
 from accounts.models import CharterAcceptance, ProofOfResidence, Residence, User
 from accounts.services import alert_location_opened
-from alerts.models import AlertTransition, Broadcast, Delivery
+from alerts.models import AlertTransition
+from delivery.models import Broadcast, Delivery
 from tests.accounts.conftest import PDF, resident, upload
 from tests.auth import resident_client, staff_client
 from tests.factories import make_alert
@@ -108,7 +109,7 @@ def test_the_export_holds_the_inbox_and_names_the_verifier_by_role(world, author
 
     body = resident_client(author).get("/api/me/export/").json()
 
-    assert [(line["kind"], line["alert"]) for line in body["alerts.delivery.recipient"]] == [("alert", alert.pk)]
+    assert [(line["kind"], line["alert"]) for line in body["delivery.delivery.recipient"]] == [("alert", alert.pk)]
     assert body["accounts.residence.user"][0]["decided_by"] == {"role": "un vérificateur de la commune"}
     assert verifier.email not in json.dumps(body)
 
@@ -136,7 +137,7 @@ def test_a_staff_export_holds_what_they_did_and_not_the_people_concerned(world, 
     assert [(line["kind"], line["object_id"]) for line in body["accounts.accesslog.viewer"]] == [
         ("alert_location", alert.pk)
     ]
-    assert [line["title"] for line in body["alerts.broadcast.author"]] == ["Travaux rue Haute"]
+    assert [line["title"] for line in body["delivery.broadcast.author"]] == ["Travaux rue Haute"]
     for other_people in (author.email, "12 chemin des Oliviers", "Odile", alert.description):
         assert other_people not in text
 

@@ -6,6 +6,7 @@ from django.contrib.gis.geos import Point
 
 from accounts.models import CharterAcceptance, CharterVersion, Role
 from accounts.selectors import charter_current
+from alerts.signals import alert_follow_up_changed, alert_published
 from tests.auth import resident_client, staff_client
 from tests.factories import UserFactory, make_commune, make_resident, make_role
 from zones.services import police_service_create
@@ -16,14 +17,16 @@ NEIGHBOUR_INSIDE = (5.03, 43.01)
 
 @pytest.fixture
 def publication_calls(monkeypatch):
-    """Record the calls moderation and follow-up make to the routing part, for tests asserting when
-    and how often they are made."""
+    """Record what alerts announce to the apps above them, instead of routing, for tests asserting
+    when and how often the signals are sent."""
     calls = {"published": [], "follow_up_changed": []}
-    monkeypatch.setattr("alerts.publication.alert_published", lambda *, alert_id: calls["published"].append(alert_id))
-    monkeypatch.setattr(
-        "alerts.publication.alert_follow_up_changed",
-        lambda *, alert_id: calls["follow_up_changed"].append(alert_id),
-    )
+    for signal, key in ((alert_published, "published"), (alert_follow_up_changed, "follow_up_changed")):
+        monkeypatch.setattr(signal, "receivers", [])  # delivery's receivers come back after the test
+
+        def record(sender, *, alert_id, key=key, **kwargs):
+            calls[key].append(alert_id)
+
+        signal.connect(record, weak=False)
     return calls
 
 

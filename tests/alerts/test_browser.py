@@ -8,7 +8,8 @@ from django.contrib.gis.geos import Point
 from django.test import override_settings
 
 from accounts.models import Role
-from alerts.models import Alert, Broadcast
+from alerts.models import Alert
+from delivery.models import Broadcast
 from tests.alerts.conftest import staff
 from tests.auth import resident_client, staff_client
 from tests.factories import make_alert

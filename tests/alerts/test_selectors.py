@@ -1,12 +1,7 @@
-from datetime import timedelta
-
 import pytest
 from django.contrib.gis.geos import Point
-from django.test import override_settings
-from django.utils import timezone
 
 from accounts.models import AccessLog, Role
-from alerts.models import Alert
 from tests.auth import resident_client, staff_client
 from tests.factories import make_alert, make_role
 
@@ -70,16 +65,6 @@ def test_municipal_staff_see_published_alerts_of_their_commune(municipal_staff, 
 
 def test_anonymous_readers_see_nothing(client, alerts):
     assert client.get("/api/alerts/").status_code == 403
-
-
-@override_settings(ALERTS_LIVE_DAYS=30)
-def test_live_alerts_leave_after_the_configured_days(commune):
-    now = timezone.now()
-    fresh = make_alert(commune=commune, location=here(), status="published", published_at=now - timedelta(days=29))
-    make_alert(commune=commune, location=here(), status="published", published_at=now - timedelta(days=31))
-    make_alert(commune=commune, location=here(), status="pending")
-    assert list(Alert.objects.live()) == [fresh]
-    assert Alert.objects.published().count() == 2  # still counted by the statistics
 
 
 def test_a_resident_with_a_pending_residence_sees_only_their_own(commune, charter, alerts):

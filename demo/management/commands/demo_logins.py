@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from demo.accounts import DEMO_TOTP_SECRET
-from demo.loading import DEMO_LOGINS, DEMO_PASSWORD
+from demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from asgiref.sync import sync_to_async
 from django.db import connections
 
-from alerts.events import alert_event_record
+from delivery.events import alert_event_record
 from tests.factories import make_alert
 
 

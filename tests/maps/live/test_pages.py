@@ -213,8 +213,8 @@ def test_the_commune_map_of_another_commune_is_not_found_and_bad_filters_are_exp
 
 
 def test_the_neighbourhood_page_lists_the_town_hall_messages_sent_to_the_resident_only(world):
-    from alerts.broadcasts import broadcast_send
-    from alerts.models import Broadcast
+    from delivery.broadcasts import broadcast_send
+    from delivery.models import Broadcast
 
     elsewhere = make_neighbourhood(commune=world.commune, name="Est", bounds=(5.01, 43.0, 5.02, 43.01))
     for title, neighbourhood in (("Travaux rue Haute", world.neighbourhood), ("Fête au quartier Est", elsewhere)):

@@ -1,0 +1,72 @@
+"""The in-app inbox: every delivery of a person, newest first, and what they chose to receive."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from alerts.models import AlertCategory
+from delivery.models import Delivery, NotificationPreference
+
+
+def inbox_of(user: User) -> QuerySet[Delivery]:
+    if not user.is_authenticated:
+        return Delivery.objects.none()
+    return (
+        Delivery.objects.filter(recipient=user)
+        .select_related("alert__category", "alert__commune", "broadcast__commune")
+        .order_by("-id")
+    )
+
+
+def inbox_unread_count(user: User) -> int:
+    return inbox_of(user).filter(read_at__isnull=True).count()
+
+
+def inbox_mark_read(*, user: User, delivery_id: int) -> Delivery:
+    """Mark one of the person's messages read; Delivery.DoesNotExist for anybody else's."""
+    delivery = inbox_of(user).get(id=delivery_id)
+    if delivery.read_at is None:
+        delivery.read_at = timezone.now()
+        Delivery.objects.filter(id=delivery.id, read_at__isnull=True).update(read_at=delivery.read_at)
+    return delivery
+
+
+def inbox_mark_all_read(*, user: User) -> int:
+    return Delivery.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def preference_of(user: User) -> NotificationPreference:
+    """The person's preferences, or the defaults (unsaved) if they never chose."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+
+
+@transaction.atomic
+def preference_update(
+    *,
+    user: User,
+    by_email: bool,
+    by_sms: bool,
+    phone_number: str,
+    quiet_start,
+    quiet_end,
+    prevention_notices: bool,
+    muted_categories: list[AlertCategory],
+) -> NotificationPreference:
+    if by_sms and not phone_number:
+        raise ValidationError({"phone_number": _("Indiquez un numéro de mobile pour recevoir des SMS.")})
+    if (quiet_start is None) != (quiet_end is None):
+        raise ValidationError({"quiet_end": _("Indiquez le début et la fin des heures calmes, ou aucun des deux.")})
+    preference = preference_of(user)
+    preference.by_email = by_email
+    preference.by_sms = by_sms
+    preference.phone_number = phone_number
+    preference.quiet_start = quiet_start
+    preference.quiet_end = quiet_end
+    preference.prevention_notices = prevention_notices
+    preference.full_clean()
+    preference.save()
+    preference.muted_categories.set(muted_categories)
+    return preference

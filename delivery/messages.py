@@ -1,0 +1,104 @@
+"""What a delivery says, the same in the inbox, the email and the SMS.
+
+Residents never see the exact location of an alert nor its author: a message names the category,
+the commune and the neighbourhoods the alert was routed to because it lies in them."""
+
+from dataclasses import dataclass, replace
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from delivery.models import Delivery, RoutedZone
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    title: str
+    body: str
+    commune: str
+    places: list[str]
+    urgent: bool
+    link: str
+    # The local day the alert's event happened (none for a town hall's message): a resident told
+    # today of a burglary needs to know whether it was last night or last week.
+    occurred_on: date | None = None
+
+
+def delivery_link(delivery: Delivery) -> str:
+    # Reversed against our own routes, which are mounted at the site root: this works in a worker
+    # whatever the project's URL configuration includes.
+    path = reverse("inbox-message", kwargs={"delivery_id": delivery.id}, urlconf="delivery.urls")
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
+def alert_places(alert_id: int) -> list[str]:
+    """Names of the neighbourhoods the alert lies in (never its exact point)."""
+    return list(
+        RoutedZone.objects.filter(alert_id=alert_id, reason=RoutedZone.Reason.COVERS, zone__kind="neighbourhood")
+        .order_by("zone__name")
+        .values_list("zone__name", flat=True)
+    )
+
+
+def message_of(delivery: Delivery, *, cache: dict | None = None) -> Message:
+    """The message of a delivery; `cache` (one per batch) keeps what all recipients of the same
+    alert or broadcast share, so a batch reads it once."""
+    key = (delivery.kind, delivery.alert_id, delivery.broadcast_id, translation.get_language())
+    if cache is None or key not in cache:
+        shared = _message_shared(delivery)
+        if cache is None:
+            return replace(shared, link=delivery_link(delivery))
+        cache[key] = shared
+    return replace(cache[key], link=delivery_link(delivery))
+
+
+def _message_shared(delivery: Delivery) -> Message:
+    link = ""
+    if delivery.kind == Delivery.Kind.BROADCAST:
+        broadcast = delivery.broadcast
+        return Message(
+            kind=broadcast.get_kind_display(),
+            title=broadcast.title,
+            body=broadcast.body,
+            commune=broadcast.commune.name,
+            places=[],
+            urgent=broadcast.is_urgent,
+            link=link,
+        )
+    alert = delivery.alert
+    places = alert_places(alert.id)
+    occurred_on = timezone.localtime(alert.occurred_at, ZoneInfo(alert.commune.time_zone)).date()
+    if delivery.kind == Delivery.Kind.NEAR_REPEAT:
+        return Message(
+            kind=_("conseil de prévention"),
+            title=_("Cambriolage signalé près de chez vous : quelques précautions"),
+            body=_(
+                "Un cambriolage a été signalé à moins de %(distance)s m de votre domicile. Le risque reste plus "
+                "élevé dans le voisinage pendant environ deux semaines. Fermez portes et fenêtres, même pour une "
+                "courte absence ; ne laissez ni clés ni objets de valeur en vue ; signalez votre absence à la "
+                "police municipale (Opération Tranquillité Vacances). En cas d'urgence, appelez le 17 ou le 112 "
+                "(114 par SMS) ; n'intervenez jamais vous-même."
+            )
+            % {"distance": settings.ALERTS_NEAR_REPEAT_DISTANCE_M},
+            commune=alert.commune.name,
+            places=places,
+            urgent=False,
+            link=link,
+            occurred_on=occurred_on,
+        )
+    return Message(
+        kind=_("alerte"),
+        title=_("%(category)s à %(commune)s")
+        % {"category": alert.category.display_label, "commune": alert.commune.name},
+        body=alert.description,
+        commune=alert.commune.name,
+        places=places,
+        urgent=alert.category.is_urgent,
+        link=link,
+        occurred_on=occurred_on,
+    )

@@ -1,0 +1,196 @@
+"""Models of routing and delivery: routed zones, deliveries, preferences, broadcasts.
+
+The tables were created when these models belonged to `alerts`; they keep their names
+(`db_table`), so moving the models changed no data and every raw SQL string stays valid.
+
+One `Delivery` row per recipient and message (an alert, a top-down broadcast, or a near-repeat
+prevention notice). The row itself is the in-app inbox item; the external channels (email, SMS)
+carry their own status on the same row, so a redelivered task re-sends only a channel still
+pending, and uniqueness on (recipient, message) is a plain database constraint."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alerts.models import Alert, AlertCategory
+
+
+class AlertRouting(models.Model):
+    """Written once, first, when an alert is routed: a second call for the same alert finds it and
+    stops, so routing is idempotent however often publication is signalled."""
+
+    alert = models.OneToOneField(Alert, on_delete=models.CASCADE, primary_key=True, related_name="routing")
+    routed_at = models.DateTimeField(_("diffusée le"), default=timezone.now)
+    radius_m = models.PositiveIntegerField(_("rayon utilisé (m)"))
+    recipients = models.PositiveIntegerField(_("destinataires"), default=0)
+
+    class Meta:
+        db_table = "alerts_alertrouting"  # created by the alerts app; kept so no data moves
+        verbose_name = _("diffusion d'alerte")
+        verbose_name_plural = _("diffusions d'alertes")
+
+
+class RoutedZone(models.Model):
+    class Reason(models.TextChoices):
+        COVERS = "covers", _("le lieu est dans la zone")
+        NEARBY = "nearby", _("zone à proximité du lieu")
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="routed_zones", db_index=False)
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="routed_alerts")
+    reason = models.CharField(_("motif"), max_length=10, choices=Reason.choices)
+
+    class Meta:
+        db_table = "alerts_routedzone"  # created by the alerts app; kept so no data moves
+        verbose_name = _("zone prévenue")
+        verbose_name_plural = _("zones prévenues")
+        constraints = [models.UniqueConstraint(fields=["alert", "zone"], name="routed_zone_once")]
+
+
+class NotificationPreference(models.Model):
+    """What a person wants to receive and how. No row means the defaults: inbox and email, every
+    category, no quiet hours, prevention notices on."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_pref")
+    by_email = models.BooleanField(_("par courriel"), default=True)
+    by_sms = models.BooleanField(_("par SMS"), default=False)
+    phone_number = models.CharField(_("numéro de téléphone mobile"), max_length=20, blank=True)
+    quiet_start = models.TimeField(_("début des heures calmes"), null=True, blank=True)
+    quiet_end = models.TimeField(_("fin des heures calmes"), null=True, blank=True)
+    prevention_notices = models.BooleanField(
+        _("conseils de prévention"),
+        default=True,
+        help_text=_("Conseils reçus quand un cambriolage a lieu près de chez vous."),
+    )
+    muted_categories = models.ManyToManyField(
+        AlertCategory, blank=True, related_name="+", verbose_name=_("catégories non souhaitées")
+    )
+
+    class Meta:
+        db_table = "alerts_notificationpreference"  # created by the alerts app; kept so no data moves
+        verbose_name = _("préférence de notification")
+        verbose_name_plural = _("préférences de notification")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | Q(quiet_start__isnull=False, quiet_end__isnull=False),
+                name="quiet_hours_both_or_none",
+            )
+        ]
+
+
+class Broadcast(models.Model):
+    """A top-down message from the town hall to its residents (communication descendante)."""
+
+    class Kind(models.TextChoices):
+        INFORMATION = "information", _("information")
+        PREVENTION = "prevention", _("prévention")
+        WEATHER = "weather", _("alerte météo")
+        ROAD_WORKS = "road_works", _("travaux")
+        PUBLIC_SAFETY = "public_safety", _("sécurité publique")
+
+    # Kinds that may reach residents during their quiet hours.
+    URGENT_KINDS = (Kind.WEATHER, Kind.PUBLIC_SAFETY)
+
+    class Target(models.TextChoices):
+        COMMUNE = "commune", _("toute la commune")
+        NEIGHBOURHOODS = "neighbourhoods", _("quartiers choisis")
+        AREA = "area", _("zone dessinée")
+
+    commune = models.ForeignKey("zones.Commune", on_delete=models.PROTECT, related_name="broadcasts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("titre"), max_length=150)
+    body = models.TextField(_("message"), max_length=2000)
+    target = models.CharField(_("destinataires"), max_length=20, choices=Target.choices)
+    neighbourhoods = models.ManyToManyField("zones.Zone", blank=True, related_name="+", verbose_name=_("quartiers"))
+    area = models.MultiPolygonField(_("zone dessinée"), srid=4326, null=True, blank=True)
+    by_email = models.BooleanField(_("par courriel"), default=True)
+    by_sms = models.BooleanField(_("par SMS"), default=False)
+    created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+    recipients = models.PositiveIntegerField(_("destinataires"), default=0)
+
+    class Meta:
+        db_table = "alerts_broadcast"  # created by the alerts app; kept so no data moves
+        verbose_name = _("message de la mairie")
+        verbose_name_plural = _("messages de la mairie")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["commune", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.kind in self.URGENT_KINDS
+
+
+class Delivery(models.Model):
+    class Kind(models.TextChoices):
+        ALERT = "alert", _("alerte")
+        BROADCAST = "broadcast", _("message de la mairie")
+        NEAR_REPEAT = "near_repeat", _("conseil de prévention")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("à envoyer")
+        SENT = "sent", _("envoyé")
+        FAILED = "failed", _("échec")
+        SKIPPED = "skipped", _("non envoyé")
+
+    # No database-level foreign keys on recipient and alert: the fan-out inserts tens of thousands of
+    # rows in one statement, and PostgreSQL's per-row check would lock every recipient's user row
+    # (FOR KEY SHARE) and cost a third of the publication time. Rows only ever come from the
+    # INSERT ... SELECT over existing users and alerts, and Django still cascades deletions.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The alert of an alert delivery, or the burglary that triggered a near-repeat notice.
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
+    )
+    broadcast = models.ForeignKey(
+        Broadcast, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries", db_index=False
+    )
+    # Overall state of the external channels; the inbox needs no sending.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=300, blank=True)
+    email_status = models.CharField(max_length=10, choices=Status.choices, default=Status.SKIPPED)
+    sms_status = models.CharField(max_length=10, choices=Status.choices, default=Status.SKIPPED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Not before this moment: quiet hours defer email and SMS; retries push it forward.
+    send_after = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "alerts_delivery"  # created by the alerts app; kept so no data moves
+        verbose_name = _("envoi")
+        verbose_name_plural = _("envois")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="alert", alert__isnull=False, broadcast__isnull=True)
+                | Q(kind="near_repeat", alert__isnull=False, broadcast__isnull=True)
+                | Q(kind="broadcast", alert__isnull=True, broadcast__isnull=False),
+                name="delivery_points_at_its_message",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "recipient"], condition=Q(kind="alert"), name="delivery_once_per_alert"
+            ),
+            models.UniqueConstraint(
+                fields=["broadcast", "recipient"], condition=Q(kind="broadcast"), name="delivery_once_per_broadcast"
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "recipient"], condition=Q(kind="near_repeat"), name="near_repeat_once_per_alert"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="delivery_inbox"),
+            models.Index(fields=["send_after"], condition=Q(status="pending"), name="delivery_pending"),
+            models.Index(
+                fields=["recipient", "created_at"], condition=Q(kind="near_repeat"), name="delivery_near_repeat"
+            ),
+        ]

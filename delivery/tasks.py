@@ -1,0 +1,38 @@
+"""The Celery face of delivery: the only module that defines tasks. They take ids, call a service
+of delivery and own their retry policy; sending is idempotent per delivery, so a task run twice
+(redelivered after a worker died, or queued by both publication and the sweeper) sends nothing twice.
+
+Services queue them by name (`DISPATCH_TASK`), after their transaction commits, so no service
+imports this module."""
+
+from celery import shared_task
+
+from delivery import routing, sending
+
+
+@shared_task(name=sending.DISPATCH_TASK, ignore_result=True)
+def deliveries_dispatch(*, kind: str, message_id: int) -> int:
+    """Split the pending deliveries of one message into batches, one send task each."""
+    ids = sending.pending_delivery_ids(kind=kind, message_id=message_id)
+    for batch in sending.batches(ids):
+        deliveries_send_batch.delay(delivery_ids=batch)
+    return len(ids)
+
+
+@shared_task(name="delivery.deliveries_send_batch", bind=True, ignore_result=True, max_retries=None)
+def deliveries_send_batch(self, *, delivery_ids: list[int]) -> None:
+    """Send a batch; deliveries that failed transiently come back after their backoff delay."""
+    to_retry = sending.deliveries_send(delivery_ids=delivery_ids)
+    if to_retry:
+        raise self.retry(kwargs={"delivery_ids": to_retry}, countdown=sending.retry_countdown(to_retry))
+
+
+@shared_task(name="delivery.deliveries_sweep", ignore_result=True)
+def deliveries_sweep() -> int:
+    """Route published alerts never routed (the web process died between moderation's commit and
+    routing), then re-queue overdue pending deliveries. Run by Celery beat every minute."""
+    routing.alerts_unrouted_route()
+    ids = sending.overdue_delivery_ids()
+    for batch in sending.batches(ids):
+        deliveries_send_batch.delay(delivery_ids=batch)
+    return len(ids)

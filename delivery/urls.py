@@ -1,0 +1,26 @@
+"""Routes of the inbox, preferences, broadcasts and police events: `api_urlpatterns` under /api/ and
+`urlpatterns` at /."""
+
+from django.urls import path
+
+from delivery import apis, views
+
+api_urlpatterns = [
+    path("inbox/", apis.InboxListApi.as_view(), name="api-inbox"),
+    path("inbox/unread-count/", apis.InboxUnreadCountApi.as_view(), name="api-inbox-unread-count"),
+    path("inbox/read-all/", apis.InboxMarkAllReadApi.as_view(), name="api-inbox-read-all"),
+    path("inbox/<int:delivery_id>/read/", apis.InboxMarkReadApi.as_view(), name="api-inbox-read"),
+    path("notification-preferences/", apis.NotificationPreferenceApi.as_view(), name="api-notification-preferences"),
+    path("broadcasts/", apis.BroadcastListApi.as_view(), name="api-broadcasts"),
+    path("broadcasts/send/", apis.BroadcastSendApi.as_view(), name="api-broadcasts-send"),
+    path("broadcasts/<int:broadcast_id>/", apis.BroadcastDetailApi.as_view(), name="api-broadcast-detail"),
+    path("police/events/", apis.PoliceEventListApi.as_view(), name="api-police-events"),
+]
+
+urlpatterns = [
+    path("messages/", views.inbox_page, name="inbox"),
+    path("messages/<int:delivery_id>/", views.inbox_message_page, name="inbox-message"),
+    path("preferences/notifications/", views.preferences_page, name="notification-preferences"),
+    path("mairie/messages/", views.broadcasts_page, name="broadcasts"),
+    path("mairie/messages/<int:broadcast_id>/", views.broadcast_detail_page, name="broadcast-detail"),
+]

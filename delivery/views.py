@@ -1,0 +1,157 @@
+"""Pages of the inbox, notification preferences and town-hall broadcasts."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.selectors import staffed_communes
+from alerts.models import AlertCategory
+from delivery.broadcasts import broadcast_area_parse, broadcast_delivery_counts, broadcast_send, broadcasts_visible_to
+from delivery.inbox import inbox_mark_read, inbox_of, inbox_unread_count, preference_of, preference_update
+from delivery.messages import message_of
+from delivery.models import Broadcast, Delivery
+from zones.models import Zone
+from zones.outlines import commune_outlines
+
+
+@login_required
+def inbox_page(request):
+    page = Paginator(inbox_of(request.user), 20).get_page(request.GET.get("page"))
+    items = [(delivery, message_of(delivery)) for delivery in page]
+    context = {"page": page, "items": items, "unread": inbox_unread_count(request.user)}
+    return render(request, "delivery/inbox.html", context)
+
+
+@login_required
+def inbox_message_page(request, delivery_id: int):
+    try:
+        delivery = inbox_mark_read(user=request.user, delivery_id=delivery_id)
+    except Delivery.DoesNotExist as error:
+        raise Http404 from error
+    return render(request, "delivery/message.html", {"delivery": delivery, "message": message_of(delivery)})
+
+
+class PreferenceForm(forms.Form):
+    by_email = forms.BooleanField(label=gettext_lazy("Recevoir les messages par courriel"), required=False)
+    by_sms = forms.BooleanField(label=gettext_lazy("Recevoir les messages par SMS"), required=False)
+    phone_number = forms.RegexField(
+        regex=r"^\+?[0-9 .]{6,20}$", label=gettext_lazy("Numéro de mobile"), required=False, max_length=20
+    )
+    quiet_start = forms.TimeField(label=gettext_lazy("Heures calmes : début"), required=False)
+    quiet_end = forms.TimeField(label=gettext_lazy("Heures calmes : fin"), required=False)
+    prevention_notices = forms.BooleanField(
+        label=gettext_lazy("Conseils de prévention après un cambriolage proche"), required=False
+    )
+    muted_categories = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Catégories que je ne souhaite pas recevoir"),
+        queryset=AlertCategory.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+@login_required
+def preferences_page(request):
+    preference = preference_of(request.user)
+    if request.method == "POST":
+        form = PreferenceForm(request.POST)
+        if form.is_valid():
+            try:
+                preference_update(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field, errors)
+            else:
+                messages.success(request, _("Vos préférences sont enregistrées."))
+                return redirect("notification-preferences")
+    else:
+        initial = {
+            name: getattr(preference, name) for name in PreferenceForm.base_fields if name != "muted_categories"
+        }
+        initial["muted_categories"] = list(preference.muted_categories.all()) if preference.pk else []
+        form = PreferenceForm(initial=initial)
+    return render(request, "delivery/preferences.html", {"form": form})
+
+
+class BroadcastForm(forms.Form):
+    commune = forms.ModelChoiceField(label=gettext_lazy("Commune"), queryset=None)
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Broadcast.Kind.choices)
+    title = forms.CharField(label=gettext_lazy("Titre"), max_length=150)
+    body = forms.CharField(label=gettext_lazy("Message"), max_length=2000, widget=forms.Textarea)
+    target = forms.ChoiceField(label=gettext_lazy("Destinataires"), choices=Broadcast.Target.choices)
+    neighbourhoods = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Quartiers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    # The map fills this field; typed by hand only where the map cannot show (no JavaScript).
+    area = forms.CharField(
+        label=gettext_lazy("Sans la carte : zone en GeoJSON"),
+        help_text=gettext_lazy(
+            "Si la carte ne s'affiche pas, collez ici un polygone GeoJSON en longitude/latitude, par exemple "
+            '{"type": "Polygon", "coordinates": [[[4.66, 43.80], [4.67, 43.80], [4.67, 43.81], [4.66, 43.80]]]}.'
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    by_email = forms.BooleanField(label=gettext_lazy("Par courriel"), required=False, initial=True)
+    by_sms = forms.BooleanField(label=gettext_lazy("Par SMS"), required=False)
+
+    def __init__(self, *args, communes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = communes
+        if len(communes) == 1:  # nothing to choose: the only commune is selected
+            self.fields["commune"].empty_label = None
+            self.fields["commune"].initial = communes[0].pk
+        self.fields["neighbourhoods"].queryset = Zone.objects.filter(
+            commune__in=communes, kind=Zone.Kind.NEIGHBOURHOOD
+        ).select_related("commune")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("target") == Broadcast.Target.AREA and data.get("commune"):
+            if not data.get("area"):
+                self.add_error("area", _("Dessinez la zone à prévenir."))
+            else:
+                try:
+                    data["area"] = broadcast_area_parse(geojson=data["area"], commune=data["commune"])
+                except ValidationError as error:
+                    self.add_error("area", error)
+        else:
+            data["area"] = None
+        return data
+
+
+@login_required
+def broadcasts_page(request):
+    communes = staffed_communes(request.user)
+    if not communes.exists():
+        raise Http404
+    form = BroadcastForm(request.POST or None, communes=communes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            broadcast = broadcast_send(author=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Message envoyé à %(n)s habitants.") % {"n": broadcast.recipients})
+            return redirect("broadcast-detail", broadcast_id=broadcast.id)
+    page = Paginator(broadcasts_visible_to(request.user), 30).get_page(request.GET.get("page"))
+    map_config = {
+        "tiles": settings.MAPS_TILE_URL,
+        "attribution": settings.MAPS_TILE_ATTRIBUTION,
+        "communes": commune_outlines(communes),
+    }
+    return render(request, "delivery/broadcasts.html", {"form": form, "page": page, "map_config": map_config})
+
+
+@login_required
+def broadcast_detail_page(request, broadcast_id: int):
+    broadcast = get_object_or_404(broadcasts_visible_to(request.user), id=broadcast_id)
+    context = {"broadcast": broadcast, "counts": broadcast_delivery_counts(broadcast)}
+    return render(request, "delivery/broadcast.html", context)

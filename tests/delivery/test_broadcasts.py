@@ -1,0 +1,177 @@
+import html
+import json
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from accounts.models import Residence, Role
+from delivery.models import Broadcast, Delivery
+from tests.auth import resident_client, staff_client
+from tests.delivery.conftest import BORDER_LON, resident_at
+from tests.factories import UserFactory, make_commune, make_resident, make_role
+
+pytestmark = [pytest.mark.django_db]
+
+
+def polygon(x0, y0, x1, y1) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+@pytest.fixture
+def mayor(town):
+    user = UserFactory()
+    make_role(user=user, kind=Role.Kind.MAYOR, commune=town.commune)
+    return user
+
+
+def send(client, **payload):
+    body = {"kind": "prevention", "title": "Vague de cambriolages", "body": "Fermez vos portes.", **payload}
+    return client.post("/api/broadcasts/send/", json.dumps(body), content_type="application/json")
+
+
+def test_broadcast_to_a_drawn_area_reaches_homes_inside_it_including_on_its_edge(
+    town, mayor, _queued_dispatches, django_capture_on_commit_callbacks
+):
+    inside = resident_at(town, 5.004, 43.004)
+    on_edge = resident_at(town, 5.006, 43.004)  # exactly on the area's eastern edge
+    outside = resident_at(town, 5.008, 43.004)
+    unverified = resident_at(town, 5.003, 43.004, status=Residence.Status.PENDING)
+
+    client = staff_client(mayor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(client, commune=town.commune.id, target="area", area=polygon(5.002, 43.002, 5.006, 43.006))
+
+    assert response.status_code == 201, response.json()
+    broadcast = Broadcast.objects.get(id=response.json()["id"])
+    recipients = set(Delivery.objects.filter(broadcast=broadcast).values_list("recipient_id", flat=True))
+    assert recipients == {inside.id, on_edge.id}
+    assert outside.id not in recipients and unverified.id not in recipients
+    assert response.json()["recipients"] == 2
+    assert _queued_dispatches == [("broadcast", broadcast.id)]
+
+
+def test_broadcast_to_chosen_neighbourhoods_and_to_the_whole_commune(town, mayor):
+    north, south = resident_at(town, 5.005), resident_at(town, BORDER_LON + 0.005)
+    client = staff_client(mayor)
+    one = send(client, commune=town.commune.id, target="neighbourhoods", neighbourhoods=[town.south.id]).json()
+    assert set(Delivery.objects.filter(broadcast_id=one["id"]).values_list("recipient_id", flat=True)) == {south.id}
+    everyone = send(client, commune=town.commune.id, target="commune", kind="weather").json()
+    assert set(Delivery.objects.filter(broadcast_id=everyone["id"]).values_list("recipient_id", flat=True)) == {
+        north.id,
+        south.id,
+    }
+
+
+def test_an_area_drawn_over_the_neighbouring_town_reaches_and_counts_only_the_sender_s_residents(town, mayor):
+    """Testville runs to lon 5.02; Voisinville starts there."""
+    neighbour_town = make_commune(code="99005", name="Voisinville", bounds=(5.02, 43.0, 5.04, 43.02))
+    ours = resident_at(town, 5.015, 43.004)
+    theirs = make_resident(commune=neighbour_town, home=Point(5.025, 43.004, srid=4326))
+
+    response = send(staff_client(mayor), commune=town.commune.id, target="area", area=polygon(5.01, 43.0, 5.03, 43.01))
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["recipients"] == 1
+    recipients = set(
+        Delivery.objects.filter(broadcast_id=response.json()["id"]).values_list("recipient_id", flat=True)
+    )
+    assert recipients == {ours.id} and theirs.id not in recipients
+
+
+@pytest.mark.parametrize(
+    ("area", "message"),
+    [
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[5.0, 43.0], [5.01, 43.01], [5.01, 43.0], [5.0, 43.01], [5.0, 43.0]]],
+            },
+            "valide",
+        ),
+        (polygon(8.0, 48.0, 8.1, 48.1), "ne touche pas"),
+        ({"type": "Point", "coordinates": [5.0, 43.0]}, "polygone"),
+        ("pas du geojson", "lisible"),
+        ({"type": "Polygon"}, "lisible"),
+    ],
+)
+def test_a_bad_area_is_refused_with_a_clear_message(town, mayor, area, message):
+    response = send(staff_client(mayor), commune=town.commune.id, target="area", area=area)
+    assert response.status_code == 400
+    assert message in json.dumps(response.json(), ensure_ascii=False)
+    assert not Broadcast.objects.exists()
+
+
+def test_only_the_staff_of_the_commune_may_broadcast_and_see_the_history(town, mayor):
+    send(staff_client(mayor), commune=town.commune.id, target="commune")
+    stranger = UserFactory()
+    make_role(
+        user=stranger,
+        kind=Role.Kind.MUNICIPAL_STAFF,
+        commune=make_commune(code="99004", name="Ailleurs", bounds=(7, 45, 7.1, 45.1)),
+    )
+    assert send(staff_client(stranger), commune=town.commune.id, target="commune").status_code == 400
+    assert staff_client(stranger).get("/api/broadcasts/").json()["results"] == []
+    broadcast = Broadcast.objects.get()
+    assert staff_client(stranger).get(f"/api/broadcasts/{broadcast.id}/").status_code == 404
+    assert staff_client(stranger).get(f"/mairie/messages/{broadcast.id}/").status_code == 404
+
+    history = staff_client(mayor).get("/api/broadcasts/").json()["results"]
+    assert [item["title"] for item in history] == ["Vague de cambriolages"]
+    detail = staff_client(mayor).get(f"/api/broadcasts/{broadcast.id}/").json()
+    assert set(detail["deliveries"]) == {"pending", "sent", "failed", "skipped", "read"}
+    assert "Vague de cambriolages" in staff_client(mayor).get("/mairie/messages/").content.decode()
+
+
+def test_a_resident_cannot_open_the_broadcast_page(town):
+    assert resident_client(resident_at(town, 5.005)).get("/mairie/messages/").status_code == 404
+
+
+def test_broadcast_page_form_sends_to_a_drawn_area(town, mayor):
+    inside = resident_at(town, 5.004, 43.004)
+    response = staff_client(mayor).post(
+        "/mairie/messages/",
+        {
+            "commune": town.commune.id,
+            "kind": "road_works",
+            "title": "Travaux rue Haute",
+            "body": "Circulation alternée lundi.",
+            "target": "area",
+            "area": json.dumps(polygon(5.002, 43.002, 5.006, 43.006)),
+            "by_email": "on",
+        },
+    )
+    assert response.status_code == 302
+    broadcast = Broadcast.objects.get()
+    assert broadcast.kind == "road_works" and broadcast.area is not None
+    assert list(Delivery.objects.filter(broadcast=broadcast).values_list("recipient_id", flat=True)) == [inside.id]
+
+
+def test_the_page_chooses_the_only_commune_and_takes_a_pasted_area_without_javascript(town, mayor):
+    client = staff_client(mayor)
+    page = html.unescape(client.get("/mairie/messages/").content.decode())
+    assert f'<option value="{town.commune.id}" selected>' in page
+    assert "Sans la carte : zone en GeoJSON" in page and "Si la carte ne s'affiche pas" in page
+
+    inside = resident_at(town, 5.004, 43.004)
+    response = client.post(
+        "/mairie/messages/",
+        {
+            "commune": town.commune.id,
+            "kind": "road_works",
+            "title": "Travaux",
+            "body": "Rue fermée demain.",
+            "target": "area",
+            "area": json.dumps(polygon(5.002, 43.002, 5.006, 43.006)),
+            "by_email": "on",
+        },
+    )
+    assert response.status_code == 302
+    broadcast = Broadcast.objects.get()
+    assert set(Delivery.objects.filter(broadcast=broadcast).values_list("recipient_id", flat=True)) == {inside.id}
+
+
+def test_a_mayor_of_two_communes_chooses_which(town, mayor):
+    other = make_commune(code="99006", name="Autreville", bounds=(6.5, 44.0, 6.52, 44.02))
+    make_role(user=mayor, kind=Role.Kind.MAYOR, commune=other)
+    page = staff_client(mayor).get("/mairie/messages/").content.decode()
+    assert '<option value="" selected>' in page

@@ -1,0 +1,57 @@
+"""How many queries publishing and posting an alert take, whole requests included (session, second
+factor, territory checks), so a change that reads the same rows again fails here. Publishing is
+counted from the moderator's request to the deliveries committed (routing runs on commit);
+posting from the resident's request to the pending alert saved. Figures in bench/RESULTS.md."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import CharterAcceptance, Role
+from accounts.selectors import charter_current
+from alerts.models import Alert
+from delivery.models import Delivery
+from tests.auth import resident_client, staff_client
+from tests.delivery.conftest import home, resident_at
+from tests.factories import UserFactory, make_alert, make_role
+
+pytestmark = pytest.mark.django_db
+
+# 42 and 29 before delivery had its own app; see bench/RESULTS.md.
+PUBLISH_QUERIES = 34
+POST_QUERIES = 27
+
+
+def test_publishing_an_alert_takes_a_bounded_number_of_queries_whatever_the_recipients(
+    town, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    for lon in (5.002, 5.004, 5.006, 5.015):
+        resident_at(town, lon)
+    moderator = UserFactory()
+    make_role(user=moderator, kind=Role.Kind.MODERATOR, commune=town.commune)
+    api = staff_client(moderator)
+    alert = make_alert(commune=town.commune, location=home(5.005))
+    with django_assert_max_num_queries(PUBLISH_QUERIES), django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/moderation/alerts/{alert.id}/publish/")
+    assert response.status_code == 200, response.content
+    # Counted with the whole fan-out done: the Nord residents and the near-repeat neighbours.
+    assert Delivery.objects.filter(alert=alert, kind=Delivery.Kind.ALERT).count() == 3
+
+
+def test_posting_an_alert_takes_a_bounded_number_of_queries(town, django_assert_max_num_queries):
+    resident = resident_at(town, 5.002)
+    CharterAcceptance.objects.create(user=resident, charter=charter_current())
+    api = resident_client(resident)
+    payload = {
+        "lon": 5.003,
+        "lat": 43.01,
+        "occurred_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "category": "cambriolage",
+        "description": "Porte d'entrée fracturée, constatée ce matin.",
+        "emergency_notice_acknowledged": True,
+    }
+    with django_assert_max_num_queries(POST_QUERIES):
+        response = api.post("/api/alerts/", payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert Alert.objects.get(pk=response.json()["id"]).status == Alert.Status.PENDING
