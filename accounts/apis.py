@@ -1,11 +1,13 @@
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -145,12 +147,38 @@ class AccountEmailConfirmApi(APIView):
         return Response({"detail": _("Adresse confirmée : vous pouvez vous connecter.")})
 
 
-class AccountLoginApi(APIView):
-    """Log in with email and password (a session cookie). Staff then send a TOTP code to
-    /api/accounts/otp/verify/. Failures are counted by django-axes (address + network address)."""
+class AccountCsrfTokenApi(APIView):
+    """The CSRF token (also set as the `csrftoken` cookie) that a client sends back in the
+    `X-CSRFToken` header of its login."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AccountCsrfTokenOutput"
+
+        csrf_token = serializers.CharField()
+
+    @extend_schema(responses=OutputSerializer, operation_id="account_csrf_token")
+    def get(self, request):
+        return Response({"csrf_token": get_token(request._request)})
+
+
+class AccountLoginApi(APIView):
+    """Log in with email and password (a session cookie). Staff then send a TOTP code to
+    /api/accounts/otp/verify/. Failures are counted by django-axes (address + network address).
+
+    Like the web form, the login needs the CSRF token (GET /api/accounts/csrf/): otherwise another
+    site could sign a visitor in to an account of its choosing (login CSRF)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # DRF only checks CSRF for session-authenticated requests; a login has none yet.
+        SessionAuthentication().enforce_csrf(request)
 
     class InputSerializer(serializers.Serializer):
         email = serializers.CharField(max_length=254)

@@ -19,3 +19,17 @@ def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": lockout_message(), "code": "locked_out"}, status=429)
     return render(request, "registration/locked_out.html", {"message": lockout_message()}, status=429)
+
+
+def login_username(request, credentials=None) -> str | None:
+    """The address django-axes counts failures against, as the login finds the account: without
+    surrounding spaces and in lower case (`USER@X` is the same account as `user@x`, so it must share
+    its failures and its lock-out)."""
+    if credentials is not None:
+        username = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+    else:
+        data = getattr(request, "data", None) or request.POST
+        username = data.get(settings.AXES_USERNAME_FORM_FIELD) or data.get("email")
+    if not isinstance(username, str):
+        return username
+    return username.strip().lower()

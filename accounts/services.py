@@ -10,7 +10,9 @@ import magic
 from axes.models import AccessAttempt as AxesAccessAttempt
 from axes.models import AccessFailureLog as AxesAccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
+from celery import current_app
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.gis.geos import Point
 from django.core import signing
@@ -29,6 +31,7 @@ from zones.selectors import commune_of_point, neighbourhood_of_point
 logger = logging.getLogger(__name__)
 
 EMAIL_CONFIRM_SALT = "accounts.email-confirm"
+REGISTRATION_EMAIL_TASK = "accounts.registration_email_send"
 # What the content sniffer must find, and the extension the stored file gets.
 PROOF_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
@@ -47,33 +50,66 @@ def email_confirmation_url(user: User) -> str:
 
 @transaction.atomic
 def user_register(*, email: str, password: str, display_name: str = "") -> User | None:
-    """Create an inactive account and mail its confirmation link.
+    """Create an inactive account and queue the mail of its confirmation link.
 
-    An address that already has an account gets a warning by email instead, and the caller answers
-    the same way in both cases, so the form does not reveal who is registered."""
+    An address that already has an account gets a warning by email instead. Both cases do the same
+    work in the request (one password hash, one task queued on commit) and the caller answers the
+    same way, so neither the answer nor its time reveals who is registered."""
     email = User.objects.normalize_email(email).lower()
     validate_password(password, user=User(email=email, display_name=display_name))
-    if User.objects.filter(email__iexact=email).exists():
-        send_mail(
-            _("Vigie : vous avez déjà un compte"),
-            _(
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        make_password(password)  # the hash a new account costs, thrown away
+        registration_email_enqueue(user_id=existing.pk, existing=True)
+        return None
+    language = translation.get_language()
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        display_name=display_name,
+        is_active=False,
+        **({"language": language} if language in dict(settings.LANGUAGES) else {}),
+    )
+    registration_email_enqueue(user_id=user.pk, existing=False)
+    return user
+
+
+def registration_email_enqueue(*, user_id: int, existing: bool) -> None:
+    """Queue the registration email once the account (or nothing) is committed. Sending takes the
+    time of an SMTP exchange: out of the request, it cannot tell a new address from a known one."""
+
+    def enqueue():
+        try:
+            current_app.send_task(REGISTRATION_EMAIL_TASK, kwargs={"user_id": user_id, "existing": existing})
+        except Exception:  # noqa: BLE001 - any broker failure: the person can register again
+            logger.warning("broker unavailable, registration email for user %s not queued", user_id, exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+def registration_email_send(*, user_id: int, existing: bool) -> None:
+    """The confirmation link for a new account, the warning for a known address; in the language
+    its owner uses the site in."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        if existing:
+            subject = _("Vigie : vous avez déjà un compte")
+            body = _(
                 "Quelqu'un (vous, sans doute) a voulu créer un compte Vigie avec cette adresse, qui en a déjà un. "
                 "Connectez-vous, ou réinitialisez votre mot de passe si vous l'avez oublié. "
                 "Si ce n'était pas vous, ignorez ce message."
-            ),
-            None,
-            [email],
-        )
-        return None
-    user = User.objects.create_user(email=email, password=password, display_name=display_name, is_active=False)
-    send_mail(
-        _("Vigie : confirmez votre adresse"),
-        _("Bienvenue sur Vigie. Pour activer votre compte, ouvrez ce lien (valable %(days)s jours) :\n\n%(url)s\n")
-        % {"days": settings.ACCOUNTS_EMAIL_CONFIRM_DAYS, "url": email_confirmation_url(user)},
-        None,
-        [email],
-    )
-    return user
+            )
+        elif user.email_confirmed_at is None:
+            subject = _("Vigie : confirmez votre adresse")
+            body = _(
+                "Bienvenue sur Vigie. Pour activer votre compte, ouvrez ce lien (valable %(days)s jours) :"
+                "\n\n%(url)s\n"
+            ) % {"days": settings.ACCOUNTS_EMAIL_CONFIRM_DAYS, "url": email_confirmation_url(user)}
+        else:
+            return
+        send_mail(subject, body, None, [user.email])
 
 
 def user_confirm_email(*, token: str) -> User:

@@ -1,4 +1,5 @@
-"""Periodic clean-up of personal data, scheduled by Celery beat (see CELERY_BEAT_SCHEDULE)."""
+"""Registration emails, and the periodic clean-up of personal data scheduled by Celery beat (see
+CELERY_BEAT_SCHEDULE)."""
 
 from celery import shared_task
 from django.conf import settings
@@ -28,3 +29,9 @@ def login_records_purge() -> int:
 def sessions_purge_expired() -> None:
     """Delete the sessions that have expired (Django keeps them until told)."""
     services.sessions_purge_expired()
+
+
+@shared_task(name=services.REGISTRATION_EMAIL_TASK, ignore_result=True)
+def registration_email_send(*, user_id: int, existing: bool) -> None:
+    """Mail the confirmation link of a new account, or the warning to the owner of a known address."""
+    services.registration_email_send(user_id=user_id, existing=existing)

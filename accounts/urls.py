@@ -10,6 +10,7 @@ api_urlpatterns = [
     path("me/delete/", apis.AccountDeleteApi.as_view(), name="api-account-delete"),
     path("accounts/register/", apis.AccountRegisterApi.as_view(), name="api-register"),
     path("accounts/confirm/", apis.AccountEmailConfirmApi.as_view(), name="api-email-confirm"),
+    path("accounts/csrf/", apis.AccountCsrfTokenApi.as_view(), name="api-csrf-token"),
     path("accounts/login/", apis.AccountLoginApi.as_view(), name="api-login"),
     path("accounts/logout/", apis.AccountLogoutApi.as_view(), name="api-logout"),
     path("accounts/otp/setup/", apis.OtpSetupApi.as_view(), name="api-otp-setup"),

@@ -96,8 +96,12 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form})
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def email_confirm(request, token: str):
+    """The link of the email opens a page with a button: following a link (a mail scanner, a link
+    preview) changes nothing; the person's POST confirms."""
+    if request.method == "GET":
+        return render(request, "accounts/email_confirm.html", {"action": request.path})
     try:
         services.user_confirm_email(token=token)
     except ValidationError as exc:

@@ -23,6 +23,7 @@ from alerts import follow_up, moderation, posting, selectors
 from alerts.highlighting import highlights_of
 from alerts.models import Alert, RejectionReason
 from alerts.transitions import AlertTransitionConflict
+from config import dates
 
 
 def conflict_response(error: AlertTransitionConflict) -> Response:
@@ -181,7 +182,7 @@ class AlertCollectionApi(APIView):
     class InputSerializer(serializers.Serializer):
         lon = serializers.FloatField()
         lat = serializers.FloatField()
-        occurred_at = serializers.DateTimeField()
+        occurred_at = dates.DateTimeField()
         category = serializers.CharField(max_length=40)
         description = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=20000)
         emergency_notice_acknowledged = serializers.BooleanField(default=False)

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import AlertCategory, Family, RejectionReason
+from config import dates
 
 
 def category_choices() -> list:
@@ -24,7 +25,7 @@ class AlertPostForm(forms.Form):
         label=_("J'ai lu ce rappel : ce n'est pas une urgence, sinon j'appelle le 17, le 18 ou le 112 (114 par SMS)."),
     )
     category = forms.ChoiceField(label=_("Catégorie"), choices=())
-    occurred_at = forms.DateTimeField(
+    occurred_at = dates.FormDateTimeField(
         label=_("Quand cela s'est-il passé ?"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

@@ -111,7 +111,8 @@ def _home_distance_m(home: Point, point: Point) -> float:
 
 def _commune_for(*, residence: Residence, point: Point) -> Commune:
     """Where the alert belongs: the author's commune if it covers the point (so a point on its border
-    stays there), else a Vigie commune covering the point, if it lies near the author's home."""
+    stays there), else a commune that has joined Vigie covering the point, if it lies near the author's
+    home. A commune that has not joined has no moderator: an alert there would wait for ever."""
     covering = commune_ids_covering(point)
     if residence.commune_id in covering:
         return residence.commune
@@ -124,9 +125,15 @@ def _commune_for(*, residence: Residence, point: Point) -> Commune:
                 "de votre domicile."
             ).format(commune=residence.commune.name, distance=distance_m),
         )
-    commune = Commune.objects.filter(id__in=covering).order_by("code").first()
+    commune = Commune.objects.filter(id__in=covering, adopted_on__isnull=False).order_by("code").first()
     if commune is None:
-        raise InvalidCoordinates("location", _("Ce lieu n'est dans aucune commune couverte par Vigie."))
+        raise InvalidCoordinates(
+            "location",
+            _(
+                "Ce lieu n'est dans aucune commune qui a rejoint Vigie : personne ne pourrait y modérer votre "
+                "alerte. En cas d'urgence, appelez le 17 ou le 112."
+            ),
+        )
     return commune
 
 

@@ -4,6 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 trap 'scripts/services.sh down' EXIT
+# The demo runs without Django's debug page and with the secret key of this machine's .env.
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.demo}
 host=${VIGIE_HOST:-127.0.0.1}
 port=${VIGIE_PORT:-8000}
 cat <<MSG

@@ -28,6 +28,22 @@ def _queued_dispatches(request, monkeypatch) -> list:
     return queued
 
 
+@pytest.fixture(autouse=True)
+def registration_emails(request, monkeypatch) -> list:
+    """Outside tests with real workers, registration emails are sent at once, as the worker would,
+    and what was queued is recorded."""
+    queued: list = []
+    if request.node.get_closest_marker("services") is None:
+        from accounts import services
+
+        def enqueue(*, user_id: int, existing: bool) -> None:
+            queued.append(services.REGISTRATION_EMAIL_TASK)
+            services.registration_email_send(user_id=user_id, existing=existing)
+
+        monkeypatch.setattr(services, "registration_email_enqueue", enqueue)
+    return queued
+
+
 # Rows that data migrations create and the product relies on: the alert categories and the first
 # charter. Transactional tests flush every table when they end, these rows too.
 REFERENCE_DATA_MIGRATIONS = [
@@ -90,7 +106,12 @@ def browser_page(monkeypatch):
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         try:
             # A French browser, as the product's users have: the interface follows Accept-Language.
-            yield browser.new_page(locale="fr-FR")
+            from tests.browser.conftest import BROWSER_TIMEOUT_MS
+
+            page = browser.new_page(locale="fr-FR")
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
+            yield page
         finally:
             browser.close()
             # While the loop runs, Django keeps the ORM's connection in the loop's context, apart from

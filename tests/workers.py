@@ -51,12 +51,15 @@ class WorkerProcess:
             start_new_session=True,
         )
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = float(os.environ.get("TEST_WORKER_READY_TIMEOUT_S", "300"))) -> None:
+        """Until the worker answers a ping: the signal that it consumes its queues. Starting one
+        imports Django and the whole project, over a minute on a 2-core machine at load 8; the
+        bound is only how long before silence counts as a failure."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the Celery worker exited with status {self.process.returncode}")
-            if celery_app.control.ping(destination=[self.hostname], timeout=0.5):
+            if celery_app.control.ping(destination=[self.hostname], timeout=2.0):
                 return
         raise RuntimeError("the Celery worker did not answer in time")
 

@@ -17,13 +17,13 @@ from rest_framework.exceptions import ParseError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from config.throttling import ScopedRateThrottle
 from geo.points import InvalidCoordinates, parse_coordinate, parse_lon_lat
 from zones.models import Commune, Zone
 from zones.selectors import point_lookup

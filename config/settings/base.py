@@ -2,8 +2,10 @@
 environment (or a `.env` file beside manage.py), read with django-environ."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csp",
     "geo",
     "zones",
     "accounts",
@@ -59,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so its response step runs last, once every template has asked for the nonce.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.NulBytesRefusedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.navigation.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -186,8 +192,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # Counted atomically in Redis: parallel requests cannot slip past the limit.
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),
@@ -252,6 +259,31 @@ MAPS_TILE_ATTRIBUTION = env(
 )
 
 
+def _tile_origin(url: str) -> str:
+    """The origin map tiles come from, for the CSP: {s} subdomains become a wildcard."""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else SELF
+
+
+# Content-Security-Policy (django-csp): scripts only from this server or inline with the page's
+# nonce, so a label or a name that slipped through escaping still cannot run. Styles allow inline
+# `style` attributes (Leaflet and folium position everything with them; a style cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", _tile_origin(MAPS_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+
 # ---------------------------------------------------------------------------------------------
 # zones: communes, neighbourhoods, police sectors
 # ---------------------------------------------------------------------------------------------
@@ -282,6 +314,8 @@ ACCOUNTS_GEOCODER = env("ACCOUNTS_GEOCODER", default="accounts.geocoding.NullGeo
 ACCOUNTS_STAFF_SESSION_SECONDS = env.int("ACCOUNTS_STAFF_SESSION_SECONDS", default=4 * 3600)
 
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Failures are counted against the address as the login finds the account (any case).
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Vigie")
 
 CELERY_BEAT_SCHEDULE.update(

@@ -13,6 +13,8 @@ from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from maps.tooltips import TextTooltip
+
 # Colour per category family, shared by the folium maps and the page scripts (passed as JSON).
 # Chosen from the Okabe-Ito palette, readable by colour-blind people.
 FAMILY_COLOURS = {
@@ -80,7 +82,7 @@ def neighbourhood_map(
     for feature in alerts["features"]:
         lon, lat = feature["geometry"]["coordinates"]
         props = feature["properties"]
-        folium.CircleMarker(
+        marker = folium.CircleMarker(
             location=(lat, lon),
             radius=9,
             color="#222",
@@ -88,8 +90,9 @@ def neighbourhood_map(
             fill=True,
             fill_color=FAMILY_COLOURS.get(props["family"], "#555"),
             fill_opacity=0.9,
-            tooltip=f"{escape(props['category_label'])} · {props['occurred_on']}",
-        ).add_to(fmap)
+        )
+        marker.add_child(TextTooltip(f"{props['category_label']} · {props['occurred_on']}"))
+        marker.add_to(fmap)
     fmap.get_root().html.add_child(family_legend(family_labels))
     fmap.fit_bounds(geojson_bounds(area))
     return rendered_parts(fmap)
@@ -98,14 +101,16 @@ def neighbourhood_map(
 def rendered_parts(fmap: LocalMap) -> RenderedMap:
     """Render a map into parts for our own page. Folium's header assumes a full-window map: it
     blocks zooming on phones (user-scalable=no, an accessibility failure) and resets the page's
-    body; only its size rule and Leaflet switches are kept."""
+    body; only its size rule is kept. Its inline script setting Leaflet's switches to their
+    defaults goes too: the only inline script of the page is `script`, which the template gives
+    the Content-Security-Policy nonce."""
     root = fmap.get_root()
     root.render()
     header = root.header._children
     header.pop("meta_http", None)
     header[fmap.get_name()] = branca.element.Element(
         f"<style>#{fmap.get_name()} {{position: relative; width: 100%; height: {fmap.height[0]}{fmap.height[1]};}}"
-        "</style><script>L_NO_TOUCH = false; L_DISABLE_3D = false;</script>"
+        "</style>"
     )
     return RenderedMap(head=root.header.render(), body=root.html.render(), script=root.script.render())
 

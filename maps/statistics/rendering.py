@@ -5,6 +5,7 @@ Leaflet shipped with the app (static/vendor) and draw everything as GeoJSON, so 
 library is fetched at run time."""
 
 import json
+import re
 from dataclasses import dataclass
 
 import folium
@@ -12,6 +13,9 @@ import numpy as np
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 
+from maps.tooltips import PropertiesTooltip
+
+LEAFLET_SWITCHES = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
 PALETTE = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 SPOT_COLOURS = {"chaud": "#c0392b", "froid": "#2c7fb8", "": "#bbbbbb"}
 
@@ -85,17 +89,17 @@ def statistics_map(
             continue
         breaks = class_breaks([f["properties"].get(layer.value) for f in data["features"]]) if layer.value else []
         fields, labels = zip(*layer.tooltip, strict=True) if layer.tooltip else ((), ())
-        folium.GeoJson(
-            data,
-            name=layer.name,
-            show=layer.show,
-            style_function=_style(layer, breaks),
-            tooltip=folium.GeoJsonTooltip(fields=list(fields), aliases=list(labels)) if fields else None,
-        ).add_to(folium_map)
+        geojson = folium.GeoJson(data, name=layer.name, show=layer.show, style_function=_style(layer, breaks))
+        if fields:
+            geojson.add_child(PropertiesTooltip(list(fields), list(labels)))
+        geojson.add_to(folium_map)
     folium.LayerControl(collapsed=False).add_to(folium_map)
     figure = folium_map.get_root()
     figure.render()
-    return RenderedMap(head=figure.header.render(), body=figure.html.render(), script=figure.script.render())
+    # Folium's header sets Leaflet's switches to their defaults in an inline script; without it, the
+    # page's only inline script is `script`, which the template gives the CSP nonce.
+    head = LEAFLET_SWITCHES.sub("", figure.header.render())
+    return RenderedMap(head=head, body=figure.html.render(), script=figure.script.render())
 
 
 def series_svg(*, months: list, values: list[int], width: int = 640, height: int = 160, small: int = 5) -> str:

@@ -15,7 +15,7 @@
       const p = feature.properties;
       const [lon, lat] = feature.geometry.coordinates;
       return L.marker([lat, lon], { icon: Vigie.pinIcon(settings, p.family, p.follow_up), keyboard: false })
-        .bindTooltip(p.category_label + " · " + p.occurred_on);
+        .bindTooltip(Vigie.text(p.category_label + " · " + p.occurred_on));
     })
   );
   map.addLayer(cluster);

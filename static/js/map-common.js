@@ -23,9 +23,17 @@
       renderer: L.canvas({ padding: 0.5 }),
       style: function () { return style; },
       onEachFeature: function (feature, layer) {
-        layer.bindTooltip(feature.properties.name || "", { sticky: true });
+        layer.bindTooltip(Vigie.text(feature.properties.name || ""), { sticky: true });
       },
     });
+  };
+
+  /* Leaflet reads a string given to bindTooltip/bindPopup as HTML: names and labels an admin
+     typed go in as a text node, shown as typed and never run. */
+  Vigie.text = function (value) {
+    return function () {
+      return document.createTextNode(String(value));
+    };
   };
 
   Vigie.pinIcon = function (settings, family, followUp) {

@@ -21,6 +21,7 @@
 
   const alerts = new Map(); // alert id -> {feature, marker, row}
   const live = {
+    map: map,
     alerts: alerts,
     arrivals: [], // every event id as it came off the wire, duplicates included (there should be none)
     received: [], // event ids applied to the map, in order

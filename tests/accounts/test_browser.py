@@ -86,7 +86,9 @@ def test_with_many_joined_communes_the_home_map_loads_those_in_view(browser_page
         browser_page.locator("#id_lat").dispatch_event("change")
 
     assert "joined=true" in answer.value.url and answer.value.ok
-    browser_page.wait_for_function("document.querySelectorAll('#home-map .leaflet-overlay-pane path').length === 1")
+    browser_page.wait_for_function(
+        "() => document.querySelectorAll('#home-map .leaflet-overlay-pane path').length === 1"
+    )
     with browser_page.expect_navigation():
         browser_page.fill("#id_address", "1 place de la Mairie")
         browser_page.get_by_role("button", name="Enregistrer").click()

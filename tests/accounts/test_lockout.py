@@ -45,6 +45,29 @@ def test_api_login_locks_after_repeated_failures(client, person):
     assert "Trop de tentatives" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("spelling", [str.upper, str.title, lambda email: f"  {email.upper()} "])
+def test_web_lockout_holds_whatever_the_case_of_the_address(client, person, spelling):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/comptes/login/", {"username": person.email, "password": "wrong"})
+
+    response = client.post("/comptes/login/", {"username": spelling(person.email), "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_api_lockout_holds_whatever_the_case_of_the_address(client, person):
+    # Failures spread over spellings add up to one lock-out.
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        email = person.email.upper() if attempt % 2 else person.email
+        client.post("/api/accounts/login/", {"email": email, "password": "wrong"})
+
+    for email in (person.email.upper(), person.email):
+        response = client.post("/api/accounts/login/", {"email": email, "password": PASSWORD})
+        assert response.status_code == 429, email
+    assert "_auth_user_id" not in client.session
+
+
 def test_lockout_is_keyed_on_the_username_not_the_address_alone(client, person):
     colleague = UserFactory()
     for _ in range(settings.AXES_FAILURE_LIMIT):
@@ -117,3 +140,30 @@ def test_login_records_and_sessions_purges_are_scheduled(settings):
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert {"accounts.login_records_purge", "accounts.sessions_purge_expired"} <= scheduled
+
+
+def test_the_api_login_refuses_a_cross_site_form_without_csrf_token_like_the_web_form(person):
+    browser = Client(enforce_csrf_checks=True)
+    form = {"email": person.email, "password": PASSWORD}
+
+    api = browser.post("/api/accounts/login/", form, HTTP_ORIGIN="https://evil.example")
+    web = browser.post("/comptes/login/", {"username": person.email, "password": PASSWORD})
+
+    assert (api.status_code, web.status_code) == (403, 403)
+    assert "CSRF" in api.json()["detail"]
+    assert "_auth_user_id" not in browser.session
+
+
+def test_the_api_login_works_with_the_token_it_hands_out(person):
+    browser = Client(enforce_csrf_checks=True)
+    token = browser.get("/api/accounts/csrf/").json()["csrf_token"]
+
+    response = browser.post(
+        "/api/accounts/login/",
+        {"email": person.email, "password": PASSWORD},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+
+    assert response.status_code == 200, response.content
+    assert browser.session["_auth_user_id"] == str(person.pk)

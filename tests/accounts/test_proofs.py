@@ -38,6 +38,25 @@ def test_a_pdf_is_stored_privately_under_a_random_name(applicant, private_storag
     assert not str(private_storage).startswith(str(settings.MEDIA_ROOT))
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+def test_a_proof_is_readable_by_the_service_only_in_a_private_folder(applicant, private_storage, umask):
+    private_storage.mkdir(mode=0o755)  # made earlier, by hand or by an older version
+    previous = os.umask(umask)
+    try:
+        assert send(resident_client(applicant), "facture.pdf", PDF, "application/pdf").status_code == 201
+    finally:
+        os.umask(previous)
+
+    (path,) = [os.path.join(folder, name) for folder, _subdirs, names in os.walk(private_storage) for name in names]
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    folder = os.path.dirname(path)
+    while True:
+        assert os.stat(folder).st_mode & 0o777 == 0o700, folder
+        if folder == str(private_storage):
+            break
+        folder = os.path.dirname(folder)
+
+
 def test_a_png_is_accepted(applicant):
     assert send(resident_client(applicant), "scan.png", PNG, "image/png").status_code == 201
 

@@ -32,6 +32,7 @@ PUBLIC_URL_NAMES = {
     "accounts-email-confirm",
     "api-register",
     "api-email-confirm",
+    "api-csrf-token",
     "api-login",
     # the charter is public text
     "accounts-charter",

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -115,10 +115,21 @@ def test_a_point_on_the_commune_border_belongs_to_the_residents_commune(resident
 
 @override_settings(ALERTS_HOME_DISTANCE_M=2000)
 def test_a_point_near_home_in_the_next_commune_goes_to_that_commune(resident_api, neighbour):
+    neighbour.adopted_on = date(2025, 1, 1)
+    neighbour.save(update_fields=["adopted_on"])
     # Home at 5.01; 5.025 is about 1.2 km east, inside the neighbouring commune.
     response = post(resident_api, lon=5.025, lat=43.01)
     assert response.status_code == 201, response.json()
     assert response.json()["commune"]["code"] == neighbour.code
+
+
+def test_a_point_near_home_in_a_commune_that_has_not_joined_is_refused(resident_api, neighbour):
+    # 5.021 is about 900 m from home, inside the neighbouring commune, which has no moderator.
+    assert neighbour.adopted_on is None
+    response = post(resident_api, lon=5.021, lat=43.01)
+    assert response.status_code == 400
+    assert "aucune commune qui a rejoint Vigie" in response.json()["location"][0]
+    assert not Alert.objects.exists()
 
 
 @override_settings(ALERTS_HOME_DISTANCE_M=2000)
@@ -126,6 +137,17 @@ def test_a_point_near_home_but_outside_every_commune_is_refused(resident_api, co
     response = post(resident_api, lon=5.01, lat=42.995)
     assert response.status_code == 400
     assert "aucune commune" in response.json()["location"][0]
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["0001-01-01T00:00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59", "9999-12-31T23:59:59-12:00"],
+)
+def test_a_date_at_the_ends_of_the_calendar_is_refused_with_a_message(resident_api, occurred_at):
+    response = post(resident_api, occurred_at=occurred_at)
+    assert response.status_code == 400
+    assert "années 1900 à 2100" in response.json()["occurred_at"][0]
+    assert not Alert.objects.exists()
 
 
 def test_an_unknown_category_is_refused(resident_api):

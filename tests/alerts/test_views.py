@@ -53,6 +53,21 @@ def test_a_posted_alert_appears_in_my_alerts_as_pending(resident_api, resident):
     assert "en attente de modération" in page and "Abribus vandalisé" in page
 
 
+def test_a_point_in_a_neighbouring_commune_that_has_not_joined_is_refused_on_the_page(resident_api, neighbour):
+    response = resident_api.post(POST_PAGE, form_data(lon="5.021"))
+    assert response.status_code == 400
+    assert "aucune commune qui a rejoint Vigie" in html.unescape(response.content.decode())
+    assert not Alert.objects.exists()
+
+
+@pytest.mark.parametrize("occurred_at", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_a_date_at_the_ends_of_the_calendar_is_refused_on_the_page(resident_api, occurred_at):
+    response = resident_api.post(POST_PAGE, form_data(occurred_at=occurred_at))
+    assert response.status_code == 400
+    assert "années 1900 à 2100" in html.unescape(response.content.decode())
+    assert not Alert.objects.exists()
+
+
 def test_field_errors_are_shown_next_to_their_fields(resident_api):
     response = resident_api.post(POST_PAGE, form_data(lon="43.01", lat="5.01", description="", category=""))
     page = response.content.decode()

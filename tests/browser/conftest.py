@@ -17,6 +17,12 @@ from tests.workers import worker_env
 BASE_DIR = Path(settings.BASE_DIR)
 ARTIFACTS = BASE_DIR / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# Every Playwright wait and navigation, sized for a 2-core machine under a load average of 8 or more
+# (page loads of several seconds are normal then). Tests wait for signals, never for a time; this
+# is only how long before a missing signal counts as a failure.
+BROWSER_TIMEOUT_MS = int(float(os.environ.get("TEST_BROWSER_TIMEOUT_S", "180")) * 1000)
+# Starting uvicorn imports Django, GDAL and the whole project: tens of seconds when loaded.
+SERVER_START_TIMEOUT_S = float(os.environ.get("TEST_SERVER_START_TIMEOUT_S", "180"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,7 +49,7 @@ class UvicornServer:
         self.env = {**worker_env(), "STATIC_ROOT": str(static_root), "MAPS_LIVE_HEARTBEAT_S": "5"}
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = SERVER_START_TIMEOUT_S) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
             + ["--port", str(self.port), "--lifespan", "off", "--log-level", "warning"],
@@ -130,6 +136,8 @@ def open_page(chromium, server):
 
     def open_as(client, locale: str = "fr-FR"):
         context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         context.add_cookies(
             [
                 {"name": name, "value": morsel.value, "url": server.url}
@@ -150,6 +158,6 @@ def categories(transactional_db):
     ensure_categories()
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)

@@ -19,11 +19,11 @@ def test_an_english_agent_reads_the_live_map_in_english(open_page, server):
     world = build_world()
     page = open_page(staff_client(world.agent), locale="en-GB")
     page.goto(f"{server.url}/carte/police/")
-    page.wait_for_function("window.vigieLive && window.vigieLive.state === 'open'", timeout=10_000)
+    page.wait_for_function("() => window.vigieLive && window.vigieLive.state === 'open'")
 
     assert page.locator("#live-status").inner_text() == "Live"
     alert, _event = publish_committed(world, location=Point(5.015, 43.012, srid=4326))
-    page.wait_for_function(marker_shown_js(alert.id), timeout=5_000)
+    page.wait_for_function(marker_shown_js(alert.id))
 
     row = page.locator(f'tr[data-alert-id="{alert.id}"]')
     assert row.locator(".category").inner_text() == "Burglary"
@@ -34,7 +34,7 @@ def test_an_english_agent_reads_the_live_map_in_english(open_page, server):
 
     row.locator(".follow-up-choice").select_option("acknowledged")
     row.locator(".apply-follow-up").click()
-    page.wait_for_function("document.getElementById('action-message').textContent !== ''")
+    page.wait_for_function("() => document.getElementById('action-message').textContent !== ''")
     assert page.locator("#action-message").inner_text().startswith("Follow-up saved: ")
 
     page.evaluate(f"window.vigieLive.alerts.get({alert.id}).marker.openPopup()")

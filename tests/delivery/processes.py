@@ -67,7 +67,7 @@ class SmtpSink:
             return Counter(message["To"] for message in self.messages)
 
 
-def wait_for(predicate, *, timeout: float = 60.0, what: str = "condition") -> None:
+def wait_for(predicate, *, timeout: float = 240.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.auth import staff_client
+from tests.browser.conftest import BROWSER_TIMEOUT_MS
 from tests.factories import make_commune
 from zones.models import Zone
 
@@ -18,6 +19,8 @@ def browser_page(live_server, admin_user, monkeypatch):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
         context = browser.new_context()
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
         page = context.new_page()
         outside_requests = []
