@@ -53,6 +53,12 @@ class RecordedCrime(models.Model):
     )
     commune_code = models.CharField(_("code commune"), max_length=10, blank=True)
     count = models.PositiveIntegerField(_("nombre"), null=True, blank=True, help_text=_("Vide : non diffusé."))
+    population = models.PositiveIntegerField(
+        _("population"),
+        null=True,
+        blank=True,
+        help_text=_("Population INSEE de la commune (SSMSI) ; vide si absente."),
+    )
     # 128 bits of a SHA-256 of the row's identity (see maps.statistics.crime_import): a uuid index is a quarter
     # of the size of the hex text one, which matters for 100,000-row imports.
     dedup_key = models.UUIDField(unique=True)

@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts.models import Family
-from maps.statistics import reports
+from maps.statistics import evaluation, reports
 from maps.statistics.access import commune_for_statistics
-from maps.statistics.before_after import add_months, month_start, months_between
+from maps.statistics.before_after import add_months, benchmark_sentence, month_start, months_between
 from maps.statistics.counts import POINT_SOURCES
 from zones.models import Zone
 
@@ -153,6 +153,16 @@ class StatisticsBeforeAfterApi(StatisticsApi):
 
     def get(self, request):
         return Response(reports.before_after_table(self.query(request), today=timezone.localdate()))
+
+
+@extend_schema(parameters=[StatisticsFilterSerializer], responses=OpenApiTypes.OBJECT)
+class StatisticsEvaluationApi(StatisticsApi):
+    """Recorded crime (SSMSI) of the commune before and after its adoption year, against comparable
+    communes of its département that have not adopted the scheme (ratio of ratios, exact interval)."""
+
+    def get(self, request):
+        commune = self.query(request).commune
+        return Response({**evaluation.recorded_evaluation(commune), "benchmark": benchmark_sentence()})
 
 
 @extend_schema(parameters=[StatisticsFilterSerializer], responses=OpenApiTypes.OBJECT)

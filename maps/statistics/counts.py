@@ -141,6 +141,12 @@ def commune_month_counts(events: EventFilter) -> list[tuple[str, dt.date, int]]:
     return events.families_of(_fetch(sql, events.params()), 0)
 
 
+def first_month(events: EventFilter) -> dt.date | None:
+    """The first month with any event of the source in the commune: the start of its history."""
+    sql = f"WITH ev AS ({events.events_sql()}) SELECT min(month) FROM ev"  # noqa: S608
+    return _fetch(sql, events.params())[0][0]
+
+
 def has_source(commune, source: str) -> bool:
     """Whether the commune has any located event of that recorded-crime source."""
     return RecordedCrime.objects.filter(source=source, commune=commune, location__isnull=False).exists()
@@ -225,3 +231,15 @@ def by_key(rows, key_len: int) -> dict:
     for row in rows:
         totals[tuple(row[:key_len])] += row[-1]
     return totals
+
+
+def ssmsi_department_years(*, prefix: str, years: list[int]) -> list[tuple[str, int, str, int | None, int | None]]:
+    """(commune code, year, family, events or None when any figure of the family is not diffused,
+    population) for every commune of the SSMSI file whose code starts with `prefix` (a département)."""
+    sql = """
+        SELECT commune_code, year, family, CASE WHEN bool_or(count IS NULL) THEN NULL ELSE sum(count) END::int,
+               max(population)
+        FROM maps_recordedcrime
+        WHERE source = 'ssmsi' AND commune_code LIKE %(prefix)s AND year = ANY(%(years)s)
+        GROUP BY 1, 2, 3"""
+    return _fetch(sql, {"prefix": prefix.replace("%", "").replace("_", "") + "%", "years": list(years)})

@@ -12,13 +12,17 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alerts.models import Family
 from maps.statistics import counts
 from maps.statistics.before_after import (
+    EARLIER_YEARS,
+    Periods,
     add_months,
     against_comparison,
     before_after,
+    benchmark_sentence,
     count_display,
     month_start,
     months_between,
@@ -28,6 +32,7 @@ from maps.statistics.before_after import (
 )
 from maps.statistics.heatmap import cell_polygons, kernel_density, shown_cells
 from maps.statistics.hotspots import getis_ord_hot_spots
+from maps.statistics.intervals import dispersion_from_blocks
 from zones.models import Commune, Zone
 
 METHOD = _(
@@ -180,10 +185,6 @@ def zone_statistics(query: StatisticsQuery) -> dict:
     }
 
 
-def _period_sum(monthly: dict, key: tuple, start: dt.date, end: dt.date) -> int:
-    return sum(n for month, n in monthly.get(key, {}).items() if start <= month < end)
-
-
 def _monthly(rows, key_len: int) -> dict:
     by: dict = defaultdict(lambda: defaultdict(int))
     for row in rows:
@@ -191,83 +192,123 @@ def _monthly(rows, key_len: int) -> dict:
     return by
 
 
+def _blocks(periods: Periods) -> list[tuple[str, str]]:
+    """The before period as its runs of consecutive months, for the page: [("2024-03", "2025-02")]."""
+    runs: list[list[dt.date]] = []
+    for month in periods.before:
+        if runs and add_months(runs[-1][-1], 1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return [(run[0].strftime("%Y-%m"), run[-1].strftime("%Y-%m")) for run in runs]
+
+
 def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
+    """One row per zone and family (and the whole commune): the exact rate ratio of the months after the
+    adoption month against the same months of up to 3 earlier years, the change it could detect, the
+    regression-to-the-mean check and, when it fires, the estimate without the peak months. Zones chosen
+    with `comparison` give a ratio of ratios; they adopted on the same date, so they are no control
+    of the scheme, and the page says so."""
     reference = query.reference or query.commune.adopted_on
     if reference is None:
         return {"available": False, "message": _("Aucune date de référence : la commune n'a pas de date d'adhésion.")}
-    periods = periods_around(reference, months=query.months, today=today)
+    first = counts.first_month(query.events(start=None, end=None, family=None))
+    periods = periods_around(reference, months=query.months, today=today, first_month=first)
     if periods is None:
-        return {"available": False, "message": _("Pas encore de mois complet après la date de référence.")}
-    ref_month = month_start(reference)
-    events = query.events(start=min(periods.before_start, add_months(ref_month, -24)), end=periods.after_end)
+        return {
+            "available": False,
+            "message": _(
+                "Pas encore de mois complet après le mois de la date de référence, ou aucune année de données "
+                "avant elle : pas de comparaison possible."
+            ),
+        }
+    adoption = periods.reference
+    events = query.events(start=add_months(adoption, -6 - 12 * EARLIER_YEARS), end=add_months(periods.after[-1], 1))
     zone_monthly = _monthly(counts.zone_month_counts(events, kind=query.kind), 2)
     commune_monthly = _monthly(counts.commune_month_counts(events), 1)
     chosen = list(query.comparison)
     chosen_monthly = _monthly(counts.covered_month_counts(events, zone_ids=chosen), 1) if chosen else None
-    first_month = min((m for series in commune_monthly.values() for m in series), default=ref_month)
     rows = []
     for family in query.families:
-        commune_key = (family,)
-        c_before = _period_sum(commune_monthly, commune_key, periods.before_start, periods.before_end)
-        c_after = _period_sum(commune_monthly, commune_key, periods.after_start, periods.after_end)
-        if c_before + c_after == 0:
+        monthly = commune_monthly.get((family,), {})
+        if not any(monthly.get(m) for m in periods.before + periods.after):
             continue
-        rows.append(
-            _row(
-                _("Toute la commune"),
-                None,
-                family,
-                c_before,
-                c_after,
-                commune_monthly[commune_key],
-                first_month,
-                ref_month,
-            )
-        )
+        rows.append(_row(_("Toute la commune"), None, family, monthly, periods, first))
         for zone in zones_of(query):
-            key = (zone["id"], family)
-            before = _period_sum(zone_monthly, key, periods.before_start, periods.before_end)
-            after = _period_sum(zone_monthly, key, periods.after_start, periods.after_end)
-            row = _row(
-                zone["name"], zone["id"], family, before, after, zone_monthly.get(key, {}), first_month, ref_month
-            )
+            row = _row(zone["name"], zone["id"], family, zone_monthly.get((zone["id"], family), {}), periods, first)
             if chosen_monthly is not None and zone["id"] not in chosen:
-                control = (
-                    _period_sum(chosen_monthly, commune_key, periods.before_start, periods.before_end),
-                    _period_sum(chosen_monthly, commune_key, periods.after_start, periods.after_end),
-                )
-            elif chosen_monthly is None:
-                control = (c_before - before, c_after - after)  # the rest of the commune
-            else:
-                control = None
-            if control is not None:
+                control = chosen_monthly.get((family,), {})
+                treated = zone_monthly.get((zone["id"], family), {})
                 row["comparison"] = against_comparison(
-                    treated_before=before, treated_after=after, control_before=control[0], control_after=control[1]
+                    treated_before=_sum(treated, periods.before),
+                    treated_after=_sum(treated, periods.after),
+                    control_before=_sum(control, periods.before),
+                    control_after=_sum(control, periods.after),
+                    dispersion=row["dispersion"],
                 )
             rows.append(row)
     return {
         "available": True,
         "reference": reference.isoformat(),
-        "before": [periods.before_start.isoformat(), add_months(periods.before_end, -1).strftime("%Y-%m")],
-        "after": [periods.after_start.isoformat(), add_months(periods.after_end, -1).strftime("%Y-%m")],
+        "adoption_month": adoption.strftime("%Y-%m"),
+        "before": _blocks(periods),
+        "after": [periods.after[0].strftime("%Y-%m"), periods.after[-1].strftime("%Y-%m")],
         "months": periods.months,
-        "comparison": _("zones choisies") if chosen else _("reste de la commune"),
+        "years_before": periods.years,
+        "source": query.source,
+        "source_note": str(SOURCE_NOTES.get(query.source, SOURCE_NOTES["recorded"])),
+        "comparison": str(COMPARISON_NOTE) if chosen else None,
+        "benchmark": benchmark_sentence(),
         "rows": rows,
     }
 
 
-def _row(name, zone_id, family, before, after, monthly, first_month, ref_month) -> dict:
-    result = before_after(before=before, after=after)
-    history = [monthly.get(add_months(first_month, i), 0) for i in range(months_between(first_month, ref_month))]
-    peak = peak_before(history[-24:])
-    return {
+SOURCE_NOTES = {
+    counts.ALERTS: gettext_lazy(
+        "Alertes des habitants : ce sont des signalements, qui augmentent avec le nombre d'inscrits ; elles ne "
+        "mesurent pas la délinquance. Pour juger le dispositif, lire d'abord la délinquance enregistrée."
+    ),
+    "recorded": gettext_lazy("Délinquance enregistrée par la police (police.uk), par mois."),
+}
+COMPARISON_NOTE = gettext_lazy(
+    "Zones choisies : elles ont adopté le dispositif à la même date ; la comparaison dit si une zone a évolué "
+    "autrement qu'elles, pas l'effet du dispositif."
+)
+
+
+def _sum(monthly: dict, months) -> int:
+    return sum(monthly.get(m, 0) for m in months)
+
+
+def _estimate(monthly: dict, periods: Periods) -> dict:
+    before, after = [monthly.get(m, 0) for m in periods.before], [monthly.get(m, 0) for m in periods.after]
+    result = before_after(
+        before=sum(before),
+        after=sum(after),
+        months_before=len(before),
+        months_after=len(after),
+        dispersion=dispersion_from_blocks([before, after]),
+    )
+    return result.__dict__
+
+
+def _row(name, zone_id, family, monthly, periods: Periods, first_month) -> dict:
+    peak = peak_before(monthly, reference=periods.reference, first_month=first_month)
+    row = {
         "zone": name,
         "zone_id": zone_id,
         "family": family,
         "family_label": str(Family(family).label),
-        **result.__dict__,
+        **_estimate(monthly, periods),
         "peak_warning": peak.sentence if peak else None,
+        "without_peak": None,
     }
+    if peak:
+        trimmed = periods.without(peak.calendar_months)
+        if trimmed.after and len(trimmed.before) < len(periods.before):
+            without = _estimate(monthly, trimmed)
+            row["without_peak"] = {**without, "left_out": sorted(peak.calendar_months)}
+    return row
 
 
 def monthly_series(query: StatisticsQuery) -> list[dict]:

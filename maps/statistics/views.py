@@ -8,9 +8,10 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from alerts.models import Family
-from maps.statistics import dashboard, exports, rendering, reports
+from maps.statistics import dashboard, evaluation, exports, rendering, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
+from maps.statistics.before_after import benchmark_sentence
 
 
 def _query(request, code: str) -> reports.StatisticsQuery:
@@ -51,6 +52,8 @@ def statistics_dashboard(request, code: str):
         "before_after": reports.before_after_table(query, today=timezone.localdate()),
         "series": series,
         "ssmsi": reports.ssmsi_table(query.commune),
+        "evaluation": evaluation.recorded_evaluation(query.commune),
+        "benchmark": benchmark_sentence(),
         "sources": reports.sources_of(query.commune),
         "map": folium_map,
         "hot_spots": layers.hot_spots,
