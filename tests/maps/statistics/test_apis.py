@@ -7,6 +7,7 @@ import pyogrio
 import pytest
 
 from accounts.models import Role
+from maps.statistics.before_after import add_months
 from tests.auth import resident_client, staff_client
 from tests.factories import UserFactory, make_commune, make_resident, make_role
 from tests.maps.statistics.conftest import BORDER_LON, publish, spread
@@ -21,11 +22,14 @@ def mayor(town):
 
 @pytest.fixture
 def history(town, west, east):
-    """West: 60 burglaries the year before adoption (March 2025), 30 after; East: 3 then 1."""
+    """Adoption in March 2025. West: 5 burglaries a month for the three years before (180), 20 in the
+    adoption month itself, then 3 and 2 in alternate months (30 a year); East: 3 in June 2024, 1 in June 2025."""
+    for month in range(36):
+        publish(town, spread(5, 5.0, BORDER_LON), day=add_months(dt.date(2022, 3, 1), month) + dt.timedelta(days=9))
+    publish(town, spread(20, 5.0, BORDER_LON), day=dt.date(2025, 3, 20))
     for month in range(12):
-        publish(town, spread(5, 5.0, BORDER_LON), day=dt.date(2024, 3, 1) + dt.timedelta(days=30 * month + 5))
-    for month in range(6):
-        publish(town, spread(5, 5.0, BORDER_LON), day=dt.date(2025, 3, 1) + dt.timedelta(days=30 * month + 5))
+        n = 3 if month % 2 == 0 else 2
+        publish(town, spread(n, 5.0, BORDER_LON), day=add_months(dt.date(2025, 4, 1), month) + dt.timedelta(days=9))
     publish(town, spread(3, BORDER_LON, 5.02), day=dt.date(2024, 6, 10))
     publish(town, spread(1, BORDER_LON, 5.02), day=dt.date(2025, 6, 10))
 
@@ -41,8 +45,9 @@ def test_zone_statistics_publish_counts_rates_and_hide_small_cells(mayor, town, 
         mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2024-03", "to": "2026-02"}
     )
     totals = {row["zone"]: row for row in data["totals"]}
-    assert totals["Ouest"]["count"] == 90 and totals["Ouest"]["rate_basis"] == "ménages"
-    assert totals["Ouest"]["rate_per_1000_per_year"] == 45.0  # 90 events over 2 years for 1,000 households
+    # 60 + 20 + 28 events from March 2024 to February 2026, two years for 1,000 households.
+    assert totals["Ouest"]["count"] == 108 and totals["Ouest"]["rate_basis"] == "ménages"
+    assert totals["Ouest"]["rate_per_1000_per_year"] == 54.0
     assert totals["Est"]["count"] is None and totals["Est"]["count_display"] == "< 5"
     assert totals["Est"]["rate_per_1000_per_year"] is None
     assert {row["count_display"] for row in data["months"] if row["zone"] == "Est"} == {"< 5"}
@@ -51,14 +56,34 @@ def test_zone_statistics_publish_counts_rates_and_hide_small_cells(mayor, town, 
 
 def test_before_after_api(mayor, town, west, east, history):
     data = get_json(mayor, "/api/statistics/before-after/", commune="99001", family="burglary")
-    assert data["reference"] == "2025-03-01" and data["before"][0] == "2024-03-01"
+    assert data["reference"] == "2025-03-01" and data["adoption_month"] == "2025-03"
+    assert data["after"] == ["2025-04", "2026-03"] and data["before"] == [["2022-03", "2025-02"]]
+    assert data["years_before"] == 3 and "signalements" in data["source_note"]
+    assert "16 % à 26 %" in data["benchmark"]
     west_row = next(row for row in data["rows"] if row["zone"] == "Ouest")
-    assert (west_row["before"], west_row["after"]) == (60, 30)
+    # The 20 events of the adoption month count in neither period; 180 in three years before, 30 in one after.
+    assert (west_row["before"], west_row["after"]) == (180, 30)
+    assert (west_row["months_before"], west_row["months_after"]) == (36, 12)
     assert west_row["sentence"].startswith("baisse de 50 % (IC 95 % : ") and west_row["significant"]
+    assert west_row["detectable_fall"] and "puissance de 80 %" in west_row["detectable"]
+    assert west_row["peak_warning"] is None and west_row["comparison"] is None  # the rest of the commune is no control
+    assert "wdd" not in json.dumps(data)
     east_row = next(row for row in data["rows"] if row["zone"] == "Est")
-    assert east_row["insufficient"] and east_row["before_display"] == "< 5" and east_row["ratio"] is None
-    # The rest of the commune (East) is too small for a comparison to be published.
-    assert west_row["comparison"]["published"] is False
+    assert east_row["before_display"] == "< 5" and east_row["ratio"] is None and east_row["detectable_fall"] is None
+
+
+def test_before_after_against_chosen_zones_withholds_the_complement_of_a_hidden_count(
+    mayor, town, west, east, history
+):
+    data = get_json(
+        mayor, "/api/statistics/before-after/", commune="99001", family="burglary", comparison=str(west.id)
+    )
+    assert "pas l'effet du dispositif" in data["comparison"]
+    east_row = next(row for row in data["rows"] if row["zone"] == "Est")
+    assert east_row["comparison"] == {
+        "published": False,
+        "sentence": "comparaison non publiée : effectifs de la zone inférieurs à 5",
+    }
 
 
 def test_heatmap_and_hexagons_are_grids_without_raw_points(mayor, town, west, east, history):
@@ -129,7 +154,7 @@ def test_csv_export_hides_small_cells(mayor, town, west, east, history):
     response = mayor.get("/statistiques/99001/zones.csv", {"family": "burglary", "from": "2024-03", "to": "2026-02"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert {"zone": "Ouest", "count": "90"}.items() <= next(r for r in rows if r["zone"] == "Ouest").items()
+    assert {"zone": "Ouest", "count": "108"}.items() <= next(r for r in rows if r["zone"] == "Ouest").items()
     east_counts = {r["count"] for r in rows if r["zone"] == "Est"}
     assert east_counts == {"< 5"}
 
@@ -154,7 +179,7 @@ def test_a_zone_with_a_tiny_base_gets_no_rate_and_says_why(mayor, town, west, ea
         mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2024-03", "to": "2026-02"}
     )
     row = next(row for row in data["totals"] if row["zone"] == "Ouest")
-    assert row["count"] == 90 and row["rate_per_1000_per_year"] is None
+    assert row["count"] == 108 and row["rate_per_1000_per_year"] is None
     assert "34 ménages seulement, il en faut au moins 100" in row["rate_note"]
     page = mayor.get("/statistiques/99001/", {"family": "burglary"}).content.decode()
     assert "34 ménages seulement" in page

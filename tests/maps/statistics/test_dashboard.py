@@ -47,7 +47,10 @@ def test_dashboard_shows_every_section_in_french_without_cdn(mayor, town, west, 
     assert response.status_code == 200
     html = response.content.decode()
     assert "baisse de 50 % (IC 95 % : " in html and "significative" in html
-    assert "données insuffisantes" in html  # East: 3 burglaries before
+    assert "moins de 5 événements avant : aucune évolution ne peut être décelée" in html  # East
+    assert "puissance de 80 %" in html and "16 % à 26 %" in html  # detectable change and the benchmark
+    assert "Alertes des habitants (signalements)" in html
+    assert "il faut au moins une année complète avant et une après" in html  # no SSMSI figures here
     assert "<svg" in html and "Taux par zone" in html and "Hexagones" in html and "Points chauds" in html
     # Five occupied hexagons on a diagonal: nothing survives the FDR correction, and the page says so.
     assert "Aucun point chaud significatif après correction." in html
