@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('maps', '0002_compact_crime_keys'),
+        ("maps", "0002_compact_crime_keys"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='recordedcrime',
-            name='population',
-            field=models.PositiveIntegerField(blank=True, help_text='Population INSEE de la commune (SSMSI) ; vide si absente.', null=True, verbose_name='population'),
+            model_name="recordedcrime",
+            name="population",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Population INSEE de la commune (SSMSI) ; vide si absente.",
+                null=True,
+                verbose_name="population",
+            ),
         ),
     ]

@@ -179,11 +179,12 @@ class StatisticsHeatmapApi(StatisticsApi):
 
 @extend_schema(parameters=[StatisticsFilterSerializer], responses=OpenApiTypes.OBJECT)
 class StatisticsHexagonsApi(StatisticsApi):
-    """Hexagon counts with Getis-Ord Gi* hot spots (FDR-corrected) as GeoJSON."""
+    """Hexagons as GeoJSON with a count band and a hot/cold label (exact Gi* p-values, Benjamini-Hochberg),
+    and the out-of-sample prediction accuracy index; no z-score, p-value or exact count per hexagon."""
 
     def get(self, request):
         try:
             frame, summary = reports.hexagon_layer(self.query(request))
         except reports.StatisticsInputError as error:
             raise ValidationError({"hexagon": str(error)}) from error
-        return layer_response(frame, hot_spots=summary)
+        return layer_response(reports.published_hexagons(frame), hot_spots=summary)

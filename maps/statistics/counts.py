@@ -188,8 +188,9 @@ def commune_metric_area(commune_id: int, srid: int) -> float:
     )[0][0]
 
 
-def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple]:
-    """(i, j, events, hexagon as WKB in 4326, its area in the commune in m²) for every hexagon of
+def hexagon_counts(events: EventFilter, *, srid: int, size: float, split: dt.date | None = None) -> list[tuple]:
+    """(i, j, events, hexagon as WKB in 4326, its area in the commune in m², events before the month
+    `split`) for every hexagon of
     ST_HexagonGrid (edge `size` metres, in the commune's metric projection) touching the commune,
     empty ones included: Gi* needs the zeros.
 
@@ -207,22 +208,25 @@ def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple
             FROM c, ST_HexagonGrid(%(size)s, c.g) h WHERE ST_Intersects(h.geom, c.g)
         ),
         ev AS ({events.events_sql()}),
-        pts AS (SELECT ST_X(p.g) / (1.5 * %(size)s) AS qf, ST_Y(p.g) / %(height)s - ST_X(p.g) / (3 * %(size)s) AS rf
+        pts AS (SELECT ST_X(p.g) / (1.5 * %(size)s) AS qf, ST_Y(p.g) / %(height)s - ST_X(p.g) / (3 * %(size)s) AS rf,
+                       ev.month
                 FROM ev CROSS JOIN LATERAL (SELECT ST_Transform(ev.location, %(srid)s) AS g) p),
-        rounded AS (SELECT qf, rf, round(qf) AS rq, round(rf) AS rr, round(-qf - rf) AS rs FROM pts),
+        rounded AS (SELECT qf, rf, month, round(qf) AS rq, round(rf) AS rr, round(-qf - rf) AS rs FROM pts),
         nearest AS (
             SELECT CASE WHEN abs(rq - qf) > abs(rr - rf) AND abs(rq - qf) > abs(rs + qf + rf) THEN -rr - rs
                         ELSE rq END::int AS q,
                    CASE WHEN abs(rq - qf) > abs(rr - rf) AND abs(rq - qf) > abs(rs + qf + rf) THEN rr
                         WHEN abs(rs + qf + rf) > abs(rr - rf) THEN rr
-                        ELSE -rq - rs END::int AS r
+                        ELSE -rq - rs END::int AS r, month
             FROM rounded
         ),
-        cells AS (SELECT q AS i, r + floor(q / 2.0)::int AS j FROM nearest),
-        counted AS (SELECT i, j, count(*) AS n FROM cells GROUP BY i, j)
-        SELECT hex.i, hex.j, coalesce(counted.n, 0), ST_AsBinary(hex.geom4326), hex.area
+        cells AS (SELECT q AS i, r + floor(q / 2.0)::int AS j, month FROM nearest),
+        counted AS (SELECT i, j, count(*) AS n, count(*) FILTER (WHERE month < %(split)s) AS first_half
+                    FROM cells GROUP BY i, j)
+        SELECT hex.i, hex.j, coalesce(counted.n, 0), ST_AsBinary(hex.geom4326), hex.area,
+               coalesce(counted.first_half, 0)
         FROM hex LEFT JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""  # noqa: S608 - constant fragments, values are parameters
-    return _fetch(sql, events.params(srid=srid, size=size, height=size * 3**0.5))
+    return _fetch(sql, events.params(srid=srid, size=size, height=size * 3**0.5, split=split))
 
 
 def by_key(rows, key_len: int) -> dict:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import shapely
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,7 +30,7 @@ from maps.statistics.before_after import (
     published_count,
 )
 from maps.statistics.heatmap import cell_polygons, kernel_density, shown_cells
-from maps.statistics.hotspots import getis_ord_hot_spots
+from maps.statistics.hotspots import getis_ord_hot_spots, prediction_accuracy_index
 from maps.statistics.intervals import dispersion_from_blocks
 from zones.models import Commune, Zone
 
@@ -362,8 +361,22 @@ MAX_BANDWIDTH_IN_CELLS = 20  # the Gaussian filter's cost grows with the bandwid
 MAX_HEXAGONS = 20_000
 
 
+DENSITY_LEVELS = (
+    (0.75, gettext_lazy("très forte")),
+    (0.50, gettext_lazy("forte")),
+    (0.25, gettext_lazy("moyenne")),
+    (0.0, gettext_lazy("faible")),
+)
+
+
+def density_level(share_of_peak: float) -> str:
+    return str(next(label for floor, label in DENSITY_LEVELS if share_of_peak >= floor))
+
+
 def density_layer(query: StatisticsQuery) -> gpd.GeoDataFrame:
-    """Kernel density cells worth drawing, as polygons in EPSG:4326 with events per km²."""
+    """Kernel density cells worth drawing, as polygons in EPSG:4326, published as a level (share of the
+    commune's peak: faible, moyenne, forte, très forte), never as a value that could be turned back
+    into counts."""
     events = query.events()
     if query.bandwidth / query.cell > MAX_BANDWIDTH_IN_CELLS:
         raise StatisticsInputError(_("Noyau trop large pour ces cellules : 20 cellules par rayon de noyau au plus."))
@@ -372,52 +385,88 @@ def density_layer(query: StatisticsQuery) -> gpd.GeoDataFrame:
         raise StatisticsInputError(_("Grille trop fine pour cette commune : augmentez la taille des cellules."))
     result = kernel_density(grid, counts.binned_points(events, grid=grid), bandwidth=query.bandwidth)
     rows, cols = shown_cells(result)
+    shares = result.density[rows, cols] / result.density.max() if len(rows) else np.array([])
+    levels = np.searchsorted([0.25, 0.5, 0.75], shares, side="right") + 1 if len(rows) else np.array([], dtype=int)
     frame = gpd.GeoDataFrame(
-        {
-            "density_per_km2": np.round(result.density[rows, cols], 2),
-            "events_nearby": result.nearby[rows, cols].astype(int),
-        },
+        {"level": levels.astype(int), "level_label": [density_level(share) for share in shares]},
         geometry=cell_polygons(result, rows, cols),
         crs=query.commune.metric_srid,
     )
     return frame.to_crs(4326)
 
 
+COUNT_BANDS = ((50, "50+"), (20, "20-49"), (10, "10-19"), (5, "5-9"), (0, "< 5"))
+
+
+def count_band(count: int) -> str:
+    """A hexagon's count as a band: exact small-area counts are never published."""
+    return next(label for floor, label in COUNT_BANDS if count >= floor)
+
+
+def _hot_hexagons(counts_: np.ndarray, centroids: np.ndarray, edge: float):
+    result = getis_ord_hot_spots(counts_, centroids, hexagon_edge=edge)
+    return result, (result.hot if result is not None else np.zeros(len(counts_), dtype=bool))
+
+
 def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
-    """Hexagon counts with Gi* z-scores, FDR-corrected hot/cold flags, and a summary."""
+    """Hexagons with a count band and a hot/cold label (exact conditional Gi* p-values, two-sided,
+    Benjamini-Hochberg at 5 %), and a summary with the prediction accuracy index scored out of sample:
+    hot spots chosen on the first half of the period, scored on the second half, with their stability."""
     srid = query.commune.metric_srid
     hexagon_area = 3 * np.sqrt(3) / 2 * query.hexagon**2
     if counts.commune_metric_area(query.commune.id, srid) / hexagon_area > MAX_HEXAGONS:
         raise StatisticsInputError(_("Hexagones trop petits pour cette commune : augmentez leur taille."))
-    rows = counts.hexagon_counts(query.events(), srid=srid, size=query.hexagon)
+    split = add_months(query.start, months_between(query.start, query.end) // 2)
+    rows = counts.hexagon_counts(query.events(), srid=srid, size=query.hexagon, split=split)
     if not rows:
-        return gpd.GeoDataFrame({"count_display": []}, geometry=[], crs=4326), {"tested": False}
-    n = np.array([r[2] for r in rows], dtype=float)
+        return gpd.GeoDataFrame({"count_band": []}, geometry=[], crs=4326), {"tested": False}
+    n = np.array([r[2] for r in rows], dtype=np.int64)
+    first = np.array([r[5] for r in rows], dtype=np.int64)
     areas = np.array([r[4] for r in rows], dtype=float)
     frame = gpd.GeoDataFrame(
-        {"count": [published_count(int(v)) for v in n], "count_display": [count_display(int(v)) for v in n]},
+        {"count_band": [count_band(int(v)) for v in n]},
         geometry=shapely.from_wkb([bytes(r[3]) for r in rows]),
         crs=4326,
     )
     centroids = np.column_stack(shapely.get_coordinates(frame.to_crs(srid).centroid).T)
-    hot_spots = getis_ord_hot_spots(
-        n, centroids, areas, hexagon_edge=query.hexagon, permutations=settings.MAPS_STATISTICS_GI_PERMUTATIONS
-    )
+    hot_spots, hot = _hot_hexagons(n, centroids, query.hexagon)
     if hot_spots is None:
-        frame["gi_z"], frame["p_sim"], frame["p_z_sim"], frame["spot"], frame["place"] = None, None, None, "", ""
-        return frame, {"tested": False, "hexagons": len(rows)}
-    frame["gi_z"] = np.round(hot_spots.z, 2)
-    frame["p_sim"] = hot_spots.p_sim
-    frame["p_z_sim"] = hot_spots.p_z_sim
+        frame["spot"], frame["place"] = "", ""
+        return frame, {"tested": False, "hexagons": len(rows), "hot": 0, "sentence": str(NO_HOT_SPOT)}
     frame["spot"] = np.where(hot_spots.hot, "chaud", np.where(hot_spots.cold, "froid", ""))
     frame["place"] = places_of(query, frame.geometry)
-    return frame, {
+    frame["_strength"] = -hot_spots.p_value  # for ordering only, never published
+    summary = {
         "tested": True,
         "hexagons": len(rows),
         "hot": int(hot_spots.hot.sum()),
         "cold": int(hot_spots.cold.sum()),
-        "p_threshold": hot_spots.p_threshold,
-        "prediction_accuracy_index": hot_spots.prediction_accuracy_index,
+        "fdr_threshold": hot_spots.p_threshold,
+        "sentence": str(NO_HOT_SPOT) if not hot_spots.hot.any() else "",
+        **_out_of_sample(first, n - first, centroids, areas, query.hexagon, split),
+    }
+    return frame, summary
+
+
+NO_HOT_SPOT = gettext_lazy(
+    "Aucun point chaud : aucun hexagone ne résiste à la correction du taux de fausses découvertes."
+)
+
+
+def _out_of_sample(first, second, centroids, areas, edge, split) -> dict:
+    """Hot spots of the first half scored on the second: PAI = share of the second half's events in
+    them / share of the area; stability = share of them hot again in the second half."""
+    if first.sum() == 0 or second.sum() == 0:
+        return {"prediction_accuracy_index": None, "stability": None, "split": split.strftime("%Y-%m")}
+    _result, hot_first = _hot_hexagons(first, centroids, edge)
+    _result, hot_second = _hot_hexagons(second, centroids, edge)
+    stability = float((hot_first & hot_second).sum() / hot_first.sum()) if hot_first.any() else None
+    return {
+        "prediction_accuracy_index": prediction_accuracy_index(second, areas, hot_first),
+        "hot_first_half": int(hot_first.sum()),
+        "hot_second_half": int(hot_second.sum()),
+        "stability": stability,
+        "split": split.strftime("%Y-%m"),
     }
 
 
@@ -438,21 +487,15 @@ def places_of(query: StatisticsQuery, hexagons: gpd.GeoSeries) -> list[str]:
 
 
 def hot_spot_rows(hexagons: gpd.GeoDataFrame, *, limit: int = 20) -> list[dict]:
-    """The most marked hot spots for the page: where, how many events (or "< 5"), z, and the p-value
-    the significance and FDR test used (p_z_sim)."""
-    if not len(hexagons):
+    """The hot spots for the page, strongest first: where, and the band of their count."""
+    if not len(hexagons) or "_strength" not in hexagons:
         return []
-    hot = hexagons[hexagons["spot"] == "chaud"].sort_values("gi_z", ascending=False).head(limit)
-    return [
-        {
-            "place": row.place,
-            "count_display": row.count_display,
-            "gi_z": row.gi_z,
-            "p": row.p_z_sim,
-            "p_display": "< 0.0001" if row.p_z_sim < 0.0001 else f"{row.p_z_sim:.4f}",
-        }
-        for row in hot.itertuples()
-    ]
+    hot = hexagons[hexagons["spot"] == "chaud"].sort_values("_strength", ascending=False).head(limit)
+    return [{"place": row.place, "count_band": row.count_band} for row in hot.itertuples()]
+
+
+def published_hexagons(hexagons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return hexagons.drop(columns=[c for c in hexagons.columns if c.startswith("_")])
 
 
 def zone_layer(query: StatisticsQuery, statistics: dict) -> gpd.GeoDataFrame:

@@ -103,7 +103,7 @@ def statistics_geopackage(request, code: str):
         hexagons, _summary = reports.hexagon_layer(query)
         layers = {
             "zones": reports.zone_layer(query, reports.zone_statistics(query)),
-            "hexagones": hexagons,
+            "hexagones": reports.published_hexagons(hexagons),
             "densite": reports.density_layer(query),
         }
     except reports.StatisticsInputError as message:

@@ -90,10 +90,15 @@ def test_heatmap_and_hexagons_are_grids_without_raw_points(mayor, town, west, ea
     heat = get_json(mayor, "/api/statistics/heatmap/", commune="99001", **{"from": "2024-01"})
     assert heat["type"] == "FeatureCollection" and heat["features"]
     assert {f["geometry"]["type"] for f in heat["features"]} == {"Polygon"}
-    assert min(f["properties"]["events_nearby"] for f in heat["features"]) >= 5
+    # Density is published as a level, never as a value that could be turned back into counts.
+    assert {tuple(sorted(f["properties"])) for f in heat["features"]} == {("level", "level_label")}
+    assert {f["properties"]["level_label"] for f in heat["features"]} <= {"faible", "moyenne", "forte", "très forte"}
     hexagons = get_json(mayor, "/api/statistics/hexagons/", commune="99001", **{"from": "2024-01"})
     assert hexagons["hot_spots"]["hexagons"] == len(hexagons["features"])
-    assert all(f["properties"]["count"] is None or f["properties"]["count"] >= 5 for f in hexagons["features"])
+    # Hexagons give a count band and a label, no count, z-score or p-value that could be inverted.
+    assert {tuple(sorted(f["properties"])) for f in hexagons["features"]} == {("count_band", "place", "spot")}
+    assert "aucun hexagone ne résiste" in hexagons["hot_spots"]["sentence"]
+    assert "p_sim" not in json.dumps(hexagons) and "gi_z" not in json.dumps(hexagons)
 
 
 @pytest.mark.parametrize("who", ["other_mayor", "resident", "staffless"])
