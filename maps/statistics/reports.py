@@ -1,7 +1,7 @@
 """The figures of a commune's statistics dashboard, API and exports, assembled from the SQL
 aggregates (maps.statistics.counts) and the pure statistics (before_after, heatmap, hotspots).
 
-Every published count goes through `count_display`/`published_count`: under 5 it reads "< 5"."""
+Every published count of events goes through `disclosure.protected` (cell-key perturbation; under 5 it reads "< 5")."""
 
 import datetime as dt
 from collections import defaultdict
@@ -23,12 +23,11 @@ from maps.statistics.before_after import (
     before_after,
     benchmark_sentence,
     count_display,
-    month_start,
     months_between,
     peak_before,
     periods_around,
-    published_count,
 )
+from maps.statistics.disclosure import display, protected
 from maps.statistics.heatmap import cell_polygons, kernel_density, shown_cells
 from maps.statistics.hotspots import getis_ord_hot_spots, prediction_accuracy_index
 from maps.statistics.intervals import dispersion_from_blocks
@@ -71,12 +70,6 @@ class StatisticsQuery:
     @property
     def families(self) -> list[str]:
         return [self.family] if self.family else list(Family.values)
-
-
-def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The last 24 complete months."""
-    end = month_start(today)
-    return add_months(end, -24), end
 
 
 def zones_of(query: StatisticsQuery) -> list[dict]:
@@ -134,17 +127,17 @@ def zone_statistics(query: StatisticsQuery) -> dict:
     total_rows = []
     for zone in zones:
         for family in query.families:
-            n = totals.get((zone["id"], family), 0)
-            rate, basis = annual_rate(n, zone, months)
+            shown = protected(*totals.get((zone["id"], family), (0, 0)))
+            rate, basis = annual_rate(shown or 0, zone, months)
             total_rows.append(
                 {
                     "zone_id": zone["id"],
                     "zone": zone["name"],
                     "family": family,
                     "source": query.source,
-                    "count": published_count(n),
-                    "count_display": count_display(n),
-                    "rate_per_1000_per_year": rate if published_count(n) is not None else None,
+                    "count": shown,
+                    "count_display": display(shown),
+                    "rate_per_1000_per_year": rate if shown is not None else None,
                     "rate_basis": basis,
                     "rate_note": rate_note(zone),
                 }
@@ -157,20 +150,18 @@ def zone_statistics(query: StatisticsQuery) -> dict:
             "family": family,
             "source": query.source,
             "month": month.strftime("%Y-%m"),
-            "count": published_count(n),
-            "count_display": count_display(n),
+            "count": protected(n, cell_key),
+            "count_display": display(protected(n, cell_key)),
         }
-        for zone_id, family, month, n in sorted(rows, key=lambda r: (names.get(r[0], ""), r[1], r[2]))
+        for zone_id, family, month, n, cell_key in sorted(rows, key=lambda r: (names.get(r[0], ""), r[1], r[2]))
         if zone_id in names
     ]
     commune_rows = [
-        {
-            "family": f,
-            "count": published_count(commune_totals.get((f,), 0)),
-            "count_display": count_display(commune_totals.get((f,), 0)),
-        }
+        {"family": f, "count": protected(*commune_totals.get((f,), (0, 0))), "count_display": ""}
         for f in query.families
     ]
+    for row in commune_rows:
+        row["count_display"] = display(row["count"])
     return {
         "commune": query.commune.code,
         "source": query.source,
@@ -185,9 +176,11 @@ def zone_statistics(query: StatisticsQuery) -> dict:
 
 
 def _monthly(rows, key_len: int) -> dict:
-    by: dict = defaultdict(lambda: defaultdict(int))
+    """{key: {month: (events, cell key)}} from rows (key..., month, events, cell key)."""
+    by: dict = defaultdict(dict)
     for row in rows:
-        by[tuple(row[:key_len])][row[key_len]] += row[-1]
+        n, cell_key = by[tuple(row[:key_len])].get(row[key_len], (0, 0))
+        by[tuple(row[:key_len])][row[key_len]] = (n + row[-2], (cell_key + row[-1]) % 256)
     return by
 
 
@@ -230,7 +223,7 @@ def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
     rows = []
     for family in query.families:
         monthly = commune_monthly.get((family,), {})
-        if not any(monthly.get(m) for m in periods.before + periods.after):
+        if not any(m in monthly for m in periods.before + periods.after):
             continue
         rows.append(_row(_("Toute la commune"), None, family, monthly, periods, first))
         for zone in zones_of(query):
@@ -239,10 +232,10 @@ def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
                 control = chosen_monthly.get((family,), {})
                 treated = zone_monthly.get((zone["id"], family), {})
                 row["comparison"] = against_comparison(
-                    treated_before=_sum(treated, periods.before),
-                    treated_after=_sum(treated, periods.after),
-                    control_before=_sum(control, periods.before),
-                    control_after=_sum(control, periods.after),
+                    treated_before=_published_sum(treated, periods.before),
+                    treated_after=_published_sum(treated, periods.after),
+                    control_before=_published_sum(control, periods.before),
+                    control_after=_published_sum(control, periods.after),
                     dispersion=row["dispersion"],
                 )
             rows.append(row)
@@ -275,24 +268,35 @@ COMPARISON_NOTE = gettext_lazy(
 )
 
 
-def _sum(monthly: dict, months) -> int:
-    return sum(monthly.get(m, 0) for m in months)
+def _published_sum(monthly: dict, months) -> int:
+    """The period's count as published (cell-key perturbed; 0 for "< 5", which callers treat as hidden):
+    every figure derived from it (ratio, comparison) is computed from what is published, so no
+    statistic carries the true count past the perturbation."""
+    n = sum(monthly.get(m, (0, 0))[0] for m in months)
+    cell_key = sum(monthly.get(m, (0, 0))[1] for m in months) % 256
+    return protected(n, cell_key) or 0
+
+
+def _counts(monthly: dict, months) -> list[int]:
+    return [monthly.get(m, (0, 0))[0] for m in months]
 
 
 def _estimate(monthly: dict, periods: Periods) -> dict:
-    before, after = [monthly.get(m, 0) for m in periods.before], [monthly.get(m, 0) for m in periods.after]
+    before, after = _counts(monthly, periods.before), _counts(monthly, periods.after)
     result = before_after(
-        before=sum(before),
-        after=sum(after),
+        before=_published_sum(monthly, periods.before),
+        after=_published_sum(monthly, periods.after),
         months_before=len(before),
         months_after=len(after),
-        dispersion=dispersion_from_blocks([before, after]),
+        dispersion=round(dispersion_from_blocks([before, after]), 1),
     )
     return result.__dict__
 
 
 def _row(name, zone_id, family, monthly, periods: Periods, first_month) -> dict:
-    peak = peak_before(monthly, reference=periods.reference, first_month=first_month)
+    peak = peak_before(
+        {month: n for month, (n, _key) in monthly.items()}, reference=periods.reference, first_month=first_month
+    )
     row = {
         "zone": name,
         "zone_id": zone_id,
@@ -316,8 +320,9 @@ def monthly_series(query: StatisticsQuery) -> list[dict]:
     months = [add_months(query.start, i) for i in range(months_between(query.start, query.end))]
     monthly = _monthly(counts.commune_month_counts(query.events(family=None)), 1)
     for family in Family.values:
-        values = [monthly.get((family,), {}).get(m, 0) for m in months]
-        if sum(values):
+        cells = [monthly.get((family,), {}).get(m, (0, 0)) for m in months]
+        values = [protected(n, cell_key) or 0 for n, cell_key in cells]
+        if any(n for n, _key in cells):
             series.append(
                 {
                     "source": query.source,
@@ -423,8 +428,9 @@ def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
     n = np.array([r[2] for r in rows], dtype=np.int64)
     first = np.array([r[5] for r in rows], dtype=np.int64)
     areas = np.array([r[4] for r in rows], dtype=float)
+    keys = [r[6] for r in rows]
     frame = gpd.GeoDataFrame(
-        {"count_band": [count_band(int(v)) for v in n]},
+        {"count_band": [count_band(protected(int(v), key) or 0) for v, key in zip(n, keys, strict=True)]},
         geometry=shapely.from_wkb([bytes(r[3]) for r in rows]),
         crs=4326,
     )

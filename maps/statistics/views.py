@@ -60,8 +60,15 @@ def statistics_dashboard(request, code: str):
         "hot_spot_summary": layers.hot_spot_summary,
         "problems": layers.problems,
         "filters": request.GET.urlencode(),
+        "periods": _year_choices(timezone.localdate()),
+        "period": query.start.strftime("%Y-%m"),
     }
     return render(request, "maps/statistics/dashboard.html", context)
+
+
+def _year_choices(today) -> list[tuple[str, str]]:
+    """The last five complete calendar years: the page offers the yearly cells of the fixed lattice."""
+    return [(f"{year}-01", str(year)) for year in range(today.year - 1, today.year - 6, -1)]
 
 
 def _export_or_400(request, code: str):

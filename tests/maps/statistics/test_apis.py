@@ -2,6 +2,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pyogrio
 import pytest
@@ -42,12 +43,14 @@ def get_json(client, path, **params):
 
 def test_zone_statistics_publish_counts_rates_and_hide_small_cells(mayor, town, west, east, history):
     data = get_json(
-        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2024-03", "to": "2026-02"}
+        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2025-01", "to": "2025-12"}
     )
     totals = {row["zone"]: row for row in data["totals"]}
-    # 60 + 20 + 28 events from March 2024 to February 2026, two years for 1,000 households.
-    assert totals["Ouest"]["count"] == 108 and totals["Ouest"]["rate_basis"] == "ménages"
-    assert totals["Ouest"]["rate_per_1000_per_year"] == 54.0
+    # 2025: 10 (January, February) + 20 (March) + 24 (April to December) = 54 events, a year for 1,000
+    # households, published with its cell-key perturbation (at most 2 either way); the rate from that figure.
+    west_count = totals["Ouest"]["count"]
+    assert abs(west_count - 54) <= 2 and totals["Ouest"]["rate_basis"] == "ménages"
+    assert totals["Ouest"]["rate_per_1000_per_year"] == west_count
     assert totals["Est"]["count"] is None and totals["Est"]["count_display"] == "< 5"
     assert totals["Est"]["rate_per_1000_per_year"] is None
     assert {row["count_display"] for row in data["months"] if row["zone"] == "Est"} == {"< 5"}
@@ -62,9 +65,9 @@ def test_before_after_api(mayor, town, west, east, history):
     assert "16 % à 26 %" in data["benchmark"]
     west_row = next(row for row in data["rows"] if row["zone"] == "Ouest")
     # The 20 events of the adoption month count in neither period; 180 in three years before, 30 in one after.
-    assert (west_row["before"], west_row["after"]) == (180, 30)
+    assert abs(west_row["before"] - 180) <= 2 and abs(west_row["after"] - 30) <= 2
     assert (west_row["months_before"], west_row["months_after"]) == (36, 12)
-    assert west_row["sentence"].startswith("baisse de 50 % (IC 95 % : ") and west_row["significant"]
+    assert re.match(r"baisse de (4[6-9]|5[0-4]) % \(IC 95 % : ", west_row["sentence"]) and west_row["significant"]
     assert west_row["detectable_fall"] and "puissance de 80 %" in west_row["detectable"]
     assert west_row["peak_warning"] is None and west_row["comparison"] is None  # the rest of the commune is no control
     assert "wdd" not in json.dumps(data)
@@ -156,10 +159,10 @@ def test_too_costly_grids_are_400(mayor, town):
 
 
 def test_csv_export_hides_small_cells(mayor, town, west, east, history):
-    response = mayor.get("/statistiques/99001/zones.csv", {"family": "burglary", "from": "2024-03", "to": "2026-02"})
+    response = mayor.get("/statistiques/99001/zones.csv", {"family": "burglary", "from": "2025-01", "to": "2025-12"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert {"zone": "Ouest", "count": "108"}.items() <= next(r for r in rows if r["zone"] == "Ouest").items()
+    assert abs(int(next(r for r in rows if r["zone"] == "Ouest")["count"]) - 54) <= 2
     east_counts = {r["count"] for r in rows if r["zone"] == "Est"}
     assert east_counts == {"< 5"}
 
@@ -181,10 +184,10 @@ def test_a_zone_with_a_tiny_base_gets_no_rate_and_says_why(mayor, town, west, ea
     west.households = 34
     west.save(update_fields=["households"])
     data = get_json(
-        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2024-03", "to": "2026-02"}
+        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2025-01", "to": "2025-12"}
     )
     row = next(row for row in data["totals"] if row["zone"] == "Ouest")
-    assert row["count"] == 108 and row["rate_per_1000_per_year"] is None
+    assert abs(row["count"] - 54) <= 2 and row["rate_per_1000_per_year"] is None
     assert "34 ménages seulement, il en faut au moins 100" in row["rate_note"]
     page = mayor.get("/statistiques/99001/", {"family": "burglary"}).content.decode()
     assert "34 ménages seulement" in page

