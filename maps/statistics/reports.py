@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from scipy import stats
 
 from alerts.models import Family
 from maps.statistics import counts
@@ -30,7 +31,7 @@ from maps.statistics.before_after import (
 from maps.statistics.disclosure import display, protected
 from maps.statistics.heatmap import cell_polygons, kernel_density, shown_cells
 from maps.statistics.hotspots import getis_ord_hot_spots, prediction_accuracy_index
-from maps.statistics.intervals import dispersion_from_blocks
+from maps.statistics.intervals import dispersion_from_blocks, garwood
 from zones.models import Commune, Zone
 
 METHOD = _(
@@ -140,8 +141,10 @@ def zone_statistics(query: StatisticsQuery) -> dict:
                     "rate_per_1000_per_year": rate if shown is not None else None,
                     "rate_basis": basis,
                     "rate_note": rate_note(zone),
+                    **_interval(shown, zone, months),
                 }
             )
+    _funnel(total_rows, zones, months)
     names = {zone["id"]: zone["name"] for zone in zones}
     month_rows = [
         {
@@ -173,6 +176,57 @@ def zone_statistics(query: StatisticsQuery) -> dict:
         "totals": total_rows,
         "months": month_rows,
     }
+
+
+def _interval(shown: int | None, zone: dict, months: int) -> dict:
+    """Garwood 95 % interval of a published count and of its rate (none for "< 5")."""
+    if shown is None:
+        return {"count_low": None, "count_high": None, "rate_low": None, "rate_high": None}
+    low, high = garwood(shown)
+    rate_low, _basis = annual_rate(low, zone, months)
+    rate_high, _basis = annual_rate(high, zone, months)
+    return {"count_low": round(low, 1), "count_high": round(high, 1), "rate_low": rate_low, "rate_high": rate_high}
+
+
+FUNNEL_LABELS = {
+    "above_998": gettext_lazy("nettement au-dessus de la commune (limite à 99,8 %)"),
+    "above_95": gettext_lazy("au-dessus de la commune (limite à 95 %)"),
+    "inside": gettext_lazy("dans l'entonnoir : pas différent de la commune"),
+    "below_95": gettext_lazy("en dessous de la commune (limite à 95 %)"),
+    "below_998": gettext_lazy("nettement en dessous de la commune (limite à 99,8 %)"),
+}
+
+
+def _funnel(rows: list[dict], zones: list[dict], months: int) -> None:
+    """Funnel plot positions (Spiegelhalter 2005): each zone's published count against the Poisson limits
+    (95 % and 99.8 %) around what the commune-wide rate would give on its base, per family and basis.
+    Zones are compared this way rather than ranked by colour; a hidden count gets no position (the
+    limits would narrow it down)."""
+    by_id = {zone["id"]: zone for zone in zones}
+    groups: dict = defaultdict(list)
+    for row in rows:
+        if row["rate_basis"] and row["rate_per_1000_per_year"] is not None:
+            groups[(row["family"], row["rate_basis"])].append(row)
+        row["funnel"], row["funnel_label"], row["expected"] = None, None, None
+    for group in groups.values():
+        basis = _rate_base(by_id[group[0]["zone_id"]])[0]
+        total_base = sum(by_id[row["zone_id"]][basis] for row in group)
+        rate = sum(row["count"] for row in group) / total_base
+        for row in group:
+            expected = rate * by_id[row["zone_id"]][basis]
+            position = _funnel_position(row["count"], expected)
+            row["expected"], row["funnel"] = round(expected, 1), position
+            row["funnel_label"] = str(FUNNEL_LABELS[position])
+
+
+def _funnel_position(count: int, expected: float) -> str:
+    for level, above, below in ((0.998, "above_998", "below_998"), (0.95, "above_95", "below_95")):
+        tail = (1 - level) / 2
+        if count > stats.poisson.ppf(1 - tail, expected):
+            return above
+        if count < stats.poisson.ppf(tail, expected):
+            return below
+    return "inside"
 
 
 def _monthly(rows, key_len: int) -> dict:

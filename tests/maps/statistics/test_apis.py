@@ -9,6 +9,7 @@ import pytest
 
 from accounts.models import Role
 from maps.statistics.before_after import add_months
+from maps.statistics.intervals import garwood
 from tests.auth import resident_client, staff_client
 from tests.factories import UserFactory, make_commune, make_resident, make_role
 from tests.maps.statistics.conftest import BORDER_LON, publish, spread
@@ -51,6 +52,12 @@ def test_zone_statistics_publish_counts_rates_and_hide_small_cells(mayor, town, 
     west_count = totals["Ouest"]["count"]
     assert abs(west_count - 54) <= 2 and totals["Ouest"]["rate_basis"] == "ménages"
     assert totals["Ouest"]["rate_per_1000_per_year"] == west_count
+    # Every published count and rate with its exact interval, and a funnel position instead of a rank.
+    low, high = garwood(west_count)
+    assert (totals["Ouest"]["count_low"], totals["Ouest"]["count_high"]) == (round(low, 1), round(high, 1))
+    assert totals["Ouest"]["rate_low"] < west_count < totals["Ouest"]["rate_high"]
+    assert totals["Ouest"]["funnel"] == "inside"  # alone on its basis (households): it is the reference
+    assert totals["Est"]["count_low"] is None and totals["Est"]["funnel"] is None  # "< 5" gets no position
     assert totals["Est"]["count"] is None and totals["Est"]["count_display"] == "< 5"
     assert totals["Est"]["rate_per_1000_per_year"] is None
     assert {row["count_display"] for row in data["months"] if row["zone"] == "Est"} == {"< 5"}

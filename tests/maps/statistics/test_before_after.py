@@ -133,3 +133,13 @@ def test_a_peak_just_before_or_four_to_six_months_back_is_found():
         )
         is None
     )
+
+
+def test_funnel_positions_against_the_commune_rate():
+    from maps.statistics.reports import _funnel_position
+
+    assert _funnel_position(30, 10.0) == "above_998"
+    assert _funnel_position(18, 10.0) == "above_95"
+    assert _funnel_position(12, 10.0) == "inside"
+    assert _funnel_position(4, 10.0) == "below_95"
+    assert _funnel_position(1, 10.0) == "below_998"
