@@ -178,9 +178,7 @@ def main() -> None:
         f"zone statistics API end to end (HTTP through Django, JSON of {len(response.content) // 1024} KiB), "
         f"the 100,000-alert commune: {ms:.0f} ms"
     )
-    ms, _ = timed(
-        lambda: reports.before_after_table(query(first, reference=ADOPTED), today=dt.date(2026, 11, 25))
-    )
+    ms, _ = timed(lambda: reports.before_after_table(query(first, reference=ADOPTED), today=dt.date(2026, 11, 25)))
     print(f"before/after table, the 100,000-alert commune: {ms:.0f} ms")
     ms, density = timed(lambda: reports.density_layer(query(first)))
     print(

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.models import AlertCategory, Family
-from maps.models import RecordedCrime
+from maps.models import CrimeImportBatch, RecordedCrime
 
 ALERTS = "alerts"
 POINT_SOURCES = (ALERTS, RecordedCrime.Source.POLICE_UK.value)
@@ -251,3 +251,34 @@ def ssmsi_department_years(*, prefix: str, years: list[int]) -> list[tuple[str, 
         WHERE source = 'ssmsi' AND commune_code LIKE %(prefix)s AND year = ANY(%(years)s)
         GROUP BY 1, 2, 3"""
     return _fetch(sql, {"prefix": prefix.replace("%", "").replace("_", "") + "%", "years": list(years)})
+
+
+def months_with_data(events: EventFilter) -> list[dt.date]:
+    """The months of the period holding at least one event of the source in the commune: for recorded
+    crime, the months whose file was imported (a month without any row reads "pas de données", not 0)."""
+    sql = f"WITH ev AS ({events.events_sql()}) SELECT DISTINCT month FROM ev ORDER BY 1"  # noqa: S608
+    return [row[0] for row in _fetch(sql, events.params())]
+
+
+def outside_zones(events: EventFilter, *, kind: str) -> tuple[int, int]:
+    """(events, cell key) of the commune's events covered by no zone of that kind.
+
+    The part of the commune outside every zone is computed once; only events strictly inside it
+    (ST_Contains: a point on a zone's border belongs to that zone) are counted, so when the zones tile
+    the commune nothing is probed event by event."""
+    sql = f"""
+        WITH rest AS (
+            SELECT ST_Difference(c.boundary, coalesce(
+                (SELECT ST_Union(z.boundary) FROM zones_zone z WHERE z.commune_id = c.id AND z.kind = %(kind)s),
+                'GEOMETRYCOLLECTION EMPTY'::geometry)) AS g
+            FROM zones_commune c WHERE c.id = %(commune)s
+        ),
+        ev AS ({events.events_sql()})
+        SELECT count(*), coalesce(sum(ev.cell_key) %% 256, 0)
+        FROM ev, rest WHERE NOT ST_IsEmpty(rest.g) AND ev.location && rest.g AND ST_Contains(rest.g, ev.location)"""  # noqa: S608
+    return tuple(_fetch(sql, events.params(kind=kind))[0])
+
+
+def rows_without_location(source: str) -> int:
+    """Rows of that recorded-crime source imported without coordinates: they count in no commune or zone."""
+    return sum(CrimeImportBatch.objects.filter(source=source).values_list("rows_without_location", flat=True))

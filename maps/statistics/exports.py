@@ -52,6 +52,12 @@ def zone_statistics_csv(statistics: dict) -> str:
                 row["funnel"] or "",
             )
         )
+    covered = statistics["coverage"]
+    blank = [""] * 8
+    writer.writerow((period, "(hors des zones)", "", statistics["source"], covered["outside_zones_display"], *blank))
+    writer.writerow((period, "(sans coordonnées)", "", statistics["source"], covered["rows_without_location"], *blank))
+    for month in covered["months_without_data"]:
+        writer.writerow((month, "(pas de données)", "", statistics["source"], "", *blank))
     for row in statistics["months"]:
         writer.writerow((row["month"], row["zone"], row["family"], row["source"], row["count_display"], *[""] * 8))
     return out.getvalue()

@@ -119,10 +119,34 @@ def rate_note(zone: dict) -> str | None:
     }
 
 
+def coverage(query: StatisticsQuery) -> dict:
+    """Which months of the period have data for the source: alerts from the commune's first month with
+    alerts on (a month without alerts then is a true 0), recorded crime only the months imported. Rates
+    divide by the covered months only; the others read "pas de données"."""
+    period = [add_months(query.start, i) for i in range(months_between(query.start, query.end))]
+    if query.source == counts.ALERTS:
+        first = counts.first_month(query.events(start=None, end=None, family=None))
+        covered = [m for m in period if first is not None and m >= first]
+    else:
+        present = set(counts.months_with_data(query.events(family=None)))
+        covered = [m for m in period if m in present]
+    outside = protected(*counts.outside_zones(query.events(), kind=query.kind))
+    unlocated = 0 if query.source == counts.ALERTS else counts.rows_without_location(query.source)
+    return {
+        "months_in_period": len(period),
+        "months_covered": len(covered),
+        "months_without_data": [m.strftime("%Y-%m") for m in period if m not in covered],
+        "outside_zones": outside,
+        "outside_zones_display": display(outside),
+        "rows_without_location": unlocated,
+    }
+
+
 def zone_statistics(query: StatisticsQuery) -> dict:
     zones = zones_of(query)
     rows = counts.zone_month_counts(query.events(), kind=query.kind)
-    months = months_between(query.start, query.end)
+    covered = coverage(query)
+    months = covered["months_covered"]
     totals = counts.by_key(rows, 2)
     commune_totals = counts.by_key(counts.commune_month_counts(query.events()), 1)
     total_rows = []
@@ -172,6 +196,7 @@ def zone_statistics(query: StatisticsQuery) -> dict:
         "start": query.start.strftime("%Y-%m"),
         "end": add_months(query.end, -1).strftime("%Y-%m"),
         "method": str(METHOD),
+        "coverage": covered,
         "commune_totals": commune_rows,
         "totals": total_rows,
         "months": month_rows,

@@ -141,5 +141,5 @@ def test_funnel_positions_against_the_commune_rate():
     assert _funnel_position(30, 10.0) == "above_998"
     assert _funnel_position(18, 10.0) == "above_95"
     assert _funnel_position(12, 10.0) == "inside"
-    assert _funnel_position(4, 10.0) == "below_95"
+    assert _funnel_position(3, 10.0) == "below_95"
     assert _funnel_position(1, 10.0) == "below_998"

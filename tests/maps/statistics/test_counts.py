@@ -13,6 +13,7 @@ from maps.statistics.counts import (
     commune_month_counts,
     covered_month_counts,
     hexagon_counts,
+    outside_zones,
     zone_month_counts,
 )
 from tests.factories import make_commune
@@ -105,3 +106,13 @@ def test_months_are_those_of_the_commune_local_time_overseas(db):
     # The bounds of the period are local too: on the island the alert is in July, not in June.
     assert months(saint_denis, dt.date(2024, 7, 1), dt.date(2024, 8, 1)) == [dt.date(2024, 7, 1)]
     assert months(saint_denis, dt.date(2024, 6, 1), dt.date(2024, 7, 1)) == []
+
+
+def test_events_outside_every_zone_are_counted_and_a_border_point_is_inside(db):
+    from tests.factories import make_neighbourhood
+
+    town = make_commune(code="99005", name="Trou", bounds=(5.0, 43.0, 5.02, 43.02))
+    make_neighbourhood(commune=town, name="Ouest", bounds=(5.0, 43.0, 5.01, 43.02))
+    publish(town, [(5.005, 43.01), (5.01, 43.01), (5.015, 43.01), (5.016, 43.01)])
+    events = EventFilter(commune_id=town.id, source="alerts")
+    assert outside_zones(events, kind="neighbourhood")[0] == 2  # 5.01 lies on Ouest's border: inside

@@ -143,3 +143,28 @@ def test_the_ssmsi_yearly_series_shows_unknown_years_as_not_diffused(mayor, town
     table = _section(page, "(SSMSI, par an)")
     cells = [cell.split("<")[0] for cell in table.split('<td class="n">')[1:]]
     assert cells == ["41", "non diffusé", "37", "60", "non diffusé", "non diffusé"]
+
+
+def test_months_without_imported_data_are_not_zeros_and_rates_divide_by_covered_months(
+    mayor, town, west, east, tmp_path
+):
+    from maps.statistics.crime_import import POLICE_UK_COLUMNS
+
+    may = ",2024-05,Met,Met,5.005000,43.010000,On or near X,E01,L,Burglary,,"
+    july = ",2024-07,Met,Met,5.005000,43.010000,On or near X,E01,L,Burglary,,"
+    nowhere = ",2024-07,Met,Met,,,No location,E01,L,Burglary,,"
+    _import(tmp_path, "police-uk", [",".join(POLICE_UK_COLUMNS), *[may] * 6, *[july] * 6, nowhere])
+    params = {"commune": "99001", "source": "police-uk", "family": "burglary", "from": "2024-01"}
+    data = mayor.get("/api/statistics/zones/", params).json()
+    coverage = data["coverage"]
+    assert (coverage["months_in_period"], coverage["months_covered"]) == (12, 2)
+    assert "2024-01" in coverage["months_without_data"] and "2024-05" not in coverage["months_without_data"]
+    assert coverage["rows_without_location"] == 1 and coverage["outside_zones_display"] == "< 5"
+    west_row = next(row for row in data["totals"] if row["zone"] == "Ouest")
+    # Twelve crimes in two covered months for 1,000 households: 72 a year, not 12 (one year of 12 months).
+    assert abs(west_row["rate_per_1000_per_year"] - 72) <= 12
+    page = mayor.get("/statistiques/99001/", {k: v for k, v in params.items() if k != "commune"}).content.decode()
+    assert "Mois avec des données : 2 sur 12" in page and "Pas de données (et non zéro)" in page
+    assert "1 lignes importées sans coordonnées" in page
+    csv_text = mayor.get("/statistiques/99001/zones.csv", params).content.decode()
+    assert "(pas de données)" in csv_text and "(sans coordonnées)" in csv_text and "(hors des zones)" in csv_text
