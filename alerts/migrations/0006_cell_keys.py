@@ -7,15 +7,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0005_text_columns_database_defaults'),
+        ("alerts", "0005_text_columns_database_defaults"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alert',
-            name='cell_key',
-            field=models.PositiveSmallIntegerField(db_default=django.db.models.functions.comparison.Cast(django.db.models.functions.math.Floor(django.db.models.expressions.CombinedExpression(django.db.models.functions.math.Random(), '*', models.Value(256))), models.SmallIntegerField()), editable=False, help_text='Clé aléatoire 0 à 255.', verbose_name='clé de cellule'),
+            model_name="alert",
+            name="cell_key",
+            field=models.PositiveSmallIntegerField(
+                db_default=django.db.models.functions.comparison.Cast(
+                    django.db.models.functions.math.Floor(
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.functions.math.Random(), "*", models.Value(256)
+                        )
+                    ),
+                    models.SmallIntegerField(),
+                ),
+                editable=False,
+                help_text="Clé aléatoire 0 à 255.",
+                verbose_name="clé de cellule",
+            ),
         ),
     ]

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-
 # A uniform random integer 0..255, drawn by the database for each new row (disclosure control's record key).
 CELL_KEY_DEFAULT = Cast(Floor(Random() * 256), models.SmallIntegerField())
 
