@@ -34,7 +34,7 @@ _EVENTS = {
           AND (%(start_at)s::timestamptz IS NULL OR a.occurred_at >= %(start_at)s)
           AND (%(end_at)s::timestamptz IS NULL OR a.occurred_at < %(end_at)s)""",
     RecordedCrime.Source.POLICE_UK.value: """
-        SELECT r.id, r.family AS family_key, r.month, r.location, r.cell_key
+        SELECT r.id, r.family AS family_key, r.month, r.location, r.cell_key, r.category
         FROM maps_recordedcrime r
         WHERE r.source = 'police-uk' AND r.commune_id = %(commune)s AND r.location IS NOT NULL
           AND (%(family)s::text IS NULL OR r.family = %(family)s)
@@ -147,6 +147,19 @@ def first_month(events: EventFilter) -> dt.date | None:
     """The first month with any event of the source in the commune: the start of its history."""
     sql = f"WITH ev AS ({events.events_sql()}) SELECT min(month) FROM ev"  # noqa: S608
     return _fetch(sql, events.params())[0][0]
+
+
+def commune_type_counts(events: EventFilter) -> list[tuple[str, str, int, int]]:
+    """(family, type, events, cell key) for the commune: alert categories by their label, police.uk crime
+    types as published."""
+    if events.source == ALERTS:
+        sql = f"""WITH ev AS ({events.events_sql()})
+            SELECT c.family, c.label, count(*), sum(ev.cell_key) %% 256
+            FROM ev JOIN alerts_alertcategory c ON c.id = ev.family_key::bigint GROUP BY 1, 2"""  # noqa: S608
+    else:
+        sql = f"""WITH ev AS ({events.events_sql()})
+            SELECT ev.family_key, ev.category, count(*), sum(ev.cell_key) %% 256 FROM ev GROUP BY 1, 2"""  # noqa: S608
+    return _fetch(sql, events.params())
 
 
 def has_source(commune, source: str) -> bool:

@@ -52,6 +52,10 @@ def zone_statistics_csv(statistics: dict) -> str:
                 row["funnel"] or "",
             )
         )
+    for row in statistics["types"]:
+        writer.writerow(
+            (period, f"(type) {row['type']}", row["family"], statistics["source"], row["count_display"], *[""] * 8)
+        )
     covered = statistics["coverage"]
     blank = [""] * 8
     writer.writerow((period, "(hors des zones)", "", statistics["source"], covered["outside_zones_display"], *blank))

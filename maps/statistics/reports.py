@@ -70,7 +70,10 @@ class StatisticsQuery:
 
     @property
     def families(self) -> list[str]:
-        return [self.family] if self.family else list(Family.values)
+        """The families this source can have: police.uk has no type for "suspicious", so that family is
+        left out for it (never shown as "< 5", which would read as a small count)."""
+        possible = [f for f in Family.values if not (self.source != counts.ALERTS and f == Family.SUSPICIOUS)]
+        return [self.family] if self.family else possible
 
 
 def zones_of(query: StatisticsQuery) -> list[dict]:
@@ -119,6 +122,27 @@ def rate_note(zone: dict) -> str | None:
     }
 
 
+def type_rows(query: StatisticsQuery, type_counts: list[tuple]) -> list[dict]:
+    """The commune's counts by type under each family (the alert category, the police.uk crime type),
+    published like every count: violence and sexual offences, drugs or weapons no longer vanish into
+    "other"."""
+    rows = []
+    for family, category, n, cell_key in type_counts:
+        if family not in query.families:
+            continue
+        shown = protected(n, cell_key)
+        rows.append(
+            {
+                "family": family,
+                "family_label": str(Family(family).label),
+                "type": category,
+                "count": shown,
+                "count_display": display(shown),
+            }
+        )
+    return sorted(rows, key=lambda row: (list(Family.values).index(row["family"]), row["type"]))
+
+
 def coverage(query: StatisticsQuery) -> dict:
     """Which months of the period have data for the source: alerts from the commune's first month with
     alerts on (a month without alerts then is a true 0), recorded crime only the months imported. Rates
@@ -148,7 +172,9 @@ def zone_statistics(query: StatisticsQuery) -> dict:
     covered = coverage(query)
     months = covered["months_covered"]
     totals = counts.by_key(rows, 2)
-    commune_totals = counts.by_key(counts.commune_month_counts(query.events()), 1)
+    # The commune's totals are its types added up (cell keys add modulo 256): one scan fewer.
+    type_counts = counts.commune_type_counts(query.events())
+    commune_totals = counts.by_key(type_counts, 1)
     total_rows = []
     for zone in zones:
         for family in query.families:
@@ -198,6 +224,7 @@ def zone_statistics(query: StatisticsQuery) -> dict:
         "method": str(METHOD),
         "coverage": covered,
         "commune_totals": commune_rows,
+        "types": type_rows(query, type_counts),
         "totals": total_rows,
         "months": month_rows,
     }

@@ -168,3 +168,18 @@ def test_months_without_imported_data_are_not_zeros_and_rates_divide_by_covered_
     assert "1 lignes importées sans coordonnées" in page
     csv_text = mayor.get("/statistiques/99001/zones.csv", params).content.decode()
     assert "(pas de données)" in csv_text and "(sans coordonnées)" in csv_text and "(hors des zones)" in csv_text
+
+
+def test_police_uk_types_show_under_their_family_and_suspicious_is_not_offered(mayor, town, west, east, tmp_path):
+    from maps.statistics.crime_import import POLICE_UK_COLUMNS
+
+    violence = ",2024-07,Met,Met,5.005000,43.010000,On or near X,E01,L,Violence and sexual offences,,"
+    drugs = ",2024-07,Met,Met,5.005000,43.010000,On or near X,E01,L,Drugs,,"
+    _import(tmp_path, "police-uk", [",".join(POLICE_UK_COLUMNS), *[violence] * 8, *[drugs] * 2])
+    data = mayor.get("/api/statistics/zones/", {"commune": "99001", "source": "police-uk", "from": "2024-01"}).json()
+    types = {row["type"]: row for row in data["types"]}
+    assert types["Violence and sexual offences"]["family"] == "other"
+    assert abs(types["Violence and sexual offences"]["count"] - 8) <= 2 and types["Drugs"]["count_display"] == "< 5"
+    assert "suspicious" not in {row["family"] for row in data["totals"]}
+    page = mayor.get("/statistiques/99001/", {"source": "police-uk", "from": "2024-01", "family": "other"})
+    assert "Violence and sexual offences" in page.content.decode()
