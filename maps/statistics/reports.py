@@ -30,7 +30,7 @@ from maps.statistics.before_after import (
 )
 from maps.statistics.disclosure import display, protected
 from maps.statistics.heatmap import cell_polygons, kernel_density, shown_cells
-from maps.statistics.hotspots import getis_ord_hot_spots, prediction_accuracy_index
+from maps.statistics.hotspots import getis_ord_hot_spots, neighbour_lists, prediction_accuracy_index
 from maps.statistics.intervals import dispersion_from_blocks, garwood
 from zones.models import Commune, Zone
 
@@ -514,8 +514,8 @@ def count_band(count: int) -> str:
     return next(label for floor, label in COUNT_BANDS if count >= floor)
 
 
-def _hot_hexagons(counts_: np.ndarray, centroids: np.ndarray, edge: float):
-    result = getis_ord_hot_spots(counts_, centroids, hexagon_edge=edge)
+def _hot_hexagons(counts_: np.ndarray, centroids: np.ndarray, edge: float, neighbours: list):
+    result = getis_ord_hot_spots(counts_, centroids, hexagon_edge=edge, neighbours=neighbours)
     return result, (result.hot if result is not None else np.zeros(len(counts_), dtype=bool))
 
 
@@ -541,7 +541,8 @@ def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
         crs=4326,
     )
     centroids = np.column_stack(shapely.get_coordinates(frame.to_crs(srid).centroid).T)
-    hot_spots, hot = _hot_hexagons(n, centroids, query.hexagon)
+    neighbours = neighbour_lists(centroids, query.hexagon)
+    hot_spots, hot = _hot_hexagons(n, centroids, query.hexagon, neighbours)
     if hot_spots is None:
         frame["spot"], frame["place"] = "", ""
         return frame, {"tested": False, "hexagons": len(rows), "hot": 0, "sentence": str(NO_HOT_SPOT)}
@@ -555,7 +556,7 @@ def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
         "cold": int(hot_spots.cold.sum()),
         "fdr_threshold": hot_spots.p_threshold,
         "sentence": str(NO_HOT_SPOT) if not hot_spots.hot.any() else "",
-        **_out_of_sample(first, n - first, centroids, areas, query.hexagon, split),
+        **_out_of_sample(first, n - first, centroids, areas, query.hexagon, split, neighbours),
     }
     return frame, summary
 
@@ -565,13 +566,13 @@ NO_HOT_SPOT = gettext_lazy(
 )
 
 
-def _out_of_sample(first, second, centroids, areas, edge, split) -> dict:
+def _out_of_sample(first, second, centroids, areas, edge, split, neighbours) -> dict:
     """Hot spots of the first half scored on the second: PAI = share of the second half's events in
     them / share of the area; stability = share of them hot again in the second half."""
     if first.sum() == 0 or second.sum() == 0:
         return {"prediction_accuracy_index": None, "stability": None, "split": split.strftime("%Y-%m")}
-    _result, hot_first = _hot_hexagons(first, centroids, edge)
-    _result, hot_second = _hot_hexagons(second, centroids, edge)
+    _result, hot_first = _hot_hexagons(first, centroids, edge, neighbours)
+    _result, hot_second = _hot_hexagons(second, centroids, edge, neighbours)
     stability = float((hot_first & hot_second).sum() / hot_first.sum()) if hot_first.any() else None
     return {
         "prediction_accuracy_index": prediction_accuracy_index(second, areas, hot_first),
@@ -589,13 +590,22 @@ def places_of(query: StatisticsQuery, hexagons: gpd.GeoSeries) -> list[str]:
         zones = Zone.objects.filter(commune=query.commune, kind=kind).order_by("name").values_list("name", "boundary")
         if zones:
             break
-    shapes = [(name, shapely.from_wkb(bytes(boundary.wkb))) for name, boundary in zones]
-    places = []
-    for hexagon in hexagons:
-        shares = [(shapely.area(shapely.intersection(hexagon, shape)) / hexagon.area, name) for name, shape in shapes]
-        names = [name for share, name in sorted(shares, reverse=True) if share > 0.05]
-        places.append(", ".join(names) if names else _("hors des quartiers"))
-    return places
+    names = [name for name, _boundary in zones]
+    shapes = shapely.from_wkb([bytes(boundary.wkb) for _name, boundary in zones])
+    hexes = np.asarray(hexagons.values)
+    # Only the hexagon-zone pairs whose boxes meet are intersected, all at once (an STRtree query).
+    hexagon_index, zone_index = shapely.STRtree(shapes).query(hexes, predicate="intersects")
+    shares = shapely.area(shapely.intersection(hexes[hexagon_index], shapes[zone_index])) / shapely.area(
+        hexes[hexagon_index]
+    )
+    found: dict = {}
+    for h, z, share in zip(hexagon_index.tolist(), zone_index.tolist(), shares.tolist(), strict=True):
+        if share > 0.05:
+            found.setdefault(h, []).append((-share, names[z]))
+    return [
+        ", ".join(name for _share, name in sorted(found[h])) if h in found else _("hors des quartiers")
+        for h in range(len(hexes))
+    ]
 
 
 def hot_spot_rows(hexagons: gpd.GeoDataFrame, *, limit: int = 20) -> list[dict]:

@@ -95,3 +95,12 @@ def test_prediction_accuracy_index_hand_computed():
     areas = np.array([1, 2, 2, 2, 1.5, 1.5])
     flagged = np.array([True, False, False, False, False, False])
     assert prediction_accuracy_index(counts, areas, flagged) == 5
+
+
+def test_neighbour_lists_are_the_contiguity_weights():
+    from maps.statistics.hotspots import neighbour_lists
+
+    centres = hexagon_centres(8, 9, 100)
+    weights = neighbour_weights(centres, 100)
+    expected = [sorted(weights.neighbors[key]) for key in weights.id_order]
+    assert [list(group) for group in neighbour_lists(centres, 100)] == expected
