@@ -250,6 +250,11 @@ class PeakWarning:
     recent: int
     expected: float
     years: int
+    earlier: tuple[dt.date, ...] = ()  # the same months in the earlier years
+
+    def published(self, shown_recent: int, shown_earlier: int) -> "PeakWarning":
+        """The same warning with the counts as published (cell-key perturbed), for the page and API."""
+        return PeakWarning(self.months, shown_recent, shown_earlier / self.years, self.years, self.earlier)
 
     @property
     def calendar_months(self) -> set[int]:
@@ -290,5 +295,6 @@ def peak_before(monthly: dict[dt.date, int], *, reference: dt.date, first_month:
         if recent < SMALL_CELL or recent <= PEAK_FACTOR * expected:
             continue
         if float(stats.binom.sf(recent - 1, recent + earlier, 1 / (1 + len(years)))) < PEAK_ALPHA:
-            return PeakWarning(window, recent, expected, len(years))
+            same_months = tuple(add_months(m, -12 * k) for m in window for k in years)
+            return PeakWarning(window, recent, expected, len(years), same_months)
     return None

@@ -403,6 +403,9 @@ def _row(name, zone_id, family, monthly, periods: Periods, first_month) -> dict:
     peak = peak_before(
         {month: n for month, (n, _key) in monthly.items()}, reference=periods.reference, first_month=first_month
     )
+    if peak:
+        # The sentence quotes counts: the published ones, never the true ones.
+        peak = peak.published(_published_sum(monthly, peak.months), _published_sum(monthly, peak.earlier))
     row = {
         "zone": name,
         "zone_id": zone_id,
