@@ -1,6 +1,6 @@
 """Demo data of the statistics part; see demo/loading.py.
 
-Published alerts in Tarascon (13108) from a year before its adoption date to the last complete
+Published alerts in Tarascon (13108) from three years before its adoption date to the last complete
 month before the demo is loaded, spread over its
 neighbourhoods (or the whole commune if it has none) with a modest peak just before the date and
 a small drop after it, plus the SSMSI yearly series of recorded crime. Demo alerts carry DEMO_MARK
@@ -109,16 +109,18 @@ def demo_commune() -> Commune | None:
 
 
 def demo_statistics_alerts(today: dt.date | None = None) -> None:
-    """Published alerts in Tarascon from a year before its adoption date to the last complete month."""
+    """Published alerts in Tarascon from three years before its adoption date to the last complete month."""
     commune = demo_commune()
     if commune is None or Alert.objects.filter(commune=commune, description__startswith=DEMO_MARK).exists():
         return
     adopted = month_start(commune.adopted_on or dt.date(2025, 3, 1))
-    start = add_months(adopted, -12)
+    # Three years before the adoption date: the before/after compares the same months of up to three
+    # earlier years, and the regression-to-the-mean check needs earlier years to judge the peak.
+    start = add_months(adopted, -36)
     # Up to the last complete month before the day the demo is loaded, and at least the two years
     # around the adoption date: a series that stopped months ago would read as a collapse.
     until = month_start(today or timezone.localdate())
-    months = max(24, months_between(start, until))
+    months = max(48, months_between(start, until))
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.13108)")
         for family_rank, (family, (codes, rate, change, peak)) in enumerate(PLAN.items()):

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Family
+from alerts.models.core import CELL_KEY_DEFAULT
 
 
 class CrimeImportBatch(models.Model):
@@ -53,9 +54,17 @@ class RecordedCrime(models.Model):
     )
     commune_code = models.CharField(_("code commune"), max_length=10, blank=True)
     count = models.PositiveIntegerField(_("nombre"), null=True, blank=True, help_text=_("Vide : non diffusé."))
+    population = models.PositiveIntegerField(
+        _("population"),
+        null=True,
+        blank=True,
+        help_text=_("Population INSEE de la commune (SSMSI) ; vide si absente."),
+    )
     # 128 bits of a SHA-256 of the row's identity (see maps.statistics.crime_import): a uuid index is a quarter
     # of the size of the hex text one, which matters for 100,000-row imports.
     dedup_key = models.UUIDField(unique=True)
+    # Permanent random record key for cell-key perturbation of published counts (see Alert.cell_key).
+    cell_key = models.PositiveSmallIntegerField(_("clé de cellule"), db_default=CELL_KEY_DEFAULT, editable=False)
     batch = models.ForeignKey(CrimeImportBatch, on_delete=models.PROTECT, related_name="crimes", null=True)
 
     class Meta:

@@ -1,8 +1,12 @@
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.db.models.functions import Cast, Floor, Random
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+# A uniform random integer 0..255, drawn by the database for each new row (disclosure control's record key).
+CELL_KEY_DEFAULT = Cast(Floor(Random() * 256), models.SmallIntegerField())
 
 
 class Family(models.TextChoices):
@@ -111,6 +115,12 @@ class Alert(models.Model):
     )
     follow_up_outcome = models.TextField(_("issue"), blank=True, default="", db_default="")
     follow_up_at = models.DateTimeField(_("suivi modifié le"), null=True, blank=True)
+    # A permanent random key in 0..255 drawn by the database at insert (plain SQL loads included): the
+    # statistics perturb each published count by a fixed function of its events' keys (cell-key method),
+    # so the same cell always gets the same noise and differencing cannot average it away.
+    cell_key = models.PositiveSmallIntegerField(
+        _("clé de cellule"), db_default=CELL_KEY_DEFAULT, editable=False, help_text=_("Clé aléatoire 0 à 255.")
+    )
 
     objects = AlertQuerySet.as_manager()
 

@@ -398,7 +398,6 @@ MAPS_RESIDENT_DAYS = env.int("MAPS_RESIDENT_DAYS", default=30)
 # maps: statistics
 # Permutations of the Gi* hot-spot test: with 999 the smallest p-value is 0.001, so on a large grid
 # the false-discovery-rate correction can only flag hot spots that are numerous enough.
-MAPS_STATISTICS_GI_PERMUTATIONS = env.int("MAPS_STATISTICS_GI_PERMUTATIONS", default=999)
 MAPS_STATISTICS_BANDWIDTH_M = env.float("MAPS_STATISTICS_BANDWIDTH_M", default=200.0)
 MAPS_STATISTICS_CELL_M = env.float("MAPS_STATISTICS_CELL_M", default=50.0)
 MAPS_STATISTICS_HEXAGON_M = env.float("MAPS_STATISTICS_HEXAGON_M", default=174.0)

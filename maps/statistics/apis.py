@@ -16,13 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts.models import Family
-from maps.statistics import reports
+from maps.statistics import evaluation, reports
 from maps.statistics.access import commune_for_statistics
-from maps.statistics.before_after import add_months, month_start, months_between
+from maps.statistics.before_after import add_months, benchmark_sentence, month_start, months_between
 from maps.statistics.counts import POINT_SOURCES
 from zones.models import Zone
-
-MAX_MONTHS = 120
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -70,8 +68,10 @@ class StatisticsFilterSerializer(serializers.Serializer):
     source = serializers.ChoiceField(
         choices=[(s, s) for s in POINT_SOURCES], default="alerts", help_text=_("alerts ou police-uk.")
     )
-    locals()["from"] = MonthField(required=False, help_text=_("Premier mois (AAAA-MM) ; défaut : il y a 24 mois."))
-    to = MonthField(required=False, help_text=_("Dernier mois inclus (AAAA-MM) ; défaut : le mois dernier."))
+    locals()["from"] = MonthField(
+        required=False, help_text=_("Premier mois (AAAA-MM) d'un mois, d'un trimestre ou d'une année civile.")
+    )
+    to = MonthField(required=False, help_text=_("Dernier mois inclus (AAAA-MM) ; défaut : la dernière année civile."))
     date = serializers.DateField(required=False, help_text=_("Date de référence ; défaut : adhésion de la commune."))
     months = serializers.ChoiceField(choices=[1, 3, 6, 12, 24, 36], default=12)
     comparison = CommaIntegersField(
@@ -87,15 +87,34 @@ class StatisticsFilterSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        start, end = reports.default_period(timezone.localdate())
-        start = attrs.get("from", start)
-        end = add_months(attrs["to"], 1) if "to" in attrs else end
-        if end <= start:
-            raise ValidationError({"to": _("Le dernier mois doit suivre le premier.")})
-        if months_between(start, end) > MAX_MONTHS:
-            raise ValidationError({"from": _("Période de 120 mois au plus.")})
+        start, end = published_window(attrs.get("from"), attrs.get("to"), today=timezone.localdate())
+        if start is None:
+            raise ValidationError(
+                {
+                    "from": _(
+                        "Période publiée : un mois, un trimestre civil ou une année civile (AAAA-01 à AAAA-12), "
+                        "pour que des périodes qui se chevauchent ne puissent pas être soustraites."
+                    )
+                }
+            )
         attrs["start"], attrs["end"] = start, end
         return attrs
+
+
+def published_window(first: dt.date | None, last: dt.date | None, *, today: dt.date):
+    """The fixed lattice of published periods: one month, one calendar quarter or one calendar year.
+    `from` alone (a January) or `to` alone (a December) mean that year; neither, the last complete
+    calendar year. (None, None) for any other window: overlapping windows could be differenced."""
+    if first is None and last is None:
+        year = month_start(today).year - 1
+        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    if last is None:
+        last = add_months(first, 11)
+    if first is None:
+        first = add_months(last, -11)
+    length = months_between(first, last) + 1
+    aligned = length == 1 or (length == 3 and first.month in (1, 4, 7, 10)) or (length == 12 and first.month == 1)
+    return (first, add_months(last, 1)) if aligned else (None, None)
 
 
 def statistics_query(user, params) -> reports.StatisticsQuery:
@@ -104,10 +123,11 @@ def statistics_query(user, params) -> reports.StatisticsQuery:
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     commune = commune_for_statistics(user, data["commune"])
+    if "date" in data and data["date"] != commune.adopted_on:
+        # The before/after windows are fixed by the adoption date: windows moved a month at a time
+        # could be differenced into the hidden monthly counts.
+        raise ValidationError({"date": _("La date de référence est la date d'adhésion de la commune.")})
     start = data["start"]
-    if "from" not in data and commune.adopted_on:
-        # By default, show the year before adoption too, so the before/after has its context.
-        start = max(min(start, add_months(month_start(commune.adopted_on), -12)), add_months(data["end"], -MAX_MONTHS))
     return reports.StatisticsQuery(
         commune=commune,
         start=start,
@@ -156,8 +176,19 @@ class StatisticsBeforeAfterApi(StatisticsApi):
 
 
 @extend_schema(parameters=[StatisticsFilterSerializer], responses=OpenApiTypes.OBJECT)
+class StatisticsEvaluationApi(StatisticsApi):
+    """Recorded crime (SSMSI) of the commune before and after its adoption year, against comparable
+    communes of its département that have not adopted the scheme (ratio of ratios, exact interval)."""
+
+    def get(self, request):
+        commune = self.query(request).commune
+        return Response({**evaluation.recorded_evaluation(commune), "benchmark": benchmark_sentence()})
+
+
+@extend_schema(parameters=[StatisticsFilterSerializer], responses=OpenApiTypes.OBJECT)
 class StatisticsHeatmapApi(StatisticsApi):
-    """Kernel density (events per km²) as GeoJSON grid cells; cells with under 5 events nearby are left out."""
+    """Kernel density as GeoJSON grid cells with a level (share of the peak), never a value; cells with under 5
+    events nearby are left out."""
 
     def get(self, request):
         try:
@@ -169,11 +200,12 @@ class StatisticsHeatmapApi(StatisticsApi):
 
 @extend_schema(parameters=[StatisticsFilterSerializer], responses=OpenApiTypes.OBJECT)
 class StatisticsHexagonsApi(StatisticsApi):
-    """Hexagon counts with Getis-Ord Gi* hot spots (FDR-corrected) as GeoJSON."""
+    """Hexagons as GeoJSON with a count band and a hot/cold label (exact Gi* p-values, Benjamini-Hochberg),
+    and the out-of-sample prediction accuracy index; no z-score, p-value or exact count per hexagon."""
 
     def get(self, request):
         try:
             frame, summary = reports.hexagon_layer(self.query(request))
         except reports.StatisticsInputError as error:
             raise ValidationError({"hexagon": str(error)}) from error
-        return layer_response(frame, hot_spots=summary)
+        return layer_response(reports.published_hexagons(frame), hot_spots=summary)

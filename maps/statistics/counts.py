@@ -9,7 +9,6 @@ zone totals can add up to more than the commune total, by the number of such bor
 SQL here is assembled only from the constant fragments below; every value is a query parameter."""
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.models import AlertCategory, Family
-from maps.models import RecordedCrime
+from maps.models import CrimeImportBatch, RecordedCrime
 
 ALERTS = "alerts"
 POINT_SOURCES = (ALERTS, RecordedCrime.Source.POLICE_UK.value)
@@ -28,14 +27,14 @@ POINT_SOURCES = (ALERTS, RecordedCrime.Source.POLICE_UK.value)
 _EVENTS = {
     ALERTS: """
         SELECT a.id, a.category_id::text AS family_key,
-               (date_trunc('month', a.occurred_at AT TIME ZONE %(tz)s))::date AS month, a.location
+               (date_trunc('month', a.occurred_at AT TIME ZONE %(tz)s))::date AS month, a.location, a.cell_key
         FROM alerts_alert a
         WHERE a.status = 'published' AND a.commune_id = %(commune)s
           AND (%(categories)s::bigint[] IS NULL OR a.category_id = ANY(%(categories)s::bigint[]))
           AND (%(start_at)s::timestamptz IS NULL OR a.occurred_at >= %(start_at)s)
           AND (%(end_at)s::timestamptz IS NULL OR a.occurred_at < %(end_at)s)""",
     RecordedCrime.Source.POLICE_UK.value: """
-        SELECT r.id, r.family AS family_key, r.month, r.location
+        SELECT r.id, r.family AS family_key, r.month, r.location, r.cell_key, r.category
         FROM maps_recordedcrime r
         WHERE r.source = 'police-uk' AND r.commune_id = %(commune)s AND r.location IS NOT NULL
           AND (%(family)s::text IS NULL OR r.family = %(family)s)
@@ -83,16 +82,18 @@ class EventFilter:
         }
 
     def families_of(self, rows: list[tuple], key_index: int) -> list[tuple]:
-        """Rows with their family key replaced by the family, summed again by the new key."""
+        """Rows (..., family key, ..., events, cell key) with the family key replaced by the family, summed
+        again by the new key: events add up, cell keys add up modulo 256."""
         if self.source == ALERTS:
             family_of = {str(pk): family for pk, family in AlertCategory.objects.values_list("id", "family")}
         else:
             family_of = {family: family for family in Family.values}
-        totals: dict = defaultdict(int)
+        totals: dict = {}
         for row in rows:
-            key = (*row[:key_index], family_of.get(row[key_index], Family.OTHER), *row[key_index + 1 : -1])
-            totals[key] += row[-1]
-        return [(*key, n) for key, n in totals.items()]
+            key = (*row[:key_index], family_of.get(row[key_index], Family.OTHER), *row[key_index + 1 : -2])
+            n, cell_key = totals.get(key, (0, 0))
+            totals[key] = (n + row[-2], (cell_key + row[-1]) % 256)
+        return [(*key, n, cell_key) for key, (n, cell_key) in totals.items()]
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -104,17 +105,17 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
         return cursor.fetchall()
 
 
-def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str, dt.date, int]]:
-    """(zone id, family, month, events) for the zones of that kind in the commune.
+def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str, dt.date, int, int]]:
+    """(zone id, family, month, events, cell key) for the zones of that kind in the commune.
 
     ST_Covers of the point by the zone's boundary: a point on the border of two zones counts once
     in each. The zone drives the join (its bounding box on the events' spatial index, then ST_Covers
     with the zone as the repeated, prepared argument), which beats one index probe per event."""
     sql = f"""
-        SELECT z.id, e.family_key, e.month, count(*)
+        SELECT z.id, e.family_key, e.month, count(*), sum(e.cell_key) %% 256
         FROM zones_zone z
         CROSS JOIN LATERAL (
-            SELECT ev.family_key, ev.month FROM ({events.events_sql()}) ev
+            SELECT ev.family_key, ev.month, ev.cell_key FROM ({events.events_sql()}) ev
             WHERE ev.location && z.boundary AND ST_Covers(z.boundary, ev.location)
             OFFSET 0
         ) e
@@ -124,10 +125,10 @@ def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str,
 
 
 def covered_month_counts(events: EventFilter, *, zone_ids: list[int]) -> list[tuple[str, dt.date, int]]:
-    """(family, month, events) for the events covered by at least one of the zones, each once."""
+    """(family, month, events, cell key) for the events covered by at least one of the zones, each once."""
     sql = f"""
         WITH ev AS ({events.events_sql()})
-        SELECT ev.family_key, ev.month, count(*)
+        SELECT ev.family_key, ev.month, count(*), sum(ev.cell_key) %% 256
         FROM ev
         WHERE EXISTS (SELECT 1 FROM zones_zonepart p
                       WHERE p.zone_id = ANY(%(zones)s) AND ST_Covers(p.geom, ev.location))
@@ -136,9 +137,29 @@ def covered_month_counts(events: EventFilter, *, zone_ids: list[int]) -> list[tu
 
 
 def commune_month_counts(events: EventFilter) -> list[tuple[str, dt.date, int]]:
-    """(family, month, events) for every event of the source in the commune."""
-    sql = f"WITH ev AS ({events.events_sql()}) SELECT family_key, month, count(*) FROM ev GROUP BY 1, 2"  # noqa: S608
+    """(family, month, events, cell key) for every event of the source in the commune."""
+    sql = f"""WITH ev AS ({events.events_sql()})
+        SELECT family_key, month, count(*), sum(cell_key) %% 256 FROM ev GROUP BY 1, 2"""  # noqa: S608
     return events.families_of(_fetch(sql, events.params()), 0)
+
+
+def first_month(events: EventFilter) -> dt.date | None:
+    """The first month with any event of the source in the commune: the start of its history."""
+    sql = f"WITH ev AS ({events.events_sql()}) SELECT min(month) FROM ev"  # noqa: S608
+    return _fetch(sql, events.params())[0][0]
+
+
+def commune_type_counts(events: EventFilter) -> list[tuple[str, str, int, int]]:
+    """(family, type, events, cell key) for the commune: alert categories by their label, police.uk crime
+    types as published."""
+    if events.source == ALERTS:
+        sql = f"""WITH ev AS ({events.events_sql()})
+            SELECT c.family, c.label, count(*), sum(ev.cell_key) %% 256
+            FROM ev JOIN alerts_alertcategory c ON c.id = ev.family_key::bigint GROUP BY 1, 2"""  # noqa: S608
+    else:
+        sql = f"""WITH ev AS ({events.events_sql()})
+            SELECT ev.family_key, ev.category, count(*), sum(ev.cell_key) %% 256 FROM ev GROUP BY 1, 2"""  # noqa: S608
+    return _fetch(sql, events.params())
 
 
 def has_source(commune, source: str) -> bool:
@@ -182,8 +203,9 @@ def commune_metric_area(commune_id: int, srid: int) -> float:
     )[0][0]
 
 
-def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple]:
-    """(i, j, events, hexagon as WKB in 4326, its area in the commune in m²) for every hexagon of
+def hexagon_counts(events: EventFilter, *, srid: int, size: float, split: dt.date | None = None) -> list[tuple]:
+    """(i, j, events, hexagon as WKB in 4326, its area in the commune in m², events before the month
+    `split`, cell key) for every hexagon of
     ST_HexagonGrid (edge `size` metres, in the commune's metric projection) touching the commune,
     empty ones included: Gi* needs the zeros.
 
@@ -201,27 +223,75 @@ def hexagon_counts(events: EventFilter, *, srid: int, size: float) -> list[tuple
             FROM c, ST_HexagonGrid(%(size)s, c.g) h WHERE ST_Intersects(h.geom, c.g)
         ),
         ev AS ({events.events_sql()}),
-        pts AS (SELECT ST_X(p.g) / (1.5 * %(size)s) AS qf, ST_Y(p.g) / %(height)s - ST_X(p.g) / (3 * %(size)s) AS rf
+        pts AS (SELECT ST_X(p.g) / (1.5 * %(size)s) AS qf, ST_Y(p.g) / %(height)s - ST_X(p.g) / (3 * %(size)s) AS rf,
+                       ev.month, ev.cell_key
                 FROM ev CROSS JOIN LATERAL (SELECT ST_Transform(ev.location, %(srid)s) AS g) p),
-        rounded AS (SELECT qf, rf, round(qf) AS rq, round(rf) AS rr, round(-qf - rf) AS rs FROM pts),
+        rounded AS (SELECT qf, rf, month, cell_key, round(qf) AS rq, round(rf) AS rr, round(-qf - rf) AS rs FROM pts),
         nearest AS (
             SELECT CASE WHEN abs(rq - qf) > abs(rr - rf) AND abs(rq - qf) > abs(rs + qf + rf) THEN -rr - rs
                         ELSE rq END::int AS q,
                    CASE WHEN abs(rq - qf) > abs(rr - rf) AND abs(rq - qf) > abs(rs + qf + rf) THEN rr
                         WHEN abs(rs + qf + rf) > abs(rr - rf) THEN rr
-                        ELSE -rq - rs END::int AS r
+                        ELSE -rq - rs END::int AS r, month, cell_key
             FROM rounded
         ),
-        cells AS (SELECT q AS i, r + floor(q / 2.0)::int AS j FROM nearest),
-        counted AS (SELECT i, j, count(*) AS n FROM cells GROUP BY i, j)
-        SELECT hex.i, hex.j, coalesce(counted.n, 0), ST_AsBinary(hex.geom4326), hex.area
+        cells AS (SELECT q AS i, r + floor(q / 2.0)::int AS j, month, cell_key FROM nearest),
+        counted AS (SELECT i, j, count(*) AS n, count(*) FILTER (WHERE month < %(split)s) AS first_half,
+                           sum(cell_key) %% 256 AS cell_key
+                    FROM cells GROUP BY i, j)
+        SELECT hex.i, hex.j, coalesce(counted.n, 0), ST_AsBinary(hex.geom4326), hex.area,
+               coalesce(counted.first_half, 0), coalesce(counted.cell_key, 0)
         FROM hex LEFT JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""  # noqa: S608 - constant fragments, values are parameters
-    return _fetch(sql, events.params(srid=srid, size=size, height=size * 3**0.5))
+    return _fetch(sql, events.params(srid=srid, size=size, height=size * 3**0.5, split=split))
 
 
 def by_key(rows, key_len: int) -> dict:
-    """Sum the last column of rows by their first `key_len` columns."""
-    totals: dict = defaultdict(int)
+    """(events, cell key) of rows (..., events, cell key) summed by their first `key_len` columns."""
+    totals: dict = {}
     for row in rows:
-        totals[tuple(row[:key_len])] += row[-1]
+        n, cell_key = totals.get(tuple(row[:key_len]), (0, 0))
+        totals[tuple(row[:key_len])] = (n + row[-2], (cell_key + row[-1]) % 256)
     return totals
+
+
+def ssmsi_department_years(*, prefix: str, years: list[int]) -> list[tuple[str, int, str, int | None, int | None]]:
+    """(commune code, year, family, events or None when any figure of the family is not diffused,
+    population) for every commune of the SSMSI file whose code starts with `prefix` (a département)."""
+    sql = """
+        SELECT commune_code, year, family, CASE WHEN bool_or(count IS NULL) THEN NULL ELSE sum(count) END::int,
+               max(population)
+        FROM maps_recordedcrime
+        WHERE source = 'ssmsi' AND commune_code LIKE %(prefix)s AND year = ANY(%(years)s)
+        GROUP BY 1, 2, 3"""
+    return _fetch(sql, {"prefix": prefix.replace("%", "").replace("_", "") + "%", "years": list(years)})
+
+
+def months_with_data(events: EventFilter) -> list[dt.date]:
+    """The months of the period holding at least one event of the source in the commune: for recorded
+    crime, the months whose file was imported (a month without any row reads "pas de données", not 0)."""
+    sql = f"WITH ev AS ({events.events_sql()}) SELECT DISTINCT month FROM ev ORDER BY 1"  # noqa: S608
+    return [row[0] for row in _fetch(sql, events.params())]
+
+
+def outside_zones(events: EventFilter, *, kind: str) -> tuple[int, int]:
+    """(events, cell key) of the commune's events covered by no zone of that kind.
+
+    The part of the commune outside every zone is computed once; only events strictly inside it
+    (ST_Contains: a point on a zone's border belongs to that zone) are counted, so when the zones tile
+    the commune nothing is probed event by event."""
+    sql = f"""
+        WITH rest AS (
+            SELECT ST_Difference(c.boundary, coalesce(
+                (SELECT ST_Union(z.boundary) FROM zones_zone z WHERE z.commune_id = c.id AND z.kind = %(kind)s),
+                'GEOMETRYCOLLECTION EMPTY'::geometry)) AS g
+            FROM zones_commune c WHERE c.id = %(commune)s
+        ),
+        ev AS ({events.events_sql()})
+        SELECT count(*), coalesce(sum(ev.cell_key) %% 256, 0)
+        FROM ev, rest WHERE NOT ST_IsEmpty(rest.g) AND ev.location && rest.g AND ST_Contains(rest.g, ev.location)"""  # noqa: S608
+    return tuple(_fetch(sql, events.params(kind=kind))[0])
+
+
+def rows_without_location(source: str) -> int:
+    """Rows of that recorded-crime source imported without coordinates: they count in no commune or zone."""
+    return sum(CrimeImportBatch.objects.filter(source=source).values_list("rows_without_location", flat=True))

@@ -59,7 +59,19 @@ SSMSI_FAMILIES = {
     "vols sans violence contre des personnes": Family.THEFT,
 }
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-COPY_COLUMNS = ("source", "family", "category", "month", "year", "lon", "lat", "commune_code", "count", "dedup_key")
+COPY_COLUMNS = (
+    "source",
+    "family",
+    "category",
+    "month",
+    "year",
+    "lon",
+    "lat",
+    "commune_code",
+    "count",
+    "dedup_key",
+    "population",
+)
 
 
 class CrimeFileError(Exception):
@@ -156,7 +168,7 @@ def police_uk_rows(stream: io.TextIOBase, report: ImportReport):
             key = row_key("police-uk", *content, seen[content])
         report.rows_read += 1
         month = f"{row['Month']}-01"
-        yield ("police-uk", family, crime_type, month, int(match[1]), lon, lat, "", 1, key)
+        yield ("police-uk", family, crime_type, month, int(match[1]), lon, lat, "", 1, key, None)
 
 
 # The count column is a 32-bit integer; no French commune records anywhere near this in a year.
@@ -174,6 +186,18 @@ def ssmsi_count(text: str, line: int) -> int | None:
     if not 0 <= number <= SSMSI_MAX_COUNT:  # NaN fails both comparisons
         raise CrimeFileError(f"ligne {line} : nombre « {text} » hors limites (0 à {SSMSI_MAX_COUNT})")
     return round(number)
+
+
+def ssmsi_population(values: list[str], header: list[str]) -> int | None:
+    """The commune's INSEE population (column insee_pop), used to find comparable communes; None if absent."""
+    if "insee_pop" not in header:
+        return None
+    text = values[header.index("insee_pop")].strip().replace(",", ".")
+    try:
+        population = float(text)
+    except ValueError:
+        return None
+    return round(population) if 0 < population < SSMSI_MAX_COUNT else None
 
 
 def ssmsi_rows(stream: io.TextIOBase, report: ImportReport):
@@ -207,19 +231,32 @@ def ssmsi_rows(stream: io.TextIOBase, report: ImportReport):
             family = Family.OTHER
         report.rows_read += 1
         key = row_key("ssmsi", row[codgeo], year, indicator, row["unite_de_compte"])
-        yield ("ssmsi", family, indicator, None, year, None, None, row[codgeo], count, key)
+        yield (
+            "ssmsi",
+            family,
+            indicator,
+            None,
+            year,
+            None,
+            None,
+            row[codgeo],
+            count,
+            key,
+            ssmsi_population(values, header),
+        )
 
 
 PARSERS = {RecordedCrime.Source.POLICE_UK: police_uk_rows, RecordedCrime.Source.SSMSI: ssmsi_rows}
 
 INSERT_SQL = """
     INSERT INTO maps_recordedcrime
-        (source, family, category, month, year, location, commune_id, commune_code, count, dedup_key, batch_id)
+        (source, family, category, month, year, location, commune_id, commune_code, count, dedup_key, batch_id,
+         population)
     SELECT t.source, t.family, t.category, t.month, t.year, pt.geom,
            COALESCE(coded.id, (SELECT cp.commune_id FROM zones_communepart cp
                                WHERE pt.geom IS NOT NULL AND ST_Covers(cp.geom, pt.geom)
                                ORDER BY cp.commune_id LIMIT 1)),
-           t.commune_code, t.count, t.dedup_key, %(batch)s
+           t.commune_code, t.count, t.dedup_key, %(batch)s, t.population
     FROM crime_import t
     CROSS JOIN LATERAL (SELECT CASE WHEN t.lon IS NULL THEN NULL
                                     ELSE ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) END AS geom) pt
@@ -234,7 +271,7 @@ def copy_rows(rows) -> None:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.crime_import")
         cursor.execute(
             "CREATE TEMP TABLE crime_import (source text, family text, category text, month date, year int, "
-            "lon float8, lat float8, commune_code text, count int, dedup_key uuid) ON COMMIT DROP"
+            "lon float8, lat float8, commune_code text, count int, dedup_key uuid, population int) ON COMMIT DROP"
         )
         with cursor.cursor.copy(f"COPY crime_import ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from maps.statistics import reports
 from maps.statistics.rendering import MapLayer
 
+BAND_RANK = {label: rank for rank, (_floor, label) in enumerate(reversed(reports.COUNT_BANDS))}
+
 
 @dataclass
 class DashboardLayers:
@@ -25,30 +27,22 @@ def dashboard_layers(query: reports.StatisticsQuery, statistics) -> DashboardLay
         layers.problems.append(str(error))
     else:
         # Cold spots over empty countryside say nothing to a mayor: the page lists and maps hot spots.
-        hot = hexagons[hexagons["spot"] == "chaud"] if len(hexagons) else hexagons
         layers.hot_spots = reports.hot_spot_rows(hexagons)
-        occupied = hexagons[hexagons["count_display"] != "< 5"] if len(hexagons) else hexagons
+        hexagons = reports.published_hexagons(hexagons)
+        hot = hexagons[hexagons["spot"] == "chaud"] if len(hexagons) else hexagons
+        occupied = hexagons[hexagons["count_band"] != "< 5"] if len(hexagons) else hexagons
+        if len(occupied):
+            occupied = occupied.assign(band_rank=occupied["count_band"].map(BAND_RANK))
         layers.map_layers = [
-            MapLayer(
-                "Densité (noyau)",
-                density.to_json(drop_id=True),
-                "density_per_km2",
-                (("density_per_km2", "événements / km²"),),
-            ),
+            MapLayer("Densité (noyau)", density.to_json(drop_id=True), "level", (("level_label", "densité"),)),
             MapLayer(
                 "Hexagones (5 événements ou plus)",
                 occupied.to_json(drop_id=True),
-                "count",
-                (("count_display", "événements"),),
+                "band_rank",
+                (("count_band", "événements"),),
                 show=False,
             ),
-            MapLayer(
-                "Points chauds (Gi*)",
-                hot.to_json(drop_id=True),
-                None,
-                (("place", "où"), ("gi_z", "z"), ("p_z_sim", "p")),
-                show=False,
-            ),
+            MapLayer("Points chauds (Gi*)", hot.to_json(drop_id=True), None, (("place", "où"),), show=False),
         ]
     zone_layer = reports.zone_layer(query, statistics)
     layers.map_layers.insert(

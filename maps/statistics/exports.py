@@ -8,7 +8,25 @@ import tempfile
 
 import geopandas as gpd
 
-CSV_COLUMNS = ("period", "zone", "family", "source", "count", "rate_per_1000_per_year", "rate_basis", "rate_note")
+CSV_COLUMNS = (
+    "period",
+    "zone",
+    "family",
+    "source",
+    "count",
+    "count_low",
+    "count_high",
+    "rate_per_1000_per_year",
+    "rate_low",
+    "rate_high",
+    "rate_basis",
+    "rate_note",
+    "funnel",
+)
+
+
+def _blank(value) -> str:
+    return "" if value is None else str(value)
 
 
 def zone_statistics_csv(statistics: dict) -> str:
@@ -24,13 +42,28 @@ def zone_statistics_csv(statistics: dict) -> str:
                 row["family"],
                 row["source"],
                 row["count_display"],
-                row["rate_per_1000_per_year"] or "",
+                _blank(row["count_low"]),
+                _blank(row["count_high"]),
+                _blank(row["rate_per_1000_per_year"]),
+                _blank(row["rate_low"]),
+                _blank(row["rate_high"]),
                 row["rate_basis"] or "",
                 row["rate_note"] or "",
+                row["funnel"] or "",
             )
         )
+    for row in statistics["types"]:
+        writer.writerow(
+            (period, f"(type) {row['type']}", row["family"], statistics["source"], row["count_display"], *[""] * 8)
+        )
+    covered = statistics["coverage"]
+    blank = [""] * 8
+    writer.writerow((period, "(hors des zones)", "", statistics["source"], covered["outside_zones_display"], *blank))
+    writer.writerow((period, "(sans coordonnées)", "", statistics["source"], covered["rows_without_location"], *blank))
+    for month in covered["months_without_data"]:
+        writer.writerow((month, "(pas de données)", "", statistics["source"], "", *blank))
     for row in statistics["months"]:
-        writer.writerow((row["month"], row["zone"], row["family"], row["source"], row["count_display"], "", "", ""))
+        writer.writerow((row["month"], row["zone"], row["family"], row["source"], row["count_display"], *[""] * 8))
     return out.getvalue()
 
 

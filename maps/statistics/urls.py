@@ -13,6 +13,7 @@ urlpatterns = [
 api_urlpatterns = [
     path("statistics/zones/", apis.StatisticsZonesApi.as_view(), name="statistics-zones"),
     path("statistics/before-after/", apis.StatisticsBeforeAfterApi.as_view(), name="statistics-before-after"),
+    path("statistics/evaluation/", apis.StatisticsEvaluationApi.as_view(), name="statistics-evaluation"),
     path("statistics/heatmap/", apis.StatisticsHeatmapApi.as_view(), name="statistics-heatmap"),
     path("statistics/hexagons/", apis.StatisticsHexagonsApi.as_view(), name="statistics-hexagons"),
 ]

@@ -8,9 +8,10 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from alerts.models import Family
-from maps.statistics import dashboard, exports, rendering, reports
+from maps.statistics import dashboard, evaluation, exports, rendering, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
+from maps.statistics.before_after import benchmark_sentence
 
 
 def _query(request, code: str) -> reports.StatisticsQuery:
@@ -51,14 +52,23 @@ def statistics_dashboard(request, code: str):
         "before_after": reports.before_after_table(query, today=timezone.localdate()),
         "series": series,
         "ssmsi": reports.ssmsi_table(query.commune),
+        "evaluation": evaluation.recorded_evaluation(query.commune),
+        "benchmark": benchmark_sentence(),
         "sources": reports.sources_of(query.commune),
         "map": folium_map,
         "hot_spots": layers.hot_spots,
         "hot_spot_summary": layers.hot_spot_summary,
         "problems": layers.problems,
         "filters": request.GET.urlencode(),
+        "periods": _year_choices(timezone.localdate()),
+        "period": query.start.strftime("%Y-%m"),
     }
     return render(request, "maps/statistics/dashboard.html", context)
+
+
+def _year_choices(today) -> list[tuple[str, str]]:
+    """The last five complete calendar years: the page offers the yearly cells of the fixed lattice."""
+    return [(f"{year}-01", str(year)) for year in range(today.year - 1, today.year - 6, -1)]
 
 
 def _export_or_400(request, code: str):
@@ -100,7 +110,7 @@ def statistics_geopackage(request, code: str):
         hexagons, _summary = reports.hexagon_layer(query)
         layers = {
             "zones": reports.zone_layer(query, reports.zone_statistics(query)),
-            "hexagones": hexagons,
+            "hexagones": reports.published_hexagons(hexagons),
             "densite": reports.density_layer(query),
         }
     except reports.StatisticsInputError as message:

@@ -2,11 +2,14 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pyogrio
 import pytest
 
 from accounts.models import Role
+from maps.statistics.before_after import add_months
+from maps.statistics.intervals import garwood
 from tests.auth import resident_client, staff_client
 from tests.factories import UserFactory, make_commune, make_resident, make_role
 from tests.maps.statistics.conftest import BORDER_LON, publish, spread
@@ -21,11 +24,14 @@ def mayor(town):
 
 @pytest.fixture
 def history(town, west, east):
-    """West: 60 burglaries the year before adoption (March 2025), 30 after; East: 3 then 1."""
+    """Adoption in March 2025. West: 5 burglaries a month for the three years before (180), 20 in the
+    adoption month itself, then 3 and 2 in alternate months (30 a year); East: 3 in June 2024, 1 in June 2025."""
+    for month in range(36):
+        publish(town, spread(5, 5.0, BORDER_LON), day=add_months(dt.date(2022, 3, 1), month) + dt.timedelta(days=9))
+    publish(town, spread(20, 5.0, BORDER_LON), day=dt.date(2025, 3, 20))
     for month in range(12):
-        publish(town, spread(5, 5.0, BORDER_LON), day=dt.date(2024, 3, 1) + dt.timedelta(days=30 * month + 5))
-    for month in range(6):
-        publish(town, spread(5, 5.0, BORDER_LON), day=dt.date(2025, 3, 1) + dt.timedelta(days=30 * month + 5))
+        n = 3 if month % 2 == 0 else 2
+        publish(town, spread(n, 5.0, BORDER_LON), day=add_months(dt.date(2025, 4, 1), month) + dt.timedelta(days=9))
     publish(town, spread(3, BORDER_LON, 5.02), day=dt.date(2024, 6, 10))
     publish(town, spread(1, BORDER_LON, 5.02), day=dt.date(2025, 6, 10))
 
@@ -38,11 +44,20 @@ def get_json(client, path, **params):
 
 def test_zone_statistics_publish_counts_rates_and_hide_small_cells(mayor, town, west, east, history):
     data = get_json(
-        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2024-03", "to": "2026-02"}
+        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2025-01", "to": "2025-12"}
     )
     totals = {row["zone"]: row for row in data["totals"]}
-    assert totals["Ouest"]["count"] == 90 and totals["Ouest"]["rate_basis"] == "ménages"
-    assert totals["Ouest"]["rate_per_1000_per_year"] == 45.0  # 90 events over 2 years for 1,000 households
+    # 2025: 10 (January, February) + 20 (March) + 23 (April to December: 3, 2, 3 ...) = 53 events, a year for 1,000
+    # households, published with its cell-key perturbation (at most 2 either way); the rate from that figure.
+    west_count = totals["Ouest"]["count"]
+    assert abs(west_count - 53) <= 2 and totals["Ouest"]["rate_basis"] == "ménages"
+    assert totals["Ouest"]["rate_per_1000_per_year"] == west_count
+    # Every published count and rate with its exact interval, and a funnel position instead of a rank.
+    low, high = garwood(west_count)
+    assert (totals["Ouest"]["count_low"], totals["Ouest"]["count_high"]) == (round(low, 1), round(high, 1))
+    assert totals["Ouest"]["rate_low"] < west_count < totals["Ouest"]["rate_high"]
+    assert totals["Ouest"]["funnel"] == "inside"  # alone on its basis (households): it is the reference
+    assert totals["Est"]["count_low"] is None and totals["Est"]["funnel"] is None  # "< 5" gets no position
     assert totals["Est"]["count"] is None and totals["Est"]["count_display"] == "< 5"
     assert totals["Est"]["rate_per_1000_per_year"] is None
     assert {row["count_display"] for row in data["months"] if row["zone"] == "Est"} == {"< 5"}
@@ -51,24 +66,49 @@ def test_zone_statistics_publish_counts_rates_and_hide_small_cells(mayor, town, 
 
 def test_before_after_api(mayor, town, west, east, history):
     data = get_json(mayor, "/api/statistics/before-after/", commune="99001", family="burglary")
-    assert data["reference"] == "2025-03-01" and data["before"][0] == "2024-03-01"
+    assert data["reference"] == "2025-03-01" and data["adoption_month"] == "2025-03"
+    assert data["after"] == ["2025-04", "2026-03"] and data["before"] == [["2022-03", "2025-02"]]
+    assert data["years_before"] == 3 and "signalements" in data["source_note"]
+    assert "16 % à 26 %" in data["benchmark"]
     west_row = next(row for row in data["rows"] if row["zone"] == "Ouest")
-    assert (west_row["before"], west_row["after"]) == (60, 30)
-    assert west_row["sentence"].startswith("baisse de 50 % (IC 95 % : ") and west_row["significant"]
+    # The 20 events of the adoption month count in neither period; 180 in three years before, 30 in one after.
+    assert abs(west_row["before"] - 180) <= 2 and abs(west_row["after"] - 30) <= 2
+    assert (west_row["months_before"], west_row["months_after"]) == (36, 12)
+    assert re.match(r"baisse de (4[6-9]|5[0-4]) % \(IC 95 % : ", west_row["sentence"]) and west_row["significant"]
+    assert west_row["detectable_fall"] and "puissance de 80 %" in west_row["detectable"]
+    assert west_row["peak_warning"] is None and west_row["comparison"] is None  # the rest of the commune is no control
+    assert "wdd" not in json.dumps(data)
     east_row = next(row for row in data["rows"] if row["zone"] == "Est")
-    assert east_row["insufficient"] and east_row["before_display"] == "< 5" and east_row["ratio"] is None
-    # The rest of the commune (East) is too small for a comparison to be published.
-    assert west_row["comparison"]["published"] is False
+    assert east_row["before_display"] == "< 5" and east_row["ratio"] is None and east_row["detectable_fall"] is None
+
+
+def test_before_after_against_chosen_zones_withholds_the_complement_of_a_hidden_count(
+    mayor, town, west, east, history
+):
+    data = get_json(
+        mayor, "/api/statistics/before-after/", commune="99001", family="burglary", comparison=str(west.id)
+    )
+    assert "pas l'effet du dispositif" in data["comparison"]
+    east_row = next(row for row in data["rows"] if row["zone"] == "Est")
+    assert east_row["comparison"] == {
+        "published": False,
+        "sentence": "comparaison non publiée : effectifs de la zone inférieurs à 5",
+    }
 
 
 def test_heatmap_and_hexagons_are_grids_without_raw_points(mayor, town, west, east, history):
     heat = get_json(mayor, "/api/statistics/heatmap/", commune="99001", **{"from": "2024-01"})
     assert heat["type"] == "FeatureCollection" and heat["features"]
     assert {f["geometry"]["type"] for f in heat["features"]} == {"Polygon"}
-    assert min(f["properties"]["events_nearby"] for f in heat["features"]) >= 5
+    # Density is published as a level, never as a value that could be turned back into counts.
+    assert {tuple(sorted(f["properties"])) for f in heat["features"]} == {("level", "level_label")}
+    assert {f["properties"]["level_label"] for f in heat["features"]} <= {"faible", "moyenne", "forte", "très forte"}
     hexagons = get_json(mayor, "/api/statistics/hexagons/", commune="99001", **{"from": "2024-01"})
     assert hexagons["hot_spots"]["hexagons"] == len(hexagons["features"])
-    assert all(f["properties"]["count"] is None or f["properties"]["count"] >= 5 for f in hexagons["features"])
+    # Hexagons give a count band and a label, no count, z-score or p-value that could be inverted.
+    assert {tuple(sorted(f["properties"])) for f in hexagons["features"]} == {("count_band", "place", "spot")}
+    assert "aucun hexagone ne résiste" in hexagons["hot_spots"]["sentence"]
+    assert "p_sim" not in json.dumps(hexagons) and "gi_z" not in json.dumps(hexagons)
 
 
 @pytest.mark.parametrize("who", ["other_mayor", "resident", "staffless"])
@@ -126,10 +166,10 @@ def test_too_costly_grids_are_400(mayor, town):
 
 
 def test_csv_export_hides_small_cells(mayor, town, west, east, history):
-    response = mayor.get("/statistiques/99001/zones.csv", {"family": "burglary", "from": "2024-03", "to": "2026-02"})
+    response = mayor.get("/statistiques/99001/zones.csv", {"family": "burglary", "from": "2025-01", "to": "2025-12"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert {"zone": "Ouest", "count": "90"}.items() <= next(r for r in rows if r["zone"] == "Ouest").items()
+    assert abs(int(next(r for r in rows if r["zone"] == "Ouest")["count"]) - 53) <= 2
     east_counts = {r["count"] for r in rows if r["zone"] == "Est"}
     assert east_counts == {"< 5"}
 
@@ -151,10 +191,10 @@ def test_a_zone_with_a_tiny_base_gets_no_rate_and_says_why(mayor, town, west, ea
     west.households = 34
     west.save(update_fields=["households"])
     data = get_json(
-        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2024-03", "to": "2026-02"}
+        mayor, "/api/statistics/zones/", commune="99001", family="burglary", **{"from": "2025-01", "to": "2025-12"}
     )
     row = next(row for row in data["totals"] if row["zone"] == "Ouest")
-    assert row["count"] == 90 and row["rate_per_1000_per_year"] is None
+    assert abs(row["count"] - 53) <= 2 and row["rate_per_1000_per_year"] is None
     assert "34 ménages seulement, il en faut au moins 100" in row["rate_note"]
     page = mayor.get("/statistiques/99001/", {"family": "burglary"}).content.decode()
     assert "34 ménages seulement" in page

@@ -13,6 +13,7 @@ from maps.statistics.counts import (
     commune_month_counts,
     covered_month_counts,
     hexagon_counts,
+    outside_zones,
     zone_month_counts,
 )
 from tests.factories import make_commune
@@ -21,7 +22,7 @@ from tests.maps.statistics.conftest import BORDER_LON, publish, spread
 
 def zone_totals(town, **kwargs) -> dict[int, int]:
     totals: dict[int, int] = {}
-    for zone_id, _family, _month, n in zone_month_counts(
+    for zone_id, _family, _month, n, _key in zone_month_counts(
         EventFilter(commune_id=town.id, source="alerts", **kwargs), kind="neighbourhood"
     ):
         totals[zone_id] = totals.get(zone_id, 0) + n
@@ -31,7 +32,7 @@ def zone_totals(town, **kwargs) -> dict[int, int]:
 def test_point_on_the_border_counts_once_in_each_zone(town, west, east):
     publish(town, [(BORDER_LON, 43.01)] + spread(3, 5.0, BORDER_LON))
     assert zone_totals(town) == {west.id: 4, east.id: 1}
-    [(family, month, n)] = commune_month_counts(EventFilter(commune_id=town.id, source="alerts"))
+    [(family, month, n, _key)] = commune_month_counts(EventFilter(commune_id=town.id, source="alerts"))
     assert (family, month, n) == ("burglary", dt.date(2024, 6, 1), 4)
     # Counted once when both zones are taken together, as a comparison area is.
     assert (
@@ -83,7 +84,7 @@ def test_hexagon_counts_match_the_hexagons_drawn(town, west, east):
     points = [(5.0 + 0.02 * x, 43.0 + 0.02 * y) for x, y in rng.random((60, 2))]
     publish(town, points)
     rows = hexagon_counts(EventFilter(commune_id=town.id, source="alerts"), srid=town.metric_srid, size=120)
-    for *_ij, n, wkb, _area in rows:
+    for *_ij, n, wkb, _area, _first_half, _key in rows:
         hexagon = shapely.from_wkb(bytes(wkb))
         assert n == sum(hexagon.contains(shapely.Point(p)) for p in points)
 
@@ -98,10 +99,20 @@ def test_months_are_those_of_the_commune_local_time_overseas(db):
 
     def months(commune, start, end):
         events = reports.StatisticsQuery(commune=commune, start=start, end=end).events()
-        return [month for _family, month, _n in commune_month_counts(events)]
+        return [month for _family, month, _n, _key in commune_month_counts(events)]
 
     assert months(saint_denis, dt.date(2024, 6, 1), dt.date(2024, 8, 1)) == [dt.date(2024, 7, 1)]
     assert months(mainland, dt.date(2024, 6, 1), dt.date(2024, 8, 1)) == [dt.date(2024, 6, 1)]
     # The bounds of the period are local too: on the island the alert is in July, not in June.
     assert months(saint_denis, dt.date(2024, 7, 1), dt.date(2024, 8, 1)) == [dt.date(2024, 7, 1)]
     assert months(saint_denis, dt.date(2024, 6, 1), dt.date(2024, 7, 1)) == []
+
+
+def test_events_outside_every_zone_are_counted_and_a_border_point_is_inside(db):
+    from tests.factories import make_neighbourhood
+
+    town = make_commune(code="99005", name="Trou", bounds=(5.0, 43.0, 5.02, 43.02))
+    make_neighbourhood(commune=town, name="Ouest", bounds=(5.0, 43.0, 5.01, 43.02))
+    publish(town, [(5.005, 43.01), (5.01, 43.01), (5.015, 43.01), (5.016, 43.01)])
+    events = EventFilter(commune_id=town.id, source="alerts")
+    assert outside_zones(events, kind="neighbourhood")[0] == 2  # 5.01 lies on Ouest's border: inside

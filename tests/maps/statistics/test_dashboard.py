@@ -46,11 +46,14 @@ def test_dashboard_shows_every_section_in_french_without_cdn(mayor, town, west, 
     response = mayor.get("/statistiques/99001/", {"family": "burglary"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "baisse de 50 % (IC 95 % : " in html and "significative" in html
-    assert "données insuffisantes" in html  # East: 3 burglaries before
+    assert re.search(r"baisse de (4[6-9]|5[0-4]) % \(IC 95 % : ", html) and "significative" in html
+    assert "moins de 5 événements avant : aucune évolution ne peut être décelée" in html  # East
+    assert "puissance de 80 %" in html and "16 % à 26 %" in html  # detectable change and the benchmark
+    assert "Alertes des habitants (signalements)" in html
+    assert "il faut au moins une année complète avant et une après" in html  # no SSMSI figures here
     assert "<svg" in html and "Taux par zone" in html and "Hexagones" in html and "Points chauds" in html
-    # Five occupied hexagons on a diagonal: nothing survives the FDR correction, and the page says so.
-    assert "Aucun point chaud significatif après correction." in html
+    # Evenly spread events on a diagonal: nothing survives the FDR correction, and the page says so.
+    assert "Aucun point chaud : aucun hexagone ne résiste" in html
     assert "ST_Covers" in html and "< 5" in html.replace("&lt;", "<")
     for download in ("zones.csv", "zones.geojson", "statistiques.gpkg"):
         assert download in html
@@ -74,7 +77,9 @@ def test_hot_spots_say_which_neighbourhood_and_show_the_tested_p(mayor, town, we
     from tests.maps.statistics.conftest import publish, spread
 
     # A tight cluster in West, and a few scattered events so the counts vary across hexagons.
-    publish(town, spread(40, 5.004, 5.005, 43.009, 43.010))
+    # A cluster spanning a few hexagons (a lone busy hexagon is no Gi* cluster: its own count is held fixed).
+    publish(town, spread(30, 5.003, 5.007, 43.008, 43.012))
+    publish(town, spread(30, 5.003, 5.007, 43.012, 43.008))
     publish(town, spread(8, 5.0, 5.02, 43.001, 43.019))
     query = reports.StatisticsQuery(
         commune=town, start=dt.date(2024, 1, 1), end=dt.date(2025, 1, 1), family="burglary"
@@ -83,10 +88,9 @@ def test_hot_spots_say_which_neighbourhood_and_show_the_tested_p(mayor, town, we
     rows = reports.hot_spot_rows(hexagons)
     assert summary["hot"] >= 1 and rows
     assert all(row["place"].startswith("Ouest") for row in rows)  # largest share first
-    tested = set(hexagons.loc[hexagons["spot"] == "chaud", "p_z_sim"])
-    assert {row["p"] for row in rows} <= tested
-    assert all(row["p"] < summary["p_threshold"] for row in rows)
-    assert all(row["p_display"] == "< 0.0001" or float(row["p_display"]) > 0 for row in rows)  # never "0.0000"
+    assert {row["count_band"] for row in rows} <= {"< 5", "5-9", "10-19", "20-49", "50+"}
+    published = reports.published_hexagons(hexagons)
+    assert not {"gi_z", "p_sim", "p_z_sim", "count", "_strength"} & set(published.columns)  # no z, p or count
     html = mayor.get("/statistiques/99001/", {"family": "burglary", "from": "2024-01", "to": "2024-12"}).content
     table = html.decode().split("Points chauds</h2>")[1].split("</table>")[0]
     assert "<td>Ouest" in table and "chaud" not in table.split("<tbody>")[1]
@@ -115,11 +119,11 @@ def test_every_part_of_the_page_follows_the_chosen_source(mayor, town, west, eas
 
     row = ",2024-05,Met,Met,5.005000,43.010000,On or near X,E01,L,Burglary,,"
     _import(tmp_path, "police-uk", [",".join(POLICE_UK_COLUMNS), *[row] * 6])
-    page = mayor.get("/statistiques/99001/", {"source": "police-uk"}).content.decode()
+    page = mayor.get("/statistiques/99001/", {"source": "police-uk", "from": "2024-01"}).content.decode()
     series = _section(page, "Séries mensuelles")
     assert 'value="police-uk" selected' in page and "Aucune donnée police-uk" not in page
     assert "délinquance enregistrée (police-uk)" in series and "alertes publiées" not in series
-    assert "05/2024 : 6" in series
+    assert re.search(r"05/2024 : [5-7]<", series)  # six crimes, published with their cell-key perturbation
 
 
 def test_the_ssmsi_yearly_series_shows_unknown_years_as_not_diffused(mayor, town, west, east, tmp_path):
@@ -139,3 +143,43 @@ def test_the_ssmsi_yearly_series_shows_unknown_years_as_not_diffused(mayor, town
     table = _section(page, "(SSMSI, par an)")
     cells = [cell.split("<")[0] for cell in table.split('<td class="n">')[1:]]
     assert cells == ["41", "non diffusé", "37", "60", "non diffusé", "non diffusé"]
+
+
+def test_months_without_imported_data_are_not_zeros_and_rates_divide_by_covered_months(
+    mayor, town, west, east, tmp_path
+):
+    from maps.statistics.crime_import import POLICE_UK_COLUMNS
+
+    may = ",2024-05,Met,Met,5.005000,43.010000,On or near X,E01,L,Burglary,,"
+    july = ",2024-07,Met,Met,5.005000,43.010000,On or near X,E01,L,Burglary,,"
+    nowhere = ",2024-07,Met,Met,,,No location,E01,L,Burglary,,"
+    _import(tmp_path, "police-uk", [",".join(POLICE_UK_COLUMNS), *[may] * 6, *[july] * 6, nowhere])
+    params = {"commune": "99001", "source": "police-uk", "family": "burglary", "from": "2024-01"}
+    data = mayor.get("/api/statistics/zones/", params).json()
+    coverage = data["coverage"]
+    assert (coverage["months_in_period"], coverage["months_covered"]) == (12, 2)
+    assert "2024-01" in coverage["months_without_data"] and "2024-05" not in coverage["months_without_data"]
+    assert coverage["rows_without_location"] == 1 and coverage["outside_zones_display"] == "< 5"
+    west_row = next(row for row in data["totals"] if row["zone"] == "Ouest")
+    # Twelve crimes in two covered months for 1,000 households: 72 a year, not 12 (one year of 12 months).
+    assert abs(west_row["rate_per_1000_per_year"] - 72) <= 12
+    page = mayor.get("/statistiques/99001/", {k: v for k, v in params.items() if k != "commune"}).content.decode()
+    assert "Mois avec des données : 2 sur 12" in page and "Pas de données (et non zéro)" in page
+    assert "1 lignes importées sans coordonnées" in page
+    csv_text = mayor.get("/statistiques/99001/zones.csv", params).content.decode()
+    assert "(pas de données)" in csv_text and "(sans coordonnées)" in csv_text and "(hors des zones)" in csv_text
+
+
+def test_police_uk_types_show_under_their_family_and_suspicious_is_not_offered(mayor, town, west, east, tmp_path):
+    from maps.statistics.crime_import import POLICE_UK_COLUMNS
+
+    violence = ",2024-07,Met,Met,5.005000,43.010000,On or near X,E01,L,Violence and sexual offences,,"
+    drugs = ",2024-07,Met,Met,5.005000,43.010000,On or near X,E01,L,Drugs,,"
+    _import(tmp_path, "police-uk", [",".join(POLICE_UK_COLUMNS), *[violence] * 8, *[drugs] * 2])
+    data = mayor.get("/api/statistics/zones/", {"commune": "99001", "source": "police-uk", "from": "2024-01"}).json()
+    types = {row["type"]: row for row in data["types"]}
+    assert types["Violence and sexual offences"]["family"] == "other"
+    assert abs(types["Violence and sexual offences"]["count"] - 8) <= 2 and types["Drugs"]["count_display"] == "< 5"
+    assert "suspicious" not in {row["family"] for row in data["totals"]}
+    page = mayor.get("/statistiques/99001/", {"source": "police-uk", "from": "2024-01", "family": "other"})
+    assert "Violence and sexual offences" in page.content.decode()

@@ -1,17 +1,15 @@
-import math
-
 import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from maps.statistics.intervals import (
-    events_needed,
+    dispersion_from_blocks,
+    dispersion_two_way,
     garwood,
+    minimum_detectable_change,
+    power_rate_ratio,
     rate_ratio,
     ratio_of_ratios,
-    screening_z,
-    wdd_significant,
-    weighted_displacement_difference,
 )
 
 
@@ -57,33 +55,43 @@ def test_rate_ratio_of_nothing_is_undefined():
     assert rate_ratio(0, 0).value is None
 
 
-def test_ratio_of_ratios_hand_computed():
-    # Treated 60 -> 40, comparison 100 -> 95: (40/60)/(95/100) = 0.7018,
-    # se = sqrt(1/60 + 1/40 + 1/100 + 1/95) = 0.2489, 95 % CI 0.7018 * exp(-/+ 1.96 * 0.2489).
-    estimate = ratio_of_ratios(treated_before=60, treated_after=40, control_before=100, control_after=95)
-    se = math.sqrt(1 / 60 + 1 / 40 + 1 / 100 + 1 / 95)
-    assert estimate.value == pytest.approx(0.70175, abs=1e-5)
-    assert estimate.low == pytest.approx(0.70175 * math.exp(-1.959964 * se), rel=1e-4)
-    assert estimate.high == pytest.approx(0.70175 * math.exp(1.959964 * se), rel=1e-4)
-    assert not estimate.significant
+def test_ratio_of_ratios_interval_is_the_exact_conditional_one():
+    # The case: treated 50 -> 45 against a control ten times larger, 500 -> 400: +12 %, noise.
+    estimate = ratio_of_ratios(treated_before=50, treated_after=45, control_before=500, control_after=400)
+    assert estimate.value == pytest.approx(1.125)
+    assert estimate.low < 1 < estimate.high and not estimate.significant
+    # At each bound the non-central hypergeometric tail of the treated "after" count is 2.5 %.
+    table = [[45, 50], [400, 500]]
+    for bound, tail in ((estimate.low, "sf"), (estimate.high, "cdf")):
+        dist = stats.nchypergeom_fisher(995, 445, 95, bound)
+        value = dist.sf(44) if tail == "sf" else dist.cdf(45)
+        assert value == pytest.approx(0.025, abs=1e-6), table
+    # And the second case, whose sign WDD reversed: 40 -> 44 against 400 -> 420, +5 %, noise.
+    other = ratio_of_ratios(treated_before=40, treated_after=44, control_before=400, control_after=420)
+    assert other.value == pytest.approx(44 / 40 / (420 / 400)) and not other.significant
 
 
 def test_ratio_of_ratios_needs_every_count():
     assert ratio_of_ratios(treated_before=10, treated_after=0, control_before=5, control_after=5).value is None
 
 
-def test_weighted_displacement_difference_hand_computed():
-    # (T1 - T0) - (C1 - C0) = (40 - 80) - (95 - 100) = -35; variance 40 + 80 + 95 + 100 = 315.
-    estimate = weighted_displacement_difference(
-        treated_before=80, treated_after=40, control_before=100, control_after=95
-    )
-    assert estimate.value == -35
-    assert estimate.high == pytest.approx(-35 + 1.959964 * math.sqrt(315), rel=1e-5)
-    assert wdd_significant(estimate)
+def test_power_of_the_exact_test_matches_the_reference_sheet():
+    assert power_rate_ratio(150, 0.7) == pytest.approx(0.79, abs=0.01)  # about 150 before for 80 %
+    assert power_rate_ratio(38, 0.7) < 0.3  # at 38 a 30 % drop is mostly missed
+    fall, rise = minimum_detectable_change(38)
+    assert 1 - fall == pytest.approx(0.56, abs=0.01)  # "at 38, the detectable drop is about 57 %"
+    assert power_rate_ratio(38, fall) == pytest.approx(0.80, abs=1e-3)
+    assert power_rate_ratio(38, rise) == pytest.approx(0.80, abs=1e-3) and rise > 1.6
+    fall_150, _rise = minimum_detectable_change(150)
+    assert 1 - fall_150 == pytest.approx(0.30, abs=0.01)
 
 
-def test_screening_z_and_events_needed():
-    assert screening_z(10, 7) == pytest.approx(-1.033, abs=1e-3)  # a fall from 10 to 7 is noise
-    assert events_needed(0.30, 2.0) == 38
-    assert abs(screening_z(38, 38 * 0.7)) >= 2 > abs(screening_z(37, 37 * 0.7))
-    assert events_needed(0.30, 3.0) == 85
+def test_overdispersion_widens_and_poisson_series_do_not():
+    assert dispersion_from_blocks([[10, 11, 9, 10, 12, 8], [7, 8, 6, 7]]) == 1.0
+    wild = dispersion_from_blocks([[2, 25, 4, 30, 1, 18], [5, 22, 3, 15]])
+    assert wild > 5
+    plain, wide = rate_ratio(100, 60), rate_ratio(100, 60, dispersion=wild)
+    assert wide.value == plain.value and wide.low < plain.low and wide.high > plain.high
+    assert plain.significant and not wide.significant
+    assert dispersion_two_way([[10, 10, 10], [20, 20, 20], [5, 5, 5]]) == 1.0
+    assert dispersion_two_way([[10, 40, 5], [20, 5, 60], [5, 30, 2]]) > 3
