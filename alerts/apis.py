@@ -23,7 +23,7 @@ from alerts import follow_up, moderation, posting, selectors
 from alerts.highlighting import highlights_of
 from alerts.models import Alert, RejectionReason
 from alerts.transitions import AlertTransitionConflict
-from config import dates
+from edge import dates
 
 
 def conflict_response(error: AlertTransitionConflict) -> Response:

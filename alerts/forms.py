@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import AlertCategory, Family, RejectionReason
-from config import dates
+from edge import dates
 
 
 def category_choices() -> list:

@@ -23,7 +23,7 @@ from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from config.throttling import ScopedRateThrottle
+from edge.throttling import ScopedRateThrottle
 from geo.points import InvalidCoordinates, parse_coordinate, parse_lon_lat
 from zones.models import Commune, Zone
 from zones.selectors import point_lookup

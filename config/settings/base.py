@@ -193,8 +193,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         # Counted atomically in Redis: parallel requests cannot slip past the limit.
-        "config.throttling.AnonRateThrottle",
-        "config.throttling.UserRateThrottle",
+        "edge.throttling.AnonRateThrottle",
+        "edge.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from alerts.models import AlertCategory, Family
 from maps.models import CrimeImportBatch, RecordedCrime
@@ -61,8 +62,8 @@ class EventFilter:
     end: dt.date | None = None
     time_zone: str | None = None
 
-    def events_sql(self) -> str:
-        return _EVENTS[self.source]
+    def events_sql(self) -> sql.SQL:
+        return sql.SQL(_EVENTS[self.source])
 
     def params(self, **extra) -> dict:
         categories = None
@@ -96,12 +97,12 @@ class EventFilter:
         return [(*key, n, cell_key) for key, (n, cell_key) in totals.items()]
 
 
-def _fetch(sql: str, params: dict) -> list[tuple]:
+def _fetch(query: str | sql.Composable, params: dict) -> list[tuple]:
     with transaction.atomic(), connection.cursor() as cursor:
         # PostGIS declares its functions very costly, so these plans cross PostgreSQL's JIT
         # thresholds; compiling them took longer (1.7 s) than running them.
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, params)
+        cursor.execute(query, params)
         return cursor.fetchall()
 
 
@@ -111,55 +112,65 @@ def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str,
     ST_Covers of the point by the zone's boundary: a point on the border of two zones counts once
     in each. The zone drives the join (its bounding box on the events' spatial index, then ST_Covers
     with the zone as the repeated, prepared argument), which beats one index probe per event."""
-    sql = f"""
+    query = sql.SQL(
+        """
         SELECT z.id, e.family_key, e.month, count(*), sum(e.cell_key) %% 256
         FROM zones_zone z
         CROSS JOIN LATERAL (
-            SELECT ev.family_key, ev.month, ev.cell_key FROM ({events.events_sql()}) ev
+            SELECT ev.family_key, ev.month, ev.cell_key FROM ({events}) ev
             WHERE ev.location && z.boundary AND ST_Covers(z.boundary, ev.location)
             OFFSET 0
         ) e
         WHERE z.commune_id = %(commune)s AND z.kind = %(kind)s
-        GROUP BY 1, 2, 3"""  # noqa: S608 - constant fragments, values are parameters
-    return events.families_of(_fetch(sql, events.params(kind=kind)), 1)
+        GROUP BY 1, 2, 3"""
+    ).format(events=events.events_sql())
+    return events.families_of(_fetch(query, events.params(kind=kind)), 1)
 
 
 def covered_month_counts(events: EventFilter, *, zone_ids: list[int]) -> list[tuple[str, dt.date, int]]:
     """(family, month, events, cell key) for the events covered by at least one of the zones, each once."""
-    sql = f"""
-        WITH ev AS ({events.events_sql()})
+    query = sql.SQL(
+        """
+        WITH ev AS ({events})
         SELECT ev.family_key, ev.month, count(*), sum(ev.cell_key) %% 256
         FROM ev
         WHERE EXISTS (SELECT 1 FROM zones_zonepart p
                       WHERE p.zone_id = ANY(%(zones)s) AND ST_Covers(p.geom, ev.location))
-        GROUP BY 1, 2"""  # noqa: S608 - constant fragments, values are parameters
-    return events.families_of(_fetch(sql, events.params(zones=list(zone_ids))), 0)
+        GROUP BY 1, 2"""
+    ).format(events=events.events_sql())
+    return events.families_of(_fetch(query, events.params(zones=list(zone_ids))), 0)
 
 
 def commune_month_counts(events: EventFilter) -> list[tuple[str, dt.date, int]]:
     """(family, month, events, cell key) for every event of the source in the commune."""
-    sql = f"""WITH ev AS ({events.events_sql()})
-        SELECT family_key, month, count(*), sum(cell_key) %% 256 FROM ev GROUP BY 1, 2"""  # noqa: S608
-    return events.families_of(_fetch(sql, events.params()), 0)
+    query = sql.SQL(
+        """WITH ev AS ({events})
+        SELECT family_key, month, count(*), sum(cell_key) %% 256 FROM ev GROUP BY 1, 2"""
+    ).format(events=events.events_sql())
+    return events.families_of(_fetch(query, events.params()), 0)
 
 
 def first_month(events: EventFilter) -> dt.date | None:
     """The first month with any event of the source in the commune: the start of its history."""
-    sql = f"WITH ev AS ({events.events_sql()}) SELECT min(month) FROM ev"  # noqa: S608
-    return _fetch(sql, events.params())[0][0]
+    query = sql.SQL("WITH ev AS ({events}) SELECT min(month) FROM ev").format(events=events.events_sql())
+    return _fetch(query, events.params())[0][0]
 
 
 def commune_type_counts(events: EventFilter) -> list[tuple[str, str, int, int]]:
     """(family, type, events, cell key) for the commune: alert categories by their label, police.uk crime
     types as published."""
     if events.source == ALERTS:
-        sql = f"""WITH ev AS ({events.events_sql()})
+        query = sql.SQL(
+            """WITH ev AS ({events})
             SELECT c.family, c.label, count(*), sum(ev.cell_key) %% 256
-            FROM ev JOIN alerts_alertcategory c ON c.id = ev.family_key::bigint GROUP BY 1, 2"""  # noqa: S608
+            FROM ev JOIN alerts_alertcategory c ON c.id = ev.family_key::bigint GROUP BY 1, 2"""
+        ).format(events=events.events_sql())
     else:
-        sql = f"""WITH ev AS ({events.events_sql()})
-            SELECT ev.family_key, ev.category, count(*), sum(ev.cell_key) %% 256 FROM ev GROUP BY 1, 2"""  # noqa: S608
-    return _fetch(sql, events.params())
+        query = sql.SQL(
+            """WITH ev AS ({events})
+            SELECT ev.family_key, ev.category, count(*), sum(ev.cell_key) %% 256 FROM ev GROUP BY 1, 2"""
+        ).format(events=events.events_sql())
+    return _fetch(query, events.params())
 
 
 def has_source(commune, source: str) -> bool:
@@ -178,22 +189,24 @@ def ssmsi_yearly(*, commune_id: int, commune_code: str) -> list[tuple[int, str, 
 
 def density_grid(events: EventFilter, *, srid: int, cell: float, margin: float) -> dict:
     """A metric grid of `cell` metres over the commune's bounding box widened by `margin` metres."""
-    sql = """
+    query = """
         SELECT ST_XMin(b) - %(margin)s, ST_YMin(b) - %(margin)s,
                ceil((ST_XMax(b) - ST_XMin(b) + 2 * %(margin)s) / %(cell)s)::int,
                ceil((ST_YMax(b) - ST_YMin(b) + 2 * %(margin)s) / %(cell)s)::int
         FROM (SELECT ST_Transform(boundary, %(srid)s)::box2d AS b FROM zones_commune WHERE id = %(commune)s) c"""
-    x0, y0, nx, ny = _fetch(sql, events.params(srid=srid, cell=cell, margin=margin))[0]
+    x0, y0, nx, ny = _fetch(query, events.params(srid=srid, cell=cell, margin=margin))[0]
     return {"x0": x0, "y0": y0, "nx": nx, "ny": ny, "cell": cell, "srid": srid}
 
 
 def binned_points(events: EventFilter, *, grid: dict) -> list[tuple[int, int, int]]:
     """(column, row, events) of the non-empty grid cells: raw points never leave the database."""
-    sql = f"""
-        WITH ev AS ({events.events_sql()}), pts AS (SELECT ST_Transform(location, %(srid)s) AS g FROM ev)
+    query = sql.SQL(
+        """
+        WITH ev AS ({events}), pts AS (SELECT ST_Transform(location, %(srid)s) AS g FROM ev)
         SELECT floor((ST_X(g) - %(x0)s) / %(cell)s)::int, floor((ST_Y(g) - %(y0)s) / %(cell)s)::int, count(*)
-        FROM pts GROUP BY 1, 2"""  # noqa: S608 - constant fragments, values are parameters
-    return _fetch(sql, events.params(**grid))
+        FROM pts GROUP BY 1, 2"""
+    ).format(events=events.events_sql())
+    return _fetch(query, events.params(**grid))
 
 
 def commune_metric_area(commune_id: int, srid: int) -> float:
@@ -214,7 +227,8 @@ def hexagon_counts(events: EventFilter, *, srid: int, size: float, split: dt.dat
     and row j at y = sqrt(3) size (j + 1/2 if i is odd), i.e. flat-topped axial coordinates q = i,
     r = j - floor(i / 2); the point's fractional axial coordinates are rounded in cube coordinates
     (the standard exact rounding for hexagonal grids). A point exactly on an edge goes to one side."""
-    sql = f"""
+    query = sql.SQL(
+        """
         WITH c AS (SELECT ST_Transform(boundary, %(srid)s) AS g FROM zones_commune WHERE id = %(commune)s),
         hex AS (
             SELECT h.i, h.j, ST_Transform(h.geom, 4326) AS geom4326,
@@ -222,7 +236,7 @@ def hexagon_counts(events: EventFilter, *, srid: int, size: float, split: dt.dat
                         ELSE ST_Area(ST_Intersection(h.geom, c.g)) END AS area
             FROM c, ST_HexagonGrid(%(size)s, c.g) h WHERE ST_Intersects(h.geom, c.g)
         ),
-        ev AS ({events.events_sql()}),
+        ev AS ({events}),
         pts AS (SELECT ST_X(p.g) / (1.5 * %(size)s) AS qf, ST_Y(p.g) / %(height)s - ST_X(p.g) / (3 * %(size)s) AS rf,
                        ev.month, ev.cell_key
                 FROM ev CROSS JOIN LATERAL (SELECT ST_Transform(ev.location, %(srid)s) AS g) p),
@@ -241,8 +255,9 @@ def hexagon_counts(events: EventFilter, *, srid: int, size: float, split: dt.dat
                     FROM cells GROUP BY i, j)
         SELECT hex.i, hex.j, coalesce(counted.n, 0), ST_AsBinary(hex.geom4326), hex.area,
                coalesce(counted.first_half, 0), coalesce(counted.cell_key, 0)
-        FROM hex LEFT JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""  # noqa: S608 - constant fragments, values are parameters
-    return _fetch(sql, events.params(srid=srid, size=size, height=size * 3**0.5, split=split))
+        FROM hex LEFT JOIN counted USING (i, j) ORDER BY hex.i, hex.j"""
+    ).format(events=events.events_sql())
+    return _fetch(query, events.params(srid=srid, size=size, height=size * 3**0.5, split=split))
 
 
 def by_key(rows, key_len: int) -> dict:
@@ -257,20 +272,22 @@ def by_key(rows, key_len: int) -> dict:
 def ssmsi_department_years(*, prefix: str, years: list[int]) -> list[tuple[str, int, str, int | None, int | None]]:
     """(commune code, year, family, events or None when any figure of the family is not diffused,
     population) for every commune of the SSMSI file whose code starts with `prefix` (a département)."""
-    sql = """
+    query = """
         SELECT commune_code, year, family, CASE WHEN bool_or(count IS NULL) THEN NULL ELSE sum(count) END::int,
                max(population)
         FROM maps_recordedcrime
         WHERE source = 'ssmsi' AND commune_code LIKE %(prefix)s AND year = ANY(%(years)s)
         GROUP BY 1, 2, 3"""
-    return _fetch(sql, {"prefix": prefix.replace("%", "").replace("_", "") + "%", "years": list(years)})
+    return _fetch(query, {"prefix": prefix.replace("%", "").replace("_", "") + "%", "years": list(years)})
 
 
 def months_with_data(events: EventFilter) -> list[dt.date]:
     """The months of the period holding at least one event of the source in the commune: for recorded
     crime, the months whose file was imported (a month without any row reads "pas de données", not 0)."""
-    sql = f"WITH ev AS ({events.events_sql()}) SELECT DISTINCT month FROM ev ORDER BY 1"  # noqa: S608
-    return [row[0] for row in _fetch(sql, events.params())]
+    query = sql.SQL("WITH ev AS ({events}) SELECT DISTINCT month FROM ev ORDER BY 1").format(
+        events=events.events_sql()
+    )
+    return [row[0] for row in _fetch(query, events.params())]
 
 
 def outside_zones(events: EventFilter, *, kind: str) -> tuple[int, int]:
@@ -279,17 +296,19 @@ def outside_zones(events: EventFilter, *, kind: str) -> tuple[int, int]:
     The part of the commune outside every zone is computed once; only events strictly inside it
     (ST_Contains: a point on a zone's border belongs to that zone) are counted, so when the zones tile
     the commune nothing is probed event by event."""
-    sql = f"""
+    query = sql.SQL(
+        """
         WITH rest AS (
             SELECT ST_Difference(c.boundary, coalesce(
                 (SELECT ST_Union(z.boundary) FROM zones_zone z WHERE z.commune_id = c.id AND z.kind = %(kind)s),
                 'GEOMETRYCOLLECTION EMPTY'::geometry)) AS g
             FROM zones_commune c WHERE c.id = %(commune)s
         ),
-        ev AS ({events.events_sql()})
+        ev AS ({events})
         SELECT count(*), coalesce(sum(ev.cell_key) %% 256, 0)
-        FROM ev, rest WHERE NOT ST_IsEmpty(rest.g) AND ev.location && rest.g AND ST_Contains(rest.g, ev.location)"""  # noqa: S608
-    return tuple(_fetch(sql, events.params(kind=kind))[0])
+        FROM ev, rest WHERE NOT ST_IsEmpty(rest.g) AND ev.location && rest.g AND ST_Contains(rest.g, ev.location)"""
+    ).format(events=events.events_sql())
+    return tuple(_fetch(query, events.params(kind=kind))[0])
 
 
 def rows_without_location(source: str) -> int:

@@ -42,11 +42,8 @@ def test_publishing_an_alert_takes_a_bounded_number_of_queries_whatever_the_reci
     assert Delivery.objects.filter(alert=alert, kind=Delivery.Kind.ALERT).count() == 3
 
 
-def test_posting_an_alert_takes_a_bounded_number_of_queries(town, django_assert_max_num_queries):
-    resident = resident_at(town, 5.002)
-    CharterAcceptance.objects.create(user=resident, charter=charter_current())
-    api = resident_client(resident)
-    payload = {
+def burglary_posting() -> dict:
+    return {
         "lon": 5.003,
         "lat": 43.01,
         "occurred_at": (timezone.now() - timedelta(hours=1)).isoformat(),
@@ -54,6 +51,13 @@ def test_posting_an_alert_takes_a_bounded_number_of_queries(town, django_assert_
         "description": "Porte d'entrée fracturée, constatée ce matin.",
         "emergency_notice_acknowledged": True,
     }
+
+
+def test_posting_an_alert_takes_a_bounded_number_of_queries(town, django_assert_max_num_queries):
+    resident = resident_at(town, 5.002)
+    CharterAcceptance.objects.create(user=resident, charter=charter_current())
+    api = resident_client(resident)
+    payload = burglary_posting()
     with django_assert_max_num_queries(POST_QUERIES):
         response = api.post("/api/alerts/", payload, content_type="application/json")
     assert response.status_code == 201, response.content
@@ -65,14 +69,7 @@ def test_posting_an_alert_reads_the_authors_home_once(town):
     resident = resident_at(town, 5.002)
     CharterAcceptance.objects.create(user=resident, charter=charter_current())
     api = resident_client(resident)
-    payload = {
-        "lon": 5.003,
-        "lat": 43.01,
-        "occurred_at": (timezone.now() - timedelta(hours=1)).isoformat(),
-        "category": "cambriolage",
-        "description": "Porte d'entrée fracturée, constatée ce matin.",
-        "emergency_notice_acknowledged": True,
-    }
+    payload = burglary_posting()
     with CaptureQueriesContext(connection) as queries:
         response = api.post("/api/alerts/", payload, content_type="application/json")
     assert response.status_code == 201, response.content

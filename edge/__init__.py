@@ -1,0 +1,2 @@
+"""What every app checks at its edge, below all of them: input dates in a range the code can
+compute with, and API rate limits counted atomically in Redis."""
