@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs between machines comes from the
-environment (or a `.env` file beside manage.py), read with django-environ."""
+environment (or a `.env` file beside manage.py, or the file ENV_FILE names), read with
+django-environ."""
 
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,8 +13,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env")
+ENV_FILE = Path(env("ENV_FILE", default=str(BASE_DIR / ".env")))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE)
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789abcdef")
 DEBUG = env.bool("DEBUG", default=False)

@@ -37,9 +37,13 @@ def test_deploy_check_passes_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_settings_refuse_to_start_without_a_secret_key():
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    # The checkout's own .env (written by `make demo`) holds a key: read an empty one instead.
+    empty_env_file = tmp_path / "empty.env"
+    empty_env_file.write_text("")
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.prod"
+    env["ENV_FILE"] = str(empty_env_file)
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=settings.BASE_DIR,
