@@ -403,3 +403,11 @@ MAPS_RESIDENT_DAYS = env.int("MAPS_RESIDENT_DAYS", default=30)
 MAPS_STATISTICS_BANDWIDTH_M = env.float("MAPS_STATISTICS_BANDWIDTH_M", default=200.0)
 MAPS_STATISTICS_CELL_M = env.float("MAPS_STATISTICS_CELL_M", default=50.0)
 MAPS_STATISTICS_HEXAGON_M = env.float("MAPS_STATISTICS_HEXAGON_M", default=174.0)
+# The dashboard and the heavy statistics are computed once per state of the data (the cache key holds
+# a fingerprint of what they read), kept this long; the beat schedule fills every mayor's default view.
+MAPS_STATISTICS_CACHE_S = env.int("MAPS_STATISTICS_CACHE_S", default=7 * 24 * 3600)
+MAPS_STATISTICS_DASHBOARD_WARM_S = env.float("MAPS_STATISTICS_DASHBOARD_WARM_S", default=15 * 60.0)
+CELERY_BEAT_SCHEDULE["maps-dashboards-warm"] = {
+    "task": "maps.dashboards_warm",
+    "schedule": MAPS_STATISTICS_DASHBOARD_WARM_S,
+}

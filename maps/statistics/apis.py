@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts.models import Family
-from maps.statistics import evaluation, reports
+from maps.statistics import caching, evaluation, reports
 from maps.statistics.access import commune_for_statistics
 from maps.statistics.before_after import add_months, benchmark_sentence, month_start, months_between
 from maps.statistics.counts import POINT_SOURCES
@@ -164,7 +164,8 @@ class StatisticsZonesApi(StatisticsApi):
     """Counts per zone, family and month for one source, with yearly rates; small cells read "< 5"."""
 
     def get(self, request):
-        return Response(reports.zone_statistics(self.query(request)))
+        query = self.query(request)
+        return Response(caching.cached("zones", query, lambda: reports.zone_statistics(query)))
 
 
 @extend_schema(parameters=[StatisticsFilterSerializer], responses=OpenApiTypes.OBJECT)
@@ -172,7 +173,10 @@ class StatisticsBeforeAfterApi(StatisticsApi):
     """Before/after per zone and family around the reference date, with exact intervals."""
 
     def get(self, request):
-        return Response(reports.before_after_table(self.query(request), today=timezone.localdate()))
+        query, today = self.query(request), timezone.localdate()
+        return Response(
+            caching.cached("before-after", query, lambda: reports.before_after_table(query, today=today), today=today)
+        )
 
 
 @extend_schema(parameters=[StatisticsFilterSerializer], responses=OpenApiTypes.OBJECT)

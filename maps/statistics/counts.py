@@ -314,3 +314,25 @@ def outside_zones(events: EventFilter, *, kind: str) -> tuple[int, int]:
 def rows_without_location(source: str) -> int:
     """Rows of that recorded-crime source imported without coordinates: they count in no commune or zone."""
     return sum(CrimeImportBatch.objects.filter(source=source).values_list("rows_without_location", flat=True))
+
+
+_FINGERPRINT = """
+    SELECT concat_ws(':',
+        (SELECT count(*) || '-' || coalesce(sum(xmin::text::bigint), 0) FROM alerts_alert
+         WHERE commune_id = %(commune)s AND status = 'published'),
+        (SELECT count(*) || '-' || coalesce(sum(xmin::text::bigint), 0) FROM maps_recordedcrime
+         WHERE commune_id = %(commune)s),
+        (SELECT count(*) || '-' || coalesce(sum(xmin::text::bigint), 0) FROM zones_zone
+         WHERE commune_id = %(commune)s),
+        (SELECT xmin::text FROM zones_commune WHERE id = %(commune)s),
+        (SELECT count(*) || '-' || coalesce(sum(xmin::text::bigint), 0) FROM alerts_alertcategory),
+        (SELECT coalesce(max(id), 0) FROM maps_crimeimportbatch))"""
+
+
+def statistics_fingerprint(commune_id: int) -> str:
+    """A value that changes whenever anything the commune's statistics read changes: its published
+    alerts, recorded crimes, zones and own row, the categories' families, and any crime import (the
+    evaluation compares with other communes). Each row's `xmin` is the transaction that last wrote
+    it, so the sum moves with every insert, update or delete, whatever wrote it (ORM, bulk SQL, COPY),
+    on the primary and on its replicas alike; one scan of the commune's published alerts."""
+    return _fetch(_FINGERPRINT, {"commune": commune_id})[0][0]

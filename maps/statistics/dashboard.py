@@ -1,8 +1,15 @@
-"""The map layers of the mayor's dashboard, built from the reports (no ORM, no folium here)."""
+"""The mayor's dashboard: its map layers, built from the reports, and everything the page shows,
+computed once per state of the data and kept in the cache."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from maps.statistics import reports
+from django.conf import settings
+
+from alerts.models import Family
+from maps.statistics import caching, evaluation, rendering, reports
+from maps.statistics.apis import statistics_query
+from maps.statistics.before_after import benchmark_sentence
 from maps.statistics.rendering import MapLayer
 
 BAND_RANK = {label: rank for rank, (_floor, label) in enumerate(reversed(reports.COUNT_BANDS))}
@@ -60,3 +67,46 @@ def dashboard_layers(query: reports.StatisticsQuery, statistics) -> DashboardLay
         ),
     )
     return layers
+
+
+def dashboard_query(user, params: dict, code: str) -> reports.StatisticsQuery:
+    """The page's query: the API's filters and access check, burglary unless a family is chosen."""
+    query = statistics_query(user, {**params, "commune": code})
+    if query.family is None:
+        query.family = Family.BURGLARY
+    return query
+
+
+def dashboard_data(query: reports.StatisticsQuery, *, today: dt.date) -> dict:
+    """Everything the dashboard shows for one query, in the active language."""
+    statistics = reports.zone_statistics(query)
+    layers = dashboard_layers(query, statistics)
+    town = query.commune.boundary.centroid
+    return {
+        "statistics": statistics,
+        "funnel": rendering.funnel_svg(rows=[row for row in statistics["totals"] if row["family"] == query.family]),
+        "before_after": reports.before_after_table(query, today=today),
+        "series": [
+            {**s, "svg": rendering.series_svg(months=s["months"], values=s["values"])}
+            for s in reports.monthly_series(query)
+        ],
+        "ssmsi": reports.ssmsi_table(query.commune),
+        "evaluation": evaluation.recorded_evaluation(query.commune),
+        "benchmark": str(benchmark_sentence()),
+        "sources": reports.sources_of(query.commune),
+        "map": rendering.statistics_map(
+            center=(town.y, town.x),
+            layers=layers.map_layers,
+            tile_url=settings.MAPS_TILE_URL,
+            tile_attribution=settings.MAPS_TILE_ATTRIBUTION,
+        ),
+        "hot_spots": layers.hot_spots,
+        "hot_spot_summary": layers.hot_spot_summary,
+        "problems": layers.problems,
+    }
+
+
+def cached_dashboard_data(query: reports.StatisticsQuery, *, today: dt.date) -> dict:
+    """`dashboard_data`, computed once per state of the data. Several web processes share the cache,
+    and `maps.dashboards_warm` fills it for the mayors' default view in the background."""
+    return caching.cached("dashboard", query, lambda: dashboard_data(query, today=today), today=today)

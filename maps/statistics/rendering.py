@@ -12,6 +12,8 @@ import folium
 import numpy as np
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from scipy import stats
 
 from maps.tooltips import PropertiesTooltip
 
@@ -152,4 +154,79 @@ def series_svg(*, months: list, values: list[int], width: int = 640, height: int
         first=months[0].strftime("%m/%Y"),
         last=months[-1].strftime("%m/%Y"),
         xl=width - pad,
+    )
+
+
+FUNNEL_LIMITS = ((0.001, 0.999, "limit-998"), (0.025, 0.975, "limit-95"))
+
+
+def funnel_svg(*, rows: list[dict], width: int = 640, height: int = 320) -> str:
+    """The funnel plot of zones (Spiegelhalter 2005): each zone's published count over what the
+    commune's rate gives on its base (O/E, y) against that expected count (E, x), inside the Poisson
+    limits at 95 % and 99.8 %, which narrow as E grows. Zones whose count is hidden ("< 5") have no
+    position and are not drawn: a point would narrow the hidden count down."""
+    placed = [row for row in rows if row.get("funnel") and row.get("expected")]
+    if not placed:
+        return ""
+    pad = 36
+    e_max = max(row["expected"] for row in placed) * 1.1
+    grid = np.linspace(max(e_max / 200, 0.5), e_max, 80)
+    curves = {
+        name: (stats.poisson.ppf(low, grid) / grid, stats.poisson.ppf(high, grid) / grid)
+        for low, high, name in FUNNEL_LIMITS
+    }
+    ratios = [row["count"] / row["expected"] for row in placed]
+    y_max = max(2.0, min(5.0, max(ratios) * 1.1))
+
+    def x(e: float) -> float:
+        return pad + (width - 2 * pad) * e / e_max
+
+    def y(ratio: float) -> float:
+        return height - pad - (height - 2 * pad) * min(ratio, y_max) / y_max
+
+    def line(values) -> str:
+        return " ".join(f"{x(e):.1f},{y(v):.1f}" for e, v in zip(grid, values, strict=True))
+
+    limits = format_html_join(
+        "",
+        '<polyline points="{}" class="{}"/><polyline points="{}" class="{}"/>',
+        ((line(low), name, line(high), name) for name, (low, high) in curves.items()),
+    )
+    points = format_html_join(
+        "",
+        '<circle cx="{}" cy="{}" r="4" class="zone {}"><title>{} : {} / {} ({})</title></circle>',
+        (
+            (
+                f"{x(row['expected']):.1f}",
+                f"{y(ratio):.1f}",
+                row["funnel"],
+                row["zone"],
+                row["count"],
+                row["expected"],
+                row["funnel_label"],
+            )
+            for row, ratio in zip(placed, ratios, strict=True)
+        ),
+    )
+    return format_html(
+        '<svg class="funnel" viewBox="0 0 {w} {h}" role="img" aria-label="{label}">'
+        '<line x1="{p}" y1="{one}" x2="{xr}" y2="{one}" class="reference"/>{limits}{points}'
+        '<text x="2" y="{ty}" class="axis">{top}</text><text x="2" y="{one_text}" class="axis">1</text>'
+        '<text x="2" y="{by}" class="axis">0</text>'
+        '<text x="{xr}" y="{h2}" class="axis" text-anchor="end">{x_label} {e_max}</text></svg>',
+        w=width,
+        h=height,
+        label=gettext("entonnoir des zones"),
+        p=pad,
+        xr=width - pad,
+        one=f"{y(1):.1f}",
+        one_text=f"{y(1) + 3:.1f}",
+        limits=limits,
+        points=points,
+        ty=pad,
+        top=f"{y_max:.1f}",
+        by=height - pad,
+        h2=height - 8,
+        x_label=gettext("événements attendus au taux de la commune :"),
+        e_max=f"{e_max:.0f}",
     )

@@ -1,6 +1,5 @@
 """The mayor's statistics dashboard and its downloads (session login, same access as the API)."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
@@ -8,10 +7,9 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from alerts.models import Family
-from maps.statistics import dashboard, evaluation, exports, rendering, reports
+from maps.statistics import dashboard, exports, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
-from maps.statistics.before_after import benchmark_sentence
 
 
 def _query(request, code: str) -> reports.StatisticsQuery:
@@ -26,39 +24,14 @@ def statistics_index(request):
 @login_required
 def statistics_dashboard(request, code: str):
     try:
-        query = _query(request, code)
+        query = dashboard.dashboard_query(request.user, request.GET.dict(), code)
     except ValidationError as error:
         return render(request, "maps/statistics/invalid.html", {"errors": error.detail, "code": code}, status=400)
-    if query.family is None:
-        query.family = Family.BURGLARY
-    statistics = reports.zone_statistics(query)
-    layers = dashboard.dashboard_layers(query, statistics)
-    town = query.commune.boundary.centroid
-    folium_map = rendering.statistics_map(
-        center=(town.y, town.x),
-        layers=layers.map_layers,
-        tile_url=settings.MAPS_TILE_URL,
-        tile_attribution=settings.MAPS_TILE_ATTRIBUTION,
-    )
-    series = [
-        {**s, "svg": rendering.series_svg(months=s["months"], values=s["values"])}
-        for s in reports.monthly_series(query)
-    ]
     context = {
+        **dashboard.cached_dashboard_data(query, today=timezone.localdate()),
         "commune": query.commune,
         "query": query,
         "families": Family.choices,
-        "statistics": statistics,
-        "before_after": reports.before_after_table(query, today=timezone.localdate()),
-        "series": series,
-        "ssmsi": reports.ssmsi_table(query.commune),
-        "evaluation": evaluation.recorded_evaluation(query.commune),
-        "benchmark": benchmark_sentence(),
-        "sources": reports.sources_of(query.commune),
-        "map": folium_map,
-        "hot_spots": layers.hot_spots,
-        "hot_spot_summary": layers.hot_spot_summary,
-        "problems": layers.problems,
         "filters": request.GET.urlencode(),
         "periods": _year_choices(timezone.localdate()),
         "period": query.start.strftime("%Y-%m"),

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from accounts.models import Role
-from maps.statistics.rendering import MapLayer, series_svg, statistics_map
+from maps.statistics.rendering import MapLayer, funnel_svg, series_svg, statistics_map
 from tests.auth import staff_client
 from tests.factories import UserFactory, make_role
 from tests.maps.statistics.test_apis import history  # noqa: F401 - fixture
@@ -35,6 +35,32 @@ def test_series_chart_never_shows_a_hidden_count():
     assert ": 3<" not in svg
 
 
+def test_funnel_places_each_shown_zone_by_its_ratio_and_never_a_hidden_one():
+    from maps.statistics.reports import FUNNEL_LABELS, _funnel_position
+
+    def row(zone, count, expected):
+        position = _funnel_position(count, expected) if count is not None else None
+        label = str(FUNNEL_LABELS[position]) if position else None
+        return {
+            "zone": zone,
+            "count": count,
+            "expected": expected if count is not None else None,
+            "funnel": position,
+            "funnel_label": label,
+        }
+
+    rows = [row("Haut", 30, 10.0), row("Moyen", 40, 40.0), row("Cachée", None, 3.0)]
+    svg = str(funnel_svg(rows=rows))
+    points = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="4" class="zone (\w+)"><title>([^:]+) :', svg)
+    assert [(p[2], p[3].strip()) for p in points] == [("above_998", "Haut"), ("inside", "Moyen")]
+    # O/E of 3 sits higher than O/E of 1, and E = 40 lies to the right of E = 10.
+    (hx, hy, *_), (mx, my, *_) = points
+    assert float(hy) < float(my) and float(mx) > float(hx)
+    assert "Cachée" not in svg
+    assert svg.count('class="limit-95"') == 2 and svg.count('class="limit-998"') == 2
+    assert funnel_svg(rows=[row("Cachée", None, 3.0)]) == ""
+
+
 @pytest.fixture
 def mayor(town):
     user = UserFactory()
@@ -51,6 +77,7 @@ def test_dashboard_shows_every_section_in_french_without_cdn(mayor, town, west, 
     assert "puissance de 80 %" in html and "16 % à 26 %" in html  # detectable change and the benchmark
     assert "Alertes des habitants (signalements)" in html
     assert "il faut au moins une année complète avant et une après" in html  # no SSMSI figures here
+    assert 'id="funnel"' in html and 'class="funnel"' in html
     assert "<svg" in html and "Taux par zone" in html and "Hexagones" in html and "Points chauds" in html
     # Evenly spread events on a diagonal: nothing survives the FDR correction, and the page says so.
     assert "Aucun point chaud : aucun hexagone ne résiste" in html
