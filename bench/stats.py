@@ -38,6 +38,7 @@ from accounts.models import User  # noqa: E402
 from alerts.models import Alert, AlertCategory  # noqa: E402
 from maps.models import RecordedCrime  # noqa: E402
 from maps.statistics import caching, counts, dashboard, reports  # noqa: E402
+from maps.statistics.apis import statistics_query  # noqa: E402
 from maps.statistics.crime_import import POLICE_UK_COLUMNS, crimes_import  # noqa: E402
 from maps.statistics.hotspots import getis_ord_hot_spots, neighbour_weights  # noqa: E402
 from tests.factories import square  # noqa: E402
@@ -176,10 +177,19 @@ def main() -> None:
         assert response.status_code == 200, response.content
         return response
 
+    mayor = User.objects.get(email="maire@banc.invalid")
+    zones_key = caching.cache_key("zones", statistics_query(mayor, params))
+
+    def api_call_afresh():
+        cache.delete(zones_key)  # as after any change of the commune's data (its fingerprint is in the key)
+        return api_call()
+
+    cold_ms, response = timed(api_call_afresh)
     ms, response = timed(api_call)
     print(
         f"zone statistics API end to end (HTTP through Django, JSON of {len(response.content) // 1024} KiB), "
-        f"the 100,000-alert commune: {ms:.0f} ms"
+        f"the 100,000-alert commune: computed afresh {cold_ms:.0f} ms; with the data unchanged since (cache "
+        f"keyed by the data fingerprint) {ms:.0f} ms (x{ms / cold_ms:.2f})"
     )
     ms, _ = timed(lambda: reports.before_after_table(query(first, reference=ADOPTED), today=dt.date(2026, 11, 25)))
     print(f"before/after table, the 100,000-alert commune: {ms:.0f} ms")
@@ -222,7 +232,6 @@ def main() -> None:
         assert response.status_code == 200, response.status_code
         return response
 
-    mayor = User.objects.get(email="maire@banc.invalid")
     today = timezone.localdate()
     key = caching.cache_key("dashboard", dashboard.dashboard_query(mayor, year, first.code), today=today)
 
