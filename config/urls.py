@@ -10,6 +10,7 @@ import delivery.urls
 import maps.urls
 import zones.urls
 from accounts.forms import LoginForm
+from config import pwa
 from config.health import healthz
 
 api_patterns = [
@@ -32,6 +33,10 @@ account_patterns = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
+    path("sw.js", pwa.service_worker, name="pwa-service-worker"),
+    path("hors-ligne/", pwa.offline, name="pwa-offline"),
+    path("favicon.ico", pwa.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),

@@ -7,4 +7,35 @@
       select.form.submit();
     });
   });
+
+  // The installable app: the service worker keeps the app shell for use without a network.
+  var workerUrl = document.documentElement.getAttribute("data-service-worker");
+  if (workerUrl && "serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(workerUrl, { scope: "/" }).catch(function () {
+        /* without it the site works as before, only not offline */
+      });
+    });
+  }
+  // "Install" appears only where the browser offers to install (Chromium's beforeinstallprompt).
+  var install = document.getElementById("install-app");
+  var offer = null;
+  window.addEventListener("beforeinstallprompt", function (event) {
+    event.preventDefault();
+    offer = event;
+    if (install) install.hidden = false;
+  });
+  if (install) {
+    install.addEventListener("click", function () {
+      if (!offer) return;
+      offer.prompt();
+      offer.userChoice.finally(function () {
+        offer = null;
+        install.hidden = true;
+      });
+    });
+  }
+  window.addEventListener("appinstalled", function () {
+    if (install) install.hidden = true;
+  });
 })();

@@ -258,6 +258,10 @@ NOT_IN_THE_TABLES = {
     "api-redoc": "ReDoc over the schema, same",
     "set_language": "Django's i18n view: only stores a language choice",
     "healthz": "monitoring probe, public on purpose; its answer depends on a running worker (tests/config)",
+    "pwa-manifest": "the installable app's manifest: public, the same for everyone (tests/config/test_pwa.py)",
+    "pwa-service-worker": "the service worker script: public, the same for everyone (tests/config/test_pwa.py)",
+    "pwa-offline": "the offline page: public, holds nothing personal (tests/config/test_pwa.py)",
+    "favicon": "a redirect to the icon among the static files",
 }
 NOT_IN_THE_TABLES_PREFIXES = {
     "admin:": "Django's admin: only platform admins pass its own login (rows /admin/... above)",

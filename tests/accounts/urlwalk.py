@@ -15,6 +15,11 @@ SAMPLES = ["1", "x", "00000000-0000-0000-0000-000000000001", "2026", "01"]
 PUBLIC_URL_NAMES = {
     "home",
     "healthz",
+    # the installable app: manifest, service worker, offline page and icon hold nothing personal
+    "pwa-manifest",
+    "pwa-service-worker",
+    "pwa-offline",
+    "favicon",
     "set_language",
     "schema",
     "api-docs",
