@@ -88,13 +88,23 @@ def town_with_residents(count: int):
         )
         cursor.execute(
             """
+            INSERT INTO accounts_residenceneighbourhood (residence_id, zone_id)
+            SELECT r.id, %s FROM accounts_residence r WHERE r.commune_id = %s
+            """,
+            [neighbourhood.id, commune.id],
+        )
+        cursor.execute(
+            """
             INSERT INTO accounts_role (user_id, kind, police_service_id, can_verify_residents)
             SELECT u.id, 'police_agent', %s, false FROM accounts_user u
             WHERE u.email LIKE 'bench-%%' AND NOT EXISTS (SELECT 1 FROM accounts_residence r WHERE r.user_id = u.id)
             """,
             [service.id],
         )
-        cursor.execute("ANALYZE accounts_user; ANALYZE accounts_residence; ANALYZE alerts_delivery")
+        cursor.execute(
+            "ANALYZE accounts_user; ANALYZE accounts_residence; ANALYZE accounts_residenceneighbourhood; "
+            "ANALYZE alerts_delivery"
+        )
     return commune
 
 
