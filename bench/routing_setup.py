@@ -50,6 +50,9 @@ def town_with_residents(count: int):
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE alerts_delivery, alerts_routedzone, alerts_alertrouting, alerts_alertevent")
         cursor.execute("DELETE FROM alerts_alert")
+        cursor.execute("DELETE FROM alerts_broadcast_neighbourhoods")
+        cursor.execute("DELETE FROM alerts_broadcast")
+        cursor.execute("DELETE FROM accounts_residenceneighbourhood")
         cursor.execute("DELETE FROM accounts_residence")
         cursor.execute("DELETE FROM accounts_role")
         cursor.execute("DELETE FROM accounts_user WHERE email LIKE 'bench-%%'")
@@ -108,7 +111,7 @@ def town_with_residents(count: int):
     return commune
 
 
-def published_alert(commune, *, category: str = "degradation"):
+def published_alert(commune, *, category: str = "degradation", lon: float = 4.615, lat: float = 43.81):
     """An alert row already published (moderation's part), not yet routed."""
     from django.contrib.gis.geos import Point
     from django.utils import timezone
@@ -119,7 +122,7 @@ def published_alert(commune, *, category: str = "degradation"):
     return Alert.objects.create(
         category=AlertCategory.objects.get(code=category),
         commune=commune,
-        location=Point(4.615, 43.81, srid=4326),
+        location=Point(lon, lat, srid=4326),
         occurred_at=now,
         description="Banc public dégradé.",
         status=Alert.Status.PUBLISHED,

@@ -90,7 +90,7 @@ def test_when_the_border_moves_the_home_leaves_the_side_that_no_longer_covers_it
 
     assert list(residence.neighbourhoods.values_list("name", flat=True)) == ["Nord"]
     alert = make_alert(commune=town.commune, location=home(5.015), status="published", category="degradation")
-    south = Zone.objects.get(commune=town.commune, name="Sud")
+    south = Zone.objects.current().get(commune=town.commune, name="Sud")
     alert_deliveries_create(alert=alert, neighbourhood_ids=[south.id], police_service_ids=[])
     assert on_border.id not in told(alert)
 
