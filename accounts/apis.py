@@ -53,6 +53,8 @@ class IsResidentVerifier(BasePermission):
 class ResidenceOutputSerializer(serializers.ModelSerializer):
     commune = serializers.CharField(source="commune.name")
     neighbourhood = serializers.CharField(source="neighbourhood.name", default=None)
+    # Every neighbourhood the home belongs to: two for a home on a shared border.
+    neighbourhoods = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     lon = serializers.FloatField(source="home.x")
     lat = serializers.FloatField(source="home.y")
     proof_waiting = serializers.SerializerMethodField()
@@ -60,8 +62,8 @@ class ResidenceOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Residence
         fields = [
-            "address", "lon", "lat", "commune", "neighbourhood", "status", "decided_at", "rejection_reason",
-            "proof_waiting",
+            "address", "lon", "lat", "commune", "neighbourhood", "neighbourhoods", "status", "decided_at",
+            "rejection_reason", "proof_waiting",
         ]  # fmt: skip
 
     def get_proof_waiting(self, residence) -> bool:

@@ -128,8 +128,17 @@ class Residence(models.Model):
     address = models.CharField(_("adresse"), max_length=300)
     home = models.PointField(_("domicile"), srid=4326)
     commune = models.ForeignKey("zones.Commune", on_delete=models.PROTECT, related_name="+")
+    # The neighbourhood named on the resident's pages: the covering one of lowest id. Who is told
+    # goes by `neighbourhoods`, every neighbourhood covering the home (both sides of a border).
     neighbourhood = models.ForeignKey(
         "zones.Zone", on_delete=models.SET_NULL, null=True, blank=True, related_name="residences"
+    )
+    neighbourhoods = models.ManyToManyField(
+        "zones.Zone",
+        through="ResidenceNeighbourhood",
+        blank=True,
+        related_name="homes",
+        verbose_name=_("quartiers"),
     )
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
@@ -143,6 +152,23 @@ class Residence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.commune}"
+
+
+class ResidenceNeighbourhood(models.Model):
+    """A home is a resident of every current neighbourhood covering its point (`ST_Covers`): a home
+    exactly on a shared border belongs to both sides. Maintained by `residence_neighbourhoods_refresh`
+    when the home is set or moved and whenever neighbourhoods change; routing and broadcasts join on it."""
+
+    residence = models.ForeignKey(Residence, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("quartier d'un domicile")
+        verbose_name_plural = _("quartiers des domiciles")
+        constraints = [models.UniqueConstraint(fields=["residence", "zone"], name="residence_neighbourhood_once")]
+
+    def __str__(self) -> str:
+        return f"{self.residence} · {self.zone}"
 
 
 class CharterVersion(models.Model):

@@ -156,7 +156,13 @@ def verified_residents_sql(
         conditions.append(sql.SQL("res.commune_id = %(res_commune_id)s"))
         params["res_commune_id"] = commune_id
     if neighbourhood_ids is not None:
-        conditions.append(sql.SQL("res.neighbourhood_id = ANY(%(res_neighbourhood_ids)s::bigint[])"))
+        # Every neighbourhood covering the home, so a home on a shared border hears from both sides.
+        conditions.append(
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM accounts_residenceneighbourhood rn "
+                "WHERE rn.residence_id = res.id AND rn.zone_id = ANY(%(res_neighbourhood_ids)s::bigint[]))"
+            )
+        )
         params["res_neighbourhood_ids"] = list(neighbourhood_ids)
     if area is not None:
         conditions.append(

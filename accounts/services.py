@@ -23,10 +23,11 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from psycopg import sql
 
 from accounts.models import AccessLog, CharterAcceptance, CharterVersion, ProofOfResidence, Residence, User
 from accounts.selectors import charter_current, is_platform_admin, proof_pending, verifier_communes
-from zones.selectors import commune_of_point, neighbourhood_of_point
+from zones.selectors import commune_of_point
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,6 @@ def residence_set(*, user: User, address: str, home: Point) -> Residence:
     residence.address = address.strip()
     residence.home = home
     residence.commune = commune
-    residence.neighbourhood = neighbourhood_of_point(home)
     if moved:
         if residence.pk is not None:
             # A proof sent for the old address proves nothing about the new one.
@@ -168,36 +168,77 @@ def residence_set(*, user: User, address: str, home: Point) -> Residence:
         residence.rejection_reason = ""
     residence.full_clean()
     residence.save()
+    residence_neighbourhoods_refresh(residence_ids=[residence.id])
+    residence.refresh_from_db(fields=["neighbourhood"])
     return residence
 
 
-# Homes whose neighbourhood may have changed: those in one of the changed zones, those the changed
-# zones now reach, and those left without one (their neighbourhood was deleted). Each gets the
-# covering neighbourhood of lowest id, as `neighbourhood_of_point` gives one home.
-_RESIDENCES_REASSIGN_SQL = """
-    UPDATE accounts_residence r SET neighbourhood_id = found.zone_id
-    FROM (
-        SELECT home.id, (SELECT min(p.zone_id) FROM zones_zonepart p
-                         WHERE p.kind = 'neighbourhood' AND p.geom && home.home
-                           AND ST_Covers(p.geom, home.home)) AS zone_id
-        FROM accounts_residence home
+# A home's neighbourhoods are every current neighbourhood covering its point (`ST_Covers` on the
+# subdivided parts, which only current zones have), so a home on a shared border belongs to both.
+# One statement rewrites the memberships of the homes `{homes}` selects and names the first of
+# them (lowest id) on the residence row; it returns the ids of the homes that changed.
+_HOME_NEIGHBOURHOODS_SQL = sql.SQL(
+    """
+    WITH homes AS ({homes}),
+    covering AS (
+        SELECT DISTINCT h.id AS residence_id, p.zone_id FROM homes h
+        JOIN zones_zonepart p ON p.kind = 'neighbourhood' AND p.geom && h.home AND ST_Covers(p.geom, h.home)
+    ),
+    dropped AS (
+        DELETE FROM accounts_residenceneighbourhood m USING homes h
+        WHERE m.residence_id = h.id
+          AND NOT EXISTS (SELECT 1 FROM covering c WHERE c.residence_id = m.residence_id AND c.zone_id = m.zone_id)
+        RETURNING m.residence_id
+    ),
+    added AS (
+        INSERT INTO accounts_residenceneighbourhood (residence_id, zone_id)
+        SELECT residence_id, zone_id FROM covering ON CONFLICT DO NOTHING RETURNING residence_id
+    ),
+    named AS (
+        UPDATE accounts_residence r SET neighbourhood_id = first.zone_id
+        FROM (SELECT h.id, (SELECT min(c.zone_id) FROM covering c WHERE c.residence_id = h.id) AS zone_id
+              FROM homes h) first
+        WHERE r.id = first.id AND r.neighbourhood_id IS DISTINCT FROM first.zone_id
+        RETURNING r.id
+    )
+    SELECT residence_id FROM dropped UNION SELECT residence_id FROM added UNION SELECT id FROM named
+"""
+)
+
+# Homes whose neighbourhoods may have changed: those of the changed zones, those the changed zones
+# now reach, and those whose named neighbourhood went (retired or deleted: the row was set to none).
+_HOMES_NEAR_CHANGED_ZONES = sql.SQL(
+    """SELECT home.id, home.home FROM accounts_residence home
         WHERE home.commune_id = ANY(%(communes)s::bigint[])
           AND (home.neighbourhood_id IS NULL
-               OR home.neighbourhood_id = ANY(%(zones)s::bigint[])
+               OR EXISTS (SELECT 1 FROM accounts_residenceneighbourhood m
+                          WHERE m.residence_id = home.id AND m.zone_id = ANY(%(zones)s::bigint[]))
                OR EXISTS (SELECT 1 FROM zones_zone z
-                          WHERE z.id = ANY(%(zones)s::bigint[]) AND z.boundary && home.home))
-    ) found
-    WHERE r.id = found.id AND r.neighbourhood_id IS DISTINCT FROM found.zone_id
-"""
+                          WHERE z.id = ANY(%(zones)s::bigint[]) AND z.boundary && home.home))"""
+)
+_HOMES_BY_ID = sql.SQL(
+    "SELECT home.id, home.home FROM accounts_residence home WHERE home.id = ANY(%(homes)s::bigint[])"
+)
+
+
+def _home_neighbourhoods_rewrite(homes: sql.Composable, params: dict) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_HOME_NEIGHBOURHOODS_SQL.format(homes=homes), params)
+        return len(cursor.fetchall())
+
+
+def residence_neighbourhoods_refresh(*, residence_ids: list[int]) -> int:
+    """Make these homes residents of every neighbourhood covering them now; returns how many changed."""
+    return _home_neighbourhoods_rewrite(_HOMES_BY_ID, {"homes": list(residence_ids)})
 
 
 def residences_reassign(*, commune_ids: list[int], zone_ids: list[int]) -> int:
-    """Give the homes of these communes the neighbourhood their point is in now, after
-    neighbourhoods were redrawn, imported, generated or deleted; returns how many homes changed.
-    Without it, residents of a redrawn town would silently stop receiving its alerts."""
-    with connection.cursor() as cursor:
-        cursor.execute(_RESIDENCES_REASSIGN_SQL, {"communes": list(commune_ids), "zones": list(zone_ids)})
-        return cursor.rowcount
+    """Give the homes of these communes the neighbourhoods their point is in now, after
+    neighbourhoods were redrawn, imported, generated, retired or deleted; returns how many homes
+    changed. Without it, residents of a redrawn town would silently stop receiving its alerts."""
+    return _home_neighbourhoods_rewrite(
+        _HOMES_NEAR_CHANGED_ZONES, {"communes": list(commune_ids), "zones": list(zone_ids)}
+    )
 
 
 # --- proof of residence ---------------------------------------------------------------------
@@ -297,6 +338,9 @@ def residence_decide(*, residence: Residence, decider: User, verified: bool, rea
     residence.rejection_reason = "" if verified else reason
     residence.full_clean()
     residence.save()
+    if verified:
+        # The neighbourhoods may have been redrawn while the proof waited.
+        residence_neighbourhoods_refresh(residence_ids=[residence.id])
     undecided = residence.proofs.filter(outcome="")
     proof_files_delete_on_commit(undecided.values_list("file", flat=True))
     undecided.update(

@@ -50,6 +50,9 @@ def town_with_residents(count: int):
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE alerts_delivery, alerts_routedzone, alerts_alertrouting, alerts_alertevent")
         cursor.execute("DELETE FROM alerts_alert")
+        cursor.execute("DELETE FROM alerts_broadcast_neighbourhoods")
+        cursor.execute("DELETE FROM alerts_broadcast")
+        cursor.execute("DELETE FROM accounts_residenceneighbourhood")
         cursor.execute("DELETE FROM accounts_residence")
         cursor.execute("DELETE FROM accounts_role")
         cursor.execute("DELETE FROM accounts_user WHERE email LIKE 'bench-%%'")
@@ -88,17 +91,27 @@ def town_with_residents(count: int):
         )
         cursor.execute(
             """
+            INSERT INTO accounts_residenceneighbourhood (residence_id, zone_id)
+            SELECT r.id, %s FROM accounts_residence r WHERE r.commune_id = %s
+            """,
+            [neighbourhood.id, commune.id],
+        )
+        cursor.execute(
+            """
             INSERT INTO accounts_role (user_id, kind, police_service_id, can_verify_residents)
             SELECT u.id, 'police_agent', %s, false FROM accounts_user u
             WHERE u.email LIKE 'bench-%%' AND NOT EXISTS (SELECT 1 FROM accounts_residence r WHERE r.user_id = u.id)
             """,
             [service.id],
         )
-        cursor.execute("ANALYZE accounts_user; ANALYZE accounts_residence; ANALYZE alerts_delivery")
+        cursor.execute(
+            "ANALYZE accounts_user; ANALYZE accounts_residence; ANALYZE accounts_residenceneighbourhood; "
+            "ANALYZE alerts_delivery"
+        )
     return commune
 
 
-def published_alert(commune, *, category: str = "degradation"):
+def published_alert(commune, *, category: str = "degradation", lon: float = 4.615, lat: float = 43.81):
     """An alert row already published (moderation's part), not yet routed."""
     from django.contrib.gis.geos import Point
     from django.utils import timezone
@@ -109,7 +122,7 @@ def published_alert(commune, *, category: str = "degradation"):
     return Alert.objects.create(
         category=AlertCategory.objects.get(code=category),
         commune=commune,
-        location=Point(4.615, 43.81, srid=4326),
+        location=Point(lon, lat, srid=4326),
         occurred_at=now,
         description="Banc public dégradé.",
         status=Alert.Status.PUBLISHED,

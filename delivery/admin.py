@@ -14,7 +14,7 @@ class AlertRoutingAdmin(admin.ModelAdmin):
 
 @admin.register(RoutedZone)
 class RoutedZoneAdmin(admin.ModelAdmin):
-    list_display = ["alert", "zone", "reason"]
+    list_display = ["alert", "zone_name", "zone", "reason"]
     list_filter = ["reason", "zone__kind"]
     raw_id_fields = ["alert", "zone"]
 

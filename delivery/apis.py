@@ -234,7 +234,7 @@ class BroadcastSendApi(APIView):
         body = serializers.CharField(max_length=2000)
         target = serializers.ChoiceField(choices=Broadcast.Target.choices)
         neighbourhoods = serializers.PrimaryKeyRelatedField(
-            many=True, required=False, queryset=Zone.objects.filter(kind=Zone.Kind.NEIGHBOURHOOD)
+            many=True, required=False, queryset=Zone.objects.current().filter(kind=Zone.Kind.NEIGHBOURHOOD)
         )
         area = serializers.JSONField(required=False, allow_null=True)
         by_email = serializers.BooleanField(default=True)

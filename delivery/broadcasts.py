@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.selectors import staffed_communes, verified_residents_sql
 from delivery.models import Broadcast, Delivery
 from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
+from zones.locking import boundaries_lock_for_routing
 from zones.models import Commune, Zone
 
 _BROADCAST_RECIPIENTS = sql.SQL("SELECT r.user_id, false AS is_police FROM ({residents}) AS r")
@@ -76,6 +77,10 @@ def broadcast_send(
     neighbourhoods = neighbourhoods or []
     if any(zone.commune_id != commune.id or zone.kind != Zone.Kind.NEIGHBOURHOOD for zone in neighbourhoods):
         raise ValidationError(_("Un des quartiers choisis n'appartient pas à la commune."))
+    boundaries_lock_for_routing()  # the chosen versions stay current until their homes are read
+    chosen = [zone.id for zone in neighbourhoods]
+    if Zone.objects.current().filter(id__in=chosen).count() != len(chosen):
+        raise ValidationError(_("Un des quartiers choisis a été redessiné depuis : rechargez la page."))
     if target == Broadcast.Target.NEIGHBOURHOODS and not neighbourhoods:
         raise ValidationError(_("Choisissez au moins un quartier."))
     if target == Broadcast.Target.AREA and area is None:

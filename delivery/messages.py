@@ -37,11 +37,12 @@ def delivery_link(delivery: Delivery) -> str:
 
 
 def alert_places(alert_id: int) -> list[str]:
-    """Names of the neighbourhoods the alert lies in (never its exact point)."""
+    """Names of the neighbourhoods the alert lies in (never its exact point), as they were named when
+    it was routed: a later re-import or regeneration never changes a message already sent."""
     return list(
         RoutedZone.objects.filter(alert_id=alert_id, reason=RoutedZone.Reason.COVERS, zone__kind="neighbourhood")
-        .order_by("zone__name")
-        .values_list("zone__name", flat=True)
+        .order_by("zone_name")
+        .values_list("zone_name", flat=True)
     )
 
 

@@ -38,7 +38,10 @@ class RoutedZone(models.Model):
         NEARBY = "nearby", _("zone à proximité du lieu")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="routed_zones", db_index=False)
-    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="routed_alerts")
+    # PROTECT: a zone an alert was routed to is retired when its boundary changes, never deleted; the
+    # name is kept as it read then, so a resident's message keeps its places whatever happens later.
+    zone = models.ForeignKey("zones.Zone", on_delete=models.PROTECT, related_name="routed_alerts")
+    zone_name = models.CharField(_("nom de la zone à la diffusion"), max_length=200)
     reason = models.CharField(_("motif"), max_length=10, choices=Reason.choices)
 
     class Meta:

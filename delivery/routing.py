@@ -17,6 +17,7 @@ from alerts.models import Alert, AlertEvent, Family
 from delivery.events import alert_event_record
 from delivery.models import AlertRouting, Delivery, RoutedZone
 from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
+from zones.locking import boundaries_lock_for_routing
 from zones.models import Zone
 from zones.selectors import NearbyZone, zones_near
 
@@ -65,6 +66,7 @@ def routed_zones_record(*, alert: Alert, radius_m: int) -> list[NearbyZone]:
             RoutedZone(
                 alert=alert,
                 zone_id=zone.zone_id,
+                zone_name=zone.name,
                 reason=RoutedZone.Reason.COVERS if zone.covers else RoutedZone.Reason.NEARBY,
             )
             for zone in zones
@@ -109,6 +111,7 @@ def alerts_unrouted_route(*, within_days: int = 2) -> list[int]:
 def alert_route(*, alert_id: int) -> AlertRouting | None:
     """Route a published alert once: zones, police events, deliveries, near-repeat notices; the
     sending is queued after commit. Returns None if the alert is not published or already routed."""
+    boundaries_lock_for_routing()  # the zones and the homes in them read as of one set of boundaries
     alert = (
         Alert.objects.select_related("commune", "category")
         .filter(id=alert_id, status=Alert.Status.PUBLISHED)

@@ -108,9 +108,9 @@ class BroadcastForm(forms.Form):
         if len(communes) == 1:  # nothing to choose: the only commune is selected
             self.fields["commune"].empty_label = None
             self.fields["commune"].initial = communes[0].pk
-        self.fields["neighbourhoods"].queryset = Zone.objects.filter(
-            commune__in=communes, kind=Zone.Kind.NEIGHBOURHOOD
-        ).select_related("commune")
+        self.fields["neighbourhoods"].queryset = (
+            Zone.objects.current().filter(commune__in=communes, kind=Zone.Kind.NEIGHBOURHOOD).select_related("commune")
+        )
 
     def clean(self):
         data = super().clean()

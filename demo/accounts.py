@@ -59,7 +59,7 @@ def home_points(commune: Commune) -> list[tuple[str, Point]]:
             """
             SELECT z.name, ST_X(p), ST_Y(p) FROM (
                 SELECT name, id, ST_PointOnSurface(boundary) AS p FROM zones_zone
-                WHERE commune_id = %s AND kind = %s
+                WHERE commune_id = %s AND kind = %s AND valid_until IS NULL
             ) z
             UNION ALL
             SELECT a.name || ' / ' || b.name, ST_X(p), ST_Y(p) FROM (
@@ -69,7 +69,7 @@ def home_points(commune: Commune) -> list[tuple[str, Point]]:
                 FROM zones_zone a JOIN zones_zone b
                   ON a.id < b.id AND a.commune_id = b.commune_id AND a.kind = b.kind
                  AND ST_Intersects(a.boundary, b.boundary)
-                WHERE a.commune_id = %s AND a.kind = %s
+                WHERE a.commune_id = %s AND a.kind = %s AND a.valid_until IS NULL AND b.valid_until IS NULL
             ) pairs
             JOIN zones_zone a ON a.id = pairs.aid JOIN zones_zone b ON b.id = pairs.bid
             WHERE NOT ST_IsEmpty(p)

@@ -34,11 +34,13 @@ ALERTS_SQL = """
         FROM zones_commune WHERE id = %(commune)s
     ),
     regions AS (
-        SELECT boundary FROM zones_zone WHERE commune_id = %(commune)s AND kind = 'neighbourhood'
+        SELECT boundary FROM zones_zone
+        WHERE commune_id = %(commune)s AND kind = 'neighbourhood' AND valid_until IS NULL
         UNION ALL
         SELECT boundary FROM zones_commune
         WHERE id = %(commune)s
-          AND NOT EXISTS (SELECT 1 FROM zones_zone WHERE commune_id = %(commune)s AND kind = 'neighbourhood')
+          AND NOT EXISTS (SELECT 1 FROM zones_zone WHERE commune_id = %(commune)s AND kind = 'neighbourhood'
+                          AND valid_until IS NULL)
     ),
     -- Events happen where people live: inside each neighbourhood, within 1.5 km of the town hall
     -- when the neighbourhood reaches that far.

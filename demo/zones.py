@@ -34,7 +34,7 @@ def commune_area_m2(commune: Commune) -> float:
 def demo_neighbourhoods_generate() -> None:
     """Hexagonal neighbourhoods (about 10 to 15 per commune), population spread by area."""
     for commune in Commune.objects.filter(code__in=[*ADOPTED_ON, *INTERCOMMUNAL[1]]):
-        if Zone.objects.filter(commune=commune, kind=Zone.Kind.NEIGHBOURHOOD).exists():
+        if Zone.objects.current().filter(commune=commune, kind=Zone.Kind.NEIGHBOURHOOD).exists():
             continue
         # A hexagon of side s covers 3√3/2 s²; clipping at the boundary adds a few partial cells.
         side = math.sqrt(commune_area_m2(commune) / WHOLE_HEXAGONS_PER_COMMUNE / (3 * math.sqrt(3) / 2))

@@ -5,9 +5,9 @@ import factory
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from accounts.models import Residence, Role, User
+from accounts.services import residence_neighbourhoods_refresh
 from zones import services as zone_services
 from zones.models import Zone
-from zones.selectors import neighbourhood_of_point
 
 
 def square(x0: float, y0: float, x1: float, y1: float) -> MultiPolygon:
@@ -53,14 +53,10 @@ def make_role(*, user: User, kind: str, commune=None, police_service=None, **kwa
 def make_resident(*, commune, home, status: str = Residence.Status.VERIFIED, user: User | None = None) -> User:
     """A resident whose home is `home` (a Point), verified by default."""
     user = user or UserFactory()
-    Residence.objects.create(
-        user=user,
-        address="1 rue de l'Exemple",
-        home=home,
-        commune=commune,
-        neighbourhood=neighbourhood_of_point(home),
-        status=status,
+    residence = Residence.objects.create(
+        user=user, address="1 rue de l'Exemple", home=home, commune=commune, status=status
     )
+    residence_neighbourhoods_refresh(residence_ids=[residence.id])
     return user
 
 

@@ -6,6 +6,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.gis.admin import GISModelAdmin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from zones import services
@@ -77,14 +81,65 @@ class ZoneForm(forms.ModelForm):
         return cleaned
 
 
+class CurrentFilter(admin.SimpleListFilter):
+    title = _("validité")
+    parameter_name = "validity"
+
+    def lookups(self, request, model_admin):
+        return [("current", _("en vigueur")), ("retired", _("retirées"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "current":
+            return queryset.current()
+        if self.value() == "retired":
+            return queryset.filter(valid_until__isnull=False)
+        return queryset
+
+
 @admin.register(Zone)
 class ZoneAdmin(BoundaryAdmin):
+    """Every version of every zone. A changed boundary is saved as a new version; a retired version
+    is read-only history, listed on the page of each version with the alerts routed to it."""
+
     form = ZoneForm
-    list_display = ["name", "kind", "commune", "police_service", "households", "population", "origin"]
-    list_filter = ["kind", "origin"]
+    list_display = [
+        "name", "kind", "commune", "police_service", "households", "population", "origin", "valid_from", "valid_until",
+    ]  # fmt: skip
+    list_filter = [CurrentFilter, "kind", "origin"]
     search_fields = ["name", "commune__name", "commune__code"]
     autocomplete_fields = ["commune", "police_service"]
     list_select_related = ["commune", "police_service"]
+    readonly_fields = ["valid_from", "valid_until", "history"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []  # a new zone has no history yet
+        if not obj.is_current:
+            return [*ZoneForm.Meta.fields, *self.readonly_fields]
+        return self.readonly_fields
+
+    @admin.display(description=_("historique des limites"))
+    def history(self, zone: Zone):
+        rows = [
+            (
+                reverse("admin:zones_zone_change", args=[version.pk]),
+                version.pk,
+                date_format(timezone.localtime(version.valid_from), "DATETIME_FORMAT"),
+                date_format(timezone.localtime(version.valid_until), "DATETIME_FORMAT")
+                if version.valid_until
+                else _("en vigueur"),
+                version.routed_alerts.count(),
+            )
+            for version in Zone.objects.versions_of(zone)
+        ]
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("version"),
+            _("depuis"),
+            _("jusqu'au"),
+            _("alertes diffusées"),
+            format_html_join("", '<tr><td><a href="{}">#{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>', rows),
+        )
 
     def save_model(self, request, obj, form, change):
         services.zone_save(zone=obj)

@@ -226,7 +226,11 @@ class ZoneListApi(BoundaryListApi):
 
     def get_queryset(self):
         filters = self.filters()
-        zones = Zone.objects.select_related("commune", "police_service").order_by("commune__code", "kind", "name")
+        zones = (
+            Zone.objects.current()
+            .select_related("commune", "police_service")
+            .order_by("commune__code", "kind", "name")
+        )
         if "commune" in filters.validated_data:
             zones = zones.filter(commune__code=filters.validated_data["commune"])
         if "kind" in filters.validated_data:

@@ -51,11 +51,28 @@ class ImportReport:
     repairs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     coverage: selectors.Coverage | None = None
+    versions: services.ZoneVersions | None = None
+
+    def __post_init__(self):
+        if self.versions is not None:
+            self.created, self.updated = self.versions.created, self.versions.updated
 
     def lines(self) -> list[str]:
         lines = [*self.notes, *self.repairs, *self.skipped]
         if self.coverage is not None:
             lines += self.coverage.lines()
+        if self.versions is not None:
+            lines.append(
+                _(
+                    "Limites : %(versioned)d nouvelle(s) version(s), %(unchanged)d inchangée(s), %(retired)d "
+                    "retirée(s) ; les versions remplacées restent pour les alertes qui y ont été diffusées."
+                )
+                % {
+                    "versioned": self.versions.versioned,
+                    "unchanged": self.versions.unchanged,
+                    "retired": self.versions.retired,
+                }
+            )
         verb = _("importé(s)") if self.committed else _("à importer (essai à blanc : relancer avec --commit)")
         lines.append(
             _("%(created)d créé(s), %(updated)d mis à jour, %(verb)s.")
@@ -394,11 +411,15 @@ def zones_import(
             _staging_refuse_duplicates(cursor, "name")
             if kind == Zone.Kind.NEIGHBOURHOOD:
                 skipped += _staging_clip(cursor, commune)
-            if replace:
-                _zones_delete(commune=commune, kind=kind, police_service=service)
-            created, updated, zone_ids = _zones_upsert(cursor, commune=commune, kind=kind, police_service=service)
-        services.zone_parts_rebuild(zone_ids=zone_ids)
-        report = ImportReport(commit, created, updated, source.notes, repairs, skipped)
+        versions = services.zones_version(
+            source_table=STAGING_TABLE,
+            commune=commune,
+            kind=kind,
+            origin=Zone.Origin.IMPORTED,
+            police_service=service,
+            retire_missing=replace,
+        )
+        report = ImportReport(commit, notes=source.notes, repairs=repairs, skipped=skipped, versions=versions)
         report.coverage = selectors.zone_coverage(commune=commune, kind=kind, police_service=service)
         return _finish(report, commit=commit)
 
@@ -439,29 +460,6 @@ def _staging_clip(cursor, commune: Commune) -> list[str]:
     return lines
 
 
-def _zones_delete(*, commune: Commune, kind: str, police_service: PoliceService | None) -> None:
-    zones = Zone.objects.filter(commune=commune, kind=kind)
-    if police_service is not None:
-        zones = zones.filter(police_service=police_service)
-    zones.delete()
-
-
-def _zones_upsert(cursor, *, commune: Commune, kind: str, police_service: PoliceService | None):
-    cursor.execute(
-        """INSERT INTO zones_zone
-                (kind, commune_id, police_service_id, name, boundary, households, population, origin)
-            SELECT %s, %s, %s, name, geom, households, population, %s FROM zones_import_staging
-            ON CONFLICT (commune_id, kind, name) DO UPDATE SET
-                boundary = EXCLUDED.boundary, households = EXCLUDED.households, population = EXCLUDED.population,
-                police_service_id = EXCLUDED.police_service_id, origin = EXCLUDED.origin
-            RETURNING id, xmax = 0""",
-        [kind, commune.id, police_service.id if police_service else None, Zone.Origin.IMPORTED],
-    )
-    rows = cursor.fetchall()
-    created = sum(1 for _id, inserted in rows if inserted)
-    return created, len(rows) - created, [row[0] for row in rows]
-
-
 # --- generation ----------------------------------------------------------------------------------
 
 
@@ -471,9 +469,9 @@ def neighbourhoods_generate_report(
     """`services.neighbourhoods_generate` for the command: by code, dry run unless `commit`, reported."""
     commune = commune_by_code(commune_code)
     with transaction.atomic():
-        zone_ids = services.neighbourhoods_generate(
+        versions = services.neighbourhoods_generate(
             commune=commune, hex_size_m=hex_size_m, replace=replace, estimate_population=estimate_population
         )
-        report = ImportReport(commit, created=len(zone_ids))
+        report = ImportReport(commit, versions=versions)
         report.coverage = selectors.zone_coverage(commune=commune, kind=Zone.Kind.NEIGHBOURHOOD)
         return _finish(report, commit=commit)

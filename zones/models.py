@@ -1,6 +1,8 @@
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zones.timezones import time_zone_of_commune_code
@@ -22,6 +24,19 @@ class CommuneQuerySet(models.QuerySet):
 
 
 class ZoneQuerySet(models.QuerySet):
+    def current(self):
+        """The zones in force: what routing, maps, statistics and pages use. Retired versions stay
+        for the alerts routed to them and for the history of the boundaries."""
+        return self.filter(valid_until__isnull=True)
+
+    def valid_at(self, moment):
+        """The versions that were in force at that moment."""
+        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=moment), valid_from__lte=moment)
+
+    def versions_of(self, zone):
+        """Every version of the zone, oldest first: same commune, kind and name."""
+        return self.filter(commune_id=zone.commune_id, kind=zone.kind, name=zone.name).order_by("valid_from", "id")
+
     def covering(self, point, *, kind: str | None = None):
         """Zones covering the point, of one kind or of every kind."""
         zones = self.filter(id__in=RawSQL(_ZONE_PARTS_COVERING, [point.x, point.y] * 2))  # noqa: S611
@@ -130,6 +145,21 @@ class Zone(models.Model):
         help_text=_("Les quartiers générés peuvent être remplacés par une nouvelle génération ; les autres non."),
     )
 
+    # Boundary history, like MapIt's generations: an import or a regeneration that changes a boundary
+    # retires the version in force (`valid_until`) and creates a new one; nothing an alert was
+    # routed to is ever deleted. Only current versions have subdivided parts, so routing and the
+    # point lookups see nothing else.
+    valid_from = models.DateTimeField(_("en vigueur depuis"), default=timezone.now, db_default=Now())
+    valid_until = models.DateTimeField(_("en vigueur jusqu'au"), null=True, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("remplace la version"),
+    )
+
     objects = ZoneQuerySet.as_manager()
 
     class Meta:
@@ -142,11 +172,26 @@ class Zone(models.Model):
                 | Q(kind="police_sector", police_service__isnull=False),
                 name="zone_sector_has_service",
             ),
-            models.UniqueConstraint(fields=["commune", "kind", "name"], name="zone_unique_name_per_commune"),
+            models.UniqueConstraint(
+                fields=["commune", "kind", "name"],
+                condition=Q(valid_until__isnull=True),
+                name="zone_current_name_once_per_commune",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="zone_valid_until_after_valid_from",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["commune", "kind"], condition=Q(valid_until__isnull=True), name="zone_current")
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_until is None
 
 
 class CommunePart(models.Model):

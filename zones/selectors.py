@@ -58,6 +58,7 @@ class NearbyZone:
     kind: str
     police_service_id: int | None
     covers: bool
+    name: str
 
 
 def zones_near(point: Point, *, radius_m: float, kinds: list[str]) -> list[NearbyZone]:
@@ -65,7 +66,7 @@ def zones_near(point: Point, *, radius_m: float, kinds: list[str]) -> list[Nearb
     police service and whether it covers the point itself: what routing an alert needs."""
     query, params = _zones_near_sql(point, radius_m=radius_m, kinds=kinds)
     query = sql.SQL(
-        """SELECT near.zone_id, near.kind, z.police_service_id, near.covers
+        """SELECT near.zone_id, near.kind, z.police_service_id, near.covers, z.name
         FROM ({near}) AS near JOIN zones_zone z ON z.id = near.zone_id ORDER BY near.zone_id"""
     ).format(near=query)
     with connection.cursor() as cursor:
@@ -74,7 +75,7 @@ def zones_near(point: Point, *, radius_m: float, kinds: list[str]) -> list[Nearb
 
 
 def zones_covering(point: Point, *, kind: str):
-    return Zone.objects.filter(id__in=zone_ids_covering(point, kind=kind)).order_by("name")
+    return Zone.objects.current().filter(id__in=zone_ids_covering(point, kind=kind)).order_by("name")
 
 
 def neighbourhood_of_point(point: Point) -> Zone | None:
@@ -212,6 +213,7 @@ _COVERAGE_SQL = """
     z AS (
         SELECT z.id, z.name, ST_Transform(z.boundary, c.srid) AS g FROM zones_zone z, c
         WHERE z.commune_id = %s AND z.kind = %s AND (%s::bigint IS NULL OR z.police_service_id = %s::bigint)
+          AND z.valid_until IS NULL
     )
     SELECT ST_Area(c.g), coalesce(ST_Area(ST_Difference(c.g, (SELECT ST_Union(g) FROM z))), ST_Area(c.g)),
         (SELECT coalesce(json_agg(json_build_array(a.name, b.name, ST_Area(ST_Intersection(a.g, b.g)))

@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import sql
 
 from geo.projection import metric_srid
 from zones import signals
+from zones.locking import boundaries_lock_for_writing
 from zones.models import Commune, PoliceService, Zone
 
 # ST_Subdivide's vertex budget per piece: small pieces keep point-in-polygon tests cheap while
@@ -80,15 +83,17 @@ def commune_parts_rebuild(*, commune_ids: list[int]) -> None:
 
 
 def zone_parts_rebuild(*, zone_ids: list[int]) -> None:
-    """Rebuild the parts the lookups use; every change of a zone boundary goes through here, so
-    this is also where the change of neighbourhoods is announced."""
+    """Rebuild the parts the lookups use, for current zones only (a retired version loses its parts,
+    so no lookup finds it); every change of a zone boundary or validity goes through here, so this
+    is also where the change of neighbourhoods is announced."""
+    boundaries_lock_for_writing()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM zones_zonepart WHERE zone_id = ANY(%s)", [zone_ids])
         cursor.execute(
             """
             INSERT INTO zones_zonepart (zone_id, kind, geom)
             SELECT z.id, z.kind, ST_Subdivide(z.boundary, %s)
-            FROM zones_zone z WHERE z.id = ANY(%s)
+            FROM zones_zone z WHERE z.id = ANY(%s) AND z.valid_until IS NULL
             """,
             [SUBDIVIDE_MAX_VERTICES, zone_ids],
         )
@@ -164,11 +169,9 @@ def zone_boundary_check(*, kind: str, commune: Commune, boundary) -> CheckedBoun
 
 @transaction.atomic
 def zone_update_boundary(*, zone: Zone, boundary) -> Zone:
-    zone.boundary = zone_boundary_check(kind=zone.kind, commune=zone.commune, boundary=boundary).boundary
-    zone.full_clean()
-    zone.save(update_fields=["boundary"])
-    zone_parts_rebuild(zone_ids=[zone.id])
-    return zone
+    """A new boundary for a zone: a new version, as for an import (see `zone_save`)."""
+    zone.boundary = boundary
+    return zone_save(zone=zone)
 
 
 @transaction.atomic
@@ -190,11 +193,121 @@ def municipal_police_ensure(*, commune: Commune) -> PoliceService:
     return service
 
 
+# --- boundary versions ----------------------------------------------------------------------------
+
+# Statements of `zones_version`. `{source}` is a table of (name, geom, households, population): the
+# import's staging table or the generated hexagons. Only current versions of the commune's zones of
+# that kind (and police service, for sectors) are compared; names identify a zone across versions.
+_CURRENT = sql.SQL("z.commune_id = %(commune)s AND z.kind = %(kind)s AND z.valid_until IS NULL")
+# Same boundary and police service: the zone stays as it is; only its figures may change in place.
+_FIGURES_UPDATE = sql.SQL(
+    """UPDATE zones_zone z SET households = s.households, population = s.population, origin = %(origin)s
+       FROM {source} s
+       WHERE {current} AND z.name = s.name AND ST_Equals(z.boundary, s.geom)
+         AND z.police_service_id IS NOT DISTINCT FROM %(service)s::bigint
+         AND (z.households IS DISTINCT FROM s.households OR z.population IS DISTINCT FROM s.population
+              OR z.origin <> %(origin)s)
+       RETURNING z.id"""
+)
+# A changed boundary (or police service) retires the version in force.
+_CHANGED_RETIRE = sql.SQL(
+    """UPDATE zones_zone z SET valid_until = %(now)s FROM {source} s
+       WHERE {current} AND z.name = s.name
+         AND (NOT ST_Equals(z.boundary, s.geom) OR z.police_service_id IS DISTINCT FROM %(service)s::bigint)
+       RETURNING z.id"""
+)
+_MISSING_RETIRE = sql.SQL(
+    """UPDATE zones_zone z SET valid_until = %(now)s
+       WHERE {current} AND NOT EXISTS (SELECT 1 FROM {source} s WHERE s.name = z.name)
+         AND (%(service)s::bigint IS NULL OR z.police_service_id = %(service)s::bigint)
+       RETURNING z.id"""
+)
+# New names, and new versions of the zones just retired (which point at the version they replace).
+_VERSIONS_INSERT = sql.SQL(
+    """INSERT INTO zones_zone (kind, commune_id, police_service_id, name, boundary, households, population, origin,
+                              valid_from, replaces_id)
+       SELECT %(kind)s, %(commune)s, %(service)s::bigint, s.name, s.geom, s.households, s.population, %(origin)s,
+              %(now)s, (SELECT max(old.id) FROM zones_zone old
+                        WHERE old.commune_id = %(commune)s AND old.kind = %(kind)s AND old.name = s.name
+                          AND old.valid_until = %(now)s)
+       FROM {source} s
+       WHERE NOT EXISTS (SELECT 1 FROM zones_zone z
+                         WHERE z.commune_id = %(commune)s AND z.kind = %(kind)s AND z.name = s.name
+                           AND z.valid_until IS NULL)
+       RETURNING id, replaces_id IS NULL"""
+)
+
+
+@dataclass
+class ZoneVersions:
+    """What `zones_version` did: zones created under a new name, new versions of changed boundaries,
+    figures updated in place, zones left as they were, versions retired."""
+
+    created: int = 0
+    versioned: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    zone_ids: list[int] = field(default_factory=list)
+
+
+def zones_version(
+    *,
+    source_table: str,
+    commune: Commune,
+    kind: str,
+    origin: str,
+    police_service: PoliceService | None = None,
+    retire_missing: bool = False,
+) -> ZoneVersions:
+    """Bring the commune's current zones of that kind in line with the rows of `source_table`, the
+    way MapIt keeps generations: a zone whose boundary changed is retired (`valid_until`) and a new
+    version replaces it; with `retire_missing`, current zones absent from the source are retired;
+    nothing is deleted, so every alert keeps the zones it was routed to. The same rows twice change
+    nothing. Parts and homes follow the current zones."""
+    source = sql.Identifier(source_table)
+    params = {
+        "commune": commune.id,
+        "kind": kind,
+        "origin": origin,
+        "service": police_service.id if police_service else None,
+        "now": timezone.now(),
+    }
+
+    boundaries_lock_for_writing()
+
+    def run(statement: sql.SQL) -> list[tuple]:
+        cursor.execute(statement.format(source=source, current=_CURRENT), params)
+        return cursor.fetchall()
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(source))
+        (total,) = cursor.fetchone()
+        updated = run(_FIGURES_UPDATE)
+        replaced = run(_CHANGED_RETIRE)
+        retired = run(_MISSING_RETIRE) if retire_missing else []
+        inserted = run(_VERSIONS_INSERT)
+    created = sum(1 for _id, is_new in inserted if is_new)
+    result = ZoneVersions(
+        created=created,
+        versioned=len(inserted) - created,
+        updated=len(updated),
+        unchanged=total - len(inserted) - len(updated),
+        retired=len(retired),
+        zone_ids=[row[0] for row in inserted + replaced + retired],
+    )
+    if result.zone_ids:
+        zone_parts_rebuild(zone_ids=result.zone_ids)
+    return result
+
+
 # Persons per household used to estimate households from an area-share of the population (INSEE
 # puts the French average at about 2.2).
 PERSONS_PER_HOUSEHOLD = 2.2
 
+# The hexagons, as rows for `zones_version` (name, geom, households, population).
 _HEXAGONS_SQL = """
+    CREATE TEMP TABLE zones_generated_staging ON COMMIT DROP AS
     WITH c AS (SELECT id, boundary, population, ST_Transform(boundary, metric_srid) AS g, metric_srid AS srid
                FROM zones_commune WHERE id = %(commune)s),
     cells AS (
@@ -208,28 +321,27 @@ _HEXAGONS_SQL = """
         FROM cells, c WHERE NOT ST_IsEmpty(cells.g)
     ),
     shares AS (SELECT n, g, area / sum(area) OVER () AS share FROM kept)
-    INSERT INTO zones_zone (kind, commune_id, police_service_id, name, boundary, population, households, origin)
-    SELECT 'neighbourhood', c.id, NULL, %(prefix)s || ' ' || n, shares.g,
-           CASE WHEN %(estimate)s THEN round(c.population * share) END,
-           CASE WHEN %(estimate)s THEN round(c.population * share / %(persons)s) END,
-           'generated'
+    SELECT %(prefix)s || ' ' || n AS name, shares.g AS geom,
+           CASE WHEN %(estimate)s THEN round(c.population * share)::bigint END AS population,
+           CASE WHEN %(estimate)s THEN round(c.population * share / %(persons)s)::bigint END AS households
     FROM shares, c
-    RETURNING id
 """
 
 
 @transaction.atomic
 def neighbourhoods_generate(
     *, commune: Commune, hex_size_m: float, replace: bool = False, estimate_population: bool = False
-) -> list[int]:
+) -> ZoneVersions:
     """Tessellate a commune into hexagons of `hex_size_m` metres a side, drawn in the commune's metric
     projection and clipped to its boundary, named "Quartier 1..n" from north-west to south-east.
+    A regeneration makes new versions of the hexagons that changed and retires the ones left over
+    (`zones_version`): the same size again changes nothing.
 
     With `estimate_population`, the commune's population is spread by area (and households at
     PERSONS_PER_HOUSEHOLD): a stand-in until the town enters its own figures."""
     if not 50 <= hex_size_m <= 50_000:
         raise ValidationError(_("Taille d'hexagone hors limites (50 à 50 000 m)."), code="hex_size")
-    existing = Zone.objects.filter(commune=commune, kind=Zone.Kind.NEIGHBOURHOOD)
+    existing = Zone.objects.current().filter(commune=commune, kind=Zone.Kind.NEIGHBOURHOOD)
     if existing.exclude(origin=Zone.Origin.GENERATED).exists():
         raise ValidationError(
             _(
@@ -244,8 +356,8 @@ def neighbourhoods_generate(
             _("%(commune)s a déjà des quartiers générés : --replace pour les remplacer.") % {"commune": commune.name},
             code="has_generated",
         )
-    existing.delete()
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS zones_generated_staging")
         cursor.execute(
             _HEXAGONS_SQL,
             {
@@ -256,9 +368,13 @@ def neighbourhoods_generate(
                 "persons": PERSONS_PER_HOUSEHOLD,
             },
         )
-        zone_ids = [row[0] for row in cursor.fetchall()]
-    zone_parts_rebuild(zone_ids=zone_ids)
-    return zone_ids
+    return zones_version(
+        source_table="zones_generated_staging",
+        commune=commune,
+        kind=Zone.Kind.NEIGHBOURHOOD,
+        origin=Zone.Origin.GENERATED,
+        retire_missing=True,
+    )
 
 
 @transaction.atomic
@@ -275,9 +391,21 @@ def commune_boundary_save(*, commune: Commune) -> Commune:
 
 @transaction.atomic
 def zone_save(*, zone: Zone) -> Zone:
-    """Save a zone edited by hand (any field): boundary checked and clipped, parts rebuilt."""
+    """Save a zone edited by hand (any field): boundary checked and clipped, parts rebuilt. A changed
+    boundary makes a new version and retires the one in force, as an import does; a retired version
+    is history and is never edited."""
     zone.boundary = zone_boundary_check(kind=zone.kind, commune=zone.commune, boundary=zone.boundary).boundary
+    previous = Zone.objects.select_for_update().filter(pk=zone.pk).first() if zone.pk else None
+    if previous is not None and not previous.is_current:
+        raise ValidationError(_("Cette version de la zone est retirée : modifiez la version en vigueur."))
+    retired = []
+    if previous is not None and not previous.boundary.equals(zone.boundary):
+        now = timezone.now()
+        Zone.objects.filter(pk=previous.pk).update(valid_until=now)
+        retired = [previous.pk]
+        zone.pk, zone.replaces, zone.valid_from, zone.valid_until = None, previous, now, None
+        zone._state.adding = True
     zone.full_clean()
     zone.save()
-    zone_parts_rebuild(zone_ids=[zone.id])
+    zone_parts_rebuild(zone_ids=[zone.id, *retired])
     return zone

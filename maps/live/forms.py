@@ -29,7 +29,7 @@ class CommuneAlertFilterForm(forms.Form):
 
     def __init__(self, *args, commune: Commune, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = Zone.objects.filter(commune=commune).order_by("kind", "name")
+        self.fields["zone"].queryset = Zone.objects.current().filter(commune=commune).order_by("kind", "name")
         self.fields["category"].empty_label = _("Toutes")
         self.fields["zone"].empty_label = _("Toute la commune")
 

@@ -73,7 +73,7 @@ def neighbourhood_map(
     tile_url: str,
     tile_attribution: str,
 ) -> RenderedMap:
-    """The resident's neighbourhood (a GeoJSON feature) and its alerts (a FeatureCollection whose
+    """The resident's neighbourhoods (a GeoJSON feature or collection) and their alerts (a FeatureCollection whose
     points are already generalised), fitted to the neighbourhood."""
     fmap = LocalMap(location=None, tiles=None, height=480, prefer_canvas=True, control_scale=True)
     folium.TileLayer(tiles=tile_url, attr=tile_attribution, name=_("Fond de carte")).add_to(fmap)
@@ -116,9 +116,14 @@ def rendered_parts(fmap: LocalMap) -> RenderedMap:
 
 
 def geojson_bounds(feature: dict) -> list[list[float]]:
-    """[[south, west], [north, east]] of a Polygon/MultiPolygon feature, as Leaflet wants."""
-    geometry = feature["geometry"]
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    """[[south, west], [north, east]] of a Polygon/MultiPolygon feature, or of a collection of them,
+    as Leaflet wants."""
+    features = feature["features"] if feature["type"] == "FeatureCollection" else [feature]
+    polygons = [
+        polygon
+        for geometry in (f["geometry"] for f in features)
+        for polygon in (geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]])
+    ]
     lons = [lon for polygon in polygons for ring in polygon for lon, _lat in ring]
     lats = [lat for polygon in polygons for ring in polygon for _lon, lat in ring]
     return [[min(lats), min(lons)], [max(lats), max(lons)]]

@@ -4,6 +4,7 @@ caller may see (police service ids, a residence, a commune) and never looks furt
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.gis.db.models import Union
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
@@ -15,14 +16,16 @@ from zones.models import Commune, Zone
 
 
 def police_sectors(service_ids: list[int]) -> QuerySet[Zone]:
-    return Zone.objects.filter(kind=Zone.Kind.POLICE_SECTOR, police_service_id__in=service_ids).select_related(
-        "commune", "police_service"
+    return (
+        Zone.objects.current()
+        .filter(kind=Zone.Kind.POLICE_SECTOR, police_service_id__in=service_ids)
+        .select_related("commune", "police_service")
     )
 
 
 def police_commune_ids(service_ids: list[int]) -> QuerySet:
     """Communes a police service watches: those of its sectors and those it is attached to."""
-    sector_communes = Zone.objects.filter(kind=Zone.Kind.POLICE_SECTOR, police_service_id__in=service_ids)
+    sector_communes = Zone.objects.current().filter(kind=Zone.Kind.POLICE_SECTOR, police_service_id__in=service_ids)
     return Commune.objects.filter(
         Q(id__in=sector_communes.values("commune_id")) | Q(police_services__id__in=service_ids)
     ).values("id")
@@ -68,11 +71,17 @@ def with_generalised_location(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     ).defer("location")
 
 
+def resident_neighbourhoods(residence: Residence) -> QuerySet[Zone]:
+    """Every neighbourhood the home is a resident of: both of them for a home on a shared border,
+    as routing and the town hall's messages count it."""
+    return residence.neighbourhoods.current().order_by("name")
+
+
 def resident_alerts(residence: Residence, *, days: int | None = None) -> QuerySet[Alert]:
-    """Published alerts of the last days in the resident's neighbourhood (the commune when the home
+    """Published alerts of the last days in the resident's neighbourhoods (the commune when the home
     lies in no neighbourhood), and the resident's own alerts, with generalised locations only."""
     since = timezone.now() - timedelta(days=days or settings.MAPS_RESIDENT_DAYS)
-    area = residence.neighbourhood.boundary if residence.neighbourhood_id else residence.commune.boundary
+    area = resident_neighbourhoods(residence).aggregate(area=Union("boundary"))["area"] or residence.commune.boundary
     alerts = Alert.objects.filter(status=Alert.Status.PUBLISHED, published_at__gte=since).filter(
         Q(commune_id=residence.commune_id, location__coveredby=area) | Q(author_id=residence.user_id)
     )
@@ -90,7 +99,7 @@ def resident_broadcasts(residence: Residence, *, limit: int = 20) -> QuerySet[Br
 
 
 def commune_zones(commune: Commune) -> QuerySet[Zone]:
-    return Zone.objects.filter(commune=commune).select_related("police_service").order_by("kind", "name")
+    return Zone.objects.current().filter(commune=commune).select_related("police_service").order_by("kind", "name")
 
 
 def commune_alerts(

@@ -131,13 +131,19 @@ async def police_alert_stream(request):
 @login_required
 def neighbourhood_map(request):
     residence = access.residence_or_403(request.user)
-    area = residence.neighbourhood or residence.commune
-    area_serializer = ZoneFeatureSerializer if residence.neighbourhood_id else CommuneFeatureSerializer
+    neighbourhoods = list(selectors.resident_neighbourhoods(residence))
+    if neighbourhoods:
+        area, area_name = (
+            ZoneFeatureSerializer(neighbourhoods, many=True).data,
+            " / ".join(z.name for z in neighbourhoods),
+        )
+    else:
+        area, area_name = CommuneFeatureSerializer(residence.commune).data, residence.commune.name
     alerts = ResidentAlertFeatureSerializer(
         selectors.resident_alerts(residence), many=True, context={"user_id": request.user.id}
     ).data
     rendered = rendering.neighbourhood_map(
-        area=area_serializer(area).data,
+        area=area,
         alerts=alerts,
         family_labels=dict(Family.choices),
         tile_url=settings.MAPS_TILE_URL,
@@ -145,7 +151,7 @@ def neighbourhood_map(request):
     )
     context = {
         "residence": residence,
-        "area_name": area.name,
+        "area_name": area_name,
         "map": rendered,
         "alerts": [feature["properties"] for feature in alerts["features"]],
         "own_alerts": [feature["properties"] for feature in alerts["features"] if feature["properties"]["is_own"]],

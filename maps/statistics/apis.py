@@ -138,7 +138,9 @@ def statistics_query(user, params) -> reports.StatisticsQuery:
         reference=data.get("date"),
         months=int(data["months"]),
         comparison=list(
-            Zone.objects.filter(commune=commune, id__in=data.get("comparison", [])).values_list("id", flat=True)
+            Zone.objects.current()
+            .filter(commune=commune, id__in=data.get("comparison", []))
+            .values_list("id", flat=True)
         ),
         bandwidth=data["bandwidth"],
         cell=data["cell"],

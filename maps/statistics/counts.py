@@ -121,7 +121,7 @@ def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str,
             WHERE ev.location && z.boundary AND ST_Covers(z.boundary, ev.location)
             OFFSET 0
         ) e
-        WHERE z.commune_id = %(commune)s AND z.kind = %(kind)s
+        WHERE z.commune_id = %(commune)s AND z.kind = %(kind)s AND z.valid_until IS NULL
         GROUP BY 1, 2, 3"""
     ).format(events=events.events_sql())
     return events.families_of(_fetch(query, events.params(kind=kind)), 1)
@@ -300,7 +300,8 @@ def outside_zones(events: EventFilter, *, kind: str) -> tuple[int, int]:
         """
         WITH rest AS (
             SELECT ST_Difference(c.boundary, coalesce(
-                (SELECT ST_Union(z.boundary) FROM zones_zone z WHERE z.commune_id = c.id AND z.kind = %(kind)s),
+                (SELECT ST_Union(z.boundary) FROM zones_zone z
+                 WHERE z.commune_id = c.id AND z.kind = %(kind)s AND z.valid_until IS NULL),
                 'GEOMETRYCOLLECTION EMPTY'::geometry)) AS g
             FROM zones_commune c WHERE c.id = %(commune)s
         ),

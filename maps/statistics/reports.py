@@ -6,10 +6,13 @@ Every published count of events goes through `disclosure.protected` (cell-key pe
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from scipy import stats
@@ -78,10 +81,27 @@ class StatisticsQuery:
 
 def zones_of(query: StatisticsQuery) -> list[dict]:
     return list(
-        Zone.objects.filter(commune=query.commune, kind=query.kind)
+        Zone.objects.current()
+        .filter(commune=query.commune, kind=query.kind)
         .order_by("name")
         .values("id", "name", "households", "population")
     )
+
+
+def boundaries_of(query: StatisticsQuery) -> dict:
+    """Which boundaries the figures use: always the zones in force today, every event (past ones
+    included) counted in the zone its location lies in by them; earlier versions say only that the
+    town has redrawn, which a mayor comparing with an older report should know."""
+    zones = Zone.objects.filter(commune=query.commune, kind=query.kind)
+    since = zones.current().aggregate(since=Max("valid_from"))["since"]
+    return {
+        "version": "current",
+        "in_force_since": timezone.localtime(since, ZoneInfo(query.commune.time_zone)).date().isoformat()
+        if since
+        else None,
+        "events_assigned_by": "location",
+        "earlier_versions": zones.filter(valid_until__isnull=False).count(),
+    }
 
 
 # Below these bases a rate is withheld: with fewer than 100 households one event more or less moves
@@ -223,6 +243,7 @@ def zone_statistics(query: StatisticsQuery) -> dict:
         "end": add_months(query.end, -1).strftime("%Y-%m"),
         "method": str(METHOD),
         "coverage": covered,
+        "boundaries": boundaries_of(query),
         "commune_totals": commune_rows,
         "types": type_rows(query, type_counts),
         "totals": total_rows,
@@ -590,7 +611,12 @@ def places_of(query: StatisticsQuery, hexagons: gpd.GeoSeries) -> list[str]:
     """Where each hexagon lies, for a mayor: the neighbourhoods (or else the zones of the chosen kind)
     sharing more than a sliver of its area, largest share first. Never finer than the hexagon."""
     for kind in (Zone.Kind.NEIGHBOURHOOD, query.kind):
-        zones = Zone.objects.filter(commune=query.commune, kind=kind).order_by("name").values_list("name", "boundary")
+        zones = (
+            Zone.objects.current()
+            .filter(commune=query.commune, kind=kind)
+            .order_by("name")
+            .values_list("name", "boundary")
+        )
         if zones:
             break
     names = [name for name, _boundary in zones]
@@ -625,7 +651,12 @@ def published_hexagons(hexagons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def zone_layer(query: StatisticsQuery, statistics: dict) -> gpd.GeoDataFrame:
     """Zones with their totals for the selected family (all families summed per source otherwise)."""
-    zones = Zone.objects.filter(commune=query.commune, kind=query.kind).order_by("name").values_list("id", "boundary")
+    zones = (
+        Zone.objects.current()
+        .filter(commune=query.commune, kind=query.kind)
+        .order_by("name")
+        .values_list("id", "boundary")
+    )
     geometry = {zone_id: shapely.from_wkb(bytes(boundary.wkb)) for zone_id, boundary in zones}
     records = [row for row in statistics["totals"] if row["zone_id"] in geometry]
     return (

@@ -67,7 +67,7 @@ def test_the_home_sets_commune_and_neighbourhood(world):
     assert response.json()["status"] == "pending"  # a new home must be proven again
 
 
-def test_a_home_exactly_on_the_border_of_two_neighbourhoods_gets_one_of_them(world):
+def test_a_home_exactly_on_the_border_of_two_neighbourhoods_belongs_to_both(world):
     client = resident_client(resident(world.commune_a, Point(5.001, 43.001, srid=4326)))
 
     response = client.put(
@@ -75,7 +75,8 @@ def test_a_home_exactly_on_the_border_of_two_neighbourhoods_gets_one_of_them(wor
     )
 
     assert response.status_code == 200
-    assert response.json()["neighbourhood"] == "Nord"  # the lowest id, so always the same one
+    assert response.json()["neighbourhood"] == "Nord"  # the one named: the lowest id, so always the same one
+    assert sorted(response.json()["neighbourhoods"]) == ["Nord", "Sud"]
 
 
 def test_a_home_exactly_on_the_border_of_two_communes_is_accepted(world):

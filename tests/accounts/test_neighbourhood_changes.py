@@ -44,7 +44,7 @@ def test_a_reimport_with_replace_puts_every_home_in_its_new_neighbourhood(town, 
 
     zones_import(path=path, commune_code=town.code, kind="neighbourhood", name_field="name", replace=True, commit=True)
 
-    assert not Zone.objects.filter(id=old.id).exists()
+    assert Zone.objects.get(id=old.id).valid_until is not None  # retired, kept for its history
     assert neighbourhood_of(west).name == "Ouest"
     assert neighbourhood_of(east).name == "Est"
 

@@ -37,7 +37,10 @@ def test_a_drawn_neighbourhood_is_repaired_clipped_and_routed(admin_client):
     assert response.status_code == 200
     messages = [str(m) for m in response.context["messages"]]
     assert any("réparée" in m for m in messages) and any("découpée à la commune" in m for m in messages)
-    zone.refresh_from_db()
+    # A new boundary is a new version; the one drawn before is retired, not overwritten.
+    previous, zone = zone, Zone.objects.current().get(commune=commune, name="Centre")
+    previous.refresh_from_db()
+    assert previous.valid_until is not None and zone.replaces_id == previous.id
     assert zone.boundary.valid and zone.boundary.extent[2] == pytest.approx(5.01)
     assert ZonePart.objects.filter(zone=zone).exists()
     # The left lobe routes; the part cut off beyond the commune does not.

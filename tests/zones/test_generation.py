@@ -11,9 +11,11 @@ pytestmark = pytest.mark.django_db
 def test_hexagons_tile_the_commune_without_gap_or_overlap(seed_communes):
     tarascon = Commune.objects.get(code="13108")
 
-    zone_ids = neighbourhoods_generate(commune=tarascon, hex_size_m=2000, estimate_population=True)
+    versions = neighbourhoods_generate(commune=tarascon, hex_size_m=2000, estimate_population=True)
 
-    zones = Zone.objects.filter(id__in=zone_ids)
+    zones = Zone.objects.filter(id__in=versions.zone_ids)
+    zone_ids = versions.zone_ids
+    assert versions.created == len(zone_ids)
     assert 6 <= len(zone_ids) <= 40
     assert {z.origin for z in zones} == {Zone.Origin.GENERATED}
     assert "Quartier 1" in {z.name for z in zones}
@@ -30,9 +32,13 @@ def test_generation_replaces_generated_neighbourhoods_only_when_asked(seed_commu
 
     with pytest.raises(ValidationError, match="--replace"):
         neighbourhoods_generate(commune=brax, hex_size_m=500)
+    first = set(Zone.objects.current().filter(commune=brax).values_list("id", flat=True))
     replaced = neighbourhoods_generate(commune=brax, hex_size_m=500, replace=True)
 
-    assert set(Zone.objects.filter(commune=brax).values_list("id", flat=True)) == set(replaced)
+    current = set(Zone.objects.current().filter(commune=brax).values_list("id", flat=True))
+    assert current and current.isdisjoint(first) and current <= set(replaced.zone_ids)
+    # The 700 m hexagons are retired, not deleted.
+    assert set(Zone.objects.filter(commune=brax, valid_until__isnull=False).values_list("id", flat=True)) == first
 
 
 def test_drawn_neighbourhoods_are_never_replaced_by_hexagons(seed_communes):

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--households-field", default=None)
         parser.add_argument("--population-field", default=None)
         parser.add_argument("--police-service", default=None, help="nom du service (défaut : police municipale)")
-        parser.add_argument("--replace", action="store_true", help="supprimer d'abord les zones de ce type")
+        parser.add_argument(
+            "--replace", action="store_true", help="retirer les zones absentes du fichier (gardées dans l'historique)"
+        )
         parser.add_argument("--layer", default=None)
         parser.add_argument("--commit", action="store_true")
 
