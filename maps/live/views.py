@@ -49,8 +49,17 @@ def police_live_strings() -> dict:
         "acknowledge": _("Prendre en compte"),
         "inProgress": _("Intervention en cours"),
         "close": _("Clôturer"),
-        "saved": _("Suivi enregistré : {label}."),
-        "conflict": _("Cette alerte a déjà été modifiée par un collègue. Suivi actuel : {label}."),
+        "outcomeLabel": _("Issue (obligatoire pour clôturer)"),
+        "outcomeRequired": _("Indiquez l'issue pour clôturer l'alerte."),
+        "confirmClose": _("Confirmer la clôture"),
+        "cancel": _("Annuler"),
+        "noMove": _("Suivi terminé."),
+        "assignedTo": _("Confiée à"),
+        "nobody": _("(personne)"),
+        "notes": _("Notes internes"),
+        "noteLabel": _("Nouvelle note interne"),
+        "addNote": _("Ajouter la note"),
+        "saved": _("Enregistré. Suivi : {label}."),
         "networkError": _("Le suivi n'a pas pu être enregistré : réseau indisponible."),
         "error": _("Le suivi n'a pas pu être enregistré (erreur {status})."),
     }
@@ -65,6 +74,7 @@ def police_live_map(request):
             "sinceEventId": selectors.alert_event_last_id(service_ids),
             "liveHours": settings.MAPS_LIVE_HOURS,
             "strings": police_live_strings(),
+            "agents": [{"id": agent.id, "name": str(agent)} for agent in selectors.service_agents(service_ids)],
             "categories": [
                 {"code": c.code, "label": c.display_label, "family": c.family} for c in AlertCategory.objects.all()
             ],
