@@ -60,6 +60,8 @@ def police_live_strings() -> dict:
         "noteLabel": _("Nouvelle note interne"),
         "addNote": _("Ajouter la note"),
         "saved": _("Enregistré. Suivi : {label}."),
+        "roundLayer": _("Ronde du jour (absences)"),
+        "roundPage": _("Ouvrir la ronde"),
         "networkError": _("Le suivi n'a pas pu être enregistré : réseau indisponible."),
         "error": _("Le suivi n'a pas pu être enregistré (erreur {status})."),
     }

@@ -383,7 +383,39 @@
     connect();
   }
 
+  /* Tranquillité Vacances: today's round, numbered in its order, as a layer the agent can hide. */
+  async function roundLayer() {
+    const response = await fetch(root.dataset.roundUrl, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const layer = L.layerGroup();
+    (await response.json()).features.forEach(function (feature) {
+      const p = feature.properties;
+      const [lon, lat] = feature.geometry.coordinates;
+      const classes = "round-number tier-" + p.tier + (p.visited ? " visited" : "");
+      const marker = L.marker([lat, lon], {
+        icon: L.divIcon({ className: classes, html: String(p.rank), iconSize: [22, 22] }),
+        title: p.address,
+        zIndexOffset: -1000,
+      });
+      marker.bindPopup(function () {
+        const box = document.createElement("div");
+        const title = document.createElement("strong");
+        title.textContent = p.rank + ". " + p.address + " · " + p.commune;
+        const link = document.createElement("a");
+        link.href = root.dataset.roundPageUrl;
+        link.textContent = words.roundPage;
+        box.append(title, document.createElement("br"), link);
+        return box;
+      });
+      layer.addLayer(marker);
+    });
+    layer.addTo(map);
+    L.control.layers(null, { [words.roundLayer]: layer }, { collapsed: false }).addTo(map);
+    live.roundLayer = layer;
+  }
+
   categorySelect.addEventListener("change", refreshFilters);
   followUpBoxes.forEach((box) => box.addEventListener("change", refreshFilters));
   start();
+  roundLayer();
 })();
