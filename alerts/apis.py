@@ -35,6 +35,7 @@ def conflict_response(error: AlertTransitionConflict) -> Response:
             "status_label": alert.get_status_display(),
             "follow_up": alert.follow_up,
             "merged_into": alert.merged_into_id,
+            "changed_by_colleague": error.changed_by_colleague,
         },
         status=status.HTTP_409_CONFLICT,
     )
@@ -378,23 +379,32 @@ class AlertMergeApi(ModerationActionApi):
         return moderation.alert_merge(alert=alert, moderator=moderator, target=target)
 
 
+def followed_alert_or_404(request, alert_id: int) -> Alert:
+    """A published alert the person follows up (police of a covering service, town hall of the
+    commune): another territory is not found, a reader in another role is refused."""
+    alert = get_object_or_404(selectors.alerts_visible_to(request.user), pk=alert_id)
+    if not selectors.alerts_following_allowed(request.user).filter(pk=alert.pk).exists():
+        raise PermissionDenied(_("Seuls la police municipale et les services de la commune suivent une alerte."))
+    return alert
+
+
 class AlertFollowUpApi(APIView):
     """Police agents of a service covering the commune, and its municipal staff and mayor, record
-    what was done about a published alert."""
+    what was done about a published alert. `seen` is the step the agent's screen showed: a 409 says
+    `changed_by_colleague` only when somebody else moved it since."""
 
     permission_classes = [IsVerifiedStaff]
 
     class InputSerializer(serializers.Serializer):
         follow_up = serializers.ChoiceField(choices=[c for c in Alert.FollowUp.choices if c[0] != Alert.FollowUp.NONE])
         outcome = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        seen = serializers.ChoiceField(choices=Alert.FollowUp.choices, required=False, default=None)
 
     @extend_schema(
         request=InputSerializer, responses={200: AlertSerializer, 409: None}, operation_id="alerts_follow_up"
     )
     def post(self, request, alert_id: int):
-        alert = get_object_or_404(selectors.alerts_visible_to(request.user), pk=alert_id)
-        if not selectors.alerts_following_allowed(request.user).filter(pk=alert.pk).exists():
-            raise PermissionDenied(_("Seuls la police municipale et les services de la commune suivent une alerte."))
+        alert = followed_alert_or_404(request, alert_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -404,6 +414,67 @@ class AlertFollowUpApi(APIView):
         except AlertTransitionConflict as error:
             return conflict_response(error)
         return Response(alert_data(alert, alert_context(request)))
+
+
+class AlertAssignApi(APIView):
+    """Give a published alert to a police agent of a service covering its commune, or take it back
+    (`assignee` null)."""
+
+    permission_classes = [IsVerifiedStaff]
+
+    class InputSerializer(serializers.Serializer):
+        assignee = serializers.IntegerField(min_value=1, max_value=2**63 - 1, allow_null=True)
+
+    @extend_schema(request=InputSerializer, responses={200: AlertSerializer, 409: None}, operation_id="alerts_assign")
+    def post(self, request, alert_id: int):
+        alert = followed_alert_or_404(request, alert_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignee_id = serializer.validated_data["assignee"]
+        assignee = None
+        if assignee_id is not None:
+            assignee = follow_up.assignable_agents(alert).filter(pk=assignee_id).first()
+            if assignee is None:
+                return Response({"assignee": [_("Agent introuvable parmi les services de la commune.")]}, status=400)
+        try:
+            alert = follow_up.alert_assign(alert=alert, actor=request.user, assignee=assignee)
+        except AlertTransitionConflict as error:
+            return conflict_response(error)
+        return Response(alert_data(alert, alert_context(request)))
+
+
+class AlertNoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.SerializerMethodField()
+    text = serializers.CharField(source="note")
+    follow_up = serializers.CharField(source="to_state")
+    created_at = serializers.DateTimeField()
+
+    def get_author(self, transition) -> str:
+        return str(transition.actor) if transition.actor_id else ""
+
+
+class AlertNotesApi(APIView):
+    """Internal notes of the police and the town hall on a published alert, oldest first; never
+    shown to residents."""
+
+    permission_classes = [IsVerifiedStaff]
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=2000)
+
+    @extend_schema(responses=AlertNoteSerializer(many=True), operation_id="alerts_notes_list")
+    def get(self, request, alert_id: int):
+        alert = followed_alert_or_404(request, alert_id)
+        return Response(AlertNoteSerializer(selectors.alert_notes(alert), many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: AlertNoteSerializer}, operation_id="alerts_notes_create")
+    def post(self, request, alert_id: int):
+        alert = followed_alert_or_404(request, alert_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = follow_up.alert_note_add(alert=alert, actor=request.user, text=serializer.validated_data["text"])
+        return Response(AlertNoteSerializer(note).data, status=201)
 
 
 class ModerationStatsApi(APIView):

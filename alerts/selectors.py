@@ -11,6 +11,7 @@ from psycopg import sql
 from accounts.models import User
 from accounts.selectors import moderated_communes, police_services_of, staffed_communes, verified_residence
 from alerts.models import Alert
+from alerts.models.moderation import AlertTransition
 from geo.distance import expand
 from zones.models import Commune
 
@@ -53,6 +54,13 @@ def alerts_following_allowed(user: User) -> QuerySet[Alert]:
         Q(commune__in=staffed_communes(user).values("id"))
         | Q(commune__police_services__in=police_services_of(user).values("id"))
     ).distinct()
+
+
+def alert_notes(alert: Alert) -> QuerySet[AlertTransition]:
+    """The internal notes on an alert, oldest first."""
+    return (
+        alert.transitions.filter(field=AlertTransition.Field.NOTE).select_related("actor").order_by("created_at", "id")
+    )
 
 
 def moderation_queue(user: User, *, commune_code: str | None = None) -> QuerySet[Alert]:

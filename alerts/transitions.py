@@ -12,10 +12,11 @@ class AlertTransitionConflict(Exception):
     """The alert is not (or no longer) in a state that allows this change: someone else acted first,
     or the change makes no sense from here. Carries the alert as it is now in the database."""
 
-    def __init__(self, alert: Alert, message: str):
+    def __init__(self, alert: Alert, message: str, *, changed_by_colleague: bool = False):
         super().__init__(message)
         self.alert = alert
         self.message = message
+        self.changed_by_colleague = changed_by_colleague
 
 
 def alert_lock(*, alert_id: int) -> Alert:

@@ -8,6 +8,7 @@ import accounts.urls
 import alerts.urls
 import delivery.urls
 import maps.urls
+import patrols.urls
 import zones.urls
 from accounts.forms import LoginForm
 from config import pwa
@@ -22,6 +23,7 @@ api_patterns = [
     *accounts.urls.api_urlpatterns,
     *alerts.urls.api_urlpatterns,
     *delivery.urls.api_urlpatterns,
+    *patrols.urls.api_urlpatterns,
     *maps.urls.api_urlpatterns,
 ]
 
@@ -45,6 +47,7 @@ urlpatterns = [
     path("", include(accounts.urls.urlpatterns)),
     path("", include(alerts.urls.urlpatterns)),
     path("", include(delivery.urls.urlpatterns)),
+    path("", include(patrols.urls.urlpatterns)),
     path("", include(maps.urls.urlpatterns)),
 ]
 

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import Residence
 from delivery.models import Delivery, RoutedZone
 
 
@@ -49,7 +50,7 @@ def alert_places(alert_id: int) -> list[str]:
 def message_of(delivery: Delivery, *, cache: dict | None = None) -> Message:
     """The message of a delivery; `cache` (one per batch) keeps what all recipients of the same
     alert or broadcast share, so a batch reads it once."""
-    key = (delivery.kind, delivery.alert_id, delivery.broadcast_id, translation.get_language())
+    key = (delivery.kind, delivery.alert_id, delivery.broadcast_id, delivery.notice_id, translation.get_language())
     if cache is None or key not in cache:
         shared = _message_shared(delivery)
         if cache is None:
@@ -58,8 +59,45 @@ def message_of(delivery: Delivery, *, cache: dict | None = None) -> Message:
     return replace(cache[key], link=delivery_link(delivery))
 
 
+def _resident_notice(delivery: Delivery) -> Message:
+    """A patrol's notice of passage or an absence reminder. Neither says that the home is, or will
+    be, empty, nor where it is: a notice read by somebody else tells a burglar nothing."""
+    residence = Residence.objects.filter(user_id=delivery.recipient_id).select_related("commune").first()
+    commune = residence.commune if residence else None
+    zone = ZoneInfo(commune.time_zone) if commune else timezone.get_current_timezone()
+    day = timezone.localtime(delivery.created_at, zone).date()
+    if delivery.kind == Delivery.Kind.PATROL_VISIT:
+        title, body = (
+            _("Avis de passage de la police municipale"),
+            _(
+                "Un agent de la police municipale est passé chez vous le %(day)s. Pour toute question, "
+                "contactez la police municipale de votre commune."
+            )
+            % {"day": formats.date_format(day, "SHORT_DATE_FORMAT")},
+        )
+    else:
+        title, body = (
+            _("Pensez à vérifier votre déclaration"),
+            _(
+                "Vérifiez sur Vigie les dates et les personnes à joindre de votre déclaration à la police "
+                "municipale ; vous pouvez encore la modifier ou l'annuler."
+            ),
+        )
+    return Message(
+        kind=delivery.get_kind_display(),
+        title=title,
+        body=body,
+        commune=commune.name if commune else "",
+        places=[],
+        urgent=False,
+        link="",
+    )
+
+
 def _message_shared(delivery: Delivery) -> Message:
     link = ""
+    if delivery.kind in Delivery.NOTICE_KINDS:
+        return _resident_notice(delivery)
     if delivery.kind == Delivery.Kind.BROADCAST:
         broadcast = delivery.broadcast
         return Message(

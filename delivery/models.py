@@ -134,6 +134,12 @@ class Delivery(models.Model):
         ALERT = "alert", _("alerte")
         BROADCAST = "broadcast", _("message de la mairie")
         NEAR_REPEAT = "near_repeat", _("conseil de prévention")
+        PATROL_VISIT = "patrol_visit", _("avis de passage")
+        ABSENCE_REMINDER = "absence_reminder", _("rappel de déclaration")
+
+    # Notices to one resident about something of a higher app (a patrol's visit, an absence): the
+    # row points at it by `notice_id` only, so delivery never imports that app.
+    NOTICE_KINDS = (Kind.PATROL_VISIT, Kind.ABSENCE_REMINDER)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("à envoyer")
@@ -156,6 +162,7 @@ class Delivery(models.Model):
     broadcast = models.ForeignKey(
         Broadcast, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries", db_index=False
     )
+    notice_id = models.BigIntegerField(null=True, blank=True, help_text=_("Visite ou absence d'un avis."))
     # Overall state of the external channels; the inbox needs no sending.
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=300, blank=True)
@@ -177,7 +184,8 @@ class Delivery(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="alert", alert__isnull=False, broadcast__isnull=True)
                 | Q(kind="near_repeat", alert__isnull=False, broadcast__isnull=True)
-                | Q(kind="broadcast", alert__isnull=True, broadcast__isnull=False),
+                | Q(kind="broadcast", alert__isnull=True, broadcast__isnull=False)
+                | Q(kind__in=["patrol_visit", "absence_reminder"], alert__isnull=True, broadcast__isnull=True),
                 name="delivery_points_at_its_message",
             ),
             models.UniqueConstraint(
@@ -188,6 +196,10 @@ class Delivery(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["alert", "recipient"], condition=Q(kind="near_repeat"), name="near_repeat_once_per_alert"
+            ),
+            # One notice per visit and one reminder per absence: sending twice aborts, never doubles.
+            models.UniqueConstraint(
+                fields=["kind", "notice_id"], condition=Q(notice_id__isnull=False), name="notice_once"
             ),
         ]
         indexes = [

@@ -73,9 +73,9 @@ WITH recipients AS (
                 ELSE c.local_time >= c.quiet_start OR c.local_time < c.quiet_end END) AS quiet
     FROM chosen c
 )
-INSERT INTO alerts_delivery (recipient_id, kind, alert_id, broadcast_id, status, reason, email_status, sms_status,
-                             attempts, last_error, created_at, send_after)
-SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s,
+INSERT INTO alerts_delivery (recipient_id, kind, alert_id, broadcast_id, notice_id, status, reason, email_status,
+                             sms_status, attempts, last_error, created_at, send_after)
+SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s, %(notice_id)s,
        CASE WHEN t.email OR t.sms THEN %(pending)s ELSE %(skipped)s END,
        CASE WHEN NOT (t.email OR t.sms) THEN %(inbox_only)s WHEN t.quiet THEN %(quiet_hours)s ELSE '' END,
        CASE WHEN t.email THEN %(pending)s ELSE %(skipped)s END,
@@ -100,6 +100,7 @@ def deliveries_insert(
     time_zone: str,
     alert_id: int | None = None,
     broadcast_id: int | None = None,
+    notice_id: int | None = None,
     urgent: bool = False,
     by_email: bool = True,
     by_sms: bool = True,
@@ -112,6 +113,7 @@ def deliveries_insert(
         "kind": kind,
         "alert_id": alert_id,
         "broadcast_id": broadcast_id,
+        "notice_id": notice_id,
         "urgent": urgent,
         "by_email": by_email,
         "by_sms": by_sms,
@@ -143,7 +145,11 @@ def deliveries_dispatch_enqueue(*, kind: str, message_id: int) -> bool:
 
 
 def pending_delivery_ids(*, kind: str, message_id: int) -> list[int]:
-    column = "broadcast_id" if kind == Delivery.Kind.BROADCAST else "alert_id"
+    column = "alert_id"
+    if kind == Delivery.Kind.BROADCAST:
+        column = "broadcast_id"
+    elif kind in Delivery.NOTICE_KINDS:
+        column = "notice_id"
     return list(
         Delivery.objects.filter(kind=kind, status=PENDING, send_after__lte=timezone.now(), **{column: message_id})
         .order_by("id")

@@ -90,13 +90,25 @@ class Commune(models.Model):
 
 
 class PoliceService(models.Model):
+    """A municipal police service and the communes it covers. Shared municipal police takes one of
+    two legal forms: agents put in common by a convention between communes, or agents employed by
+    an intercommunality (EPCI); both cover several communes and see all of them, nothing else."""
+
     class Kind(models.TextChoices):
         MUNICIPAL = "municipal", _("police municipale")
-        INTERCOMMUNAL = "intercommunal", _("police intercommunale")
+        CONVENTION = "convention", _("police municipale mutualisée par convention entre communes")
+        INTERCOMMUNAL = "intercommunal", _("police intercommunale (agents de l'intercommunalité)")
 
     name = models.CharField(_("nom"), max_length=200)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.MUNICIPAL)
     communes = models.ManyToManyField(Commune, related_name="police_services", verbose_name=_("communes"))
+    station = models.PointField(
+        _("poste de police"),
+        srid=4326,
+        null=True,
+        blank=True,
+        help_text=_("Départ des rondes ; à défaut, la mairie de la première commune."),
+    )
 
     class Meta:
         verbose_name = _("service de police")

@@ -115,6 +115,15 @@ class Alert(models.Model):
     )
     follow_up_outcome = models.TextField(_("issue"), blank=True, default="", db_default="")
     follow_up_at = models.DateTimeField(_("suivi modifié le"), null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confiée à"),
+        help_text=_("Agent de police municipale du service qui suit l'alerte."),
+    )
     # A permanent random key in 0..255 drawn by the database at insert (plain SQL loads included): the
     # statistics perturb each published count by a fixed function of its events' keys (cell-key method),
     # so the same cell always gets the same noise and differencing cannot average it away.

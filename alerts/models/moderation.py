@@ -9,7 +9,8 @@ from alerts.models.core import Alert
 
 
 class AlertTransition(models.Model):
-    """One change of an alert's moderation status, follow-up or text: who, when, from, to, why.
+    """One change of an alert's moderation status, follow-up, text or assigned agent, or an internal
+    note of the police or the town hall: who, when, from, to, why. Staff only: never shown to residents.
 
     Written by the services in the same transaction as the change; never edited."""
 
@@ -17,14 +18,16 @@ class AlertTransition(models.Model):
         STATUS = "status", _("statut")
         FOLLOW_UP = "follow_up", _("suivi")
         DESCRIPTION = "description", _("texte")
+        ASSIGNEE = "assignee", _("agent chargé")
+        NOTE = "note", _("note interne")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="transitions")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     field = models.CharField(_("changement"), max_length=20, choices=Field.choices)
-    from_state = models.CharField(_("de"), max_length=30)
-    to_state = models.CharField(_("vers"), max_length=30)
+    from_state = models.CharField(_("de"), max_length=30, blank=True)
+    to_state = models.CharField(_("vers"), max_length=30, blank=True)
     reason = models.CharField(_("motif"), max_length=30, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("le"), default=timezone.now)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "accounts",
     "alerts",
     "delivery",
+    "patrols",
     "maps",
     "demo",
 ]
@@ -411,3 +412,27 @@ CELERY_BEAT_SCHEDULE["maps-dashboards-warm"] = {
     "task": "maps.dashboards_warm",
     "schedule": MAPS_STATISTICS_DASHBOARD_WARM_S,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# patrols: Opération Tranquillité Vacances
+# ---------------------------------------------------------------------------------------------
+# A declared absence (and its visits) is deleted this many days after it ends or is cancelled.
+PATROLS_ABSENCE_RETENTION_DAYS = env.int("PATROLS_ABSENCE_RETENTION_DAYS", default=30)
+# The resident is reminded this many days before the absence starts (declared earlier than that).
+PATROLS_ABSENCE_REMINDER_DAYS = env.int("PATROLS_ABSENCE_REMINDER_DAYS", default=2)
+# Longest absence one declaration covers.
+PATROLS_ABSENCE_MAX_DAYS = env.int("PATROLS_ABSENCE_MAX_DAYS", default=92)
+# A visit is recorded only from a phone within this distance of the home (metres).
+PATROLS_VISIT_MAX_DISTANCE_M = env.int("PATROLS_VISIT_MAX_DISTANCE_M", default=150)
+# A second tap by the same agent within this many minutes is the same visit (one notice).
+PATROLS_VISIT_REPEAT_MINUTES = env.int("PATROLS_VISIT_REPEAT_MINUTES", default=10)
+# The police chief's figures count a published burglary within this distance of a watched home as a
+# burglary of that home (alerts are placed where the resident points, not on the building).
+PATROLS_HOME_MATCH_M = env.int("PATROLS_HOME_MATCH_M", default=30)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "patrols-absences-purge": {"task": "patrols.absences_purge", "schedule": 6 * 3600.0},
+        "patrols-absence-reminders": {"task": "patrols.absence_reminders_send", "schedule": 3600.0},
+    }
+)

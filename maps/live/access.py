@@ -12,24 +12,20 @@ from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
-from accounts.models import Residence, User
+from accounts.access import agent_service_ids, agent_service_ids_or_403, residence_or_403, verified_residence
+from accounts.models import User
 from accounts.otp import is_verified_staff
-from accounts.selectors import police_services_of, staffed_communes, verified_residence
+from accounts.selectors import police_services_of, staffed_communes
 from zones.models import Commune
 
-
-def agent_service_ids(user: User) -> list[int]:
-    """The police services whose live map the user may watch; none without 2FA."""
-    if not is_verified_staff(user):
-        return []
-    return list(police_services_of(user).order_by("id").values_list("id", flat=True))
-
-
-def agent_service_ids_or_403(user: User) -> list[int]:
-    service_ids = agent_service_ids(user)
-    if not service_ids:
-        raise PermissionDenied(_("Réservé aux agents de police municipale authentifiés en deux étapes."))
-    return service_ids
+__all__ = [
+    "agent_service_ids",
+    "agent_service_ids_or_403",
+    "residence_or_403",
+    "staffed_commune_or_404",
+    "stream_service_ids",
+    "verified_residence",
+]
 
 
 def stream_service_ids(session_key: str | None) -> list[int]:
@@ -44,13 +40,6 @@ def stream_service_ids(session_key: str | None) -> list[int]:
     if device is None or device.user_id != user.pk or not device.confirmed:
         return []
     return list(police_services_of(user).order_by("id").values_list("id", flat=True))
-
-
-def residence_or_403(user: User) -> Residence:
-    residence = verified_residence(user)
-    if residence is None:
-        raise PermissionDenied(_("Réservé aux habitants dont le justificatif de domicile a été vérifié."))
-    return residence
 
 
 def staffed_commune_or_404(user: User, code: str) -> Commune:

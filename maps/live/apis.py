@@ -8,17 +8,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import IsPoliceAgent
 from accounts.services import alert_location_opened
 from maps.live import access, selectors
 from maps.live.geojson import PoliceAlertFeatureSerializer, ResidentAlertFeatureSerializer, ZoneFeatureSerializer
-
-
-class IsPoliceAgent(BasePermission):
-    message = _("Réservé aux agents de police municipale authentifiés en deux étapes.")
-
-    def has_permission(self, request, view) -> bool:
-        request.police_service_ids = access.agent_service_ids(request.user)
-        return bool(request.police_service_ids)
 
 
 class IsVerifiedResident(BasePermission):

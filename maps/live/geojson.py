@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from alerts.follow_up import follow_up_moves
 from alerts.models import Alert
 from zones.models import Commune, Zone
 
@@ -39,6 +40,8 @@ class PoliceAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSerializ
     """An alert on the police live map: exact location, full description."""
 
     is_urgent = serializers.BooleanField(source="category.is_urgent")
+    follow_up_moves = serializers.SerializerMethodField(help_text="The follow-up steps that may be recorded now.")
+    assigned_to_name = serializers.CharField(source="assigned_to", default=None)
 
     class Meta:
         model = Alert
@@ -52,11 +55,17 @@ class PoliceAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSerializ
             "is_urgent",
             "follow_up",
             "follow_up_label",
+            "follow_up_moves",
+            "assigned_to",
+            "assigned_to_name",
             "occurred_at",
             "published_at",
             "description",
             "commune",
         ]
+
+    def get_follow_up_moves(self, alert: Alert) -> list[str]:
+        return follow_up_moves(alert)
 
 
 class GeneralisedAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSerializer):

@@ -8,7 +8,7 @@ from django.contrib.gis.db.models import Union
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Residence
+from accounts.models import Residence, Role, User
 from alerts.models import Alert, AlertEvent
 from delivery.models import Broadcast, Delivery
 from geo.generalisation import GridCellCentre
@@ -35,7 +35,7 @@ def police_alerts(service_ids: list[int]) -> QuerySet[Alert]:
     """Published alerts of the police services' communes, exact location included."""
     return Alert.objects.filter(
         status=Alert.Status.PUBLISHED, commune_id__in=police_commune_ids(service_ids)
-    ).select_related("category", "commune")
+    ).select_related("category", "commune", "assigned_to")
 
 
 def police_live_alerts(service_ids: list[int], *, hours: int | None = None) -> QuerySet[Alert]:
@@ -52,14 +52,16 @@ def alert_events_after(service_ids: list[int], after_id: int, *, limit: int = 50
     """The services' events after `after_id`, oldest first: what a reconnecting live map missed."""
     return (
         AlertEvent.objects.filter(police_service_id__in=service_ids, id__gt=after_id)
-        .select_related("alert__category", "alert__commune")
+        .select_related("alert__category", "alert__commune", "alert__assigned_to")
         .order_by("id")[:limit]
     )
 
 
 def alert_events_by_ids(event_ids: list[int]) -> QuerySet[AlertEvent]:
     return (
-        AlertEvent.objects.filter(id__in=event_ids).select_related("alert__category", "alert__commune").order_by("id")
+        AlertEvent.objects.filter(id__in=event_ids)
+        .select_related("alert__category", "alert__commune", "alert__assigned_to")
+        .order_by("id")
     )
 
 
@@ -125,3 +127,12 @@ def commune_alerts(
     if follow_up:
         alerts = alerts.filter(follow_up=follow_up)
     return with_generalised_location(alerts.select_related("category", "commune")).order_by("-published_at")
+
+
+def service_agents(service_ids: list[int]) -> QuerySet[User]:
+    """The active police agents of these services: the people an alert may be given to."""
+    return (
+        User.objects.filter(is_active=True, roles__kind=Role.Kind.POLICE_AGENT, roles__police_service__in=service_ids)
+        .distinct()
+        .order_by("display_name", "email")
+    )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("statistiques/<str:code>/", views.statistics_dashboard, name="statistics-dashboard"),
     path("statistiques/<str:code>/zones.csv", views.statistics_csv, name="statistics-csv"),
     path("statistiques/<str:code>/zones.geojson", views.statistics_geojson, name="statistics-geojson"),
+    path("patrouille/chiffres/", views.patrol_figures, name="patrol-figures"),
     path("statistiques/<str:code>/statistiques.gpkg", views.statistics_geopackage, name="statistics-geopackage"),
 ]
 

@@ -1,15 +1,22 @@
 """The mayor's statistics dashboard and its downloads (session login, same access as the API)."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from accounts.access import agent_service_ids_or_403
+from accounts.selectors import time_zone_of
 from alerts.models import Family
-from maps.statistics import dashboard, exports, reports
+from maps.statistics import dashboard, disclosure, exports, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
+from patrols.access import local_today
+from patrols.figures import weekly_figures
 
 
 def _query(request, code: str) -> reports.StatisticsQuery:
@@ -94,3 +101,31 @@ def statistics_geopackage(request, code: str):
         filename=f"statistiques-{query.commune.code}.gpkg",
         content_type="application/geopackage+sqlite3",
     )
+
+
+@login_required
+def patrol_figures(request):
+    """Opération Tranquillité Vacances, week by week, for the police of the sectors: every count under
+    5 is shown "< 5", as in every other published figure. These rows carry no cell key, and the
+    chief already sees every home: the small-number rule applies, not the perturbation."""
+    service_ids = agent_service_ids_or_403(request.user)
+    weeks = weekly_figures(
+        service_ids=service_ids, today=local_today(request.user), time_zone=time_zone_of(request.user)
+    )
+    rows = [
+        {
+            "monday": week.monday,
+            "sunday": week.monday + timedelta(days=6),
+            "cells": [
+                disclosure.display(None if count < disclosure.SMALL_CELL else count)
+                for count in (week.declared, week.visits, week.homes_visited, week.burglaries)
+            ],
+        }
+        for week in weeks
+    ]
+    context = {
+        "rows": rows,
+        "retention_days": settings.PATROLS_ABSENCE_RETENTION_DAYS,
+        "match_m": settings.PATROLS_HOME_MATCH_M,
+    }
+    return render(request, "maps/statistics/patrol_figures.html", context)

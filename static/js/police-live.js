@@ -55,6 +55,97 @@
     return (!category || p.category === category) && followUps.includes(p.follow_up);
   }
 
+  /* The follow-up controls of one alert, the same in its popup and in its list row: only the steps
+     the server's state machine allows now (`follow_up_moves`), closing asks for the outcome in
+     place, assignment to an agent of the service, internal notes. */
+  const moveLabels = { acknowledged: words.acknowledge, in_progress: words.inProgress, closed: words.close };
+
+  function element(tag, props, children) {
+    const node = Object.assign(document.createElement(tag), props || {});
+    (children || []).forEach((child) => node.append(child));
+    return node;
+  }
+
+  function followUpControls(p) {
+    const box = element("div", { className: "follow-up-controls" });
+    const message = element("p", { className: "action-message widget-message", role: "status" });
+    const moves = p.follow_up_moves || [];
+    const buttons = element("div", { className: "follow-up-moves" });
+    const outcome = element("textarea", { className: "outcome", required: true, maxLength: 2000, rows: 2 });
+    const closeForm = element("form", { className: "close-form", hidden: true }, [
+      element("label", {}, [element("span", { textContent: words.outcomeLabel }), outcome]),
+      element("button", { type: "submit", className: "confirm-close", textContent: words.confirmClose }),
+      element("button", { type: "button", className: "cancel-close", textContent: words.cancel }),
+    ]);
+    moves.forEach(function (value) {
+      const button = element("button", { type: "button", className: "move move-" + value, textContent: moveLabels[value] });
+      button.dataset.move = value;
+      button.addEventListener("click", function () {
+        if (value === "closed") {
+          closeForm.hidden = false;
+          outcome.focus();
+        } else {
+          changeFollowUp(p, value, "", message);
+        }
+      });
+      buttons.append(button);
+    });
+    if (!moves.length) buttons.append(element("span", { textContent: words.noMove }));
+    closeForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!outcome.value.trim()) {
+        message.textContent = words.outcomeRequired;
+        outcome.focus();
+        return;
+      }
+      changeFollowUp(p, "closed", outcome.value, message);
+    });
+    closeForm.querySelector(".cancel-close").addEventListener("click", () => { closeForm.hidden = true; });
+    box.append(buttons, closeForm, assignControl(p, message), notesControl(p, message), message);
+    return box;
+  }
+
+  function assignControl(p, message) {
+    const select = element("select", { className: "assignee" }, [element("option", { value: "", textContent: words.nobody })]);
+    settings.agents.forEach(function (agent) {
+      select.append(element("option", { value: String(agent.id), textContent: agent.name }));
+    });
+    select.value = p.assigned_to ? String(p.assigned_to) : "";
+    select.disabled = !(p.follow_up_moves || []).length;
+    select.addEventListener("change", function () {
+      send(p.id, root.dataset.assignUrl, { assignee: select.value ? Number(select.value) : null }, message);
+    });
+    return element("label", { className: "assign" }, [element("span", { textContent: words.assignedTo }), select]);
+  }
+
+  function notesControl(p, message) {
+    const list = element("ol", { className: "notes" });
+    const text = element("textarea", { className: "note-text", required: true, maxLength: 2000, rows: 2 });
+    const form = element("form", { className: "note-form" }, [
+      element("label", {}, [element("span", { className: "visually-hidden", textContent: words.noteLabel }), text]),
+      element("button", { type: "submit", textContent: words.addNote }),
+    ]);
+    const details = element("details", { className: "internal-notes" }, [
+      element("summary", { textContent: words.notes }), list, form,
+    ]);
+    async function load() {
+      const response = await fetch(url(root.dataset.notesUrl, p.id), { credentials: "same-origin" });
+      if (!response.ok) { message.textContent = await serverMessage(response); return; }
+      list.replaceChildren(...(await response.json()).map(function (note) {
+        return element("li", { textContent: Vigie.formatDateTime(note.created_at) + " · " + note.author + " : " + note.text });
+      }));
+    }
+    details.addEventListener("toggle", () => { if (details.open) load(); });
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (await send(p.id, root.dataset.notesUrl, { text: text.value }, message, { refresh: false })) {
+        text.value = "";
+        load();
+      }
+    });
+    return details;
+  }
+
   function popupContent(p) {
     const box = document.createElement("div");
     const title = document.createElement("strong");
@@ -63,17 +154,7 @@
     meta.textContent = Vigie.formatDateTime(p.published_at) + " · " + p.commune + " · " + p.follow_up_label;
     const text = document.createElement("p");
     text.textContent = p.description;
-    box.append(title, meta, text);
-    [["acknowledged", words.acknowledge], ["in_progress", words.inProgress], ["closed", words.close]].forEach(
-      function ([value, label]) {
-        if (value === p.follow_up) return;
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = label;
-        button.addEventListener("click", () => changeFollowUp(p.id, value, ""));
-        box.appendChild(button);
-      }
-    );
+    box.append(title, meta, text, followUpControls(p));
     return box;
   }
 
@@ -85,14 +166,12 @@
     row.querySelector(".commune").textContent = p.commune;
     row.querySelector(".description").textContent = p.description;
     row.querySelector(".follow-up").textContent = p.follow_up_label;
+    row.querySelector(".controls").replaceChildren(followUpControls(p));
   }
 
   function newRow(p) {
     const row = rowTemplate.content.firstElementChild.cloneNode(true);
     row.querySelector(".show-on-map").addEventListener("click", () => focusAlert(p.id));
-    row.querySelector(".apply-follow-up").addEventListener("click", function () {
-      changeFollowUp(p.id, row.querySelector(".follow-up-choice").value, row.querySelector(".outcome").value);
-    });
     return row;
   }
 
@@ -114,6 +193,7 @@
     entry.marker.setLatLng([lat, lon]);
     entry.marker.setIcon(Vigie.pinIcon(settings, p.family, p.follow_up));
     fillRow(entry.row, p);
+    if (entry.marker.isPopupOpen()) entry.marker.getPopup().update();
     if (bulk) entry.row.hidden = !matchesFilters(p);
     else applyFilter(entry);
     if (announce) announcer.textContent = Vigie.format(words.newAlert, { category: p.category_label, commune: p.commune });
@@ -162,30 +242,89 @@
     document.getElementById("map").scrollIntoView({ behavior: "smooth", block: "center" });
   }
 
-  async function changeFollowUp(alertId, followUp, outcome) {
-    actionMessage.textContent = "";
+  /* The server's own words for a refusal: its `detail`, else the first message of each field. */
+  async function serverMessage(response) {
+    let body = null;
+    try { body = await response.json(); } catch (error) { body = null; }
+    if (body && typeof body.detail === "string") return body.detail;
+    if (body && typeof body === "object") {
+      const messages = Object.values(body).flat().filter((value) => typeof value === "string");
+      if (messages.length) return messages.join(" ");
+    }
+    return Vigie.format(words.error, { status: response.status });
+  }
+
+  function say(text, message) {
+    actionMessage.textContent = text;
+    if (message) message.textContent = text;
+  }
+
+  /* POST to one of the alert's endpoints; after the answer (refusals included) re-read the alert so
+     the controls show what the server now allows. */
+  async function send(alertId, template, body, message, { refresh = true } = {}) {
+    say("", message);
     let response;
     try {
-      response = await fetch(url(root.dataset.followUpUrl, alertId), {
+      response = await fetch(url(template, alertId), {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": Vigie.csrfToken() },
-        body: JSON.stringify({ follow_up: followUp, outcome: outcome }),
+        body: JSON.stringify(body),
       });
     } catch (error) {
-      actionMessage.textContent = words.networkError;
-      return;
+      say(words.networkError, message);
+      return false;
     }
-    if (response.ok || response.status === 409) {
-      const current = await fetch(url(root.dataset.alertUrl, alertId), { credentials: "same-origin" });
-      if (current.ok) upsert(await current.json());
-      const label = alerts.has(alertId) ? alerts.get(alertId).feature.properties.follow_up_label : "";
-      actionMessage.textContent = Vigie.format(response.ok ? words.saved : words.conflict, { label: label });
-      countVisible();
-      return;
-    }
-    actionMessage.textContent = Vigie.format(words.error, { status: response.status });
+    const refusal = response.ok ? "" : await serverMessage(response);
+    if (refresh && (response.ok || response.status === 409)) await reload(alertId);
+    const entry = alerts.get(alertId);
+    const label = entry ? entry.feature.properties.follow_up_label : "";
+    say(response.ok ? Vigie.format(words.saved, { label: label }) : refusal, message);
+    return response.ok;
   }
+
+  async function reload(alertId) {
+    const current = await fetch(url(root.dataset.alertUrl, alertId), { credentials: "same-origin" });
+    if (!current.ok) return;
+    const entry = upsert(await current.json());
+    countVisible();
+  }
+
+  function changeFollowUp(p, followUp, outcome, message) {
+    return send(p.id, root.dataset.followUpUrl, { follow_up: followUp, outcome: outcome, seen: p.follow_up }, message);
+  }
+
+  /* A sound and a badge for each new alert while the page is in the background; the agent switches
+     them off (remembered on this device). */
+  const notify = document.getElementById("notify-new");
+  const badge = document.getElementById("new-badge");
+  const pageTitle = document.title;
+  let unseen = 0;
+  notify.checked = localStorage.getItem("vigie.notifyNew") !== "off";
+  notify.addEventListener("change", () => localStorage.setItem("vigie.notifyNew", notify.checked ? "on" : "off"));
+  function signalNewAlert() {
+    if (!notify.checked) return;
+    unseen += 1;
+    badge.textContent = String(unseen);
+    badge.hidden = false;
+    document.title = "(" + unseen + ") " + pageTitle;
+    live.sounds = (live.sounds || 0) + 1;
+    try {
+      const audio = new (window.AudioContext || window.webkitAudioContext)();
+      const tone = audio.createOscillator();
+      tone.frequency.value = 880;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.2);
+    } catch (error) { /* no sound device: the badge still shows */ }
+  }
+  function clearBadge() {
+    unseen = 0;
+    badge.hidden = true;
+    document.title = pageTitle;
+  }
+  badge.addEventListener("click", clearBadge);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) clearBadge(); });
 
   function onEvent(message) {
     const eventId = Number(message.lastEventId);
@@ -197,6 +336,7 @@
     const payload = JSON.parse(message.data);
     if (payload.kind === "withdrawn") remove(payload.feature.id);
     else upsert(payload.feature, { announce: payload.kind === "published" });
+    if (payload.kind === "published") signalNewAlert();
     countVisible();
   }
 
@@ -243,7 +383,39 @@
     connect();
   }
 
+  /* Tranquillité Vacances: today's round, numbered in its order, as a layer the agent can hide. */
+  async function roundLayer() {
+    const response = await fetch(root.dataset.roundUrl, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const layer = L.layerGroup();
+    (await response.json()).features.forEach(function (feature) {
+      const p = feature.properties;
+      const [lon, lat] = feature.geometry.coordinates;
+      const classes = "round-number tier-" + p.tier + (p.visited ? " visited" : "");
+      const marker = L.marker([lat, lon], {
+        icon: L.divIcon({ className: classes, html: String(p.rank), iconSize: [22, 22] }),
+        title: p.address,
+        zIndexOffset: -1000,
+      });
+      marker.bindPopup(function () {
+        const box = document.createElement("div");
+        const title = document.createElement("strong");
+        title.textContent = p.rank + ". " + p.address + " · " + p.commune;
+        const link = document.createElement("a");
+        link.href = root.dataset.roundPageUrl;
+        link.textContent = words.roundPage;
+        box.append(title, document.createElement("br"), link);
+        return box;
+      });
+      layer.addLayer(marker);
+    });
+    layer.addTo(map);
+    L.control.layers(null, { [words.roundLayer]: layer }, { collapsed: false }).addTo(map);
+    live.roundLayer = layer;
+  }
+
   categorySelect.addEventListener("change", refreshFilters);
   followUpBoxes.forEach((box) => box.addEventListener("change", refreshFilters));
   start();
+  roundLayer();
 })();

@@ -112,3 +112,72 @@ def test_another_resident_reads_the_day_but_not_the_time_nor_the_police_outcome(
     assert mine["occurred_at"] is not None and mine["follow_up_outcome"] == "Plainte déposée rue X."
     police_view = staff_client(police_agent).get(f"/api/alerts/{published.pk}/").json()
     assert police_view["occurred_at"] is not None and police_view["follow_up_outcome"] == "Plainte déposée rue X."
+
+
+def test_a_backward_move_is_refused_with_its_reason_not_as_a_colleagues_change(police_agent, published):
+    client = staff_client(police_agent)
+    set_follow_up(client, published, follow_up="in_progress", seen="none")
+    response = set_follow_up(client, published, follow_up="acknowledged", seen="in_progress")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["changed_by_colleague"] is False and "ne peut qu'avancer" in body["detail"]
+
+
+def test_a_move_over_a_colleagues_change_says_a_colleague_changed_it(police_agent, police_service, published):
+    from tests.alerts.conftest import staff
+
+    colleague = staff("police_agent", police_service=police_service)
+    set_follow_up(staff_client(colleague), published, follow_up="in_progress", seen="none")
+    response = set_follow_up(staff_client(police_agent), published, follow_up="acknowledged", seen="none")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["changed_by_colleague"] is True and body["follow_up"] == "in_progress"
+    assert "collègue" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("current", "moves"),
+    [
+        ("none", ["acknowledged", "in_progress", "closed"]),
+        ("in_progress", ["closed"]),
+        ("closed", []),
+    ],
+)
+def test_the_live_map_offers_only_the_moves_the_follow_up_allows(police_agent, commune, current, moves):
+    alert = make_alert(commune=commune, location=here(), status="published", follow_up=current)
+    feature = staff_client(police_agent).get(f"/api/maps/police/alerts/{alert.pk}/").json()
+    assert feature["properties"]["follow_up_moves"] == moves
+
+
+def test_an_alert_is_given_to_an_agent_of_the_service_and_the_audit_trail_says_so(
+    police_agent, police_service, neighbour, published
+):
+    from tests.alerts.conftest import staff
+
+    colleague = staff("police_agent", police_service=police_service)
+    elsewhere = staff("police_agent", police_service=police_service_create(name="Autre", communes=[neighbour]))
+    client = staff_client(police_agent)
+    url = f"/api/alerts/{published.pk}/assignee/"
+    assert client.post(url, {"assignee": elsewhere.pk}, content_type="application/json").status_code == 400
+    assert client.post(url, {"assignee": colleague.pk}, content_type="application/json").status_code == 200
+    published.refresh_from_db()
+    assert published.assigned_to == colleague
+    feature = client.get(f"/api/maps/police/alerts/{published.pk}/").json()["properties"]
+    assert feature["assigned_to"] == colleague.pk
+    step = AlertTransition.objects.get(alert=published, field="assignee")
+    assert (step.actor, step.from_state, step.to_state) == (police_agent, "", str(colleague.pk))
+
+
+def test_internal_notes_are_for_the_police_and_town_hall_only(
+    police_agent, municipal_staff, moderator_api, resident_api, published
+):
+    url = f"/api/alerts/{published.pk}/notes/"
+    police = staff_client(police_agent)
+    assert police.post(url, {"text": "Repasser ce soir"}, content_type="application/json").status_code == 201
+    assert police.post(url, {"text": "   "}, content_type="application/json").status_code == 400
+    notes = staff_client(municipal_staff).get(url).json()
+    assert [note["text"] for note in notes] == ["Repasser ce soir"]
+    assert AlertTransition.objects.filter(alert=published, field="note", actor=police_agent).count() == 1
+    assert resident_api.get(url).status_code == 403
+    assert moderator_api.get(url).status_code == 403
+    assert "Repasser" not in resident_api.get(f"/api/alerts/{published.pk}/").content.decode()

@@ -12,7 +12,7 @@ from tests.maps.live.world import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("categories")]
 
-FRENCH = ["Direct", "alerte(s)", "Nouvelle alerte", "Cambriolage", "Suivi enregistré", "Prendre en compte", " à "]
+FRENCH = ["Direct", "alerte(s)", "Nouvelle alerte", "Cambriolage", "Enregistré", "Prendre en compte", "Confiée", " à "]
 
 
 def test_an_english_agent_reads_the_live_map_in_english(open_page, server):
@@ -32,10 +32,9 @@ def test_an_english_agent_reads_the_live_map_in_english(open_page, server):
     assert page.locator("#live-announcer").inner_text() == "New alert: Burglary in Testville"
     assert page.locator("#filter-count").inner_text() == "1 of 1 alert(s) shown"
 
-    row.locator(".follow-up-choice").select_option("acknowledged")
-    row.locator(".apply-follow-up").click()
+    row.locator(".move-acknowledged").click()
     page.wait_for_function("() => document.getElementById('action-message').textContent !== ''")
-    assert page.locator("#action-message").inner_text().startswith("Follow-up saved: ")
+    assert page.locator("#action-message").inner_text().startswith("Saved. Follow-up: ")
 
     page.evaluate(f"window.vigieLive.alerts.get({alert.id}).marker.openPopup()")
     popup = page.locator(".leaflet-popup-content").inner_text()

@@ -92,33 +92,38 @@ SHOWN_AT_ITS_CENTRE = """element => {
 }"""
 
 
-def test_an_agent_changes_the_follow_up_from_the_map_and_a_conflict_shows_the_current_state(open_page, server):
+def test_an_agent_closes_from_the_list_with_the_outcome_and_a_colleagues_change_shows_the_servers_words(
+    open_page, server
+):
     world = build_world()
     alert, _event = publish_committed(world)
     page = open_live_map(open_page, server, world)
     follow_up_calls = []
+    colleague = "Un collègue a modifié cette alerte entre-temps : suivi actuel « intervention en cours »."
 
     def answer_conflict(route):
         follow_up_calls.append((route.request.headers.get("x-csrftoken"), route.request.post_data_json))
         alert.follow_up = "in_progress"  # a colleague got there first
         alert.save(update_fields=["follow_up"])
-        route.fulfill(status=409, json={"detail": "conflit"})
+        route.fulfill(status=409, json={"detail": colleague, "changed_by_colleague": True, "follow_up": "in_progress"})
 
-    # The follow-up API belongs to the moderation part; its 409 answer is what this page handles.
     page.route(f"**/api/alerts/{alert.id}/follow-up/", answer_conflict)
     row = page.locator(f'tr[data-alert-id="{alert.id}"]')
-    # The agent sees the status list and the outcome box (their labels are for screen readers).
-    for control in (".follow-up-choice", ".outcome"):
-        row.locator(control).scroll_into_view_if_needed()
-        assert row.locator(control).evaluate(SHOWN_AT_ITS_CENTRE), control
-    row.locator(".follow-up-choice").select_option("closed")
-    row.locator(".outcome").fill("Porte sécurisée.")
-    row.locator(".apply-follow-up").click()
+    assert row.locator(".move").all_inner_texts() == ["Prendre en compte", "Intervention en cours", "Clôturer"]
+    row.locator(".move-closed").click()
+    # Closing asks for the outcome in place, and the agent sees the box.
+    outcome = row.locator(".close-form .outcome")
+    outcome.scroll_into_view_if_needed()
+    assert outcome.evaluate(SHOWN_AT_ITS_CENTRE)
+    outcome.fill("Porte sécurisée.")
+    row.locator(".confirm-close").click()
 
-    page.wait_for_function("() => document.getElementById('action-message').textContent.includes('déjà été modifiée')")
+    page.wait_for_function("() => document.getElementById('action-message').textContent.includes('Un collègue')")
+    assert page.locator("#action-message").inner_text() == colleague
     [(csrf_token, body)] = follow_up_calls
-    assert csrf_token and body["follow_up"] == "closed" and body["outcome"] == "Porte sécurisée."
+    assert csrf_token and (body["follow_up"], body["outcome"], body["seen"]) == ("closed", "Porte sécurisée.", "none")
     assert row.locator(".follow-up").inner_text() == "intervention en cours"
+    assert row.locator(".move").all_inner_texts() == ["Clôturer"]
 
 
 def test_the_filters_hide_markers_and_rows_together(open_page, server):

@@ -1,0 +1,50 @@
+"""GeoJSON of the homes under watch, for police agents only (exact point and address), through
+djangorestframework-gis."""
+
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from patrols.models import Absence
+
+
+class AbsenceFeatureSerializer(GeoFeatureModelSerializer):
+    """A home with an absence in force, on the live map's layer."""
+
+    home = GeometryField(source="residence.home", read_only=True)
+    address = serializers.CharField(source="residence.address")
+    commune = serializers.CharField(source="residence.commune.name")
+    visited = serializers.BooleanField(help_text="Visited on the day asked for.")
+
+    class Meta:
+        model = Absence
+        geo_field = "home"
+        fields = ["id", "home", "address", "commune", "starts_on", "ends_on", "visited"]
+
+
+class RoundStopFeatureSerializer(AbsenceFeatureSerializer):
+    """A home of the day's round, in the round's order, with why it comes where it does."""
+
+    rank = serializers.IntegerField(source="stop.rank")
+    tier = serializers.IntegerField(
+        source="stop.tier", help_text="1 near-repeat, 2 carried over, 3 high rate, 4 other."
+    )
+    near_repeat = serializers.BooleanField(source="stop.near_repeat")
+    carried = serializers.BooleanField(source="stop.carried", help_text="Not visited the day before.")
+    burglary_rate = serializers.FloatField(source="stop.rate", help_text="Per 1,000 households, last 365 days.")
+    leg_m = serializers.FloatField(source="stop.leg_m", help_text="Straight-line metres from the previous stop.")
+    visited = serializers.BooleanField(source="stop.visited")
+
+    class Meta(AbsenceFeatureSerializer.Meta):
+        fields = [
+            *AbsenceFeatureSerializer.Meta.fields,
+            "rank",
+            "tier",
+            "near_repeat",
+            "carried",
+            "burglary_rate",
+            "leg_m",
+            "contact_phone",
+            "key_holder",
+            "notes",
+        ]
