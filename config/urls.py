@@ -8,6 +8,7 @@ import accounts.urls
 import alerts.urls
 import delivery.urls
 import maps.urls
+import standards.urls
 import zones.urls
 from accounts.forms import LoginForm
 from config.health import healthz
@@ -40,6 +41,7 @@ urlpatterns = [
     path("", include(accounts.urls.urlpatterns)),
     path("", include(alerts.urls.urlpatterns)),
     path("", include(delivery.urls.urlpatterns)),
+    path("", include(standards.urls.urlpatterns)),
     path("", include(maps.urls.urlpatterns)),
 ]
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.models import Residence
 from alerts.models import Alert, AlertEvent
+from alerts.selectors import with_generalised_location
 from delivery.models import Broadcast, Delivery
-from geo.generalisation import GridCellCentre
 from zones.models import Commune, Zone
 
 
@@ -58,14 +58,6 @@ def alert_events_by_ids(event_ids: list[int]) -> QuerySet[AlertEvent]:
     return (
         AlertEvent.objects.filter(id__in=event_ids).select_related("alert__category", "alert__commune").order_by("id")
     )
-
-
-def with_generalised_location(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
-    """Annotate `generalised_location` and drop the exact one from the SELECT, so the exact point
-    is not even loaded into memory for pages shown to residents and town halls."""
-    return alerts.annotate(
-        generalised_location=GridCellCentre("location", "commune__metric_srid", settings.MAPS_RESIDENT_GRID_M)
-    ).defer("location")
 
 
 def resident_alerts(residence: Residence, *, days: int | None = None) -> QuerySet[Alert]:
