@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+import standards.ogc_urls
 from standards.apis import open311
 from standards.apis.tiles import TileGetApi, TileJsonGetApi
 
@@ -21,5 +22,6 @@ urlpatterns: list = [
         open311.ServiceRequestDetailApi.as_view(),
         name="open311-request",
     ),
+    *standards.ogc_urls.urlpatterns,
     re_path(r"^open311/v2/tokens/(?P<token>[\w:.-]+)" + FORMAT, open311.TokenApi.as_view(), name="open311-token"),
 ]

@@ -53,6 +53,13 @@ PUBLIC_URL_NAMES = {
     "open311-requests",
     "open311-request",
     "open311-token",
+    "ogc-landing",
+    "ogc-conformance",
+    "ogc-api",
+    "ogc-collections",
+    "ogc-collection",
+    "ogc-items",
+    "ogc-item",
 }
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 
