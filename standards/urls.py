@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 import standards.ogc_urls
 from standards.apis import open311
+from standards.apis.cap import CapFeedApi
 from standards.apis.tiles import TileGetApi, TileJsonGetApi
 
 FORMAT = r"\.(?P<format>json|xml)$"
@@ -23,5 +24,6 @@ urlpatterns: list = [
         name="open311-request",
     ),
     *standards.ogc_urls.urlpatterns,
+    path("cap/<str:commune_code>.xml", CapFeedApi.as_view(), name="cap-feed"),
     re_path(r"^open311/v2/tokens/(?P<token>[\w:.-]+)" + FORMAT, open311.TokenApi.as_view(), name="open311-token"),
 ]

@@ -105,6 +105,10 @@ TABLE = [
              [200,          200,        200,        200,        200,        200,      200,      200,      200]),
     ("get", "/ogc/collections/alerts/items/{pending_a}", None,
              [404,          404,        404,        404,        404,        404,      404,      404,      404]),
+    ("get", "/cap/{code_a}.xml", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/cap/{code_b}.xml", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
     # --- posting and reading alerts ---
     ("get", "/api/emergency-notice/", None,
              [200,          200,        200,        200,        200,        200,      200,      200,      200]),

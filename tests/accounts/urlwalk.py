@@ -60,6 +60,7 @@ PUBLIC_URL_NAMES = {
     "ogc-collection",
     "ogc-items",
     "ogc-item",
+    "cap-feed",
 }
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 
