@@ -6,9 +6,9 @@ from alerts.models.moderation import AlertRedaction, AlertTransition
 
 @admin.register(AlertCategory)
 class AlertCategoryAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "family", "is_urgent", "is_active", "position"]
-    list_filter = ["family", "is_active"]
-    list_editable = ["is_active", "position"]
+    list_display = ["label", "code", "family", "is_urgent", "is_public", "is_active", "position"]
+    list_filter = ["family", "is_active", "is_public"]
+    list_editable = ["is_public", "is_active", "position"]
 
 
 class AlertTransitionInline(admin.TabularInline):

@@ -13,6 +13,7 @@ from accounts.selectors import moderated_communes, police_services_of, staffed_c
 from alerts.models import Alert
 from alerts.models.moderation import AlertTransition
 from geo.distance import expand
+from geo.generalisation import GridCellCentre
 from zones.models import Commune
 
 
@@ -36,6 +37,16 @@ def alerts_visible_to(user: User) -> QuerySet[Alert]:
     return Alert.objects.filter(pk__in=Alert.objects.filter(visible).values("pk")).select_related(
         "category", "commune"
     )
+
+
+def with_generalised_location(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    """Annotate `generalised_location` (the centre of the alert's `MAPS_RESIDENT_GRID_M` grid cell)
+    and drop the exact one from the SELECT, so the exact point is not even loaded into memory for
+    what residents, town halls and anonymous readers are shown. Shared by the maps and the open
+    standards, so the residents' map and every public interface generalise alike."""
+    return alerts.annotate(
+        generalised_location=GridCellCentre("location", "commune__metric_srid", settings.MAPS_RESIDENT_GRID_M)
+    ).defer("location")
 
 
 def communes_seeing_exact_locations(user: User) -> set[int]:

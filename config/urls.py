@@ -9,6 +9,7 @@ import alerts.urls
 import delivery.urls
 import maps.urls
 import patrols.urls
+import standards.urls
 import zones.urls
 from accounts.forms import LoginForm
 from config import pwa
@@ -48,6 +49,7 @@ urlpatterns = [
     path("", include(alerts.urls.urlpatterns)),
     path("", include(delivery.urls.urlpatterns)),
     path("", include(patrols.urls.urlpatterns)),
+    path("", include(standards.urls.urlpatterns)),
     path("", include(maps.urls.urlpatterns)),
 ]
 

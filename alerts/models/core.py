@@ -27,6 +27,15 @@ class AlertCategory(models.Model):
         _("urgente"), default=False, help_text=_("Peut être envoyée pendant les heures calmes des habitants.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_public = models.BooleanField(
+        _("diffusée au public"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Les alertes publiées de cette catégorie partent aussi dans le flux CAP public de la commune "
+            "(lieu généralisé)."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "alerts",
     "delivery",
     "patrols",
+    "standards",
     "maps",
     "demo",
 ]
@@ -162,7 +163,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [BASE_DIR / "static"] + [
     (f"vendor/{package}", NODE_MODULES / package / "dist")
-    for package in ("leaflet", "leaflet.markercluster")
+    for package in ("leaflet", "leaflet.markercluster", "leaflet.vectorgrid")
     if (NODE_MODULES / package / "dist").exists()
 ]
 STORAGES = {
@@ -292,6 +293,23 @@ CONTENT_SECURITY_POLICY = {
 # ---------------------------------------------------------------------------------------------
 # Anonymous and signed-in clients alike share this budget on /api/communes, /api/zones, /api/lookup.
 ZONES_API_THROTTLE_RATE = env("ZONES_API_THROTTLE_RATE", default="300/minute")
+
+# ---------------------------------------------------------------------------------------------
+# Open standards (standards/): vector tiles, Open311, OGC API - Features, CAP
+# A map view asks for a dozen tiles per layer at once, so tiles get their own, larger budget.
+STANDARDS_TILES_THROTTLE_RATE = env("STANDARDS_TILES_THROTTLE_RATE", default="1200/minute")
+STANDARDS_API_THROTTLE_RATE = env("STANDARDS_API_THROTTLE_RATE", default="300/minute")
+# How long a boundary tile (communes, neighbourhoods, police sectors) and an alert tile stay in the
+# server's cache and in browsers (seconds). A boundary change or a publication empties the layer's
+# cache at once through a version number; the browser's copy lives out its max-age.
+STANDARDS_BOUNDARY_TILE_SECONDS = env.int("STANDARDS_BOUNDARY_TILE_SECONDS", default=24 * 3600)
+STANDARDS_ALERT_TILE_SECONDS = env.int("STANDARDS_ALERT_TILE_SECONDS", default=60)
+# Open311 GET requests.json: without dates, the last 90 days (the specification's default), pages of this size.
+STANDARDS_OPEN311_PAGE_SIZE = env.int("STANDARDS_OPEN311_PAGE_SIZE", default=100)
+STANDARDS_OPEN311_MAX_PAGE_SIZE = 1000
+# OGC API - Features items: default and largest `limit`.
+STANDARDS_OGC_DEFAULT_LIMIT = env.int("STANDARDS_OGC_DEFAULT_LIMIT", default=100)
+STANDARDS_OGC_MAX_LIMIT = env.int("STANDARDS_OGC_MAX_LIMIT", default=10_000)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ class GeneralisedAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSer
     """An alert as residents and town halls see it: the centre of its grid cell, the day only."""
 
     # Named after the model field so the schema documents a Point, but read from the annotated
-    # grid cell centre (selectors.with_generalised_location): the exact point is never read.
+    # grid cell centre (alerts.selectors.with_generalised_location): the exact point is never read.
     location = GeneralisedPointField(source="generalised_location", read_only=True)
     occurred_on = serializers.SerializerMethodField()
 

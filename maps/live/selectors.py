@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import Residence, Role, User
 from alerts.models import Alert, AlertEvent
+from alerts.selectors import with_generalised_location
 from delivery.models import Broadcast, Delivery
-from geo.generalisation import GridCellCentre
 from zones.models import Commune, Zone
 
 
@@ -63,14 +63,6 @@ def alert_events_by_ids(event_ids: list[int]) -> QuerySet[AlertEvent]:
         .select_related("alert__category", "alert__commune", "alert__assigned_to")
         .order_by("id")
     )
-
-
-def with_generalised_location(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
-    """Annotate `generalised_location` and drop the exact one from the SELECT, so the exact point
-    is not even loaded into memory for pages shown to residents and town halls."""
-    return alerts.annotate(
-        generalised_location=GridCellCentre("location", "commune__metric_srid", settings.MAPS_RESIDENT_GRID_M)
-    ).defer("location")
 
 
 def resident_neighbourhoods(residence: Residence) -> QuerySet[Zone]:

@@ -49,6 +49,23 @@ PUBLIC_URL_NAMES = {
     "api-commune-detail",
     "api-zone-list",
     "api-point-lookup",
+    # open standards, public like the geography, throttled; alerts at grid cell centres (docs/standards.md)
+    "tile",
+    "tilejson",
+    "open311-discovery",
+    "open311-services",
+    "open311-service-definition",
+    "open311-requests",
+    "open311-request",
+    "open311-token",
+    "ogc-landing",
+    "ogc-conformance",
+    "ogc-api",
+    "ogc-collections",
+    "ogc-collection",
+    "ogc-items",
+    "ogc-item",
+    "cap-feed",
 }
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 
