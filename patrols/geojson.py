@@ -20,11 +20,12 @@ class HomePointField(GeometryField):
 
 
 class AbsenceFeatureSerializer(GeoFeatureModelSerializer):
-    """A home with an absence in force, on the live map's layer."""
+    """A home with an absence in force, on the live map's layer; serialises the rows of
+    patrols.selectors (plain dicts), not model instances."""
 
-    home = HomePointField(source="residence.home", read_only=True)
-    address = serializers.CharField(source="residence.address")
-    commune = serializers.CharField(source="residence.commune.name")
+    home = HomePointField(read_only=True)
+    address = serializers.CharField()
+    commune = serializers.CharField(help_text="Name of the commune.")
     visited = serializers.BooleanField(help_text="Visited on the day asked for.")
 
     class Meta:
@@ -36,15 +37,12 @@ class AbsenceFeatureSerializer(GeoFeatureModelSerializer):
 class RoundStopFeatureSerializer(AbsenceFeatureSerializer):
     """A home of the day's round, in the round's order, with why it comes where it does."""
 
-    rank = serializers.IntegerField(source="stop.rank")
-    tier = serializers.IntegerField(
-        source="stop.tier", help_text="1 near-repeat, 2 carried over, 3 high rate, 4 other."
-    )
-    near_repeat = serializers.BooleanField(source="stop.near_repeat")
-    carried = serializers.BooleanField(source="stop.carried", help_text="Not visited the day before.")
-    burglary_rate = serializers.FloatField(source="stop.rate", help_text="Per 1,000 households, last 365 days.")
-    leg_m = serializers.FloatField(source="stop.leg_m", help_text="Straight-line metres from the previous stop.")
-    visited = serializers.BooleanField(source="stop.visited")
+    rank = serializers.IntegerField()
+    tier = serializers.IntegerField(help_text="1 near-repeat, 2 carried over, 3 high rate, 4 other.")
+    near_repeat = serializers.BooleanField()
+    carried = serializers.BooleanField(help_text="Not visited the day before.")
+    burglary_rate = serializers.FloatField(source="rate", help_text="Per 1,000 households, last 365 days.")
+    leg_m = serializers.FloatField(help_text="Straight-line metres from the previous stop.")
 
     class Meta(AbsenceFeatureSerializer.Meta):
         fields = [

@@ -11,7 +11,7 @@ heuristic, not an optimal tour (no pgRouting: straight-line distances, not the r
 
 Every flag is computed by one SQL statement; the chaining is vectorised with numpy."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,8 +23,7 @@ from psycopg import sql
 from alerts.models import Alert, Family
 from delivery.models import RoutedZone
 from geo.distance import expand
-from patrols.models import Absence
-from patrols.selectors import WATCHED_CTES, for_agents, watched_params
+from patrols.selectors import WATCHED_CTES, agent_rows, watched_params
 from zones.models import Commune, PoliceService
 
 TIER_NEAR_REPEAT, TIER_CARRIED, TIER_HIGH_RATE, TIER_OTHER = 1, 2, 3, 4
@@ -164,13 +163,8 @@ def _nearest_neighbour_chain(stops: list[Stop], here) -> tuple[list[Stop], objec
     return chain, here
 
 
-def round_absences(stops: list[Stop]) -> list[Absence]:
-    """The absences of the stops, in round order, each carrying its stop (`absence.stop`)."""
-    absences = for_agents(Absence.objects.all()).in_bulk([stop.absence_id for stop in stops])
-    ordered = []
-    for stop in stops:
-        absence = absences.get(stop.absence_id)
-        if absence is not None:
-            absence.stop = stop
-            ordered.append(absence)
-    return ordered
+def round_rows(stops: list[Stop]) -> list[dict]:
+    """The stops' absences as rows for agents (patrols.selectors.agent_rows), in round order, each
+    with its stop's fields (rank, tier, flags, leg)."""
+    rows = agent_rows([stop.absence_id for stop in stops])
+    return [{**rows[stop.absence_id], **asdict(stop)} for stop in stops if stop.absence_id in rows]

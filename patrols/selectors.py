@@ -5,7 +5,7 @@ reads their own absences; a police agent reads those whose home lies in a sector
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from psycopg import sql
 
 from accounts.models import Residence, User
@@ -63,27 +63,29 @@ def watched_absence_ids(service_ids: list[int], day: date) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def absences_layer(service_ids: list[int], day: date) -> QuerySet[Absence]:
-    """The live map's layer: absences in force on the day, with whether the home was visited."""
+# What an agent's list, sheet and map read of each absence, as plain rows: 2,000 model instances
+# (absence, home, commune) cost more than the whole query (bench/patrol_round.py).
+AGENT_ROW = {
+    "home": F("residence__home"),
+    "address": F("residence__address"),
+    "commune": F("residence__commune__name"),
+}
+AGENT_FIELDS = ("id", "starts_on", "ends_on", "contact_phone", "key_holder", "notes")
+
+
+def agent_rows(absence_ids: list[int]) -> dict[int, dict]:
+    """The absences' rows by id, for police agents: exact home and address included."""
+    rows = Absence.objects.filter(id__in=absence_ids).values(*AGENT_FIELDS, **AGENT_ROW)
+    return {row["id"]: row for row in rows}
+
+
+def absences_layer(service_ids: list[int], day: date) -> QuerySet:
+    """The live map's layer: absences in force on the day, as rows, with whether the home was
+    visited that day."""
     visited = Visit.objects.filter(absence=OuterRef("pk"), day=day)
     return (
-        for_agents(Absence.objects.filter(id__in=watched_absence_ids(service_ids, day)))
+        Absence.objects.filter(id__in=watched_absence_ids(service_ids, day))
         .annotate(visited=Exists(visited))
+        .values("id", "starts_on", "ends_on", "visited", **AGENT_ROW)
         .order_by("id")
-    )
-
-
-def for_agents(absences: QuerySet[Absence]) -> QuerySet[Absence]:
-    """What an agent's list and map read of each absence, with the home's address and commune name
-    only: the commune row also holds its boundary, which would be parsed once per home."""
-    return absences.select_related("residence__commune").only(
-        "id",
-        "starts_on",
-        "ends_on",
-        "contact_phone",
-        "key_holder",
-        "notes",
-        "residence__home",
-        "residence__address",
-        "residence__commune__name",
     )
