@@ -38,7 +38,7 @@ class PatrolRoundApi(APIView):
         stops = rounds.round_stops(
             service_ids=request.police_service_ids, day=day, time_zone=time_zone_of(request.user)
         )
-        return Response(RoundStopFeatureSerializer(rounds.round_absences(stops), many=True).data)
+        return Response(RoundStopFeatureSerializer(rounds.round_rows(stops), many=True).data)
 
 
 class PatrolAbsenceLayerApi(APIView):

@@ -11,7 +11,7 @@ heuristic, not an optimal tour (no pgRouting: straight-line distances, not the r
 
 Every flag is computed by one SQL statement; the chaining is vectorised with numpy."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,31 +20,23 @@ from django.conf import settings
 from django.db import connection
 from psycopg import sql
 
-from accounts.models import Residence
 from alerts.models import Alert, Family
 from delivery.models import RoutedZone
 from geo.distance import expand
-from patrols.models import Absence
-from zones.models import Commune, PoliceService, Zone
+from patrols.selectors import WATCHED_CTES, agent_rows, watched_params
+from zones.models import Commune, PoliceService
 
 TIER_NEAR_REPEAT, TIER_CARRIED, TIER_HIGH_RATE, TIER_OTHER = 1, 2, 3, 4
 RATE_DAYS = 365
 
 _ROUND_SQL = sql.SQL(
     """
-WITH watched AS (
-    SELECT a.id, r.home, r.neighbourhood_id, a.starts_on
-    FROM patrols_absence a JOIN accounts_residence r ON r.id = a.residence_id
-    WHERE a.cancelled_at IS NULL AND a.starts_on <= %(day)s AND a.ends_on >= %(day)s AND r.status = %(verified)s
-      AND EXISTS (SELECT 1 FROM zones_zonepart p JOIN zones_zone z ON z.id = p.zone_id
-                  WHERE p.kind = %(sector)s AND z.police_service_id = ANY(%(services)s)
-                    AND p.geom && r.home AND ST_Covers(p.geom, r.home))
-), burglaries AS (
+WITH {watched_ctes}, burglaries AS (
     SELECT al.id, al.location, al.occurred_at FROM alerts_alert al
     JOIN alerts_alertcategory c ON c.id = al.category_id
     WHERE al.status = %(published)s AND c.family = %(burglary)s
       AND al.occurred_at >= %(rate_from)s AND al.occurred_at < %(day_end)s
-), rates AS (
+), rates AS MATERIALIZED (
     SELECT n.id AS neighbourhood_id,
            count(b.id)::float8 * 1000 / greatest(coalesce(n.households, 0), 1) AS rate
     FROM zones_zone n
@@ -67,6 +59,7 @@ FROM watched w LEFT JOIN rates rt ON rt.neighbourhood_id = w.neighbourhood_id
 ORDER BY w.id
 """
 ).format(
+    watched_ctes=WATCHED_CTES,
     routed=sql.Identifier(RoutedZone._meta.db_table),
     box=expand(sql.SQL("w.home"), sql.Placeholder("near_m")),
 )
@@ -102,11 +95,8 @@ def round_stops(*, service_ids: list[int], day: date, time_zone: str) -> list[St
     srid, start = round_start(services[0])
     day_end = datetime.combine(day + timedelta(days=1), time.min, ZoneInfo(time_zone))
     params = {
-        "day": day,
+        **watched_params(service_ids, day),
         "yesterday": day - timedelta(days=1),
-        "services": service_ids,
-        "verified": Residence.Status.VERIFIED,
-        "sector": Zone.Kind.POLICE_SECTOR,
         "published": Alert.Status.PUBLISHED,
         "burglary": Family.BURGLARY,
         "covers": RoutedZone.Reason.COVERS,
@@ -173,13 +163,8 @@ def _nearest_neighbour_chain(stops: list[Stop], here) -> tuple[list[Stop], objec
     return chain, here
 
 
-def round_absences(stops: list[Stop]) -> list[Absence]:
-    """The absences of the stops, in round order, each carrying its stop (`absence.stop`)."""
-    absences = Absence.objects.select_related("residence__commune").in_bulk([stop.absence_id for stop in stops])
-    ordered = []
-    for stop in stops:
-        absence = absences.get(stop.absence_id)
-        if absence is not None:
-            absence.stop = stop
-            ordered.append(absence)
-    return ordered
+def round_rows(stops: list[Stop]) -> list[dict]:
+    """The stops' absences as rows for agents (patrols.selectors.agent_rows), in round order, each
+    with its stop's fields (rank, tier, flags, leg)."""
+    rows = agent_rows([stop.absence_id for stop in stops])
+    return [{**rows[stop.absence_id], **asdict(stop)} for stop in stops if stop.absence_id in rows]

@@ -73,7 +73,7 @@ def _round(request):
     if day is None:
         return None, form, service_ids
     stops = rounds.round_stops(service_ids=service_ids, day=day, time_zone=time_zone_of(request.user))
-    return rounds.round_absences(stops), form, service_ids
+    return rounds.round_rows(stops), form, service_ids
 
 
 @login_required

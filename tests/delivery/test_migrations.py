@@ -6,12 +6,13 @@ and admin history) follow the models."""
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from tests.delivery.conftest import home
-from tests.factories import make_alert, make_commune, make_resident
+from tests.factories import make_commune, make_resident
 
-# Just before the move, with the alert columns added beside it (cell keys): the factories write
-# alerts with today's model, so every column it has must exist at this state.
+# Just before the move, with the alert columns added beside it (cell keys). Alerts are written through
+# the model of that state: today's has columns added after it (the agent an alert is given to).
 BEFORE = [("alerts", "0006_cell_keys"), ("delivery", None)]
 MOVED = ["alertrouting", "routedzone", "notificationpreference", "broadcast", "delivery"]
 
@@ -31,7 +32,17 @@ def _rows_made_before_the_move(old_apps) -> dict:
         ContentType.objects.get_or_create(app_label="alerts", model=model)
     commune = make_commune()
     resident = make_resident(commune=commune, home=home(5.005))
-    alert = make_alert(commune=commune, location=home(5.006), status="published")
+    OldAlert = old_apps.get_model("alerts", "Alert")
+    category = old_apps.get_model("alerts", "AlertCategory").objects.get(code="cambriolage")
+    alert = OldAlert.objects.create(
+        category_id=category.id,
+        commune_id=commune.id,
+        location=home(5.006),
+        occurred_at=timezone.now(),
+        description="Porte fracturée constatée ce matin.",
+        status="published",
+        published_at=timezone.now(),
+    )
     Broadcast = old_apps.get_model("alerts", "Broadcast")
     Delivery = old_apps.get_model("alerts", "Delivery")
     Preference = old_apps.get_model("alerts", "NotificationPreference")
@@ -60,7 +71,7 @@ def test_the_move_keeps_every_row_and_the_content_types():
         ContentType.objects.clear_cache()
         kinds = sorted(Delivery.objects.filter(recipient=before["resident"]).values_list("kind", "status"))
         assert kinds == [("alert", "sent"), ("broadcast", "pending")]
-        assert AlertRouting.objects.get(alert=before["alert"]).recipients == 1
+        assert AlertRouting.objects.get(alert_id=before["alert"].id).recipients == 1
         assert Broadcast.objects.get(id=before["broadcast"].id).title == "Travaux"
         assert NotificationPreference.objects.get(user=before["resident"]).muted_categories.count() == 2
         moved = dict(ContentType.objects.filter(app_label="delivery").values_list("model", "id"))
