@@ -25,9 +25,11 @@ def exact_location_commune_ids(user: User) -> list[int]:
 def published_alerts(user: User) -> QuerySet[Alert]:
     """Published alerts, each with `shown_location`: the grid cell's centre, or the exact point
     where `exact_location_commune_ids` allows it. The exact column is never loaded otherwise."""
+    # The commune's boundary is never needed beside an alert: leaving it out of the join saves
+    # reading (and detoasting) a large polygon per row.
     alerts = with_generalised_location(
         Alert.objects.published().select_related("category", "commune").order_by("-published_at", "-id")
-    )
+    ).defer("commune__boundary")
     exact_ids = exact_location_commune_ids(user)
     if not exact_ids:
         return alerts.annotate(shown_location=F("generalised_location"))

@@ -145,7 +145,7 @@ def _collection_data(request, collection: ogc.Collection) -> dict:
 
 
 class CollectionListApi(OgcApi, APIView):
-    @extend_schema(tags=["ogc"], parameters=[F_PARAMETER], responses=dict)
+    @extend_schema(tags=["ogc"], parameters=[F_PARAMETER], responses=dict, operation_id="ogc_collections_list")
     def get(self, request):
         return Response(
             {
@@ -201,7 +201,7 @@ class FeatureListApi(OgcApi, APIView):
     renderer_classes = [GeoJsonRenderer]
     allowed_params = {"f", "bbox", "datetime", "limit", "offset"}
 
-    @extend_schema(tags=["ogc"], parameters=ITEM_PARAMETERS, responses=dict)
+    @extend_schema(tags=["ogc"], parameters=ITEM_PARAMETERS, responses=dict, operation_id="ogc_items_list")
     def get(self, request, collection_id: str):
         collection = _collection(collection_id)
         features = self._filtered(request, collection)
