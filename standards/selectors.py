@@ -49,3 +49,12 @@ def zones_of_kind(kind: str) -> QuerySet[Zone]:
 def within_box(queryset: QuerySet, *, field: str, box: tuple[float, float, float, float]) -> QuerySet:
     """Rows whose `field` box overlaps (west, south, east, north): the GiST index answers it."""
     return queryset.filter(**{f"{field}__bboverlaps": Polygon.from_bbox(box)})
+
+
+def page_of(rows: QuerySet, *, offset: int, size: int) -> list:
+    """Rows offset..offset+size of an ordered queryset, in order. The page's ids are read first,
+    and only they get the row's computed columns (grid cell centres, agency): with OFFSET alone
+    PostgreSQL would compute them for every row it skips (2.6 s at offset 50,000)."""
+    ids = list(rows.values_list("pk", flat=True)[offset : offset + size])
+    by_id = {row.pk: row for row in rows.filter(pk__in=ids).order_by()}
+    return [by_id[pk] for pk in ids if pk in by_id]

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from standards import ogc
 from standards.apis.common import OpenApi
-from standards.selectors import exact_location_commune_ids
+from standards.selectors import exact_location_commune_ids, page_of
 
 
 class GeoJsonRenderer(JSONRenderer):
@@ -213,7 +213,7 @@ class FeatureListApi(OgcApi, APIView):
             high=settings.STANDARDS_OGC_MAX_LIMIT,
         )
         offset = _int_param(request, "offset", default=0, low=0, high=10_000_000)
-        page = list(features[offset : offset + limit + 1])
+        page = page_of(features, offset=offset, size=limit + 1)
         body = collection.serializer(page[:limit], many=True).data
         query = request.query_params.dict()
         links = [

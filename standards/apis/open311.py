@@ -20,6 +20,7 @@ from edge import dates
 from standards import open311
 from standards.api_keys import open311_api_key_user
 from standards.apis.common import OpenApi
+from standards.selectors import page_of
 from zones.models import Commune
 
 
@@ -220,7 +221,7 @@ class ServiceRequestListApi(Open311Api, APIView):
         size = data.get("page_size") or settings.STANDARDS_OPEN311_PAGE_SIZE
         offset = (data["page"] - 1) * size
         rows = open311.requests_filtered(open311.request_rows(request.user), filters)
-        page = list(rows[offset : offset + size + 1])
+        page = page_of(rows, offset=offset, size=size + 1)
         response = Response([open311.service_request(alert) for alert in page[:size]])
         if len(page) > size:
             query = request.query_params.copy()
