@@ -29,7 +29,7 @@ def published_alerts(user: User) -> QuerySet[Alert]:
     # reading (and detoasting) a large polygon per row.
     alerts = with_generalised_location(
         Alert.objects.published().select_related("category", "commune").order_by("-published_at", "-id")
-    ).defer("commune__boundary")
+    ).defer("commune__boundary", "commune__town_hall")
     exact_ids = exact_location_commune_ids(user)
     if not exact_ids:
         return alerts.annotate(shown_location=F("generalised_location"))

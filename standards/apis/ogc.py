@@ -181,7 +181,7 @@ def _int_param(request, name: str, *, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 12) or not low <= int(raw) <= high:
         raise ParseError(_("{name} : entier de {low} à {high} attendu.").format(name=name, low=low, high=high))
     return int(raw)
 
@@ -262,7 +262,9 @@ class FeatureDetailApi(OgcApi, APIView):
     @extend_schema(tags=["ogc"], parameters=[F_PARAMETER], responses=dict)
     def get(self, request, collection_id: str, feature_id: str):
         collection = _collection(collection_id)
-        if collection.id_lookup == "id" and not (feature_id.isdigit() and len(feature_id) < 12):
+        if collection.id_lookup == "id" and not (
+            feature_id.isascii() and feature_id.isdigit() and len(feature_id) < 12
+        ):
             raise Http404(_("Objet introuvable."))
         feature = collection.features(request.user).filter(**{collection.id_lookup: feature_id}).first()
         if feature is None:

@@ -84,7 +84,8 @@ class Open311Api(OpenApi):
 
 def _jurisdiction(request) -> str | None:
     """The `jurisdiction_id` asked, if any: the INSEE code of a commune Vigie knows."""
-    code = (request.query_params.get("jurisdiction_id") or request.data.get("jurisdiction_id") or "").strip()
+    data = request.query_params if request.method == "GET" else request.data
+    code = str(data.get("jurisdiction_id") or "").strip()
     if code and not Commune.objects.filter(code=code).exists():
         raise NotFound(_("jurisdiction_id inconnu : « {code} » (code INSEE attendu).").format(code=code[:20]))
     return code or None
@@ -183,7 +184,7 @@ class ServiceRequestListApi(Open311Api, APIView):
 
         def validate_service_request_id(self, value):
             ids = _comma_list(value)
-            if not all(item.isdigit() and len(item) < 12 for item in ids):
+            if not all(item.isascii() and item.isdigit() and len(item) < 12 for item in ids):
                 raise serializers.ValidationError(_("Identifiants numériques séparés par des virgules attendus."))
             return [int(item) for item in ids]
 
