@@ -36,10 +36,10 @@ def open311_api_key_revoke(*, key: Open311ApiKey) -> Open311ApiKey:
     return key
 
 
-def open311_api_key_user(raw_key: str | None) -> User | None:
+def open311_api_key_user(raw_key: object) -> User | None:
     """The active account a key was issued to, or None for an unknown, revoked or missing key, or
     an account that was disabled. Records when the key was last used."""
-    if not raw_key:
+    if not raw_key or not isinstance(raw_key, str):
         return None
     key = Open311ApiKey.objects.active().filter(digest=_digest(raw_key), user__is_active=True).first()
     if key is None:

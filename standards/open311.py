@@ -21,7 +21,7 @@ from accounts.models import User
 from alerts.models import Alert, AlertCategory, Family
 from alerts.posting import EMERGENCY_NOTICE
 from standards.selectors import published_alerts
-from zones.models import PoliceService
+from zones.models import Commune, PoliceService
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The specification's default and largest span of `start_date`..`end_date`.
@@ -165,7 +165,8 @@ def requests_filtered(rows: QuerySet[Alert], filters: RequestFilters) -> QuerySe
     start = filters.start or end - DEFAULT_SPAN
     rows = rows.filter(created_at__gte=start, created_at__lte=end)
     if filters.jurisdiction:
-        rows = rows.filter(commune__code=filters.jurisdiction)
+        # By id, so the (commune, status, created_at) index gives the rows in order.
+        rows = rows.filter(commune_id=Commune.objects.filter(code=filters.jurisdiction).values("id")[:1])
     if filters.service_codes:
         rows = rows.filter(category__code__in=filters.service_codes)
     if set(filters.statuses) == {"closed"}:

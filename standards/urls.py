@@ -5,7 +5,7 @@ from standards.apis import open311
 from standards.apis.cap import CapFeedApi
 from standards.apis.tiles import TileGetApi, TileJsonGetApi
 
-FORMAT = r"\.(?P<format>json|xml)$"
+FORMAT = r"\.(?P<fmt>json|xml)$"
 
 urlpatterns: list = [
     path("tiles/<str:collection>.json", TileJsonGetApi.as_view(), name="tilejson"),

@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
         "BroadcastKindEnum": "delivery.models.Broadcast.Kind",
         "DeliveryKindEnum": "delivery.models.Delivery.Kind",
         "ZoneKindEnum": "zones.models.Zone.Kind",
+        "Open311StatusEnum": ["open", "closed"],
     },
 }
 

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from standards import ogc
 from standards.apis.common import OpenApi
-from standards.selectors import exact_location_commune_ids
+from standards.selectors import exact_location_commune_ids, page_of
 
 
 class GeoJsonRenderer(JSONRenderer):
@@ -145,7 +145,7 @@ def _collection_data(request, collection: ogc.Collection) -> dict:
 
 
 class CollectionListApi(OgcApi, APIView):
-    @extend_schema(tags=["ogc"], parameters=[F_PARAMETER], responses=dict)
+    @extend_schema(tags=["ogc"], parameters=[F_PARAMETER], responses=dict, operation_id="ogc_collections_list")
     def get(self, request):
         return Response(
             {
@@ -181,7 +181,7 @@ def _int_param(request, name: str, *, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 12) or not low <= int(raw) <= high:
         raise ParseError(_("{name} : entier de {low} à {high} attendu.").format(name=name, low=low, high=high))
     return int(raw)
 
@@ -201,7 +201,7 @@ class FeatureListApi(OgcApi, APIView):
     renderer_classes = [GeoJsonRenderer]
     allowed_params = {"f", "bbox", "datetime", "limit", "offset"}
 
-    @extend_schema(tags=["ogc"], parameters=ITEM_PARAMETERS, responses=dict)
+    @extend_schema(tags=["ogc"], parameters=ITEM_PARAMETERS, responses=dict, operation_id="ogc_items_list")
     def get(self, request, collection_id: str):
         collection = _collection(collection_id)
         features = self._filtered(request, collection)
@@ -213,7 +213,7 @@ class FeatureListApi(OgcApi, APIView):
             high=settings.STANDARDS_OGC_MAX_LIMIT,
         )
         offset = _int_param(request, "offset", default=0, low=0, high=10_000_000)
-        page = list(features[offset : offset + limit + 1])
+        page = page_of(features, offset=offset, size=limit + 1)
         body = collection.serializer(page[:limit], many=True).data
         query = request.query_params.dict()
         links = [
@@ -262,7 +262,9 @@ class FeatureDetailApi(OgcApi, APIView):
     @extend_schema(tags=["ogc"], parameters=[F_PARAMETER], responses=dict)
     def get(self, request, collection_id: str, feature_id: str):
         collection = _collection(collection_id)
-        if collection.id_lookup == "id" and not (feature_id.isdigit() and len(feature_id) < 12):
+        if collection.id_lookup == "id" and not (
+            feature_id.isascii() and feature_id.isdigit() and len(feature_id) < 12
+        ):
             raise Http404(_("Objet introuvable."))
         feature = collection.features(request.user).filter(**{collection.id_lookup: feature_id}).first()
         if feature is None:

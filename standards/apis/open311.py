@@ -20,6 +20,7 @@ from edge import dates
 from standards import open311
 from standards.api_keys import open311_api_key_user
 from standards.apis.common import OpenApi
+from standards.selectors import page_of
 from zones.models import Commune
 
 
@@ -64,7 +65,7 @@ class ErrorSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
-FORMAT_PARAMETER = OpenApiParameter("format", str, OpenApiParameter.PATH, enum=["json", "xml"])
+FORMAT_PARAMETER = OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["json", "xml"], description="json ou xml")
 JURISDICTION_PARAMETER = OpenApiParameter("jurisdiction_id", str, description="Code INSEE de la commune.")
 
 
@@ -75,10 +76,16 @@ class Open311Api(OpenApi):
     def get_exception_handler(self):
         return open311_exception_handler
 
+    def get_format_suffix(self, **kwargs):
+        # The URL's `.json` or `.xml` picks the renderer. The keyword is not DRF's `format`: the
+        # schema generator leaves out routes with that one, taking them for format suffix copies.
+        return kwargs.get("fmt")
+
 
 def _jurisdiction(request) -> str | None:
     """The `jurisdiction_id` asked, if any: the INSEE code of a commune Vigie knows."""
-    code = (request.query_params.get("jurisdiction_id") or request.data.get("jurisdiction_id") or "").strip()
+    data = request.query_params if request.method == "GET" else request.data
+    code = str(data.get("jurisdiction_id") or "").strip()
     if code and not Commune.objects.filter(code=code).exists():
         raise NotFound(_("jurisdiction_id inconnu : « {code} » (code INSEE attendu).").format(code=code[:20]))
     return code or None
@@ -90,8 +97,8 @@ class DiscoveryApi(Open311Api, APIView):
     xml_root = "discovery"
 
     @extend_schema(tags=["open311"], parameters=[FORMAT_PARAMETER], responses=dict)
-    def get(self, request, format=None):
-        base = request.build_absolute_uri(reverse("open311-discovery", kwargs={"format": "json"}))
+    def get(self, request, fmt=None):
+        base = request.build_absolute_uri(reverse("open311-discovery", kwargs={"fmt": "json"}))
         return Response(open311.discovery(base_url=base.rsplit("/", 1)[0] + "/"))
 
 
@@ -113,7 +120,7 @@ class ServiceListApi(Open311Api, APIView):
     @extend_schema(
         tags=["open311"], parameters=[FORMAT_PARAMETER, JURISDICTION_PARAMETER], responses=ServiceSerializer(many=True)
     )
-    def get(self, request, format=None):
+    def get(self, request, fmt=None):
         _jurisdiction(request)
         categories = AlertCategory.objects.filter(is_active=True).order_by("family", "position", "label")
         return Response(open311.service_list(categories))
@@ -125,7 +132,7 @@ class ServiceDefinitionApi(Open311Api, APIView):
     xml_root = "service_definition"
 
     @extend_schema(tags=["open311"], parameters=[FORMAT_PARAMETER, JURISDICTION_PARAMETER], responses=dict)
-    def get(self, request, code: str, format=None):
+    def get(self, request, code: str, fmt=None):
         _jurisdiction(request)
         category = AlertCategory.objects.filter(code=code, is_active=True).first()
         if category is None:
@@ -177,7 +184,7 @@ class ServiceRequestListApi(Open311Api, APIView):
 
         def validate_service_request_id(self, value):
             ids = _comma_list(value)
-            if not all(item.isdigit() and len(item) < 12 for item in ids):
+            if not all(item.isascii() and item.isdigit() and len(item) < 12 for item in ids):
                 raise serializers.ValidationError(_("Identifiants numériques séparés par des virgules attendus."))
             return [int(item) for item in ids]
 
@@ -200,7 +207,7 @@ class ServiceRequestListApi(Open311Api, APIView):
         parameters=[FORMAT_PARAMETER, JURISDICTION_PARAMETER, FilterSerializer],
         responses=ServiceRequestSerializer(many=True),
     )
-    def get(self, request, format=None):
+    def get(self, request, fmt=None):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
@@ -215,7 +222,7 @@ class ServiceRequestListApi(Open311Api, APIView):
         size = data.get("page_size") or settings.STANDARDS_OPEN311_PAGE_SIZE
         offset = (data["page"] - 1) * size
         rows = open311.requests_filtered(open311.request_rows(request.user), filters)
-        page = list(rows[offset : offset + size + 1])
+        page = page_of(rows, offset=offset, size=size + 1)
         response = Response([open311.service_request(alert) for alert in page[:size]])
         if len(page) > size:
             query = request.query_params.copy()
@@ -237,7 +244,7 @@ class ServiceRequestListApi(Open311Api, APIView):
         request=InputSerializer,
         responses={201: dict, 400: ErrorSerializer(many=True), 403: ErrorSerializer(many=True)},
     )
-    def post(self, request, format=None):
+    def post(self, request, fmt=None):
         user = open311_api_key_user(request.data.get("api_key") if hasattr(request.data, "get") else None)
         if user is None:
             raise PermissionDenied(_("api_key absente, inconnue ou révoquée."))
@@ -306,7 +313,7 @@ class ServiceRequestDetailApi(Open311Api, APIView):
     xml_root = "service_requests"
 
     @extend_schema(tags=["open311"], parameters=[FORMAT_PARAMETER], responses=ServiceRequestSerializer(many=True))
-    def get(self, request, request_id: int, format=None):
+    def get(self, request, request_id: int, fmt=None):
         alert = get_object_or_404(open311.request_rows(request.user), pk=request_id)
         return Response([open311.service_request(alert)])
 
@@ -318,7 +325,7 @@ class TokenApi(Open311Api, APIView):
     xml_root = "service_requests"
 
     @extend_schema(tags=["open311"], parameters=[FORMAT_PARAMETER], responses=dict)
-    def get(self, request, token: str, format=None):
+    def get(self, request, token: str, fmt=None):
         alert_id = open311.alert_of_token(token)
         alert = Alert.objects.filter(pk=alert_id).only("status").first() if alert_id else None
         if alert is None:

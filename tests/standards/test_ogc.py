@@ -139,6 +139,8 @@ def test_alert_items_are_generalised_except_for_the_communes_police(standards):
         ("/ogc/collections/communes/items?bbox=0,50,1,40", 400),
         ("/ogc/collections/communes/items?limit=0", 400),
         ("/ogc/collections/communes/items?limit=abc", 400),
+        ("/ogc/collections/communes/items?limit=²", 400),
+        ("/ogc/collections/alerts/items/²", 404),
         ("/ogc/collections/alerts/items?datetime=hier", 400),
         ("/ogc/collections/alerts/items?datetime=2026-02-01/2026-01-01", 400),
         ("/ogc/collections/communes/items?colour=red", 400),

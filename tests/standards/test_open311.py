@@ -238,6 +238,7 @@ def test_the_police_agent_of_the_commune_reads_exact_places(standards):
     "url",
     [
         "/open311/v2/requests.json?service_request_id=1,abc",
+        "/open311/v2/requests.json?service_request_id=²",
         "/open311/v2/requests.json?status=maybe",
         "/open311/v2/requests.json?start_date=hier",
         "/open311/v2/requests.json?page=0",
@@ -260,3 +261,11 @@ def test_pending_and_rejected_alerts_are_never_listed(standards):
     ids = {r["service_request_id"] for r in Client().get("/open311/v2/requests.json").json()}
     assert standards.pending.id not in ids and standards.rejected.id not in ids
     assert Client().get(f"/open311/v2/requests/{standards.pending.id}.json").status_code == 404
+
+
+def test_a_key_that_is_not_text_is_refused(standards):
+    response = Client().post(
+        "/open311/v2/requests.json", {"api_key": 12345, "service_code": "cambriolage"}, content_type="application/json"
+    )
+
+    assert response.status_code == 403 and response.json()[0]["code"] == 403
