@@ -30,7 +30,8 @@ class CountingSink:
         return "250 OK"
 
 
-def start_workers(count: int, smtp_port: int) -> list[subprocess.Popen]:
+def start_workers(count: int, smtp_port: int, *, first: int = 0) -> list[subprocess.Popen]:
+    """`count` workers named bench<first>@localhost, bench<first + 1>@localhost, ..."""
     env = {**os.environ, **BENCH_ENV, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}"}
     return [
         subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
@@ -43,7 +44,7 @@ def start_workers(count: int, smtp_port: int) -> list[subprocess.Popen]:
                 "worker",
                 "--loglevel=WARNING",
                 "--concurrency=1",
-                f"--hostname=bench{index}@localhost",
+                f"--hostname=bench{first + index}@localhost",
                 "--without-gossip",
                 "--without-mingle",
             ],

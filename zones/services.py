@@ -251,6 +251,7 @@ class ZoneVersions:
     zone_ids: list[int] = field(default_factory=list)
 
 
+@transaction.atomic
 def zones_version(
     *,
     source_table: str,
