@@ -9,7 +9,8 @@
   });
 
   // The installable app: the service worker keeps the app shell for use without a network.
-  var workerUrl = document.documentElement.getAttribute("data-service-worker");
+  var workerMeta = document.querySelector('meta[name="vigie-service-worker"]');
+  var workerUrl = workerMeta && workerMeta.content;
   if (workerUrl && "serviceWorker" in navigator) {
     window.addEventListener("load", function () {
       navigator.serviceWorker.register(workerUrl, { scope: "/" }).catch(function () {

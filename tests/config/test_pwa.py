@@ -67,4 +67,4 @@ def test_every_page_links_the_manifest_and_the_icons():
     html = Client().get("/").content.decode()
     assert 'rel="manifest" href="/manifest.webmanifest"' in html
     assert 'rel="apple-touch-icon"' in html and 'name="theme-color"' in html
-    assert 'data-service-worker="/sw.js"' in html and 'id="install-app" hidden' in html
+    assert '<meta name="vigie-service-worker" content="/sw.js">' in html and 'id="install-app" hidden' in html
