@@ -189,7 +189,7 @@ def run(args) -> None:
 
     def round_in_process():
         stops = rounds.round_stops(service_ids=service_ids, day=day, time_zone="Europe/Paris")
-        return RoundStopFeatureSerializer(rounds.round_absences(stops), many=True).data
+        return RoundStopFeatureSerializer(rounds.round_rows(stops), many=True).data
 
     def layer_in_process():
         return AbsenceFeatureSerializer(selectors.absences_layer(service_ids, day), many=True).data

@@ -66,6 +66,17 @@
     return node;
   }
 
+  /* A popup whose content grew (the outcome box opened) is laid out and panned into view again;
+     Leaflet only does so when it opens. */
+  function refitPopup(alertId) {
+    const entry = alerts.get(alertId);
+    const popup = entry && entry.marker.getPopup();
+    if (!popup || !popup.isOpen()) return;
+    popup._updateLayout();
+    popup._updatePosition();
+    popup._adjustPan();
+  }
+
   function followUpControls(p) {
     const box = element("div", { className: "follow-up-controls" });
     const message = element("p", { className: "action-message widget-message", role: "status" });
@@ -83,6 +94,7 @@
       button.addEventListener("click", function () {
         if (value === "closed") {
           closeForm.hidden = false;
+          refitPopup(p.id);
           outcome.focus();
         } else {
           changeFollowUp(p, value, "", message);
@@ -184,7 +196,10 @@
     let entry = alerts.get(p.id);
     if (!entry) {
       const marker = L.marker([lat, lon], { title: p.category_label, alt: p.category_label });
-      marker.bindPopup(() => popupContent(alerts.get(p.id).feature.properties));
+      marker.bindPopup(() => popupContent(alerts.get(p.id).feature.properties), {
+        maxHeight: Math.round(map.getSize().y * 0.85),
+        autoPanPadding: [10, 10],
+      });
       entry = { feature: feature, marker: marker, row: newRow(p) };
       alerts.set(p.id, entry);
       tbody.prepend(entry.row);
@@ -410,7 +425,8 @@
       layer.addLayer(marker);
     });
     layer.addTo(map);
-    L.control.layers(null, { [words.roundLayer]: layer }, { collapsed: false }).addTo(map);
+    // Folded on a phone, where it would cover the popups.
+    L.control.layers(null, { [words.roundLayer]: layer }, { collapsed: window.innerWidth < 600 }).addTo(map);
     live.roundLayer = layer;
   }
 

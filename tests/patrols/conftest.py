@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Role
 from patrols import services
 from tests.auth import resident_client, staff_client
+from tests.browser.conftest import categories, chromium, live_server_process, server, static_root  # noqa: F401
 from tests.factories import UserFactory, make_commune, make_neighbourhood, make_police_sector, make_resident, make_role
 from zones.models import PoliceService
 from zones.services import police_service_create

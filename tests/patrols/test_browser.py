@@ -22,7 +22,7 @@ NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.inner
 
 
 def phone_page(chromium, server, client, **options):
-    context = chromium.new_context(locale="fr-FR", viewport=PHONE, is_mobile=True, has_touch=True, **options)
+    context = chromium.new_context(locale="fr-FR", viewport=PHONE, **options)
     context.set_default_timeout(BROWSER_TIMEOUT_MS)
     context.add_cookies(
         [{"name": name, "value": morsel.value, "url": server.url} for name, morsel in client.cookies.items()]
@@ -67,6 +67,7 @@ def test_declare_patrol_visit_and_close_an_alert_from_the_phone(chromium, server
     # Then closes an alert from the map's popup, with its outcome, first time.
     page.goto(f"{server.url}/carte/police/")
     page.wait_for_function(marker_shown_js(alert.id))
+    page.locator("#map").evaluate("element => element.scrollIntoView()")  # the agent scrolls to the map
     page.evaluate(f"window.vigieLive.alerts.get({alert.id}).marker.openPopup()")
     popup = page.locator(".leaflet-popup-content")
     popup.locator(".move-closed").click()
