@@ -58,6 +58,8 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_pref")
     by_email = models.BooleanField(_("par courriel"), default=True)
     by_sms = models.BooleanField(_("par SMS"), default=False)
+    # Notifications on the person's devices (Web Push), once a browser has subscribed (PushSubscription).
+    by_push = models.BooleanField(_("par notification sur mes appareils"), default=False)
     phone_number = models.CharField(_("numéro de téléphone mobile"), max_length=20, blank=True)
     quiet_start = models.TimeField(_("début des heures calmes"), null=True, blank=True)
     quiet_end = models.TimeField(_("fin des heures calmes"), null=True, blank=True)
@@ -168,6 +170,7 @@ class Delivery(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     email_status = models.CharField(max_length=10, choices=Status.choices, default=Status.SKIPPED)
     sms_status = models.CharField(max_length=10, choices=Status.choices, default=Status.SKIPPED)
+    push_status = models.CharField(max_length=10, choices=Status.choices, default=Status.SKIPPED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -209,3 +212,37 @@ class Delivery(models.Model):
                 fields=["recipient", "created_at"], condition=Q(kind="near_repeat"), name="delivery_near_repeat"
             ),
         ]
+
+
+class PushSubscription(models.Model):
+    """One browser or phone of a person that accepted notifications (Web Push, RFC 8030): the push
+    service's endpoint and the keys the payload is encrypted with (RFC 8291). Created or refreshed
+    by the page each time the browser reports it, removed when the push service answers 404/410."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(_("adresse du service de notification"), max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=120)
+    auth = models.CharField(max_length=60)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appareil abonné aux notifications")
+        verbose_name_plural = _("appareils abonnés aux notifications")
+        indexes = [models.Index(fields=["user"], name="push_subscription_user")]
+
+    def __str__(self) -> str:
+        return self.user_agent or self.endpoint[:60]
+
+
+class PushReceipt(models.Model):
+    """A device that the push service accepted a delivery for, written in the same transaction
+    that settles the delivery: a retry (another device failed) never pushes to this one again."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="+", db_index=False)
+    subscription = models.ForeignKey(PushSubscription, on_delete=models.CASCADE, related_name="+")
+    pushed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["delivery", "subscription"], name="push_once_per_device")]
