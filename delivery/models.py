@@ -138,10 +138,12 @@ class Delivery(models.Model):
         NEAR_REPEAT = "near_repeat", _("conseil de prévention")
         PATROL_VISIT = "patrol_visit", _("avis de passage")
         ABSENCE_REMINDER = "absence_reminder", _("rappel de déclaration")
+        AUTHOR_UPDATE = "author_update", _("suivi de votre alerte")
 
-    # Notices to one resident about something of a higher app (a patrol's visit, an absence): the
-    # row points at it by `notice_id` only, so delivery never imports that app.
-    NOTICE_KINDS = (Kind.PATROL_VISIT, Kind.ABSENCE_REMINDER)
+    # Notices to one person: about something of a higher app (a patrol's visit, an absence), whose
+    # row it points at by `notice_id` only, so delivery never imports that app; or, for the author
+    # of an alert, about a moderation decision or a follow-up step (`notice_id`: the AlertTransition).
+    NOTICE_KINDS = (Kind.PATROL_VISIT, Kind.ABSENCE_REMINDER, Kind.AUTHOR_UPDATE)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("à envoyer")
@@ -188,7 +190,11 @@ class Delivery(models.Model):
                 condition=Q(kind="alert", alert__isnull=False, broadcast__isnull=True)
                 | Q(kind="near_repeat", alert__isnull=False, broadcast__isnull=True)
                 | Q(kind="broadcast", alert__isnull=True, broadcast__isnull=False)
-                | Q(kind__in=["patrol_visit", "absence_reminder"], alert__isnull=True, broadcast__isnull=True),
+                | Q(
+                    kind__in=["patrol_visit", "absence_reminder", "author_update"],
+                    alert__isnull=True,
+                    broadcast__isnull=True,
+                ),
                 name="delivery_points_at_its_message",
             ),
             models.UniqueConstraint(
@@ -200,7 +206,8 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["alert", "recipient"], condition=Q(kind="near_repeat"), name="near_repeat_once_per_alert"
             ),
-            # One notice per visit and one reminder per absence: sending twice aborts, never doubles.
+            # One notice per visit, one reminder per absence, one message per decision or step told to
+            # an alert's author: sending twice aborts, never doubles.
             models.UniqueConstraint(
                 fields=["kind", "notice_id"], condition=Q(notice_id__isnull=False), name="notice_once"
             ),

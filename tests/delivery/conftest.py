@@ -16,6 +16,7 @@ from alerts.models import Alert
 from alerts.signals import alert_published_on_commit
 from config.celery import app as celery_app
 from tests.delivery.processes import SmtpSink
+from tests.delivery.push_service import PushService, vapid_private_key, vapid_public_key
 from tests.factories import make_commune, make_neighbourhood, make_police_sector, make_resident
 from tests.workers import WorkerProcess
 from zones import services as zone_services
@@ -122,3 +123,14 @@ def sink():
     smtp = SmtpSink().start()
     yield smtp
     smtp.stop()
+
+
+@pytest.fixture
+def push_service(settings):
+    """A Web Push service on the loopback interface, and the site's VAPID key and address for it."""
+    settings.VAPID_PRIVATE_KEY = vapid_private_key()
+    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
+    settings.SITE_URL = "https://vigie.example"
+    service = PushService(application_server_key=vapid_public_key(settings.VAPID_PRIVATE_KEY)).start()
+    yield service
+    service.stop()

@@ -12,20 +12,10 @@ from delivery.models import Delivery, NotificationPreference, PushReceipt, PushS
 from delivery.sending import deliveries_send
 from tests.auth import resident_client
 from tests.delivery.conftest import home, resident_at
-from tests.delivery.push_service import PushService, vapid_private_key, vapid_public_key
+from tests.delivery.push_service import PushService
 from tests.factories import make_alert
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def push_service(settings):
-    settings.VAPID_PRIVATE_KEY = vapid_private_key()
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
-    settings.SITE_URL = "https://vigie.example"
-    service = PushService(application_server_key=vapid_public_key(settings.VAPID_PRIVATE_KEY)).start()
-    yield service
-    service.stop()
 
 
 def with_devices(person, service: PushService, count: int) -> list[dict]:

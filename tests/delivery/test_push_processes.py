@@ -27,7 +27,7 @@ def vapid_key():
 
 
 @pytest.fixture
-def push_service(vapid_key):
+def push_service(vapid_key):  # the workers get the key by their environment, not by settings
     service = PushService(application_server_key=vapid_public_key(vapid_key)).start()
     yield service
     service.stop()
