@@ -212,11 +212,21 @@ class SendContext:
     sms_gateway: object = field(default_factory=sms_channel.gateway)
     messages: dict = field(default_factory=dict)
     push_sender: push_channel.PushSender | None = None
+    # The devices of the batch's recipients who take push, read in one query on first use, and the
+    # devices the delivery being sent reached: recorded by the statement that settles it.
+    push_recipients: set = field(default_factory=set)
+    push_devices: dict | None = None
+    push_reached: list = field(default_factory=list)
 
     def push_ready(self) -> push_channel.PushSender:
         if self.push_sender is None:
             self.push_sender = push_channel.PushSender()
         return self.push_sender
+
+    def devices_of(self, user_id: int) -> list:
+        if self.push_devices is None:
+            self.push_devices = push_channel.devices_of(self.push_recipients)
+        return self.push_devices.get(user_id, [])
 
     def email_ready(self):
         """The batch's SMTP connection, opened once: Django's backend would otherwise open and
@@ -241,6 +251,7 @@ def deliveries_send(*, delivery_ids: list[int]) -> list[int]:
     deliveries = Delivery.objects.select_related(
         "recipient__notification_pref", "alert__category", "alert__commune", "broadcast__commune"
     ).in_bulk(delivery_ids)
+    context.push_recipients = {d.recipient_id for d in deliveries.values() if d.push_status == PENDING}
     try:
         for delivery_id in delivery_ids:
             delivery = deliveries.get(delivery_id)
@@ -277,6 +288,17 @@ _CLAIM_SQL = sql.SQL(
 _SETTLE_SQL = sql.SQL("UPDATE alerts_delivery SET {assignments} WHERE id = %s").format(
     assignments=sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(name)) for name in SETTLED_FIELDS)
 )
+# The same, recording in the same statement the devices a push reached (one round trip, not two).
+_SETTLE_WITH_RECEIPTS_SQL = (
+    sql.SQL(
+        """WITH receipts AS (
+        INSERT INTO delivery_pushreceipt (delivery_id, subscription_id, pushed_at)
+        SELECT %s, device_id, now() FROM unnest(%s::bigint[]) AS device_id
+    )
+    """
+    )
+    + _SETTLE_SQL
+)
 
 
 def _delivery_send_one(*, delivery: Delivery, context: SendContext) -> bool:
@@ -288,9 +310,14 @@ def _delivery_send_one(*, delivery: Delivery, context: SendContext) -> bool:
             return False  # already sent, taken by another worker, gone, or not due yet
         for name, value in zip(SETTLED_FIELDS, claimed, strict=True):
             setattr(delivery, name, value)
+        context.push_reached = []
         errors, transient = _channels_send(delivery, context)
         _delivery_settle(delivery, errors=errors, transient=transient)
-        cursor.execute(_SETTLE_SQL, [*(getattr(delivery, name) for name in SETTLED_FIELDS), delivery.id])
+        settled = [*(getattr(delivery, name) for name in SETTLED_FIELDS), delivery.id]
+        if context.push_reached:
+            cursor.execute(_SETTLE_WITH_RECEIPTS_SQL, [delivery.id, context.push_reached, *settled])
+        else:
+            cursor.execute(_SETTLE_SQL, settled)
         return delivery.status == PENDING
 
 

@@ -3,7 +3,7 @@ encrypted for that device (RFC 8291, aes128gcm) by pywebpush and signed with the
 (RFC 8292, py-vapid). No cryptography is written here.
 
 Each device gets a delivery once: a device the push service accepted is recorded (`PushReceipt`)
-in the transaction that settles the delivery, so a retry caused by another device skips it. A
+by the statement that settles the delivery, under its row lock, so a retry caused by another device skips it. A
 device the push service no longer knows (404, 410) is removed. The notification opens the
 delivery's message page, which marks it read."""
 
@@ -119,25 +119,34 @@ def payload_of(delivery: Delivery, *, cache: dict | None = None) -> tuple[bytes,
     return json.dumps(data, ensure_ascii=False).encode(), message.urgent
 
 
-def devices_to_push(delivery: Delivery) -> list[PushSubscription]:
-    """The recipient's devices that did not get this delivery yet."""
-    return list(
-        PushSubscription.objects.filter(user_id=delivery.recipient_id)
-        .exclude(id__in=PushReceipt.objects.filter(delivery_id=delivery.id).values("subscription_id"))
-        .order_by("id")
-    )
+def devices_of(user_ids) -> dict[int, list[PushSubscription]]:
+    """The devices of these people, by person, in one query (a batch's recipients)."""
+    devices: dict[int, list[PushSubscription]] = {}
+    for device in PushSubscription.objects.filter(user_id__in=list(user_ids)).order_by("id"):
+        devices.setdefault(device.user_id, []).append(device)
+    return devices
+
+
+def devices_to_push(delivery: Delivery, context) -> list[PushSubscription]:
+    """The recipient's devices that did not get this delivery yet. Receipts are only written by an
+    attempt (which counts in `attempts`, read under the row lock), so a first attempt skips the query."""
+    devices = context.devices_of(delivery.recipient_id)
+    if delivery.attempts == 0 or not devices:
+        return devices
+    reached = set(PushReceipt.objects.filter(delivery_id=delivery.id).values_list("subscription_id", flat=True))
+    return [device for device in devices if device.id not in reached]
 
 
 def send(*, delivery, context) -> None:
     """Push to every device of the recipient not reached yet; raise if one must be retried, or if
     none was reached and none ever will be."""
-    devices = devices_to_push(delivery)
+    devices = devices_to_push(delivery, context)
     if not devices:
         return  # all reached before a retry, or all removed since: nothing left to push
     payload, urgent = payload_of(delivery, cache=context.messages)
     urgency, ttl = urgency_of(delivery, urgent)
     sender = context.push_ready()
-    reached, transient, refused = [], [], []
+    reached, transient, refused = context.push_reached, [], []
     for device in devices:
         try:
             status = sender.push(device, payload, urgency=urgency, ttl=ttl)
@@ -145,14 +154,13 @@ def send(*, delivery, context) -> None:
             transient.append(f"{type(error).__name__}: {error}")
             continue
         if 200 <= status < 300:
-            reached.append(PushReceipt(delivery_id=delivery.id, subscription_id=device.id))
+            reached.append(device.id)  # recorded by the statement that settles the delivery
         elif status in (404, 410):
             PushSubscription.objects.filter(id=device.id).delete()
         elif status == 429 or status >= 500:
             transient.append(f"HTTP {status}")
         else:
             refused.append(f"HTTP {status}")
-    PushReceipt.objects.bulk_create(reached)
     if transient:
         raise PushTransientError("; ".join(transient))
     if refused and not reached:
