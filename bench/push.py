@@ -164,10 +164,12 @@ def main() -> None:
         f"every device once: {once}; {args.workers} workers: {elapsed:.2f} s, {rate:.0f} pushes/s"
     )
     print(
-        f"floor, one loop without database or ledger: {floor:.0f} pushes/s; time per push ledger / floor = {floor / rate:.2f}x"
+        f"floor, one loop without database or ledger: {floor:.0f} pushes/s; "
+        f"time per push ledger / floor = {floor / rate:.2f}x"
     )
     print(
-        f"naive, pywebpush.webpush() per push: {naive:.0f} pushes/s; time per push naive / ledger = {rate / naive:.2f}x"
+        f"naive, pywebpush.webpush() per push: {naive:.0f} pushes/s; "
+        f"time per push naive / ledger = {rate / naive:.2f}x"
     )
 
 
