@@ -40,6 +40,7 @@ node: node_modules/.package-lock.json
 services:
 	@scripts/services.sh up
 	@scripts/secret-key.sh
+	@scripts/vapid-keys.sh
 
 messages: venv
 	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0

@@ -31,7 +31,8 @@ ACTED_ON_FIELDS = {
     "accounts.accesslog.viewer": ["kind", "object_id", "commune", "accessed_at"],
     "accounts.accesslog.subject": ["kind", "object_id", "accessed_at"],
     "delivery.delivery.recipient": [
-        "id", "kind", "alert", "broadcast", "status", "email_status", "sms_status", "created_at", "sent_at", "read_at",
+        "id", "kind", "alert", "broadcast", "status", "email_status", "sms_status", "push_status", "created_at",
+        "sent_at", "read_at",
     ],
     "alerts.alerttransition.actor": ["alert", "field", "from_state", "to_state", "reason", "note", "created_at"],
     "alerts.alertredaction.moderator": ["alert", "created_at", "restored_at"],

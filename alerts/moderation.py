@@ -10,7 +10,7 @@ from accounts.models import User
 from alerts.models import Alert, RejectionReason
 from alerts.models.moderation import AlertRedaction, AlertTransition
 from alerts.posting import description_errors
-from alerts.signals import alert_published_on_commit
+from alerts.signals import alert_published_on_commit, alert_rejected_on_commit
 from alerts.transitions import AlertTransitionConflict, alert_lock, transition_record
 
 Status = Alert.Status
@@ -71,7 +71,9 @@ def alert_reject(*, alert: Alert, moderator: User, reason: str, note: str = "") 
         raise ValueError(f"unknown rejection reason {reason!r}")
     alert = _pending(alert=alert)
     alert.rejection_reason, alert.rejection_note = reason, note.strip()
-    return _decide(alert=alert, moderator=moderator, to_status=Status.REJECTED, reason=reason, note=note.strip())
+    alert = _decide(alert=alert, moderator=moderator, to_status=Status.REJECTED, reason=reason, note=note.strip())
+    alert_rejected_on_commit(alert_id=alert.pk)
+    return alert
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """What alerts announce to the apps above them (delivery), without depending on them.
 
-Both signals are sent once the transaction that made the change has committed, never inside it: a
+The signals are sent once the transaction that made the change has committed, never inside it: a
 receiver sees the committed row, and a decision rolled back announces nothing. Keyword argument:
 alert_id."""
 
@@ -11,6 +11,8 @@ from django.dispatch import Signal
 alert_published = Signal()
 # The police or the town hall moved the alert's follow-up forward.
 alert_follow_up_changed = Signal()
+# A moderator refused the alert (its author is told why).
+alert_rejected = Signal()
 
 
 def alert_published_on_commit(*, alert_id: int) -> None:
@@ -19,3 +21,7 @@ def alert_published_on_commit(*, alert_id: int) -> None:
 
 def alert_follow_up_changed_on_commit(*, alert_id: int) -> None:
     transaction.on_commit(lambda: alert_follow_up_changed.send(sender=None, alert_id=alert_id))
+
+
+def alert_rejected_on_commit(*, alert_id: int) -> None:
+    transaction.on_commit(lambda: alert_rejected.send(sender=None, alert_id=alert_id))

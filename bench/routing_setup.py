@@ -48,13 +48,18 @@ def town_with_residents(count: int):
     from zones.models import Zone
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE alerts_delivery, alerts_routedzone, alerts_alertrouting, alerts_alertevent")
+        cursor.execute(
+            "TRUNCATE alerts_delivery, delivery_pushreceipt, alerts_routedzone, alerts_alertrouting, alerts_alertevent"
+        )
         cursor.execute("DELETE FROM alerts_alert")
         cursor.execute("DELETE FROM alerts_broadcast_neighbourhoods")
         cursor.execute("DELETE FROM alerts_broadcast")
         cursor.execute("DELETE FROM accounts_residenceneighbourhood")
         cursor.execute("DELETE FROM accounts_residence")
         cursor.execute("DELETE FROM accounts_role")
+        cursor.execute("DELETE FROM delivery_pushsubscription")
+        cursor.execute("DELETE FROM alerts_notificationpreference_muted_categories")
+        cursor.execute("DELETE FROM alerts_notificationpreference")
         cursor.execute("DELETE FROM accounts_user WHERE email LIKE 'bench-%%'")
         cursor.execute("DELETE FROM zones_zonepart")
         cursor.execute("DELETE FROM zones_zone")

@@ -90,7 +90,12 @@ def service_worker(request):
     body = render(
         request,
         "pwa/sw.js",
-        {"version": version, "precache": json.dumps([offline, *urls]), "offline": json.dumps(offline)},
+        {
+            "version": version,
+            "precache": json.dumps([offline, *urls]),
+            "offline": json.dumps(offline),
+            "icon": json.dumps(static("icons/icon-192.png")),
+        },
         content_type="text/javascript; charset=utf-8",
     ).content
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")

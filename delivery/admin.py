@@ -32,9 +32,10 @@ class DeliveryAdmin(admin.ModelAdmin):
         "status",
         "email_status",
         "sms_status",
+        "push_status",
         "attempts",
     ]
-    list_filter = ["kind", "status", "email_status", "sms_status"]
+    list_filter = ["kind", "status", "email_status", "sms_status", "push_status"]
     search_fields = ["recipient__email"]
     raw_id_fields = ["recipient", "alert", "broadcast"]
     show_full_result_count = False

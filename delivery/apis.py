@@ -1,7 +1,9 @@
 """API of the inbox, notification preferences, town-hall broadcasts and the police event stream."""
 
 from datetime import date
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,8 @@ from rest_framework.views import APIView
 from accounts.selectors import staffed_communes
 from alerts.models import AlertCategory
 from delivery.broadcasts import broadcast_area_parse, broadcast_delivery_counts, broadcast_send, broadcasts_visible_to
+from delivery.channels.push import application_server_key
+from delivery.devices import push_devices_of, push_subscription_remove, push_subscription_save
 from delivery.events import police_events_after
 from delivery.inbox import (
     inbox_mark_all_read,
@@ -129,6 +133,7 @@ class InboxMarkAllReadApi(APIView):
 class PreferenceSerializer(serializers.Serializer):
     by_email = serializers.BooleanField()
     by_sms = serializers.BooleanField()
+    by_push = serializers.BooleanField(required=False, default=False)
     phone_number = serializers.RegexField(r"^\+?[0-9 .]{6,20}$", allow_blank=True, max_length=20)
     quiet_start = serializers.TimeField(allow_null=True)
     quiet_end = serializers.TimeField(allow_null=True)
@@ -163,7 +168,7 @@ class NotificationPreferenceApi(APIView):
 
 
 def _default_preference_data(preference) -> dict:
-    fields = ("by_email", "by_sms", "phone_number", "quiet_start", "quiet_end", "prevention_notices")
+    fields = ("by_email", "by_sms", "by_push", "phone_number", "quiet_start", "quiet_end", "prevention_notices")
     return {**{name: getattr(preference, name) for name in fields}, "muted_categories": []}
 
 
@@ -301,3 +306,71 @@ class PoliceEventListApi(APIView):
         query.is_valid(raise_exception=True)
         events = police_events_after(user=request.user, **query.validated_data)
         return Response(PoliceEventSerializer(events, many=True).data)
+
+
+def push_endpoint_validate(value: str) -> str:
+    """Push services are reached over HTTPS; plain HTTP only where settings allow it (the tests'
+    local push service). The worker posts to this address, so nothing else is accepted."""
+    schemes = ("https", "http") if settings.PUSH_ALLOW_HTTP_ENDPOINTS else ("https",)
+    if urlsplit(value).scheme not in schemes:
+        raise ValidationError(_("L'adresse du service de notification doit être en https."))
+    return value
+
+
+class PushSubscriptionApi(APIView):
+    """The devices of the person making the request that receive notifications (Web Push). The
+    body of POST is what the browser's `PushSubscription.toJSON()` gives."""
+
+    permission_classes = [IsAuthenticated]
+
+    class KeysSerializer(serializers.Serializer):
+        p256dh = serializers.CharField(max_length=120)
+        auth = serializers.CharField(max_length=60)
+
+    class InputSerializer(serializers.Serializer):
+        endpoint = serializers.URLField(max_length=2000, validators=[push_endpoint_validate])
+        keys = serializers.DictField(child=serializers.CharField(max_length=120))
+
+        def validate_keys(self, value):
+            missing = {"p256dh", "auth"} - set(value)
+            if missing:
+                raise ValidationError(_("Clés manquantes : %(keys)s.") % {"keys": ", ".join(sorted(missing))})
+            return value
+
+    class RemoveSerializer(serializers.Serializer):
+        endpoint = serializers.URLField(max_length=2000)
+
+    class OutputSerializer(serializers.Serializer):
+        public_key = serializers.CharField()
+        devices = serializers.IntegerField()
+
+    @extend_schema(responses=OutputSerializer, operation_id="push_subscriptions_retrieve")
+    def get(self, request):
+        return Response({"public_key": application_server_key(), "devices": push_devices_of(request.user).count()})
+
+    @extend_schema(
+        request=InputSerializer, responses={201: OutputSerializer}, operation_id="push_subscriptions_create"
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            push_subscription_save(
+                user=request.user,
+                endpoint=data["endpoint"],
+                p256dh=data["keys"]["p256dh"],
+                auth=data["keys"]["auth"],
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        except DjangoValidationError as error:
+            raise django_errors_as_drf(error) from error
+        body = {"public_key": application_server_key(), "devices": push_devices_of(request.user).count()}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RemoveSerializer, responses={204: None}, operation_id="push_subscriptions_destroy")
+    def delete(self, request):
+        serializer = self.RemoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        push_subscription_remove(user=request.user, endpoint=serializer.validated_data["endpoint"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -54,6 +54,7 @@ def preference_update(
     quiet_end,
     prevention_notices: bool,
     muted_categories: list[AlertCategory],
+    by_push: bool = False,
 ) -> NotificationPreference:
     if by_sms and not phone_number:
         raise ValidationError({"phone_number": _("Indiquez un numéro de mobile pour recevoir des SMS.")})
@@ -62,6 +63,7 @@ def preference_update(
     preference = preference_of(user)
     preference.by_email = by_email
     preference.by_sms = by_sms
+    preference.by_push = by_push
     preference.phone_number = phone_number
     preference.quiet_start = quiet_start
     preference.quiet_end = quiet_end

@@ -13,6 +13,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Residence
+from alerts.models import Alert, RejectionReason
+from alerts.models.moderation import AlertTransition
 from delivery.models import Delivery, RoutedZone
 
 
@@ -94,8 +96,45 @@ def _resident_notice(delivery: Delivery) -> Message:
     )
 
 
+def _author_update(delivery: Delivery) -> Message:
+    """What the author of an alert is told of a moderation decision or a follow-up step."""
+    transition = AlertTransition.objects.select_related("alert__category", "alert__commune").get(id=delivery.notice_id)
+    alert = transition.alert
+    what = {"category": alert.category.display_label, "commune": alert.commune.name}
+    if transition.to_state == Alert.Status.PUBLISHED:
+        title = _("Votre alerte a été publiée")
+        body = _(
+            "Votre alerte « %(category)s » à %(commune)s a été relue et publiée ; les voisins concernés sont prévenus."
+        )
+    elif transition.to_state == Alert.Status.REJECTED:
+        title = _("Votre alerte n'a pas été publiée")
+        body = _("Votre alerte « %(category)s » à %(commune)s n'a pas été publiée. Motif : %(reason)s.")
+        what["reason"] = (
+            RejectionReason(transition.reason).label if transition.reason in RejectionReason.values else ""
+        )
+        if transition.note:
+            body += " " + transition.note.replace("%", "%%")
+    else:
+        title = _("Suivi de votre alerte : %(step)s") % {"step": Alert.FollowUp(transition.to_state).label}
+        body = _("Votre alerte « %(category)s » à %(commune)s : %(step)s.")
+        what["step"] = Alert.FollowUp(transition.to_state).label
+        if transition.note:
+            body += " " + transition.note.replace("%", "%%")
+    return Message(
+        kind=_("suivi de votre alerte"),
+        title=title,
+        body=body % what,
+        commune=alert.commune.name,
+        places=[],
+        urgent=False,
+        link="",
+    )
+
+
 def _message_shared(delivery: Delivery) -> Message:
     link = ""
+    if delivery.kind == Delivery.Kind.AUTHOR_UPDATE:
+        return _author_update(delivery)
     if delivery.kind in Delivery.NOTICE_KINDS:
         return _resident_notice(delivery)
     if delivery.kind == Delivery.Kind.BROADCAST:

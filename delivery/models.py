@@ -58,6 +58,8 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_pref")
     by_email = models.BooleanField(_("par courriel"), default=True)
     by_sms = models.BooleanField(_("par SMS"), default=False)
+    # Notifications on the person's devices (Web Push), once a browser has subscribed (PushSubscription).
+    by_push = models.BooleanField(_("par notification sur mes appareils"), default=False)
     phone_number = models.CharField(_("numéro de téléphone mobile"), max_length=20, blank=True)
     quiet_start = models.TimeField(_("début des heures calmes"), null=True, blank=True)
     quiet_end = models.TimeField(_("fin des heures calmes"), null=True, blank=True)
@@ -136,10 +138,12 @@ class Delivery(models.Model):
         NEAR_REPEAT = "near_repeat", _("conseil de prévention")
         PATROL_VISIT = "patrol_visit", _("avis de passage")
         ABSENCE_REMINDER = "absence_reminder", _("rappel de déclaration")
+        AUTHOR_UPDATE = "author_update", _("suivi de votre alerte")
 
-    # Notices to one resident about something of a higher app (a patrol's visit, an absence): the
-    # row points at it by `notice_id` only, so delivery never imports that app.
-    NOTICE_KINDS = (Kind.PATROL_VISIT, Kind.ABSENCE_REMINDER)
+    # Notices to one person: about something of a higher app (a patrol's visit, an absence), whose
+    # row it points at by `notice_id` only, so delivery never imports that app; or, for the author
+    # of an alert, about a moderation decision or a follow-up step (`notice_id`: the AlertTransition).
+    NOTICE_KINDS = (Kind.PATROL_VISIT, Kind.ABSENCE_REMINDER, Kind.AUTHOR_UPDATE)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("à envoyer")
@@ -168,6 +172,7 @@ class Delivery(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     email_status = models.CharField(max_length=10, choices=Status.choices, default=Status.SKIPPED)
     sms_status = models.CharField(max_length=10, choices=Status.choices, default=Status.SKIPPED)
+    push_status = models.CharField(max_length=10, choices=Status.choices, default=Status.SKIPPED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -185,7 +190,11 @@ class Delivery(models.Model):
                 condition=Q(kind="alert", alert__isnull=False, broadcast__isnull=True)
                 | Q(kind="near_repeat", alert__isnull=False, broadcast__isnull=True)
                 | Q(kind="broadcast", alert__isnull=True, broadcast__isnull=False)
-                | Q(kind__in=["patrol_visit", "absence_reminder"], alert__isnull=True, broadcast__isnull=True),
+                | Q(
+                    kind__in=["patrol_visit", "absence_reminder", "author_update"],
+                    alert__isnull=True,
+                    broadcast__isnull=True,
+                ),
                 name="delivery_points_at_its_message",
             ),
             models.UniqueConstraint(
@@ -197,7 +206,8 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["alert", "recipient"], condition=Q(kind="near_repeat"), name="near_repeat_once_per_alert"
             ),
-            # One notice per visit and one reminder per absence: sending twice aborts, never doubles.
+            # One notice per visit, one reminder per absence, one message per decision or step told to
+            # an alert's author: sending twice aborts, never doubles.
             models.UniqueConstraint(
                 fields=["kind", "notice_id"], condition=Q(notice_id__isnull=False), name="notice_once"
             ),
@@ -209,3 +219,37 @@ class Delivery(models.Model):
                 fields=["recipient", "created_at"], condition=Q(kind="near_repeat"), name="delivery_near_repeat"
             ),
         ]
+
+
+class PushSubscription(models.Model):
+    """One browser or phone of a person that accepted notifications (Web Push, RFC 8030): the push
+    service's endpoint and the keys the payload is encrypted with (RFC 8291). Created or refreshed
+    by the page each time the browser reports it, removed when the push service answers 404/410."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(_("adresse du service de notification"), max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=120)
+    auth = models.CharField(max_length=60)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appareil abonné aux notifications")
+        verbose_name_plural = _("appareils abonnés aux notifications")
+        indexes = [models.Index(fields=["user"], name="push_subscription_user")]
+
+    def __str__(self) -> str:
+        return self.user_agent or self.endpoint[:60]
+
+
+class PushReceipt(models.Model):
+    """A device that the push service accepted a delivery for, written in the same transaction
+    that settles the delivery: a retry (another device failed) never pushes to this one again."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="+", db_index=False)
+    subscription = models.ForeignKey(PushSubscription, on_delete=models.CASCADE, related_name="+")
+    pushed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["delivery", "subscription"], name="push_once_per_device")]

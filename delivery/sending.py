@@ -30,6 +30,7 @@ from django.utils import timezone
 from psycopg import sql
 
 from delivery.channels import email as email_channel
+from delivery.channels import push as push_channel
 from delivery.channels import sms as sms_channel
 from delivery.models import Delivery
 
@@ -61,6 +62,8 @@ WITH recipients AS (
            (r.is_police OR %(urgent)s) AS ignores_quiet_hours,
            (%(by_email)s AND coalesce(p.by_email, true)) AS email,
            (%(by_sms)s AND coalesce(p.by_sms, false) AND coalesce(p.phone_number, '') <> '') AS sms,
+           (%(by_push)s AND coalesce(p.by_push, false)
+            AND EXISTS (SELECT 1 FROM delivery_pushsubscription s WHERE s.user_id = r.user_id)) AS push,
            p.quiet_start, p.quiet_end,
            (now() AT TIME ZONE %(tz)s)::time AS local_time,
            (now() AT TIME ZONE %(tz)s)::date AS local_date
@@ -74,14 +77,15 @@ WITH recipients AS (
     FROM chosen c
 )
 INSERT INTO alerts_delivery (recipient_id, kind, alert_id, broadcast_id, notice_id, status, reason, email_status,
-                             sms_status, attempts, last_error, created_at, send_after)
+                             sms_status, push_status, attempts, last_error, created_at, send_after)
 SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s, %(notice_id)s,
-       CASE WHEN t.email OR t.sms THEN %(pending)s ELSE %(skipped)s END,
-       CASE WHEN NOT (t.email OR t.sms) THEN %(inbox_only)s WHEN t.quiet THEN %(quiet_hours)s ELSE '' END,
+       CASE WHEN t.email OR t.sms OR t.push THEN %(pending)s ELSE %(skipped)s END,
+       CASE WHEN NOT (t.email OR t.sms OR t.push) THEN %(inbox_only)s WHEN t.quiet THEN %(quiet_hours)s ELSE '' END,
        CASE WHEN t.email THEN %(pending)s ELSE %(skipped)s END,
        CASE WHEN t.sms THEN %(pending)s ELSE %(skipped)s END,
+       CASE WHEN t.push THEN %(pending)s ELSE %(skipped)s END,
        0, '', now(),
-       CASE WHEN t.quiet AND (t.email OR t.sms) THEN
+       CASE WHEN t.quiet AND (t.email OR t.sms OR t.push) THEN
             ((t.local_date + t.quiet_end
               + CASE WHEN t.local_time >= t.quiet_end THEN interval '1 day' ELSE interval '0' END)
              AT TIME ZONE %(tz)s)
@@ -104,6 +108,7 @@ def deliveries_insert(
     urgent: bool = False,
     by_email: bool = True,
     by_sms: bool = True,
+    by_push: bool = True,
 ) -> int:
     """Create the deliveries of one message in one statement; returns how many were created.
     `recipients` selects (user_id, is_police) with named `params`. Quiet hours are read in
@@ -117,6 +122,7 @@ def deliveries_insert(
         "urgent": urgent,
         "by_email": by_email,
         "by_sms": by_sms,
+        "by_push": by_push,
         "tz": time_zone,
         "pending": PENDING,
         "skipped": SKIPPED,
@@ -190,7 +196,7 @@ class PermanentFailure(Exception):
 
 
 def _is_permanent(error: Exception) -> bool:
-    if isinstance(error, PermanentFailure | sms_channel.SmsPermanentError):
+    if isinstance(error, PermanentFailure | sms_channel.SmsPermanentError | push_channel.PushPermanentError):
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
@@ -199,11 +205,28 @@ def _is_permanent(error: Exception) -> bool:
 
 @dataclass
 class SendContext:
-    """What one batch shares: an SMTP connection opened on first use, and the SMS gateway."""
+    """What one batch shares: an SMTP connection opened on first use, the SMS gateway, and the
+    Web Push session with its VAPID tokens."""
 
     email_connection: object = field(default_factory=lambda: get_connection(fail_silently=False))
     sms_gateway: object = field(default_factory=sms_channel.gateway)
     messages: dict = field(default_factory=dict)
+    push_sender: push_channel.PushSender | None = None
+    # The devices of the batch's recipients who take push, read in one query on first use, and the
+    # devices the delivery being sent reached: recorded by the statement that settles it.
+    push_recipients: set = field(default_factory=set)
+    push_devices: dict | None = None
+    push_reached: list = field(default_factory=list)
+
+    def push_ready(self) -> push_channel.PushSender:
+        if self.push_sender is None:
+            self.push_sender = push_channel.PushSender()
+        return self.push_sender
+
+    def devices_of(self, user_id: int) -> list:
+        if self.push_devices is None:
+            self.push_devices = push_channel.devices_of(self.push_recipients)
+        return self.push_devices.get(user_id, [])
 
     def email_ready(self):
         """The batch's SMTP connection, opened once: Django's backend would otherwise open and
@@ -228,6 +251,7 @@ def deliveries_send(*, delivery_ids: list[int]) -> list[int]:
     deliveries = Delivery.objects.select_related(
         "recipient__notification_pref", "alert__category", "alert__commune", "broadcast__commune"
     ).in_bulk(delivery_ids)
+    context.push_recipients = {d.recipient_id for d in deliveries.values() if d.push_status == PENDING}
     try:
         for delivery_id in delivery_ids:
             delivery = deliveries.get(delivery_id)
@@ -235,10 +259,23 @@ def deliveries_send(*, delivery_ids: list[int]) -> list[int]:
                 to_retry.append(delivery_id)
     finally:
         context.reset_email()
+        if context.push_sender is not None:
+            context.push_sender.close()
     return to_retry
 
 
-SETTLED_FIELDS = ["status", "reason", "email_status", "sms_status", "attempts", "last_error", "send_after", "sent_at"]
+CHANNEL_STATUS_FIELDS = ("email_status", "sms_status", "push_status")
+SETTLED_FIELDS = [
+    "status",
+    "reason",
+    "email_status",
+    "sms_status",
+    "push_status",
+    "attempts",
+    "last_error",
+    "send_after",
+    "sent_at",
+]
 
 # One statement per delivery each way, written out rather than built by the ORM: at two hundred
 # emails a second, building these two queries was the largest share of a worker's time.
@@ -251,6 +288,17 @@ _CLAIM_SQL = sql.SQL(
 _SETTLE_SQL = sql.SQL("UPDATE alerts_delivery SET {assignments} WHERE id = %s").format(
     assignments=sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(name)) for name in SETTLED_FIELDS)
 )
+# The same, recording in the same statement the devices a push reached (one round trip, not two).
+_SETTLE_WITH_RECEIPTS_SQL = (
+    sql.SQL(
+        """WITH receipts AS (
+        INSERT INTO delivery_pushreceipt (delivery_id, subscription_id, pushed_at)
+        SELECT %s, device_id, now() FROM unnest(%s::bigint[]) AS device_id
+    )
+    """
+    )
+    + _SETTLE_SQL
+)
 
 
 def _delivery_send_one(*, delivery: Delivery, context: SendContext) -> bool:
@@ -262,14 +310,19 @@ def _delivery_send_one(*, delivery: Delivery, context: SendContext) -> bool:
             return False  # already sent, taken by another worker, gone, or not due yet
         for name, value in zip(SETTLED_FIELDS, claimed, strict=True):
             setattr(delivery, name, value)
+        context.push_reached = []
         errors, transient = _channels_send(delivery, context)
         _delivery_settle(delivery, errors=errors, transient=transient)
-        cursor.execute(_SETTLE_SQL, [*(getattr(delivery, name) for name in SETTLED_FIELDS), delivery.id])
+        settled = [*(getattr(delivery, name) for name in SETTLED_FIELDS), delivery.id]
+        if context.push_reached:
+            cursor.execute(_SETTLE_WITH_RECEIPTS_SQL, [delivery.id, context.push_reached, *settled])
+        else:
+            cursor.execute(_SETTLE_SQL, settled)
         return delivery.status == PENDING
 
 
 def _channels_send(delivery: Delivery, context: SendContext) -> tuple[list[str], bool]:
-    senders = {"email": email_channel.send, "sms": sms_channel.send}
+    senders = {"email": email_channel.send, "sms": sms_channel.send, "push": push_channel.send}
     errors, transient = [], False
     for channel, send in senders.items():
         status_field = f"{channel}_status"
@@ -300,10 +353,10 @@ def _delivery_settle(delivery: Delivery, *, errors: list[str], transient: bool) 
         delivery.send_after = now + timedelta(seconds=retry_delay(delivery.attempts))
         delivery.reason = "retrying"
         return
-    for status_field in ("email_status", "sms_status"):
+    for status_field in CHANNEL_STATUS_FIELDS:
         if getattr(delivery, status_field) == PENDING:
             setattr(delivery, status_field, FAILED)
-    channel_states = {delivery.email_status, delivery.sms_status}
+    channel_states = {getattr(delivery, status_field) for status_field in CHANNEL_STATUS_FIELDS}
     if FAILED in channel_states:
         delivery.status = FAILED
         delivery.reason = "gave_up_after_retries" if transient else "refused"

@@ -11,6 +11,7 @@ api_urlpatterns = [
     path("inbox/read-all/", apis.InboxMarkAllReadApi.as_view(), name="api-inbox-read-all"),
     path("inbox/<int:delivery_id>/read/", apis.InboxMarkReadApi.as_view(), name="api-inbox-read"),
     path("notification-preferences/", apis.NotificationPreferenceApi.as_view(), name="api-notification-preferences"),
+    path("push/subscriptions/", apis.PushSubscriptionApi.as_view(), name="api-push-subscriptions"),
     path("broadcasts/", apis.BroadcastListApi.as_view(), name="api-broadcasts"),
     path("broadcasts/send/", apis.BroadcastSendApi.as_view(), name="api-broadcasts-send"),
     path("broadcasts/<int:broadcast_id>/", apis.BroadcastDetailApi.as_view(), name="api-broadcast-detail"),

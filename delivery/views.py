@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 from accounts.selectors import staffed_communes
 from alerts.models import AlertCategory
 from delivery.broadcasts import broadcast_area_parse, broadcast_delivery_counts, broadcast_send, broadcasts_visible_to
+from delivery.channels.push import application_server_key
+from delivery.devices import push_devices_of
 from delivery.inbox import inbox_mark_read, inbox_of, inbox_unread_count, preference_of, preference_update
 from delivery.messages import message_of
 from delivery.models import Broadcast, Delivery
@@ -41,6 +43,11 @@ def inbox_message_page(request, delivery_id: int):
 class PreferenceForm(forms.Form):
     by_email = forms.BooleanField(label=gettext_lazy("Recevoir les messages par courriel"), required=False)
     by_sms = forms.BooleanField(label=gettext_lazy("Recevoir les messages par SMS"), required=False)
+    by_push = forms.BooleanField(
+        label=gettext_lazy("Recevoir les messages en notification sur mes appareils"),
+        required=False,
+        help_text=gettext_lazy("Gratuit. Activez les notifications sur chaque téléphone ou ordinateur concerné."),
+    )
     phone_number = forms.RegexField(
         regex=r"^\+?[0-9 .]{6,20}$", label=gettext_lazy("Numéro de mobile"), required=False, max_length=20
     )
@@ -77,7 +84,8 @@ def preferences_page(request):
         }
         initial["muted_categories"] = list(preference.muted_categories.all()) if preference.pk else []
         form = PreferenceForm(initial=initial)
-    return render(request, "delivery/preferences.html", {"form": form})
+    context = {"form": form, "push_key": application_server_key(), "push_devices": push_devices_of(request.user)}
+    return render(request, "delivery/preferences.html", context)
 
 
 class BroadcastForm(forms.Form):

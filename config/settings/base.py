@@ -389,6 +389,14 @@ ALERTS_DELIVERY_SWEEP_AFTER_S = env.int("ALERTS_DELIVERY_SWEEP_AFTER_S", default
 ALERTS_DELIVERY_SWEEP_EVERY_S = env.int("ALERTS_DELIVERY_SWEEP_EVERY_S", default=60)
 # SMS gateway: a dotted path to a class with send(*, phone_number, text). No provider is bundled.
 ALERTS_SMS_GATEWAY = env("ALERTS_SMS_GATEWAY", default="delivery.channels.sms.ConsoleSmsGateway")
+# Web Push (delivery/channels/push.py): the site's VAPID key (base64url, written into .env by
+# scripts/vapid-keys.sh from `make services`), the contact push services may write to, and how long
+# a push service may take to answer. Without a key, no page offers notifications.
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env("VAPID_SUBJECT", default="mailto:ne-pas-repondre@vigie.localhost")
+PUSH_TIMEOUT_S = env.float("PUSH_TIMEOUT_S", default=10.0)
+# Browsers' push services are all HTTPS; plain HTTP endpoints only for a local test push service.
+PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
 CELERY_BEAT_SCHEDULE.update(
     {
         "alerts-delivery-sweep": {

@@ -31,3 +31,44 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   }
 });
+
+// Web Push: each delivery arrives encrypted for this device (the browser decrypts it) and is shown
+// as a notification; a click opens the message's page, in a Vigie window already open if there is one.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  const title = data.title || "Vigie";
+  event.waitUntil(
+    self.registration.showNotification(title, {
+      body: data.body || "",
+      tag: data.tag,
+      icon: {{ icon|safe }},
+      badge: {{ icon|safe }},
+      requireInteraction: Boolean(data.urgent),
+      data: { url: data.url || "/" },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL(event.notification.data && event.notification.data.url ? event.notification.data.url : "/",
+    self.location.origin);
+  if (target.origin !== self.location.origin) {
+    return;
+  }
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      for (const client of windows) {
+        if ("navigate" in client && new URL(client.url).origin === self.location.origin) {
+          return client.navigate(target.href).then((opened) => (opened || client).focus());
+        }
+      }
+      return self.clients.openWindow(target.href);
+    })
+  );
+});

@@ -199,6 +199,13 @@ TABLE = [
              [403,          400,        400,        400,        400,        400,      400,      400,      400]),
     ("get", "/preferences/notifications/", None,
              [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    # Web Push devices: a person's own subscriptions only (bad bodies: 400 for everybody signed in)
+    ("get", "/api/push/subscriptions/", None,
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("post", "/api/push/subscriptions/", {"endpoint": "pas-une-adresse", "keys": {}},
+             [403,          400,        400,        400,        400,        400,      400,      400,      400]),
+    ("delete", "/api/push/subscriptions/", {"endpoint": "pas-une-adresse"},
+             [403,          400,        400,        400,        400,        400,      400,      400,      400]),
     # --- broadcasts: the commune's staff and mayor only ---
     ("get", "/api/broadcasts/", None,
              [403,          200,        200,        200,        200,        200,      200,      200,      200]),

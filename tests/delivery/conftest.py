@@ -11,9 +11,14 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
+import tests.workers
 from alerts.models import Alert
 from alerts.signals import alert_published_on_commit
+from config.celery import app as celery_app
+from tests.delivery.processes import SmtpSink
+from tests.delivery.push_service import PushService, vapid_private_key, vapid_public_key
 from tests.factories import make_commune, make_neighbourhood, make_police_sector, make_resident
+from tests.workers import WorkerProcess
 from zones import services as zone_services
 
 BORDER_LON = 5.01
@@ -85,3 +90,47 @@ def published(django_capture_on_commit_callbacks):
             return publish(alert)
 
     return _publish
+
+
+@pytest.fixture
+def start_worker(transactional_db, monkeypatch):
+    """Start real workers that send email over SMTP to `port`, with delivery settings for tests."""
+    started: list[WorkerProcess] = []
+    original_env = tests.workers.worker_env
+    celery_app.control.purge()
+
+    def start(*, smtp_port: int, **settings) -> WorkerProcess:
+        extra = {
+            "DJANGO_SETTINGS_MODULE": "tests.delivery.smtp_settings",
+            "VIGIE_TEST_SMTP_PORT": str(smtp_port),
+            "ALERTS_DELIVERY_SWEEP_AFTER_S": "0",
+            **{key: str(value) for key, value in settings.items()},
+        }
+        monkeypatch.setattr(tests.workers, "worker_env", lambda: {**original_env(), **extra})
+        worker = WorkerProcess()
+        started.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    celery_app.control.purge()
+
+
+@pytest.fixture
+def sink():
+    smtp = SmtpSink().start()
+    yield smtp
+    smtp.stop()
+
+
+@pytest.fixture
+def push_service(settings):
+    """A Web Push service on the loopback interface, and the site's VAPID key and address for it."""
+    settings.VAPID_PRIVATE_KEY = vapid_private_key()
+    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
+    settings.SITE_URL = "https://vigie.example"
+    service = PushService(application_server_key=vapid_public_key(settings.VAPID_PRIVATE_KEY)).start()
+    yield service
+    service.stop()

@@ -8,51 +8,15 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-import tests.workers
 from alerts.models import Alert
-from config.celery import app as celery_app
 from delivery.models import Delivery
 from delivery.routing import alert_route
 from delivery.tasks import deliveries_sweep
 from tests.delivery.conftest import build_town, home, publish, resident_at
 from tests.delivery.processes import SmtpSink, broker_at, free_port, wait_for
 from tests.factories import make_alert
-from tests.workers import WorkerProcess
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def start_worker(transactional_db, monkeypatch):
-    """Start real workers that send email over SMTP to `port`, with delivery settings for tests."""
-    started: list[WorkerProcess] = []
-    original_env = tests.workers.worker_env
-    celery_app.control.purge()
-
-    def start(*, smtp_port: int, **settings) -> WorkerProcess:
-        extra = {
-            "DJANGO_SETTINGS_MODULE": "tests.delivery.smtp_settings",
-            "VIGIE_TEST_SMTP_PORT": str(smtp_port),
-            "ALERTS_DELIVERY_SWEEP_AFTER_S": "0",
-            **{key: str(value) for key, value in settings.items()},
-        }
-        monkeypatch.setattr(tests.workers, "worker_env", lambda: {**original_env(), **extra})
-        worker = WorkerProcess()
-        started.append(worker)
-        worker.wait_ready()
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
-    celery_app.control.purge()
-
-
-@pytest.fixture
-def sink():
-    smtp = SmtpSink().start()
-    yield smtp
-    smtp.stop()
 
 
 def residents(town, count: int) -> list:

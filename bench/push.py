@@ -1,0 +1,177 @@
+"""Web Push throughput: two Celery worker processes push the deliveries of one alert to a local push
+service (tests/delivery/push_service.py, aiohttp, in this process), every payload encrypted for its
+device and signed with VAPID. Target: at least 1,000 pushes per second, every device once.
+
+    .venv/bin/python bench/push.py [--residents 3000] [--devices 1] [--workers 2]
+
+Uses the bench database (vigie_bench_routing) and this worktree's Redis (REDIS_URL in .env), whose
+queue it purges first. The clock runs from the routing call to the last delivery settled; the push
+service keeps the bodies during the run and decrypts them afterwards, each with its device's key.
+From the same run, beside it: the floor (the same pushes from one loop in this process: no
+database, no ledger, one kept-alive session, one VAPID token) and the naive alternative
+(`pywebpush.webpush()` per push: a new connection and a new VAPID signature each time)."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from routing_setup import BASE_DIR, BENCH_ENV, bench_database_ready, machine, published_alert, town_with_residents
+
+sys.path.insert(0, str(BASE_DIR))
+from tests.delivery.push_service import PushService, vapid_private_key, vapid_public_key  # noqa: E402
+
+SAMPLE = 300  # pushes timed for the floor and the naive alternative
+
+
+def start_workers(count: int, vapid_key: str) -> list[subprocess.Popen]:
+    env = {**os.environ, **BENCH_ENV, "VAPID_PRIVATE_KEY": vapid_key, "EMAIL_URL": "consolemail://"}
+    return [
+        subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel=WARNING",
+                "--concurrency=1",
+                f"--hostname=benchpush{index}@localhost",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            start_new_session=True,
+        )
+        for index in range(count)
+    ]
+
+
+def devices_subscribe(service: PushService, commune, per_person: int) -> list[dict]:
+    """`per_person` devices for each resident, push chosen and email off: only push is measured."""
+    from django.db import connection
+
+    from delivery.models import NotificationPreference, PushSubscription
+
+    people = list(
+        connection.cursor().execute(
+            "SELECT user_id FROM accounts_residence WHERE commune_id = %s ORDER BY user_id", [commune.id]
+        )
+    )
+    rows, subscriptions = [], []
+    for (user_id,) in people:
+        for _ in range(per_person):
+            device = service.device()
+            subscriptions.append(device)
+            rows.append(PushSubscription(user_id=user_id, endpoint=device["endpoint"], **device["keys"]))
+    PushSubscription.objects.all().delete()
+    PushSubscription.objects.bulk_create(rows, batch_size=2000)
+    NotificationPreference.objects.filter(user_id__in=[user_id for (user_id,) in people]).delete()
+    NotificationPreference.objects.bulk_create(
+        [NotificationPreference(user_id=user_id, by_email=False, by_push=True) for (user_id,) in people],
+        batch_size=2000,
+    )
+    return subscriptions
+
+
+def floor_rate(service: PushService, subscriptions: list[dict]) -> float:
+    """Pushes per second from one loop: encryption and HTTP only, the connection and token reused."""
+    from delivery.channels.push import PushSender
+    from delivery.models import PushSubscription
+
+    sender = PushSender()
+    devices = [PushSubscription(endpoint=s["endpoint"], **s["keys"]) for s in subscriptions[:SAMPLE]]
+    start = time.perf_counter()
+    for device in devices:
+        sender.push(device, b'{"title": "Vigie", "body": "floor"}', urgency="normal", ttl=60)
+    elapsed = time.perf_counter() - start
+    sender.close()
+    return len(devices) / elapsed
+
+
+def naive_rate(subscriptions: list[dict], vapid_key: str) -> float:
+    """Pushes per second with pywebpush's one-call API: a new connection and signature per push."""
+    from django.conf import settings
+    from pywebpush import webpush
+
+    start = time.perf_counter()
+    for subscription in subscriptions[:SAMPLE]:
+        webpush(
+            subscription,
+            data='{"title": "Vigie", "body": "naive"}',
+            vapid_private_key=vapid_key,
+            vapid_claims={"sub": settings.VAPID_SUBJECT},
+            ttl=60,
+        )
+    return SAMPLE / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--residents", type=int, default=3000)
+    parser.add_argument("--devices", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    vapid_key = vapid_private_key()
+    os.environ["VAPID_PRIVATE_KEY"] = vapid_key
+    bench_database_ready()
+    from config.celery import app as celery_app
+    from delivery.models import Delivery
+    from delivery.routing import alert_route
+
+    service = PushService(application_server_key=vapid_public_key(vapid_key), decrypt_later=True).start()
+    celery_app.control.purge()
+    commune = town_with_residents(args.residents)
+    subscriptions = devices_subscribe(service, commune, args.devices)
+    workers = start_workers(args.workers, vapid_key)
+    try:
+        names = [f"benchpush{index}@localhost" for index in range(args.workers)]
+        deadline = time.monotonic() + 60
+        while len(celery_app.control.ping(destination=names, timeout=0.5)) < args.workers:
+            if time.monotonic() > deadline:
+                raise SystemExit("workers did not start")
+        alert = published_alert(commune)
+        start = time.perf_counter()
+        alert_route(alert_id=alert.id)
+        total = Delivery.objects.filter(alert=alert).count()
+        while Delivery.objects.filter(alert=alert, status="pending").exists():
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - start
+        failed = Delivery.objects.filter(alert=alert, status="failed").count()
+        received = service.count()
+    finally:
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=30)
+
+    service.decrypt_all()
+    per_device = service.per_device()
+    once = len(per_device) == len(subscriptions) and set(per_device.values()) == {1}
+    decrypted = sum(per_device.values())
+    floor = floor_rate(service, subscriptions)
+    naive = naive_rate(subscriptions, vapid_key)
+    service.stop()
+    rate = received / elapsed
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{total} deliveries ({args.residents} residents x {args.devices} devices + 5 agents without device), "
+        f"{received} pushes received, {decrypted} decrypted, {len(service.refused)} refused, {failed} failed, "
+        f"every device once: {once}; {args.workers} workers: {elapsed:.2f} s, {rate:.0f} pushes/s"
+    )
+    print(
+        f"floor, one loop without database or ledger: {floor:.0f} pushes/s; "
+        f"time per push ledger / floor = {floor / rate:.2f}x"
+    )
+    print(
+        f"naive, pywebpush.webpush() per push: {naive:.0f} pushes/s; "
+        f"time per push naive / ledger = {rate / naive:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The devices a person receives notifications on (Web Push subscriptions): saved or refreshed each
+time a page of Vigie opens in a browser that accepted notifications, removed when the person turns
+them off there, and by the push channel when the push service says the device is gone."""
+
+import base64
+import binascii
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from delivery.models import NotificationPreference, PushSubscription
+
+P256DH_LENGTH = 65  # an uncompressed P-256 point
+AUTH_LENGTH = 16
+
+
+def _b64url_bytes(value: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def push_subscription_save(
+    *, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+) -> PushSubscription:
+    """Create the device's subscription, or refresh it (new keys, or the same browser now used by
+    another person of the household: the endpoint belongs to the browser, so it moves to them).
+    A person's first device turns notifications on in their preferences: enabling them on a phone
+    is the choice; they can still turn the channel off there."""
+    public_key = _b64url_bytes(p256dh)
+    if public_key is None or len(public_key) != P256DH_LENGTH or public_key[0] != 4:
+        raise ValidationError({"p256dh": _("Clé de l'appareil illisible.")})
+    secret = _b64url_bytes(auth)
+    if secret is None or len(secret) != AUTH_LENGTH:
+        raise ValidationError({"auth": _("Secret de l'appareil illisible.")})
+    with transaction.atomic():
+        subscription, created = PushSubscription.objects.update_or_create(
+            endpoint=endpoint,
+            defaults={
+                "user": user,
+                "p256dh": p256dh,
+                "auth": auth,
+                "user_agent": user_agent[:300],
+                "refreshed_at": timezone.now(),
+            },
+        )
+        if created and not PushSubscription.objects.filter(user=user).exclude(id=subscription.id).exists():
+            NotificationPreference.objects.update_or_create(user=user, defaults={"by_push": True})
+    return subscription
+
+
+def push_subscription_remove(*, user: User, endpoint: str) -> int:
+    """Forget one of the person's devices; another person's endpoint is left alone."""
+    deleted, _by_model = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    return deleted
+
+
+def push_devices_of(user: User):
+    return PushSubscription.objects.filter(user=user).order_by("-refreshed_at")

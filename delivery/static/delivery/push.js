@@ -1,0 +1,101 @@
+/* Notifications on this device (Web Push): the preferences page turns them on or off; each time it
+   opens in a browser already subscribed, the subscription is sent again so the server's copy stays
+   current (a browser may renew its endpoint or keys). */
+(function () {
+  "use strict";
+  var box = document.getElementById("push-device");
+  if (!box) return;
+  var key = box.getAttribute("data-public-key");
+  var api = box.getAttribute("data-api");
+  var enable = document.getElementById("push-enable");
+  var disable = document.getElementById("push-disable");
+  var status = document.getElementById("push-status");
+
+  function say(text) {
+    status.textContent = text;
+  }
+  function csrf() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+  function call(method, body) {
+    return fetch(api, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(body),
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response;
+    });
+  }
+  function keyBytes(base64url) {
+    var padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    var raw = atob(padded);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+  function show(subscribed) {
+    enable.hidden = subscribed;
+    disable.hidden = !subscribed;
+  }
+
+  if (!key || !("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+    say(box.getAttribute("data-unsupported"));
+    return;
+  }
+  var registration = navigator.serviceWorker.register(box.getAttribute("data-worker"), { scope: "/" }).then(
+    function () {
+      return navigator.serviceWorker.ready;
+    }
+  );
+
+  registration.then(function (reg) {
+    return reg.pushManager.getSubscription();
+  }).then(function (subscription) {
+    show(Boolean(subscription));
+    if (subscription) return call("POST", subscription.toJSON());
+  }).catch(function () {
+    show(false);
+  });
+
+  enable.addEventListener("click", function () {
+    say("");
+    Notification.requestPermission().then(function (permission) {
+      if (permission !== "granted") {
+        say(box.getAttribute("data-refused"));
+        return null;
+      }
+      return registration.then(function (reg) {
+        return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
+      }).then(function (subscription) {
+        return call("POST", subscription.toJSON());
+      }).then(function () {
+        show(true);
+        say(box.getAttribute("data-enabled"));
+        var choice = document.getElementById("id_by_push");
+        if (choice) choice.checked = true;
+      });
+    }).catch(function () {
+      say(box.getAttribute("data-failed"));
+    });
+  });
+
+  disable.addEventListener("click", function () {
+    say("");
+    registration.then(function (reg) {
+      return reg.pushManager.getSubscription();
+    }).then(function (subscription) {
+      if (!subscription) return null;
+      return call("DELETE", { endpoint: subscription.endpoint }).then(function () {
+        return subscription.unsubscribe();
+      });
+    }).then(function () {
+      show(false);
+      say(box.getAttribute("data-disabled"));
+    }).catch(function () {
+      say(box.getAttribute("data-failed"));
+    });
+  });
+})();

@@ -1,0 +1,209 @@
+"""A Web Push service on the loopback interface, for the tests and the benchmark: it accepts RFC 8030
+requests, checks the VAPID token (RFC 8292) against the key the device subscribed with, decrypts
+the payload (RFC 8291, aes128gcm) with the device's own private key, and records what it received.
+
+Each device is a real key pair and authentication secret, as a browser makes them; `device()` gives
+the subscription (`PushSubscription.toJSON()`) a browser would send to the site. `answer` makes the
+service reply with another status for one device (410 once it is gone, 500 for a failure)."""
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import http_ece
+from aiohttp import web
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid import Vapid02, b64urldecode, b64urlencode
+
+from tests.delivery.processes import free_port
+
+
+def vapid_private_key() -> str:
+    """A fresh VAPID private key, as scripts/vapid-keys.sh writes it into .env."""
+    vapid = Vapid02()
+    vapid.generate_keys()
+    return b64urlencode(vapid.private_key.private_numbers().private_value.to_bytes(32, "big"))
+
+
+def vapid_public_key(private_key: str) -> str:
+    raw = Vapid02.from_string(private_key).public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return b64urlencode(raw)
+
+
+@dataclass
+class Device:
+    token: str
+    private_key: ec.EllipticCurvePrivateKey
+    auth_secret: bytes
+    answers: list[int] = field(default_factory=list)  # statuses to give, in order, before 201
+
+
+@dataclass
+class Received:
+    token: str
+    payload: dict
+    urgency: str
+    ttl: int
+    claims: dict
+
+
+class PushService:
+    def __init__(self, *, application_server_key: str, decrypt_later: bool = False):
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.application_server_key = application_server_key
+        self.decrypt_later = decrypt_later
+        self.devices: dict[str, Device] = {}
+        self.received: list[Received] = []
+        self.raw: list[tuple[str, bytes, dict]] = []
+        self.refused: list[str] = []  # requests refused: bad token, unknown device, undecryptable
+        self.answered: Counter = Counter()
+        self.first_at: float | None = None
+        self.last_at: float | None = None
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    # -- devices, as a browser makes them
+    def device(self) -> dict:
+        token = base64.urlsafe_b64encode(os.urandom(12)).decode().rstrip("=")
+        private_key = ec.generate_private_key(ec.SECP256R1())
+        auth_secret = os.urandom(16)
+        public = private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        self.devices[token] = Device(token=token, private_key=private_key, auth_secret=auth_secret)
+        return {
+            "endpoint": f"{self.origin}/push/{token}",
+            "keys": {"p256dh": b64urlencode(public), "auth": b64urlencode(auth_secret)},
+        }
+
+    def answer(self, endpoint: str, *statuses: int) -> None:
+        self.devices[endpoint.rsplit("/", 1)[1]].answers.extend(statuses)
+
+    # -- what arrived
+    def count(self) -> int:
+        with self._lock:
+            return len(self.received) + len(self.raw)
+
+    def per_device(self) -> Counter:
+        with self._lock:
+            return Counter(item.token for item in self.received)
+
+    def endpoint_of(self, token: str) -> str:
+        return f"{self.origin}/push/{token}"
+
+    def decrypt_all(self) -> None:
+        """Decrypt what was kept encrypted during a timed run; a payload that fails is refused."""
+        with self._lock:
+            raw, self.raw = self.raw, []
+        for token, body, headers in raw:
+            self._accept(token, body, headers)
+
+    # -- the server
+    def _check(self, request: web.Request) -> tuple[str, dict]:
+        """The device token and the VAPID claims; ValueError when the request is not acceptable."""
+        token = request.match_info["token"]
+        if token not in self.devices:
+            raise ValueError("unknown device")
+        authorization = request.headers.get("Authorization", "")
+        if not authorization.startswith("vapid "):
+            raise ValueError("no VAPID authorization")
+        parts = dict(part.split("=", 1) for part in authorization[len("vapid ") :].split(","))
+        if parts.get("k") != self.application_server_key:
+            raise ValueError("signed with another key than the subscription's")
+        if not Vapid02.verify(authorization):
+            raise ValueError("bad VAPID signature")
+        claims = json.loads(b64urldecode(parts["t"].split(".")[1].encode()))
+        if claims.get("aud") != self.origin or claims.get("exp", 0) <= time.time() or not claims.get("sub"):
+            raise ValueError(f"bad VAPID claims {claims}")
+        if request.headers.get("Content-Encoding") != "aes128gcm" or "TTL" not in request.headers:
+            raise ValueError("not an RFC 8291 aes128gcm request with a TTL")
+        return token, claims
+
+    def _accept(self, token: str, body: bytes, headers: dict) -> None:
+        device = self.devices[token]
+        try:
+            clear = http_ece.decrypt(
+                body, private_key=device.private_key, auth_secret=device.auth_secret, version="aes128gcm"
+            )
+            payload = json.loads(clear)
+        except Exception as error:  # noqa: BLE001 - whatever fails, the push is refused and recorded
+            with self._lock:
+                self.refused.append(f"{token}: {type(error).__name__}: {error}")
+            return
+        item = Received(
+            token=token,
+            payload=payload,
+            urgency=headers.get("Urgency", "normal"),
+            ttl=int(headers["TTL"]),
+            claims=headers["claims"],
+        )
+        with self._lock:
+            self.received.append(item)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            token, claims = self._check(request)
+        except ValueError as error:
+            with self._lock:
+                self.refused.append(str(error))
+            return web.Response(status=401 if "VAPID" in str(error) else 404, text=str(error))
+        device = self.devices[token]
+        if device.answers:
+            status = device.answers.pop(0)
+            with self._lock:
+                self.answered[status] += 1
+            return web.Response(status=status)
+        headers = {
+            "Urgency": request.headers.get("Urgency", "normal"),
+            "TTL": request.headers["TTL"],
+            "claims": claims,
+        }
+        now = time.monotonic()
+        with self._lock:
+            self.first_at = self.first_at or now
+            self.last_at = now
+        if self.decrypt_later:
+            with self._lock:
+                self.raw.append((token, body, headers))
+        else:
+            self._accept(token, body, headers)
+        return web.Response(status=201, headers={"Location": f"{self.origin}/message/{token}"})
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/push/{token}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        self._loop.run_until_complete(site.start())
+        self._ready.set()
+        self._loop.run_forever()
+
+    def start(self) -> "PushService":
+        self._thread.start()
+        if not self._ready.wait(timeout=30):
+            raise RuntimeError("the push service did not start")
+        return self
+
+    def stop(self) -> None:
+        if not self._ready.is_set():
+            return
+        future = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
+        with contextlib.suppress(Exception):
+            future.result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)

@@ -1,0 +1,190 @@
+"""Web Push as a delivery channel, against a real push service on the loopback interface that checks
+the VAPID token and decrypts every payload with the device's own key (tests/delivery/push_service.py)."""
+
+from datetime import time as clock
+
+import pytest
+from django.urls import reverse
+
+from delivery.devices import push_subscription_save
+from delivery.inbox import preference_of
+from delivery.models import Delivery, NotificationPreference, PushReceipt, PushSubscription
+from delivery.sending import deliveries_send
+from tests.auth import resident_client
+from tests.delivery.conftest import home, resident_at
+from tests.delivery.push_service import PushService
+from tests.factories import make_alert
+
+pytestmark = pytest.mark.django_db
+
+
+def with_devices(person, service: PushService, count: int) -> list[dict]:
+    devices = [service.device() for _ in range(count)]
+    for device in devices:
+        push_subscription_save(user=person, endpoint=device["endpoint"], **device["keys"])
+    return devices
+
+
+def send_all(alert) -> list[int]:
+    ids = list(
+        Delivery.objects.filter(alert=alert, kind=Delivery.Kind.ALERT).order_by("id").values_list("id", flat=True)
+    )
+    return deliveries_send(delivery_ids=ids)
+
+
+def test_n_residents_with_m_devices_get_exactly_one_decrypted_push_per_device(town, push_service, published):
+    people = [resident_at(town, 5.001 + 0.002 * index) for index in range(4)]
+    devices = {person.id: with_devices(person, push_service, 3) for person in people}
+    by_email_only = resident_at(town, 5.009)  # no device: email as before, no push
+
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004), description="Tag rue"))
+    assert send_all(alert) == []
+
+    assert push_service.refused == []
+    assert push_service.per_device() == {
+        device["endpoint"].rsplit("/", 1)[1]: 1 for person_devices in devices.values() for device in person_devices
+    }
+    deliveries = {d.recipient_id: d for d in Delivery.objects.filter(alert=alert)}
+    assert len(deliveries) == len(people) + 1
+    assert deliveries[by_email_only.id].push_status == Delivery.Status.SKIPPED
+    for person in people:
+        delivery = deliveries[person.id]
+        assert (delivery.status, delivery.push_status, delivery.email_status) == ("sent", "sent", "sent")
+        received = [item for item in push_service.received if item.payload["tag"] == f"vigie-{delivery.id}"]
+        assert len(received) == 3
+        message_url = "https://vigie.example" + reverse("inbox-message", kwargs={"delivery_id": delivery.id})
+        assert {item.payload["url"] for item in received} == {message_url}
+        assert all("Tag rue" in item.payload["body"] and "Nord" in item.payload["body"] for item in received)
+        assert {(item.urgency, item.ttl) for item in received} == {("normal", 24 * 3600)}
+        assert {item.claims["sub"] for item in received} == {"mailto:ne-pas-repondre@vigie.localhost"}
+
+    # A task run again (redelivered, the sweeper) pushes nothing more.
+    Delivery.objects.filter(alert=alert).update(status=Delivery.Status.PENDING, push_status=Delivery.Status.PENDING)
+    send_all(alert)
+    assert push_service.count() == 4 * 3
+
+
+def test_an_urgent_category_is_pushed_with_high_urgency(town, push_service, published):
+    person = resident_at(town, 5.002)
+    with_devices(person, push_service, 1)
+    alert = published(make_alert(commune=town.commune, category="cambriolage", location=home(5.004)))
+    send_all(alert)
+    notice = Delivery.objects.get(alert=alert, kind=Delivery.Kind.NEAR_REPEAT)  # a burglary: a prevention notice too
+    deliveries_send(delivery_ids=[notice.id])
+    pushed = {item.payload["tag"]: item for item in push_service.received}
+    assert len(push_service.received) == 2
+    alert_push = pushed[f"vigie-{Delivery.objects.get(alert=alert, kind=Delivery.Kind.ALERT).id}"]
+    assert (alert_push.urgency, alert_push.ttl, alert_push.payload["urgent"]) == ("high", 6 * 3600, True)
+    notice_push = pushed[f"vigie-{notice.id}"]
+    assert (notice_push.urgency, notice_push.ttl) == ("low", 3 * 24 * 3600)
+
+
+def test_a_device_that_failed_is_retried_alone_and_the_others_are_not_pushed_twice(town, push_service, published):
+    person = resident_at(town, 5.002)
+    first, second = with_devices(person, push_service, 2)
+    push_service.answer(second["endpoint"], 503)
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004)))
+    delivery = Delivery.objects.get(alert=alert)
+
+    assert send_all(alert) == [delivery.id]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.push_status, delivery.reason) == ("pending", "pending", "retrying")
+    assert "HTTP 503" in delivery.last_error
+    assert push_service.count() == 1
+
+    Delivery.objects.filter(id=delivery.id).update(send_after=delivery.created_at)  # its backoff is over
+    assert send_all(alert) == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.push_status) == ("sent", "sent")
+    tokens = [endpoint["endpoint"].rsplit("/", 1)[1] for endpoint in (first, second)]
+    assert push_service.per_device() == {tokens[0]: 1, tokens[1]: 1}
+    assert PushReceipt.objects.filter(delivery=delivery).count() == 2
+
+
+@pytest.mark.parametrize("gone", [404, 410])
+def test_a_device_the_push_service_no_longer_knows_is_removed(town, push_service, published, gone):
+    person = resident_at(town, 5.002)
+    kept, dropped = with_devices(person, push_service, 2)
+    push_service.answer(dropped["endpoint"], gone)
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004)))
+    send_all(alert)
+
+    assert list(PushSubscription.objects.filter(user=person).values_list("endpoint", flat=True)) == [kept["endpoint"]]
+    assert push_service.answered == {gone: 1}
+    assert Delivery.objects.get(alert=alert).push_status == Delivery.Status.SENT
+
+
+def test_quiet_hours_hold_the_push_like_email(town, push_service, published):
+    person = resident_at(town, 5.002)
+    with_devices(person, push_service, 1)
+    NotificationPreference.objects.filter(user=person).update(quiet_start=clock(0, 0), quiet_end=clock(23, 59))
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004)))
+    delivery = Delivery.objects.get(alert=alert)
+    assert (delivery.push_status, delivery.reason) == ("pending", "quiet_hours")
+    assert send_all(alert) == []
+    assert push_service.count() == 0
+
+
+def test_a_resident_who_turned_push_off_gets_none(town, push_service, published):
+    person = resident_at(town, 5.002)
+    with_devices(person, push_service, 1)
+    NotificationPreference.objects.filter(user=person).update(by_push=False)
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004)))
+    assert Delivery.objects.get(alert=alert).push_status == Delivery.Status.SKIPPED
+    send_all(alert)
+    assert push_service.count() == 0
+
+
+def test_the_subscription_api_creates_refreshes_and_removes_a_device(town, push_service):
+    person = resident_at(town, 5.002)
+    client = resident_client(person)
+    url = reverse("api-push-subscriptions")
+    device = push_service.device()
+
+    assert client.get(url).json() == {"public_key": push_service.application_server_key, "devices": 0}
+    response = client.post(url, device, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["devices"] == 1
+    assert preference_of(person).by_push  # enabling a device chooses the channel
+
+    renewed = {**device, "keys": push_service.device()["keys"]}
+    assert client.post(url, renewed, content_type="application/json").status_code == 201
+    [subscription] = PushSubscription.objects.filter(user=person)
+    assert subscription.p256dh == renewed["keys"]["p256dh"]
+
+    assert client.delete(url, {"endpoint": device["endpoint"]}, content_type="application/json").status_code == 204
+    assert not PushSubscription.objects.filter(user=person).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"endpoint": "ftp://push.example/x", "keys": {"p256dh": "x", "auth": "y"}}, "endpoint"),
+        ({"endpoint": "https://push.example/x", "keys": {"auth": "AAAAAAAAAAAAAAAAAAAAAA"}}, "keys"),
+        ({"endpoint": "https://push.example/x", "keys": {"p256dh": "bm90IGEga2V5", "auth": "x"}}, "p256dh"),
+    ],
+)
+def test_the_subscription_api_refuses_unreadable_devices_with_a_message(town, push_service, body, field):
+    client = resident_client(resident_at(town, 5.002))
+    response = client.post(reverse("api-push-subscriptions"), body, content_type="application/json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not PushSubscription.objects.exists()
+
+
+def test_plain_http_endpoints_are_refused_outside_tests(town, push_service, settings):
+    settings.PUSH_ALLOW_HTTP_ENDPOINTS = False
+    client = resident_client(resident_at(town, 5.002))
+    response = client.post(reverse("api-push-subscriptions"), push_service.device(), content_type="application/json")
+    assert response.status_code == 400
+    assert "https" in response.json()["endpoint"][0]
+
+
+def test_another_persons_endpoint_is_not_removed(town, push_service):
+    owner, other = resident_at(town, 5.002), resident_at(town, 5.003)
+    [device] = with_devices(owner, push_service, 1)
+    response = resident_client(other).delete(
+        reverse("api-push-subscriptions"), {"endpoint": device["endpoint"]}, content_type="application/json"
+    )
+    assert response.status_code == 204
+    assert PushSubscription.objects.filter(user=owner).count() == 1
