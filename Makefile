@@ -37,7 +37,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 node: node_modules/.package-lock.json
 
-services:
+services: venv
 	@scripts/services.sh up
 	@scripts/secret-key.sh
 	@scripts/vapid-keys.sh

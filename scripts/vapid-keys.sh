@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(dirname "$0")"
 file=${1:-"$here/../.env"}
-python=${PYTHON:-"$here/../.venv/bin/python"}
+python="$here/../.venv/bin/python"
 touch "$file"
 if [ -n "${VAPID_PRIVATE_KEY:-}" ] || grep -q '^VAPID_PRIVATE_KEY=.' "$file"; then
   exit 0
