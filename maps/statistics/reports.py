@@ -361,6 +361,10 @@ def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
     }
 
 
+SOURCE_LABELS = {
+    counts.ALERTS: gettext_lazy("alertes publiées par les habitants"),
+    "police-uk": gettext_lazy("délinquance enregistrée (police.uk)"),
+}
 SOURCE_NOTES = {
     counts.ALERTS: gettext_lazy(
         "Alertes des habitants : ce sont des signalements, qui augmentent avec le nombre d'inscrits ; elles ne "

@@ -6,6 +6,7 @@ urlpatterns = [
     path("statistiques/", views.statistics_index, name="statistics-index"),
     path("statistiques/<str:code>/", views.statistics_dashboard, name="statistics-dashboard"),
     path("statistiques/<str:code>/zones.csv", views.statistics_csv, name="statistics-csv"),
+    path("statistiques/<str:code>/zones-analyse.csv", views.statistics_csv_analysis, name="statistics-csv-analysis"),
     path("statistiques/<str:code>/zones.geojson", views.statistics_geojson, name="statistics-geojson"),
     path("statistiques/<str:code>/statistiques.gpkg", views.statistics_geopackage, name="statistics-geopackage"),
 ]

@@ -53,13 +53,27 @@ def _export_or_400(request, code: str):
 
 @login_required
 def statistics_csv(request, code: str):
+    """For French spreadsheets: `;`, decimal comma, UTF-8 with BOM, French headers and labels."""
+    return _csv_download(request, code, exports.zone_statistics_csv_spreadsheet, "")
+
+
+@login_required
+def statistics_csv_analysis(request, code: str):
+    """For analysts: `,`, decimal point, codes and a separate count_status column."""
+    return _csv_download(request, code, exports.zone_statistics_csv_analysis, "-analyse")
+
+
+def _csv_download(request, code: str, write, suffix: str) -> HttpResponse:
     query, error = _export_or_400(request, code)
     if error:
         return error
-    response = HttpResponse(
-        exports.zone_statistics_csv(reports.zone_statistics(query)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="statistiques-{query.commune.code}.csv"'
+    content = write(reports.zone_statistics(query))
+    return _attachment(content, "text/csv; charset=utf-8", f"statistiques-{query.commune.code}{suffix}.csv")
+
+
+def _attachment(content, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -69,9 +83,9 @@ def statistics_geojson(request, code: str):
     if error:
         return error
     layer = reports.zone_layer(query, reports.zone_statistics(query))
-    response = HttpResponse(layer.to_json(drop_id=True), content_type="application/geo+json")
-    response["Content-Disposition"] = f'attachment; filename="statistiques-{query.commune.code}.geojson"'
-    return response
+    return _attachment(
+        layer.to_json(drop_id=True), "application/geo+json", f"statistiques-{query.commune.code}.geojson"
+    )
 
 
 @login_required
