@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from delivery.models import Delivery, RoutedZone
+from delivery.models import Broadcast, Delivery, RoutedZone
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,28 @@ def message_of(delivery: Delivery, *, cache: dict | None = None) -> Message:
     return replace(cache[key], link=delivery_link(delivery))
 
 
+def broadcast_message(broadcast: Broadcast, *, link: str = "") -> Message:
+    """What a town hall's message says, saved or not yet sent (the preview)."""
+    return Message(
+        kind=broadcast.get_kind_display(),
+        title=broadcast.title,
+        body=broadcast.body,
+        commune=broadcast.commune.name,
+        places=[],
+        urgent=broadcast.is_urgent,
+        link=link,
+    )
+
+
+def inbox_link() -> str:
+    """The inbox's address, standing for a delivery's own link where there is no delivery yet."""
+    return settings.SITE_URL.rstrip("/") + "/" + reverse("inbox", urlconf="delivery.urls").lstrip("/")
+
+
 def _message_shared(delivery: Delivery) -> Message:
     link = ""
     if delivery.kind == Delivery.Kind.BROADCAST:
-        broadcast = delivery.broadcast
-        return Message(
-            kind=broadcast.get_kind_display(),
-            title=broadcast.title,
-            body=broadcast.body,
-            commune=broadcast.commune.name,
-            places=[],
-            urgent=broadcast.is_urgent,
-            link=link,
-        )
+        return broadcast_message(delivery.broadcast)
     alert = delivery.alert
     places = alert_places(alert.id)
     occurred_on = timezone.localtime(alert.occurred_at, ZoneInfo(alert.commune.time_zone)).date()
