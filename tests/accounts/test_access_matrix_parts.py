@@ -31,6 +31,7 @@ BROADCAST_A = {
     "title": "Travaux",
     "body": "Rue fermée.",
     "target": "commune",
+    "whole_commune_confirmed": True,
 }
 BROADCAST_B = {**BROADCAST_A, "commune": "{commune_b}"}
 
@@ -220,6 +221,17 @@ TABLE = [
              [403,          404,        404,        404,        404,        404,      200,      200,      200]),
     ("get", "/api/statistics/hexagons/?commune={code_b}", None,
              [403,          404,        404,        404,        404,        404,      404,      404,      200]),
+    # --- public account (maps/accountability/urls.py): public on purpose, counts only ---
+    ("get", "/compte-public/{code_a}/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/compte-public/{code_a}/compte.csv", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/compte-public/{code_a}/compte.json", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/compte-public/{code_b}/compte.json", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/compte-public/{code_c}/", None,
+             [404,          404,        404,        404,        404,        404,      404,      404,      404]),
     # --- live and resident maps (maps/live/urls.py) ---
     ("get", "/carte/police/", None,
              [LOGIN,        403,        403,        403,        403,        200,      403,      403,      403]),

@@ -44,6 +44,10 @@ PUBLIC_URL_NAMES = {
     "api-commune-detail",
     "api-zone-list",
     "api-point-lookup",
+    # a commune's public account: aggregate counts only, with small-number protection
+    "public-account",
+    "public-account-csv",
+    "public-account-json",
 }
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 
