@@ -8,6 +8,8 @@ urlpatterns = [
     path("statistiques/<str:code>/zones.csv", views.statistics_csv, name="statistics-csv"),
     path("statistiques/<str:code>/zones-analyse.csv", views.statistics_csv_analysis, name="statistics-csv-analysis"),
     path("statistiques/<str:code>/zones.geojson", views.statistics_geojson, name="statistics-geojson"),
+    path("statistiques/<str:code>/rapport/", views.statistics_report_request, name="statistics-report-request"),
+    path("statistiques/<str:code>/rapport/<slug:report_id>/", views.statistics_report, name="statistics-report"),
     path("statistiques/<str:code>/statistiques.gpkg", views.statistics_geopackage, name="statistics-geopackage"),
 ]
 

@@ -1,15 +1,23 @@
 """The mayor's statistics dashboard and its downloads (session login, same access as the API)."""
 
+import io
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
 from alerts.models import Family
 from maps.statistics import dashboard, exports, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
+from maps.statistics.council_report import FAILED, PENDING, READY, council_report_mark, council_report_state
+from maps.tasks import council_report
 
 
 def _query(request, code: str) -> reports.StatisticsQuery:
@@ -35,6 +43,8 @@ def statistics_dashboard(request, code: str):
         "filters": request.GET.urlencode(),
         "periods": _year_choices(timezone.localdate()),
         "period": query.start.strftime("%Y-%m"),
+        "filter_items": sorted(request.GET.items()),
+        "languages": settings.LANGUAGES,
     }
     return render(request, "maps/statistics/dashboard.html", context)
 
@@ -108,3 +118,37 @@ def statistics_geopackage(request, code: str):
         filename=f"statistiques-{query.commune.code}.gpkg",
         content_type="application/geopackage+sqlite3",
     )
+
+
+@login_required
+@require_POST
+def statistics_report_request(request, code: str):
+    """Queue the council report of the dashboard's filters; the worker lays it out."""
+    params = {k: v for k, v in request.POST.dict().items() if k not in ("csrfmiddlewaretoken", "language")}
+    try:
+        dashboard.dashboard_query(request.user, params, code)
+    except ValidationError as error:
+        return render(request, "maps/statistics/invalid.html", {"errors": error.detail, "code": code}, status=400)
+    languages = dict(settings.LANGUAGES)
+    language = request.POST.get("language") if request.POST.get("language") in languages else get_language()
+    report_id = uuid.uuid4().hex
+    council_report_mark(report_id=report_id, user_id=request.user.id, state=PENDING)
+    kwargs = {"report_id": report_id, "user_id": request.user.id, "code": code, "params": params, "language": language}
+    try:
+        council_report.delay(**kwargs)
+    except Exception:  # noqa: BLE001 - a broker that is down: say so rather than wait forever
+        council_report_mark(report_id=report_id, user_id=request.user.id, state=FAILED)
+    return redirect("statistics-report", code=code, report_id=report_id)
+
+
+@login_required
+def statistics_report(request, code: str, report_id: str):
+    """The report when ready (a PDF download), else a page that says where it stands and reloads."""
+    state = council_report_state(report_id=report_id, user_id=request.user.id)
+    if state is None:
+        raise Http404
+    if state["state"] == READY:
+        return FileResponse(
+            io.BytesIO(state["pdf"]), as_attachment=True, filename=state["filename"], content_type="application/pdf"
+        )
+    return render(request, "maps/statistics/council_report_wait.html", {"state": state["state"], "code": code})
