@@ -7,6 +7,7 @@ from maps.statistics import urls as statistics_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accessibilite/", views.accessibility_statement, name="accessibility-statement"),
     *live_urls.urlpatterns,
     *statistics_urls.urlpatterns,
     *accountability_urls.urlpatterns,

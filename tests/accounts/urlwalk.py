@@ -48,6 +48,8 @@ PUBLIC_URL_NAMES = {
     "public-account",
     "public-account-csv",
     "public-account-json",
+    # the accessibility statement (RGAA) must be public
+    "accessibility-statement",
 }
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 
