@@ -5,11 +5,14 @@ that let them enter one.
 Install after `django_otp.middleware.OTPMiddleware` (which sets `request.user.is_verified()`)."""
 
 from base64 import b32decode
+from functools import wraps
 from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
@@ -27,6 +30,24 @@ def is_verified_staff(user) -> bool:
     """Signed in and past the second factor in this session: what every staff action requires.
     The one check; the middleware, the API permission and the live maps all ask it."""
     return bool(user is not None and user.is_authenticated and getattr(user, "is_verified", lambda: False)())
+
+
+def staff_page(view):
+    """A staff page: an anonymous visitor is sent to log in; a signed-in person who is not staff
+    (past the second factor) reads that the page is refused and why, never a login form they could
+    not get past. Staff who have not entered their code never reach here: the middleware below
+    sends them to the code page."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not is_verified_staff(request.user):
+            raise PermissionDenied(
+                _("Accès refusé : cette page est réservée au personnel (modération, police municipale, mairie).")
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 class IsVerifiedStaff(BasePermission):

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django_otp.decorators import otp_required
 
+from accounts.otp import staff_page
 from alerts import moderation, posting, selectors
 from alerts.forms import AlertPostForm, MergeForm, RedactForm, RejectForm
 from alerts.highlighting import highlights_of, segments_of
@@ -92,7 +92,7 @@ def my_alerts_view(request):
     return render(request, "alerts/my_alerts.html", {"page": page})
 
 
-@otp_required
+@staff_page
 def moderation_queue_view(request):
     communes = selectors.moderated_communes(request.user)
     if not communes.exists():
@@ -153,7 +153,7 @@ def _run_action(request, alert: Alert, action: str) -> None:
         raise Http404
 
 
-@otp_required
+@staff_page
 def moderation_action_view(request, alert_id: int, action: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

@@ -244,6 +244,9 @@ class BroadcastSendApi(APIView):
         area = serializers.JSONField(required=False, allow_null=True)
         by_email = serializers.BooleanField(default=True)
         by_sms = serializers.BooleanField(default=False)
+        whole_commune_confirmed = serializers.BooleanField(
+            default=False, help_text=_("Obligatoire (true) pour un message à toute la commune.")
+        )
 
         def __init__(self, *args, user=None, **kwargs):
             super().__init__(*args, **kwargs)

@@ -1,20 +1,31 @@
 """Top-down messages from the town hall (communication descendante), sent through the same
 deliveries as alerts."""
 
+import hashlib
 import json
+from dataclasses import dataclass
 
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
 from accounts.models import User
 from accounts.selectors import staffed_communes, verified_residents_sql
+from delivery.channels.email import email_parts
+from delivery.channels.sms import sms_text
+from delivery.messages import broadcast_message, inbox_link
 from delivery.models import Broadcast, Delivery
-from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
+from delivery.sending import (
+    AudienceCounts,
+    deliveries_audience_counts,
+    deliveries_dispatch_on_commit,
+    deliveries_insert,
+)
 from zones.locking import boundaries_lock_for_routing
 from zones.models import Commune, Zone
 
@@ -59,8 +70,7 @@ def broadcast_area_parse(*, geojson: str | dict, commune: Commune) -> MultiPolyg
     return geometry
 
 
-@transaction.atomic
-def broadcast_send(
+def broadcast_build(
     *,
     author: User,
     commune: Commune,
@@ -73,7 +83,7 @@ def broadcast_send(
     by_email: bool = True,
     by_sms: bool = False,
 ) -> Broadcast:
-    """Record the broadcast, create its deliveries in one statement, queue them after commit."""
+    """The broadcast as it would be sent, checked but not saved: what the preview shows and counts."""
     neighbourhoods = neighbourhoods or []
     if any(zone.commune_id != commune.id or zone.kind != Zone.Kind.NEIGHBOURHOOD for zone in neighbourhoods):
         raise ValidationError(_("Un des quartiers choisis n'appartient pas à la commune."))
@@ -97,19 +107,95 @@ def broadcast_send(
         by_sms=by_sms,
     )
     broadcast.full_clean()
+    broadcast.chosen_neighbourhoods = neighbourhoods if target == Broadcast.Target.NEIGHBOURHOODS else []
+    return broadcast
+
+
+def _recipients_sql(broadcast: Broadcast) -> tuple[sql.Composed, dict]:
+    residents, params = broadcast_residents_sql(broadcast, broadcast.chosen_neighbourhoods)
+    return _BROADCAST_RECIPIENTS.format(residents=residents), params
+
+
+def broadcast_audience(*, broadcast: Broadcast) -> AudienceCounts:
+    """How many residents an unsaved broadcast would reach now, by channel: the same selection and the
+    same channel rules as the sending, counted without writing."""
+    recipients, params = _recipients_sql(broadcast)
+    return deliveries_audience_counts(
+        recipients=recipients,
+        params=params,
+        time_zone=broadcast.commune.time_zone,
+        urgent=broadcast.is_urgent,
+        by_email=broadcast.by_email,
+        by_sms=broadcast.by_sms,
+    )
+
+
+@dataclass(frozen=True)
+class BroadcastPreview:
+    """What the sender reads before sending: the email and the text message as residents will get them
+    (in the sender's language; each resident gets the language they use the site in) and how many
+    residents each channel would reach now."""
+
+    audience: AudienceCounts
+    email_subject: str
+    email_text: str
+    sms_text: str | None
+    whole_commune: bool
+    digest: str
+
+
+def broadcast_preview(*, broadcast: Broadcast) -> BroadcastPreview:
+    message = broadcast_message(broadcast, link=inbox_link())
+    subject, text, _html = email_parts(message)
+    return BroadcastPreview(
+        audience=broadcast_audience(broadcast=broadcast),
+        email_subject=subject,
+        email_text=text,
+        sms_text=sms_text(message) if broadcast.by_sms else None,
+        whole_commune=broadcast.target == Broadcast.Target.COMMUNE,
+        digest=broadcast_preview_digest(broadcast),
+    )
+
+
+def broadcast_preview_digest(broadcast: Broadcast) -> str:
+    """A fingerprint of everything that decides what leaves and to whom: sending checks that the
+    message sent is the one previewed."""
+    parts = [
+        broadcast.commune_id,
+        broadcast.kind,
+        broadcast.title,
+        broadcast.body,
+        broadcast.target,
+        broadcast.area.wkt if broadcast.area else "",
+        sorted(zone.id for zone in broadcast.chosen_neighbourhoods),
+        broadcast.by_email,
+        broadcast.by_sms,
+    ]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+@transaction.atomic
+def broadcast_send(*, whole_commune_confirmed: bool = False, **fields) -> Broadcast:
+    """Record the broadcast, create its deliveries in one statement, queue them after commit. A message
+    to the whole commune leaves only once its sender has confirmed it: it reaches every resident."""
+    broadcast = broadcast_build(**fields)
+    if broadcast.target == Broadcast.Target.COMMUNE and not whole_commune_confirmed:
+        raise ValidationError(
+            _("Confirmez l'envoi à toute la commune : le message partira à chacun de ses habitants inscrits.")
+        )
     broadcast.save()
-    if target == Broadcast.Target.NEIGHBOURHOODS:
-        broadcast.neighbourhoods.set(neighbourhoods)
-    residents, params = broadcast_residents_sql(broadcast, neighbourhoods)
+    if broadcast.target == Broadcast.Target.NEIGHBOURHOODS:
+        broadcast.neighbourhoods.set(broadcast.chosen_neighbourhoods)
+    recipients, params = _recipients_sql(broadcast)
     broadcast.recipients = deliveries_insert(
         kind=Delivery.Kind.BROADCAST,
-        recipients=_BROADCAST_RECIPIENTS.format(residents=residents),
+        recipients=recipients,
         params=params,
         broadcast_id=broadcast.id,
         urgent=broadcast.is_urgent,
-        time_zone=commune.time_zone,
-        by_email=by_email,
-        by_sms=by_sms,
+        time_zone=broadcast.commune.time_zone,
+        by_email=broadcast.by_email,
+        by_sms=broadcast.by_sms,
     )
     broadcast.save(update_fields=["recipients"])
     deliveries_dispatch_on_commit(kind=Delivery.Kind.BROADCAST, message_id=broadcast.id)
@@ -127,12 +213,20 @@ def broadcasts_visible_to(user: User):
 
 
 def broadcast_delivery_counts(broadcast: Broadcast) -> dict[str, int]:
-    """How many deliveries are in each status, and how many were read."""
-    counts = dict(
-        Delivery.objects.filter(broadcast=broadcast, kind=Delivery.Kind.BROADCAST)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    counts["read"] = Delivery.objects.filter(broadcast=broadcast, read_at__isnull=False).count()
-    return {status: counts.get(status, 0) for status in ("pending", "sent", "failed", "skipped", "read")}
+    """How many deliveries are in each status, how many were read, and why those still pending wait:
+    held by the resident's quiet hours (until they end), waiting for a new attempt after a failure,
+    or queued to leave now. One aggregate query."""
+    now = timezone.now()
+    pending = Q(status=Delivery.Status.PENDING)
+    quiet = pending & Q(reason="quiet_hours", send_after__gt=now)
+    retry = pending & Q(attempts__gt=0) & ~quiet
+    figures = {
+        **{status: Count("id", filter=Q(status=status)) for status in ("pending", "sent", "failed", "skipped")},
+        "read": Count("id", filter=Q(read_at__isnull=False)),
+        "pending_quiet_hours": Count("id", filter=quiet),
+        "pending_retry": Count("id", filter=retry),
+        "pending_queued": Count("id", filter=pending & ~quiet & ~retry),
+        "email_sent": Count("id", filter=Q(email_status=Delivery.Status.SENT)),
+        "sms_sent": Count("id", filter=Q(sms_status=Delivery.Status.SENT)),
+    }
+    return Delivery.objects.filter(broadcast=broadcast, kind=Delivery.Kind.BROADCAST).aggregate(**figures)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Residence
 from alerts.models import Alert, RejectionReason
 from alerts.models.moderation import AlertTransition
-from delivery.models import Delivery, RoutedZone
+from delivery.models import Broadcast, Delivery, RoutedZone
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,24 @@ def _author_update(delivery: Delivery) -> Message:
     )
 
 
+def broadcast_message(broadcast: Broadcast, *, link: str = "") -> Message:
+    """What a town hall's message says, saved or not yet sent (the preview)."""
+    return Message(
+        kind=broadcast.get_kind_display(),
+        title=broadcast.title,
+        body=broadcast.body,
+        commune=broadcast.commune.name,
+        places=[],
+        urgent=broadcast.is_urgent,
+        link=link,
+    )
+
+
+def inbox_link() -> str:
+    """The inbox's address, standing for a delivery's own link where there is no delivery yet."""
+    return settings.SITE_URL.rstrip("/") + "/" + reverse("inbox", urlconf="delivery.urls").lstrip("/")
+
+
 def _message_shared(delivery: Delivery) -> Message:
     link = ""
     if delivery.kind == Delivery.Kind.AUTHOR_UPDATE:
@@ -138,16 +156,7 @@ def _message_shared(delivery: Delivery) -> Message:
     if delivery.kind in Delivery.NOTICE_KINDS:
         return _resident_notice(delivery)
     if delivery.kind == Delivery.Kind.BROADCAST:
-        broadcast = delivery.broadcast
-        return Message(
-            kind=broadcast.get_kind_display(),
-            title=broadcast.title,
-            body=broadcast.body,
-            commune=broadcast.commune.name,
-            places=[],
-            urgent=broadcast.is_urgent,
-            link=link,
-        )
+        return broadcast_message(delivery.broadcast)
     alert = delivery.alert
     places = alert_places(alert.id)
     occurred_on = timezone.localtime(alert.occurred_at, ZoneInfo(alert.commune.time_zone)).date()

@@ -50,8 +50,10 @@ PENDING, SENT, FAILED, SKIPPED = (
 # preferences, channels and quiet hours are applied around it, in the same statement.
 # The active-account check comes before the GROUP BY: after it the planner can only guess the
 # number of recipients (200), and with tens of thousands it then probed the user table once per row.
-_INSERT = sql.SQL(
-    """
+# The audience of a message as the insert will see it: one row per recipient with its channels and
+# whether quiet hours hold it back. Shared by the insert and by the count shown before sending, so the
+# town hall is told exactly who the statement will reach.
+_AUDIENCE = """
 WITH recipients AS (
     SELECT wanted.user_id, bool_or(wanted.is_police) AS is_police FROM (
 {recipients}
@@ -76,6 +78,10 @@ WITH recipients AS (
                 ELSE c.local_time >= c.quiet_start OR c.local_time < c.quiet_end END) AS quiet
     FROM chosen c
 )
+"""
+_INSERT = sql.SQL(
+    _AUDIENCE
+    + """
 INSERT INTO alerts_delivery (recipient_id, kind, alert_id, broadcast_id, notice_id, status, reason, email_status,
                              sms_status, push_status, attempts, last_error, created_at, send_after)
 SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s, %(notice_id)s,
@@ -92,6 +98,18 @@ SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s, %(notice_id)s,
        ELSE now() END
 FROM timed t
 ORDER BY t.user_id
+"""
+)
+_AUDIENCE_COUNTS = sql.SQL(
+    _AUDIENCE
+    + """
+SELECT count(*),
+       count(*) FILTER (WHERE t.email),
+       count(*) FILTER (WHERE t.sms),
+       count(*) FILTER (WHERE t.push),
+       count(*) FILTER (WHERE NOT (t.email OR t.sms OR t.push)),
+       count(*) FILTER (WHERE t.quiet AND (t.email OR t.sms OR t.push))
+FROM timed t
 """
 )
 
@@ -113,25 +131,52 @@ def deliveries_insert(
     """Create the deliveries of one message in one statement; returns how many were created.
     `recipients` selects (user_id, is_police) with named `params`. Quiet hours are read in
     `time_zone`, the local time of the message's commune."""
-    all_params = {
-        **params,
-        "kind": kind,
-        "alert_id": alert_id,
-        "broadcast_id": broadcast_id,
-        "notice_id": notice_id,
-        "urgent": urgent,
-        "by_email": by_email,
-        "by_sms": by_sms,
-        "by_push": by_push,
-        "tz": time_zone,
-        "pending": PENDING,
-        "skipped": SKIPPED,
-        "inbox_only": "inbox_only",
-        "quiet_hours": "quiet_hours",
-    }
+    all_params = _audience_params(
+        params, time_zone=time_zone, urgent=urgent, by_email=by_email, by_sms=by_sms, by_push=by_push
+    )
+    all_params.update(kind=kind, alert_id=alert_id, broadcast_id=broadcast_id, notice_id=notice_id)
+    all_params.update(pending=PENDING, skipped=SKIPPED, inbox_only="inbox_only", quiet_hours="quiet_hours")
     with connection.cursor() as cursor:
         cursor.execute(_INSERT.format(recipients=recipients), all_params)
         return cursor.rowcount
+
+
+def _audience_params(
+    params: dict, *, time_zone: str, urgent: bool, by_email: bool, by_sms: bool, by_push: bool
+) -> dict:
+    return {**params, "urgent": urgent, "by_email": by_email, "by_sms": by_sms, "by_push": by_push, "tz": time_zone}
+
+
+@dataclass(frozen=True)
+class AudienceCounts:
+    """Who a message would reach if it were sent now: recipients, by channel, inbox only, held back by
+    their quiet hours (sent when those end)."""
+
+    recipients: int
+    email: int
+    sms: int
+    push: int
+    inbox_only: int
+    quiet_hours: int
+
+
+def deliveries_audience_counts(
+    *,
+    recipients: sql.Composable,
+    params: dict,
+    time_zone: str,
+    urgent: bool,
+    by_email: bool,
+    by_sms: bool,
+    by_push: bool = True,
+) -> AudienceCounts:
+    """The counts `deliveries_insert` would produce with the same arguments, without writing anything."""
+    all_params = _audience_params(
+        params, time_zone=time_zone, urgent=urgent, by_email=by_email, by_sms=by_sms, by_push=by_push
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_AUDIENCE_COUNTS.format(recipients=recipients), all_params)
+        return AudienceCounts(*cursor.fetchone())
 
 
 def deliveries_dispatch_on_commit(*, kind: str, message_id: int) -> None:

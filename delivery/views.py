@@ -13,14 +13,22 @@ from django.utils.translation import gettext_lazy
 
 from accounts.selectors import staffed_communes
 from alerts.models import AlertCategory
-from delivery.broadcasts import broadcast_area_parse, broadcast_delivery_counts, broadcast_send, broadcasts_visible_to
+from delivery.broadcasts import (
+    broadcast_area_parse,
+    broadcast_build,
+    broadcast_delivery_counts,
+    broadcast_preview,
+    broadcast_preview_digest,
+    broadcast_send,
+    broadcasts_visible_to,
+)
 from delivery.channels.push import application_server_key
 from delivery.devices import push_devices_of
 from delivery.inbox import inbox_mark_read, inbox_of, inbox_unread_count, preference_of, preference_update
 from delivery.messages import message_of
 from delivery.models import Broadcast, Delivery
 from zones.models import Zone
-from zones.outlines import commune_outlines
+from zones.outlines import commune_outlines, neighbourhood_outlines
 
 
 @login_required
@@ -109,6 +117,12 @@ class BroadcastForm(forms.Form):
     )
     by_email = forms.BooleanField(label=gettext_lazy("Par courriel"), required=False, initial=True)
     by_sms = forms.BooleanField(label=gettext_lazy("Par SMS"), required=False)
+    whole_commune_confirmed = forms.BooleanField(
+        label=gettext_lazy("Je confirme l'envoi à toute la commune : chaque habitant inscrit recevra ce message."),
+        required=False,
+    )
+    # The digest of the message last previewed: what leaves is what was read.
+    previewed = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, communes, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,28 +148,63 @@ class BroadcastForm(forms.Form):
             data["area"] = None
         return data
 
+    def broadcast_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("whole_commune_confirmed", "previewed")}
+
+    def mark_previewed(self, digest: str) -> None:
+        self.data = self.data.copy()
+        self.data["previewed"] = digest
+
 
 @login_required
 def broadcasts_page(request):
+    """Write, preview (the email and text as residents get them, the recipients by channel), then send:
+    nothing leaves on the first click."""
     communes = staffed_communes(request.user)
     if not communes.exists():
         raise Http404
     form = BroadcastForm(request.POST or None, communes=communes)
+    preview = None
     if request.method == "POST" and form.is_valid():
         try:
-            broadcast = broadcast_send(author=request.user, **form.cleaned_data)
+            broadcast = broadcast_build(author=request.user, **form.broadcast_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Message envoyé à %(n)s habitants.") % {"n": broadcast.recipients})
-            return redirect("broadcast-detail", broadcast_id=broadcast.id)
+            sent = _send_if_confirmed(request, form, broadcast)
+            if sent:
+                messages.success(request, _("Message envoyé à %(n)s habitants.") % {"n": sent.recipients})
+                return redirect("broadcast-detail", broadcast_id=sent.id)
+            preview = broadcast_preview(broadcast=broadcast)
+            form.mark_previewed(preview.digest)
     page = Paginator(broadcasts_visible_to(request.user), 30).get_page(request.GET.get("page"))
     map_config = {
         "tiles": settings.MAPS_TILE_URL,
         "attribution": settings.MAPS_TILE_ATTRIBUTION,
         "communes": commune_outlines(communes),
+        "neighbourhoods": neighbourhood_outlines(communes),
     }
-    return render(request, "delivery/broadcasts.html", {"form": form, "page": page, "map_config": map_config})
+    context = {"form": form, "page": page, "map_config": map_config, "preview": preview}
+    return render(request, "delivery/broadcasts.html", context)
+
+
+def _send_if_confirmed(request, form: BroadcastForm, broadcast: Broadcast) -> Broadcast | None:
+    """Send when asked from a preview of this very message; otherwise (first click, message changed
+    since its preview, whole commune not confirmed) say why and show the preview."""
+    if request.POST.get("step") != "send":
+        return None
+    if form.cleaned_data["previewed"] != broadcast_preview_digest(broadcast):
+        form.add_error(None, _("Le message a changé depuis l'aperçu : relisez-le ci-dessous, puis envoyez-le."))
+        return None
+    try:
+        return broadcast_send(
+            author=request.user,
+            whole_commune_confirmed=form.cleaned_data["whole_commune_confirmed"],
+            **form.broadcast_fields(),
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
 
 
 @login_required

@@ -8,8 +8,9 @@ from django.http import Http404
 from django.utils import timezone, translation
 from rest_framework.exceptions import ValidationError
 
-from accounts.models import Role
+from accounts.models import Role, User
 from maps.statistics import dashboard
+from maps.statistics.council_report import FAILED, READY, council_report_mark, council_report_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +36,26 @@ def dashboards_warm() -> int:
             dashboard.cached_dashboard_data(query, today=timezone.localdate())
             warmed += 1
     return warmed
+
+
+@shared_task(name="maps.council_report")
+def council_report(*, report_id: str, user_id: int, code: str, params: dict, language: str) -> None:
+    """Lay out the council report PDF as the requester would see the dashboard, in their language.
+    A requester gone or no longer allowed gets nothing; a refused query marks the report failed."""
+    user = User.objects.filter(id=user_id, is_active=True).first()
+    if user is None:
+        return
+    with translation.override(language):
+        try:
+            query = dashboard.dashboard_query(user, params, code)
+        except (ValidationError, Http404):
+            council_report_mark(report_id=report_id, user_id=user_id, state=FAILED)
+            return
+        try:
+            pdf = council_report_pdf(query=query, today=timezone.localdate())
+        except Exception:
+            # The requester's page says it failed instead of waiting for ever; the error is logged.
+            council_report_mark(report_id=report_id, user_id=user_id, state=FAILED)
+            raise
+    filename = f"rapport-conseil-{code}-{query.start:%Y-%m}-{language}.pdf"
+    council_report_mark(report_id=report_id, user_id=user_id, state=READY, pdf=pdf, filename=filename)

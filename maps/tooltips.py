@@ -40,11 +40,11 @@ class TextTooltip(branca.element.MacroElement):
 
     _template = TEXT_TOOLTIP
 
-    def __init__(self, text: str, *, sticky: bool = True):
+    def __init__(self, text: str, *, sticky: bool = True, **options):
         super().__init__()
         self._name = "TextTooltip"
         self.text = str(text)
-        self.options = {"sticky": sticky}
+        self.options = {"sticky": sticky, **options}
 
 
 class PropertiesTooltip(branca.element.MacroElement):

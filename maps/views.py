@@ -15,3 +15,8 @@ def home(request):
         "label": _("Communes de France ; en couleur, celles qui ont rejoint Vigie."),
     }
     return render(request, "maps/home.html", {"home_map": home_map})
+
+
+def accessibility_statement(request):
+    """The RGAA 4.1 accessibility statement, public as the law requires."""
+    return render(request, "maps/accessibility.html", {"contact": settings.MAPS_ACCESSIBILITY_CONTACT})

@@ -180,6 +180,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Vigie <ne-pas-repondre@vigie.localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Where people report an accessibility problem (the RGAA statement's contact).
+MAPS_ACCESSIBILITY_CONTACT = env("MAPS_ACCESSIBILITY_CONTACT", default="accessibilite@vigie.localhost")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from delivery.messages import message_of
+from delivery.messages import Message, message_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,12 @@ def gateway() -> SmsGateway:
 def text_of(delivery, *, cache: dict | None = None) -> str:
     """The text message in the recipient's language (the one they last used the site in)."""
     with translation.override(delivery.recipient.language or settings.LANGUAGE_CODE):
-        message = message_of(delivery, cache=cache)
-        text = _("Vigie · %(title)s. %(link)s") % {"title": message.title, "link": message.link}
+        return sms_text(message_of(delivery, cache=cache))
+
+
+def sms_text(message: Message) -> str:
+    """The text message of a message, in the active language, cut to two segments."""
+    text = _("Vigie · %(title)s. %(link)s") % {"title": message.title, "link": message.link}
     return text[:SMS_MAX_LENGTH]
 
 

@@ -5,12 +5,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from alerts.models import Family
 from maps.statistics import caching, evaluation, rendering, reports
 from maps.statistics.apis import statistics_query
 from maps.statistics.before_after import benchmark_sentence
 from maps.statistics.rendering import MapLayer
+from maps.statistics.summary import dashboard_summary
 
 BAND_RANK = {label: rank for rank, (_floor, label) in enumerate(reversed(reports.COUNT_BANDS))}
 
@@ -21,6 +23,7 @@ class DashboardLayers:
     hot_spots: list = field(default_factory=list)
     hot_spot_summary: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    names: list = field(default_factory=list)
 
 
 def dashboard_layers(query: reports.StatisticsQuery, statistics) -> DashboardLayers:
@@ -41,31 +44,49 @@ def dashboard_layers(query: reports.StatisticsQuery, statistics) -> DashboardLay
         if len(occupied):
             occupied = occupied.assign(band_rank=occupied["count_band"].map(BAND_RANK))
         layers.map_layers = [
-            MapLayer("Densité (noyau)", density.to_json(drop_id=True), "level", (("level_label", "densité"),)),
             MapLayer(
-                "Hexagones (5 événements ou plus)",
+                gettext("Densité des événements"),
+                density.to_json(drop_id=True),
+                "level",
+                (("level_label", gettext("densité")),),
+                categories=tuple(str(label) for _floor, label in reversed(reports.DENSITY_LEVELS)),
+            ),
+            MapLayer(
+                gettext("Hexagones (5 événements ou plus)"),
                 occupied.to_json(drop_id=True),
                 "band_rank",
-                (("count_band", "événements"),),
+                (("count_band", gettext("événements")),),
+                show=False,
+                categories=tuple(
+                    gettext("%(band)s événements") % {"band": label}
+                    for _floor, label in reversed(reports.COUNT_BANDS[:-1])
+                ),
+            ),
+            MapLayer(
+                gettext("Points chauds"),
+                hot.to_json(drop_id=True),
+                None,
+                (("place", gettext("où")),),
                 show=False,
             ),
-            MapLayer("Points chauds (Gi*)", hot.to_json(drop_id=True), None, (("place", "où"),), show=False),
         ]
     zone_layer = reports.zone_layer(query, statistics)
     layers.map_layers.insert(
         0,
         MapLayer(
-            "Taux par zone",
+            gettext("Taux par zone (pour 1 000 par an)"),
             zone_layer.to_json(drop_id=True),
             "rate_per_1000_per_year",
             (
-                ("zone", "zone"),
-                ("count_display", "événements"),
-                ("rate_per_1000_per_year", "taux / 1 000 / an"),
-                ("rate_note", "note"),
+                ("zone", gettext("zone")),
+                ("count_display", gettext("événements")),
+                ("rate_per_1000_per_year", gettext("taux / 1 000 / an")),
+                ("rate_note", gettext("note")),
             ),
+            missing_label=gettext("pas de taux (moins de 5 événements ou base trop petite)"),
         ),
     )
+    layers.names = reports.zone_label_points(zone_layer)
     return layers
 
 
@@ -82,12 +103,22 @@ def dashboard_data(query: reports.StatisticsQuery, *, today: dt.date) -> dict:
     statistics = reports.zone_statistics(query)
     layers = dashboard_layers(query, statistics)
     town = query.commune.boundary.centroid
+    before_after = reports.before_after_table(query, today=today)
+    summary = dashboard_summary(
+        statistics=statistics, before_after=before_after, family=query.family, source=query.source
+    )
     return {
+        "summary": summary,
         "statistics": statistics,
         "funnel": rendering.funnel_svg(rows=[row for row in statistics["totals"] if row["family"] == query.family]),
-        "before_after": reports.before_after_table(query, today=today),
+        "before_after": before_after,
         "series": [
-            {**s, "svg": rendering.series_svg(months=s["months"], values=s["values"])}
+            {
+                **s,
+                "svg": rendering.series_svg(
+                    months=s["months"], values=s["values"], previous=s["previous"], adoption=query.commune.adopted_on
+                ),
+            }
             for s in reports.monthly_series(query)
         ],
         "ssmsi": reports.ssmsi_table(query.commune),
@@ -99,6 +130,8 @@ def dashboard_data(query: reports.StatisticsQuery, *, today: dt.date) -> dict:
             layers=layers.map_layers,
             tile_url=settings.MAPS_TILE_URL,
             tile_attribution=settings.MAPS_TILE_ATTRIBUTION,
+            bounds=query.commune.boundary.extent,
+            names=layers.names,
         ),
         "hot_spots": layers.hot_spots,
         "hot_spot_summary": layers.hot_spot_summary,

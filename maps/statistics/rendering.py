@@ -4,18 +4,21 @@ Folium's defaults load Leaflet, jQuery and Bootstrap from CDNs; the maps here lo
 Leaflet shipped with the app (static/vendor) and draw everything as GeoJSON, so no external
 library is fetched at run time."""
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
 
 import folium
 import numpy as np
+import shapely.geometry
 from django.templatetags.static import static
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from scipy import stats
 
-from maps.tooltips import PropertiesTooltip
+from maps.tooltips import PropertiesTooltip, TextTooltip
 
 LEAFLET_SWITCHES = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
 PALETTE = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
@@ -29,6 +32,23 @@ class MapLayer:
     value: str | None  # property coloured on the PALETTE; None for hot spots
     tooltip: tuple[tuple[str, str], ...]  # (property, label)
     show: bool = True
+    categories: tuple[str, ...] = ()  # labels of the classes, lowest first, when `value` is a class rank
+    missing_label: str = ""  # what grey means on this layer, if it can be grey
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    colour: str
+    label: str
+    hollow: bool = False
+
+
+@dataclass(frozen=True)
+class Legend:
+    """What a layer's colours mean, shown beside the map for every layer drawn."""
+
+    layer: str
+    entries: list[LegendEntry]
 
 
 @dataclass(frozen=True)
@@ -36,6 +56,7 @@ class RenderedMap:
     head: str
     body: str
     script: str
+    legends: list[Legend] = ()
 
 
 def class_breaks(values: list[float]) -> list[float]:
@@ -51,9 +72,20 @@ def colour_of(value: float | None, breaks: list[float]) -> str:
     return PALETTE[int(np.searchsorted(breaks, value, side="right"))] if breaks else PALETTE[2]
 
 
+def category_colours(n: int) -> tuple[str, ...]:
+    """The darkest `n` colours of the palette, lightest first: class k (1-based) gets the k-th."""
+    return PALETTE[-n:]
+
+
 def _style(layer: MapLayer, breaks: list[float]):
+    colours = category_colours(len(layer.categories)) if layer.categories else ()
+
     def style(feature):
         properties = feature["properties"]
+        if colours:
+            rank = properties.get(layer.value)
+            colour = colours[min(max(int(rank), 1), len(colours)) - 1] if rank is not None else "#dddddd"
+            return {"fillColor": colour, "color": "#555555", "weight": 0.4, "fillOpacity": 0.6}
         if layer.value is None:
             colour = SPOT_COLOURS.get(properties.get("spot") or "", SPOT_COLOURS[""])
             return {
@@ -78,13 +110,63 @@ def local_leaflet(folium_map: folium.Map) -> None:
     folium_map.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
 
 
+def _number(value: float) -> str:
+    return number_format(round(value, 1), decimal_pos=1 if value % 1 else 0, use_l10n=True)
+
+
+def layer_legend(layer: MapLayer, breaks: list[float]) -> Legend:
+    """The classes of a coloured layer (bounds in the page's number format), or the hot spot colour."""
+    if layer.value is None:
+        return Legend(layer.name, [LegendEntry(SPOT_COLOURS["chaud"], gettext("point chaud"))])
+    if layer.categories:
+        colours = category_colours(len(layer.categories))
+        return Legend(
+            layer.name, [LegendEntry(c, str(label)) for c, label in zip(colours, layer.categories, strict=True)]
+        )
+    if not breaks:
+        entries = [LegendEntry(PALETTE[2], gettext("toutes les zones"))]
+    else:
+        bounds = [None, *breaks, None]
+        entries = []
+        for low, high, colour in zip(bounds, bounds[1:], PALETTE, strict=False):
+            if low is None:
+                label = gettext("moins de %(high)s") % {"high": _number(high)}
+            elif high is None:
+                label = gettext("%(low)s ou plus") % {"low": _number(low)}
+            else:
+                label = gettext("de %(low)s à moins de %(high)s") % {"low": _number(low), "high": _number(high)}
+            entries.append(LegendEntry(colour, label))
+    if layer.missing_label:
+        entries.append(LegendEntry("#dddddd", str(layer.missing_label)))
+    return Legend(layer.name, entries)
+
+
+def zone_names(*, names: list[tuple[str, float, float]]) -> folium.FeatureGroup:
+    """The zones' names at a point inside each zone (lat, lon), as text that never hides a click."""
+    group = folium.FeatureGroup(name=gettext("Noms des zones"), show=True)
+    for name, lat, lon in names:
+        marker = folium.CircleMarker(location=(lat, lon), radius=0, opacity=0, fill=False, interactive=False)
+        marker.add_child(TextTooltip(name, sticky=False, permanent=True, direction="center", className="zone-name"))
+        marker.add_to(group)
+    return group
+
+
 def statistics_map(
-    *, center: tuple[float, float], layers: list[MapLayer], tile_url: str, tile_attribution: str
+    *,
+    center: tuple[float, float],
+    layers: list[MapLayer],
+    tile_url: str,
+    tile_attribution: str,
+    bounds: tuple[float, float, float, float] | None = None,
+    names: list[tuple[str, float, float]] = (),
 ) -> RenderedMap:
-    """A Leaflet map (lat, lon centre) with one toggleable GeoJSON layer per entry of `layers`."""
+    """A Leaflet map (lat, lon centre) with one toggleable GeoJSON layer per entry of `layers`, fitted
+    to `bounds` (lon/lat extent of the commune) so the whole commune is in view, the zones' `names`,
+    a metric scale bar and a legend per layer drawn."""
     folium_map = folium.Map(location=center, zoom_start=14, tiles=None, control_scale=True)
     local_leaflet(folium_map)
-    folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="Fond de carte").add_to(folium_map)
+    folium.TileLayer(tiles=tile_url, attr=tile_attribution, name=gettext("Fond de carte")).add_to(folium_map)
+    legends = []
     for layer in layers:
         data = json.loads(layer.geojson)
         if not data.get("features"):
@@ -95,65 +177,146 @@ def statistics_map(
         if fields:
             geojson.add_child(PropertiesTooltip(list(fields), list(labels)))
         geojson.add_to(folium_map)
+        legends.append(layer_legend(layer, breaks))
+    if names:
+        zone_names(names=names).add_to(folium_map)
+    if bounds:
+        west, south, east, north = bounds
+        folium_map.fit_bounds([[south, west], [north, east]])
     folium.LayerControl(collapsed=False).add_to(folium_map)
     figure = folium_map.get_root()
     figure.render()
     # Folium's header sets Leaflet's switches to their defaults in an inline script; without it, the
     # page's only inline script is `script`, which the template gives the CSP nonce.
     head = LEAFLET_SWITCHES.sub("", figure.header.render())
-    return RenderedMap(head=head, body=figure.html.render(), script=figure.script.render())
+    return RenderedMap(head=head, body=figure.html.render(), script=figure.script.render(), legends=legends)
 
 
-def series_svg(*, months: list, values: list[int], width: int = 640, height: int = 160, small: int = 5) -> str:
-    """A monthly line chart as inline SVG. Months under `small` events are drawn as hollow marks at
-    mid-height of the 0-4 band, so the chart never shows a count the tables hide."""
+def _tick_top(top: int) -> int:
+    """A round axis maximum at or above `top`: 5, 10, 20, 25, 50, 100..."""
+    for step in (5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
+        if top <= step:
+            return step
+    return int(np.ceil(top / 1000) * 1000)
+
+
+def series_svg(
+    *,
+    months: list,
+    values: list[int],
+    previous: list[int] | None = None,
+    adoption: dt.date | None = None,
+    width: int = 680,
+    height: int = 230,
+    small: int = 5,
+) -> str:
+    """A monthly line chart as inline SVG with labelled axes: every month on the x axis (short name,
+    year under January and the first month), events per month on the y axis (0, half, top, in the
+    page's number format), the same months of the year before as a dashed grey line, and the
+    adoption month marked. Months under `small` events are drawn as hollow marks at mid-height of
+    the 0-4 band, so the chart never shows a count the tables hide."""
     if not values:
         return ""
-    pad, top = 30, max(max(values), small)
-    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    left, right, top_pad, bottom = 48, 12, 22, 52
+    top = _tick_top(max([*values, *(previous or []), small]))
+    step = (width - left - right) / max(len(values) - 1, 1)
+
+    def x(i: float) -> float:
+        return left + i * step
 
     def y(v: float) -> float:
-        return height - pad - (height - 2 * pad) * v / top
+        return height - bottom - (height - bottom - top_pad) * v / top
 
-    shown = [v if v >= small else (small - 1) / 2 for v in values]
-    points = " ".join(f"{pad + i * step:.1f},{y(v):.1f}" for i, v in enumerate(shown))
+    def line(series: list[int]) -> str:
+        shown = [v if v >= small else (small - 1) / 2 for v in series]
+        return " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(shown))
+
     marks = format_html_join(
         "",
         '<circle cx="{}" cy="{}" r="3" class="{}"><title>{} : {}</title></circle>',
         (
             (
-                f"{pad + i * step:.1f}",
-                f"{y(v):.1f}",
+                f"{x(i):.1f}",
+                f"{y(raw if raw >= small else (small - 1) / 2):.1f}",
                 "hidden" if raw < small else "shown",
-                m.strftime("%m/%Y"),
-                str(raw) if raw >= small else "< 5",
+                date_format(m, "F Y"),
+                number_format(raw) if raw >= small else "< 5",
             )
-            for i, (v, raw, m) in enumerate(zip(shown, values, months, strict=True))
+            for i, (raw, m) in enumerate(zip(values, months, strict=True))
         ),
+    )
+    y_ticks = format_html_join(
+        "",
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="grid"/>'
+        '<text x="{}" y="{}" class="axis" text-anchor="end">{}</text>',
+        ((left, f"{y(v):.1f}", width - right, f"{y(v):.1f}", left - 4, f"{y(v) + 3:.1f}", number_format(v))
+         for v in (0, top // 2, top)),
+    )  # fmt: skip
+    x_ticks = format_html_join(
+        "",
+        '<text x="{}" y="{}" class="axis month" text-anchor="middle">{}</text>{}',
+        (
+            (
+                f"{x(i):.1f}",
+                height - bottom + 14,
+                date_format(m, "N") if len(months) <= 24 or m.month in (1, 4, 7, 10) else "",
+                format_html(
+                    '<text x="{}" y="{}" class="axis" text-anchor="middle">{}</text>',
+                    f"{x(i):.1f}",
+                    height - bottom + 27,
+                    m.year,
+                )
+                if (i == 0 or m.month == 1)
+                else "",
+            )
+            for i, m in enumerate(months)
+        ),
+    )
+    adoption_mark = ""
+    if adoption is not None:
+        month = adoption.replace(day=1)
+        if month in months:
+            ax = x(months.index(month))
+            adoption_mark = format_html(
+                '<g class="adoption" data-month="{}"><line x1="{}" y1="{}" x2="{}" y2="{}"/>'
+                '<text x="{}" y="{}" text-anchor="middle">{}</text></g>',
+                month.strftime("%Y-%m"),
+                f"{ax:.1f}",
+                top_pad - 4,
+                f"{ax:.1f}",
+                height - bottom,
+                f"{ax:.1f}",
+                top_pad - 8,
+                gettext("adhésion (%(date)s)") % {"date": date_format(adoption, "SHORT_DATE_FORMAT")},
+            )
+    earlier = (
+        format_html('<polyline points="{}" class="previous"/>', line(previous)) if previous and any(previous) else ""
     )
     return format_html(
         '<svg class="series" viewBox="0 0 {w} {h}" role="img" aria-label="{label}">'
-        '<rect x="{p}" y="{band_y}" width="{band_w}" height="{band_h}" class="small-band"/>'
-        '<polyline points="{points}" fill="none" stroke="#a50f15" stroke-width="2"/>{marks}'
-        '<text x="2" y="{ty}" class="axis">{top}</text><text x="2" y="{by}" class="axis">0</text>'
-        '<text x="{p}" y="{h2}" class="axis">{first}</text>'
-        '<text x="{xl}" y="{h2}" class="axis" text-anchor="end">{last}</text></svg>',
+        '<rect x="{l}" y="{band_y}" width="{band_w}" height="{band_h}" class="small-band"/>{y_ticks}'
+        '{earlier}<polyline points="{points}" fill="none" stroke="#a50f15" stroke-width="2"/>{marks}{x_ticks}'
+        '{adoption}<text x="12" y="{mid}" class="axis title" transform="rotate(-90 12 {mid})" text-anchor="middle">'
+        "{y_title}</text>"
+        '<text x="{cx}" y="{h2}" class="axis title" text-anchor="middle">{x_title}</text></svg>',
         w=width,
         h=height,
-        label="série mensuelle",
-        p=pad,
+        label=gettext("série mensuelle"),
+        l=left,
         band_y=f"{y(small):.1f}",
-        band_w=width - 2 * pad,
+        band_w=width - left - right,
         band_h=f"{y(0) - y(small):.1f}",
-        points=points,
+        y_ticks=y_ticks,
+        earlier=earlier,
+        points=line(values),
         marks=marks,
-        ty=pad,
-        top=top,
-        by=height - pad,
-        h2=height - 8,
-        first=months[0].strftime("%m/%Y"),
-        last=months[-1].strftime("%m/%Y"),
-        xl=width - pad,
+        x_ticks=x_ticks,
+        adoption=adoption_mark,
+        mid=f"{(height - bottom + top_pad) / 2:.0f}",
+        y_title=gettext("événements par mois"),
+        cx=f"{(width + left) / 2:.0f}",
+        h2=height - 4,
+        x_title=gettext("mois (trait gris pointillé : les mêmes mois un an plus tôt)") if earlier else gettext("mois"),
     )
 
 
@@ -229,4 +392,61 @@ def funnel_svg(*, rows: list[dict], width: int = 640, height: int = 320) -> str:
         h2=height - 8,
         x_label=gettext("événements attendus au taux de la commune :"),
         e_max=f"{e_max:.0f}",
+    )
+
+
+def _nice_distance(metres: float) -> int:
+    for step in (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000):
+        if metres <= step:
+            return step
+    return 100000
+
+
+def zone_map_svg(*, geojson: str, value: str, bounds: tuple[float, float, float, float], width: int = 620) -> str:
+    """A static map of the zones for print (the council report): each zone coloured like the page's
+    map, its name at a point inside it, a metric scale bar. Longitudes are scaled by the cosine of
+    the commune's latitude, so shapes and the scale bar are true to within a fraction of a percent at
+    a commune's size."""
+    data = json.loads(geojson)
+    features = data.get("features") or []
+    if not features:
+        return ""
+    west, south, east, north = bounds
+    shrink = np.cos(np.radians((south + north) / 2))
+    scale = width / max((east - west) * shrink, 1e-9)
+    height = int((north - south) * scale) + 40
+    breaks = class_breaks([f["properties"].get(value) for f in features])
+
+    def point(lon: float, lat: float) -> str:
+        return f"{(lon - west) * shrink * scale:.1f},{(north - lat) * scale:.1f}"
+
+    shapes, names = [], []
+    for feature in features:
+        geometry = shapely.geometry.shape(feature["geometry"])
+        polygons = geometry.geoms if hasattr(geometry, "geoms") else [geometry]
+        path = " ".join(
+            "M" + " L".join(point(lon, lat) for lon, lat in polygon.exterior.coords) + " Z" for polygon in polygons
+        )
+        shapes.append((path, colour_of(feature["properties"].get(value), breaks)))
+        inside = geometry.representative_point()
+        x, y = point(inside.x, inside.y).split(",")
+        names.append((x, y, feature["properties"].get("zone", "")))
+    metres_per_pixel = 111_320 / scale
+    bar = _nice_distance(width / 4 * metres_per_pixel)
+    bar_px = bar / metres_per_pixel
+    bar_label = f"{number_format(bar // 1000)} km" if bar >= 1000 else f"{bar} m"
+    return format_html(
+        '<svg class="zone-map" viewBox="0 0 {w} {h}" role="img" aria-label="{label}">{shapes}{names}'
+        '<g class="scale"><line x1="10" y1="{sy}" x2="{sx}" y2="{sy}"/><text x="10" y="{ty}">{bar}</text></g></svg>',
+        w=width,
+        h=height,
+        label=gettext("carte des zones"),
+        shapes=format_html_join(
+            "", '<path d="{}" fill="{}" stroke="#555" stroke-width="0.8" fill-opacity="0.8"/>', shapes
+        ),
+        names=format_html_join("", '<text x="{}" y="{}" class="zone-label" text-anchor="middle">{}</text>', names),
+        sy=height - 12,
+        sx=f"{10 + bar_px:.1f}",
+        ty=height - 18,
+        bar=bar_label,
     )

@@ -4,6 +4,7 @@ aggregates (maps.statistics.counts) and the pure statistics (before_after, heatm
 Every published count of events goes through `disclosure.protected` (cell-key perturbation; under 5 it reads "< 5")."""
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -79,13 +80,19 @@ class StatisticsQuery:
         return [self.family] if self.family else possible
 
 
+def natural_key(name: str) -> list:
+    """Sorts "Quartier 2" before "Quartier 10", as a reader expects."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", name)]
+
+
 def zones_of(query: StatisticsQuery) -> list[dict]:
-    return list(
+    """The commune's current zones of the chosen kind, in natural order of their names."""
+    zones = (
         Zone.objects.current()
         .filter(commune=query.commune, kind=query.kind)
-        .order_by("name")
         .values("id", "name", "households", "population")
     )
+    return sorted(zones, key=lambda zone: natural_key(zone["name"]))
 
 
 def boundaries_of(query: StatisticsQuery) -> dict:
@@ -226,7 +233,9 @@ def zone_statistics(query: StatisticsQuery) -> dict:
             "count": protected(n, cell_key),
             "count_display": display(protected(n, cell_key)),
         }
-        for zone_id, family, month, n, cell_key in sorted(rows, key=lambda r: (names.get(r[0], ""), r[1], r[2]))
+        for zone_id, family, month, n, cell_key in sorted(
+            rows, key=lambda r: (natural_key(names.get(r[0], "")), r[1], r[2])
+        )
         if zone_id in names
     ]
     commune_rows = [
@@ -382,6 +391,10 @@ def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
     }
 
 
+SOURCE_LABELS = {
+    counts.ALERTS: gettext_lazy("alertes publiées par les habitants"),
+    "police-uk": gettext_lazy("délinquance enregistrée (police.uk)"),
+}
 SOURCE_NOTES = {
     counts.ALERTS: gettext_lazy(
         "Alertes des habitants : ce sont des signalements, qui augmentent avec le nombre d'inscrits ; elles ne "
@@ -445,13 +458,16 @@ def _row(name, zone_id, family, monthly, periods: Periods, first_month) -> dict:
 
 
 def monthly_series(query: StatisticsQuery) -> list[dict]:
-    """Per family, the commune's monthly counts (published or "< 5") of the chosen source only."""
+    """Per family, the commune's monthly counts (published or "< 5") of the chosen source only, with
+    the same calendar months of the year before for comparison (published the same way)."""
     series = []
     months = [add_months(query.start, i) for i in range(months_between(query.start, query.end))]
-    monthly = _monthly(counts.commune_month_counts(query.events(family=None)), 1)
+    earlier = [add_months(month, -12) for month in months]
+    window = {"start": earlier[0], "end": query.end} if months else {}
+    monthly = _monthly(counts.commune_month_counts(query.events(family=None, **window)), 1)
     for family in Family.values:
         cells = [monthly.get((family,), {}).get(m, (0, 0)) for m in months]
-        values = [protected(n, cell_key) or 0 for n, cell_key in cells]
+        before = [monthly.get((family,), {}).get(m, (0, 0)) for m in earlier]
         if any(n for n, _key in cells):
             series.append(
                 {
@@ -459,7 +475,8 @@ def monthly_series(query: StatisticsQuery) -> list[dict]:
                     "family": family,
                     "family_label": str(Family(family).label),
                     "months": months,
-                    "values": values,
+                    "values": [protected(n, cell_key) or 0 for n, cell_key in cells],
+                    "previous": [protected(n, cell_key) or 0 for n, cell_key in before],
                 }
             )
     return series
@@ -647,6 +664,15 @@ def hot_spot_rows(hexagons: gpd.GeoDataFrame, *, limit: int = 20) -> list[dict]:
 
 def published_hexagons(hexagons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return hexagons.drop(columns=[c for c in hexagons.columns if c.startswith("_")])
+
+
+def zone_label_points(layer: gpd.GeoDataFrame) -> list[tuple[str, float, float]]:
+    """(name, lat, lon) of a point inside each zone, once per zone, to write its name on the map."""
+    if not len(layer):
+        return []
+    unique = layer.drop_duplicates(subset="zone")
+    points = unique.geometry.representative_point()
+    return [(name, point.y, point.x) for name, point in zip(unique["zone"], points, strict=True)]
 
 
 def zone_layer(query: StatisticsQuery, statistics: dict) -> gpd.GeoDataFrame:

@@ -1,12 +1,16 @@
 """The mayor's statistics dashboard and its downloads (session login, same access as the API)."""
 
+import io
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
 from accounts.access import agent_service_ids_or_403
@@ -15,6 +19,8 @@ from alerts.models import Family
 from maps.statistics import dashboard, disclosure, exports, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
+from maps.statistics.council_report import FAILED, PENDING, READY, council_report_mark, council_report_state
+from maps.tasks import council_report
 from patrols.access import local_today
 from patrols.figures import weekly_figures
 
@@ -42,6 +48,8 @@ def statistics_dashboard(request, code: str):
         "filters": request.GET.urlencode(),
         "periods": _year_choices(timezone.localdate()),
         "period": query.start.strftime("%Y-%m"),
+        "filter_items": sorted(request.GET.items()),
+        "languages": settings.LANGUAGES,
     }
     return render(request, "maps/statistics/dashboard.html", context)
 
@@ -60,13 +68,27 @@ def _export_or_400(request, code: str):
 
 @login_required
 def statistics_csv(request, code: str):
+    """For French spreadsheets: `;`, decimal comma, UTF-8 with BOM, French headers and labels."""
+    return _csv_download(request, code, exports.zone_statistics_csv_spreadsheet, "")
+
+
+@login_required
+def statistics_csv_analysis(request, code: str):
+    """For analysts: `,`, decimal point, codes and a separate count_status column."""
+    return _csv_download(request, code, exports.zone_statistics_csv_analysis, "-analyse")
+
+
+def _csv_download(request, code: str, write, suffix: str) -> HttpResponse:
     query, error = _export_or_400(request, code)
     if error:
         return error
-    response = HttpResponse(
-        exports.zone_statistics_csv(reports.zone_statistics(query)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="statistiques-{query.commune.code}.csv"'
+    content = write(reports.zone_statistics(query))
+    return _attachment(content, "text/csv; charset=utf-8", f"statistiques-{query.commune.code}{suffix}.csv")
+
+
+def _attachment(content, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -76,9 +98,9 @@ def statistics_geojson(request, code: str):
     if error:
         return error
     layer = reports.zone_layer(query, reports.zone_statistics(query))
-    response = HttpResponse(layer.to_json(drop_id=True), content_type="application/geo+json")
-    response["Content-Disposition"] = f'attachment; filename="statistiques-{query.commune.code}.geojson"'
-    return response
+    return _attachment(
+        layer.to_json(drop_id=True), "application/geo+json", f"statistiques-{query.commune.code}.geojson"
+    )
 
 
 @login_required
@@ -129,3 +151,36 @@ def patrol_figures(request):
         "match_m": settings.PATROLS_HOME_MATCH_M,
     }
     return render(request, "maps/statistics/patrol_figures.html", context)
+
+
+@require_POST
+def statistics_report_request(request, code: str):
+    """Queue the council report of the dashboard's filters; the worker lays it out."""
+    params = {k: v for k, v in request.POST.dict().items() if k not in ("csrfmiddlewaretoken", "language")}
+    try:
+        dashboard.dashboard_query(request.user, params, code)
+    except ValidationError as error:
+        return render(request, "maps/statistics/invalid.html", {"errors": error.detail, "code": code}, status=400)
+    languages = dict(settings.LANGUAGES)
+    language = request.POST.get("language") if request.POST.get("language") in languages else get_language()
+    report_id = uuid.uuid4().hex
+    council_report_mark(report_id=report_id, user_id=request.user.id, state=PENDING)
+    kwargs = {"report_id": report_id, "user_id": request.user.id, "code": code, "params": params, "language": language}
+    try:
+        council_report.delay(**kwargs)
+    except Exception:  # noqa: BLE001 - a broker that is down: say so rather than wait forever
+        council_report_mark(report_id=report_id, user_id=request.user.id, state=FAILED)
+    return redirect("statistics-report", code=code, report_id=report_id)
+
+
+@login_required
+def statistics_report(request, code: str, report_id: str):
+    """The report when ready (a PDF download), else a page that says where it stands and reloads."""
+    state = council_report_state(report_id=report_id, user_id=request.user.id)
+    if state is None:
+        raise Http404
+    if state["state"] == READY:
+        return FileResponse(
+            io.BytesIO(state["pdf"]), as_attachment=True, filename=state["filename"], content_type="application/pdf"
+        )
+    return render(request, "maps/statistics/council_report_wait.html", {"state": state["state"], "code": code})

@@ -31,6 +31,7 @@ BROADCAST_A = {
     "title": "Travaux",
     "body": "Rue fermée.",
     "target": "commune",
+    "whole_commune_confirmed": True,
 }
 BROADCAST_B = {**BROADCAST_A, "commune": "{commune_b}"}
 
@@ -176,12 +177,13 @@ TABLE = [
              [403,          403,        403,        409,        404,        404,      404,      404,      404]),
     ("post", "/api/moderation/alerts/{published_b}/publish/", None,
              [403,          403,        403,        404,        409,        404,      404,      404,      404]),
+    # A signed-in resident on a staff page reads "accès refusé", not a login form they cannot pass.
     ("get", "/moderation/", None,
-             [LOGIN,        LOGIN,      LOGIN,      200,        200,        404,      404,      404,      404]),
+             [LOGIN,        403,        403,        200,        200,        404,      404,      404,      404]),
     ("post", "/moderation/alertes/{pending_a}/reject/", {},
-             [LOGIN,        LOGIN,      LOGIN,      QUEUE,      404,        404,      404,      404,      404]),
+             [LOGIN,        403,        403,        QUEUE,      404,        404,      404,      404,      404]),
     ("post", "/moderation/alertes/{pending_b}/reject/", {},
-             [LOGIN,        LOGIN,      LOGIN,      404,        QUEUE,      404,      404,      404,      404]),
+             [LOGIN,        403,        403,        404,        QUEUE,      404,      404,      404,      404]),
     # --- inbox and preferences: a person's own messages only ---
     ("get", "/api/inbox/", None,
              [403,          200,        200,        200,        200,        200,      200,      200,      200]),
@@ -248,13 +250,21 @@ TABLE = [
              [LOGIN,        404,        404,        404,        404,        404,      200,      200,      200]),
     ("get", "/statistiques/{code_a}/zones.csv", None,
              [LOGIN,        404,        404,        404,        404,        404,      200,      200,      200]),
+    ("get", "/statistiques/{code_a}/zones-analyse.csv", None,
+             [LOGIN,        404,        404,        404,        404,        404,      200,      200,      200]),
     ("get", "/statistiques/{code_a}/zones.geojson", None,
              [LOGIN,        404,        404,        404,        404,        404,      200,      200,      200]),
     ("get", "/statistiques/{code_a}/statistiques.gpkg", None,
              [LOGIN,        404,        404,        404,        404,        404,      200,      200,      200]),
+    ("get", "/statistiques/{code_a}/rapport/", None,
+             [LOGIN,        405,        405,        405,        405,        405,      405,      405,      405]),
+    ("get", "/statistiques/{code_a}/rapport/0123abcd/", None,
+             [LOGIN,        404,        404,        404,        404,        404,      404,      404,      404]),
     ("get", "/statistiques/{code_b}/", None,
              [LOGIN,        404,        404,        404,        404,        404,      404,      404,      200]),
     ("get", "/statistiques/{code_b}/zones.csv", None,
+             [LOGIN,        404,        404,        404,        404,        404,      404,      404,      200]),
+    ("get", "/statistiques/{code_b}/zones-analyse.csv", None,
              [LOGIN,        404,        404,        404,        404,        404,      404,      404,      200]),
     ("get", "/statistiques/{code_b}/zones.geojson", None,
              [LOGIN,        404,        404,        404,        404,        404,      404,      404,      200]),
@@ -280,6 +290,19 @@ TABLE = [
              [403,          404,        404,        404,        404,        404,      200,      200,      200]),
     ("get", "/api/statistics/hexagons/?commune={code_b}", None,
              [403,          404,        404,        404,        404,        404,      404,      404,      200]),
+    ("get", "/accessibilite/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    # --- public account (maps/accountability/urls.py): public on purpose, counts only ---
+    ("get", "/compte-public/{code_a}/", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/compte-public/{code_a}/compte.csv", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/compte-public/{code_a}/compte.json", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/compte-public/{code_b}/compte.json", None,
+             [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/compte-public/{code_c}/", None,
+             [404,          404,        404,        404,        404,        404,      404,      404,      404]),
     # --- live and resident maps (maps/live/urls.py) ---
     ("get", "/carte/police/", None,
              [LOGIN,        403,        403,        403,        403,        200,      403,      403,      403]),
@@ -332,6 +355,10 @@ TABLE = [
              [403,          400,        400,        400,        400,        400,      400,      400,      400]),
     ("post", "/api/broadcasts/send/", BROADCAST_A,
              [403,          400,        400,        400,        400,        400,      201,      201,      400]),
+    ("post", "/statistiques/{code_a}/rapport/", None,
+             [LOGIN,        404,        404,        404,        404,        404,      302,      302,      302]),
+    ("post", "/statistiques/{code_b}/rapport/", None,
+             [LOGIN,        404,        404,        404,        404,        404,      404,      404,      302]),
 ]
 # fmt: on
 

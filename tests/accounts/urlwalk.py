@@ -66,6 +66,12 @@ PUBLIC_URL_NAMES = {
     "ogc-items",
     "ogc-item",
     "cap-feed",
+    # a commune's public account: aggregate counts only, with small-number protection
+    "public-account",
+    "public-account-csv",
+    "public-account-json",
+    # the accessibility statement (RGAA) must be public
+    "accessibility-statement",
 }
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 

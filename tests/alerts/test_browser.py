@@ -102,7 +102,11 @@ def test_the_mayor_draws_the_area_of_a_message_on_a_map_of_the_commune(
     browser_page.fill("#id_title", "Travaux rue Haute")
     browser_page.fill("#id_body", "La rue Haute est fermée demain.")
     with browser_page.expect_navigation():
-        browser_page.get_by_role("button", name="Envoyer", exact=True).click()
+        browser_page.get_by_role("button", name="Prévisualiser avant envoi").click()
+    assert "Aperçu avant envoi" in browser_page.inner_text("#broadcast-preview")
+    assert "La rue Haute est fermée demain." in browser_page.inner_text("#broadcast-preview")
+    with browser_page.expect_navigation():
+        browser_page.get_by_role("button", name="Envoyer à 1 habitant").click()
     broadcast = Broadcast.objects.get()
     assert (broadcast.target, broadcast.recipients) == (Broadcast.Target.AREA, 1)  # the resident at the centre
     assert broadcast.area.covers(Point(5.01, 43.01, srid=4326))

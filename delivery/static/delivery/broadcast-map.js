@@ -18,6 +18,7 @@
   if (config.tiles) L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   var outline = null;
+  var neighbourhoods = null;
   var corners = []; // [L.LatLng]
   var drawn = L.layerGroup().addTo(map);
 
@@ -30,8 +31,24 @@
       interactive: false,
       style: { color: "#1a5fb4", weight: 3, fillOpacity: 0.04 },
     }).addTo(map);
+    showNeighbourhoods(chosen.length ? chosen[0].id : null);
     if (outline.getBounds().isValid()) map.fitBounds(outline.getBounds());
     else map.setView([46.6, 2.4], 6);
+  }
+
+  function showNeighbourhoods(communeId) {
+    // Outlines and names of the neighbourhoods, so an area can follow or avoid them.
+    if (neighbourhoods) map.removeLayer(neighbourhoods);
+    var features = (config.neighbourhoods || { features: [] }).features.filter(function (feature) {
+      return communeId === null || feature.properties.commune === communeId;
+    });
+    neighbourhoods = L.geoJSON({ type: "FeatureCollection", features: features }, {
+      interactive: false,
+      style: { color: "#26a269", weight: 1.5, dashArray: "4 3", fillOpacity: 0 },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "zone-name" });
+      },
+    }).addTo(map);
   }
 
   function write() {

@@ -165,13 +165,34 @@ def test_too_costly_grids_are_400(mayor, town):
     assert mayor.get("/api/statistics/hexagons/", {"commune": "99001", "hexagon": "50"}).status_code == 200
 
 
-def test_csv_export_hides_small_cells(mayor, town, west, east, history):
+def test_spreadsheet_csv_opens_in_french_excel_and_hides_small_cells(mayor, town, west, east, history):
     response = mayor.get("/statistiques/99001/zones.csv", {"family": "burglary", "from": "2025-01", "to": "2025-12"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")  # the byte-order mark French Excel needs
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert {"Période", "Zone", "Catégorie", "Nombre", "Taux pour 1 000 par an"} <= set(rows[0])
+    west_row = next(r for r in rows if r["Zone"] == "Ouest" and r["Ligne"] == "total de la zone")
+    assert abs(int(west_row["Nombre"]) - 53) <= 2 and west_row["Catégorie"] == "cambriolage"
+    bounds = [r[c] for r in rows for c in r if "borne" in c and r[c]]  # Garwood bounds: 39,7 for 53
+    assert bounds and all("." not in value for value in bounds) and any("," in value for value in bounds)
+    assert 35 < float(west_row["Nombre : borne basse (IC 95 %)"].replace(",", ".")) < 45
+    assert {r["Nombre"] for r in rows if r["Zone"] == "Est"} == {"< 5"}
+    assert "burglary" not in response.content.decode("utf-8-sig")
+
+
+def test_analysis_csv_keeps_numbers_numeric_with_a_status_column(mayor, town, west, east, history):
+    params = {"family": "burglary", "from": "2025-01", "to": "2025-12"}
+    response = mayor.get("/statistiques/99001/zones-analyse.csv", params)
+    assert response.status_code == 200 and not response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert abs(int(next(r for r in rows if r["zone"] == "Ouest")["count"]) - 53) <= 2
-    east_counts = {r["count"] for r in rows if r["zone"] == "Est"}
-    assert east_counts == {"< 5"}
+    west_row = next(r for r in rows if r["zone"] == "Ouest" and r["row_kind"] == "zone")
+    assert west_row["family"] == "burglary" and west_row["count_status"] == "published"
+    assert west_row["rate_basis"] == "households" and float(west_row["rate_per_1000_per_year"]) > 0
+    east_rows = [r for r in rows if r["zone"] == "Est"]
+    assert east_rows and {(r["count"], r["count_status"]) for r in east_rows} == {("", "under_5")}
+    for row in rows:  # every number column parses as a number or is empty
+        for column in ("count", "count_low", "count_high", "rate_per_1000_per_year", "rate_low", "rate_high"):
+            assert row[column] == "" or float(row[column]) >= 0
 
 
 def test_geojson_and_geopackage_exports(mayor, town, west, east, history, tmp_path):

@@ -1,3 +1,6 @@
+import csv
+import html
+import io
 import re
 
 import pytest
@@ -31,8 +34,21 @@ def test_series_chart_never_shows_a_hidden_count():
 
     months = [dt.date(2024, m, 1) for m in range(1, 4)]
     svg = str(series_svg(months=months, values=[12, 3, 0]))
-    assert "01/2024 : 12" in svg and "02/2024 : &lt; 5" in svg and "03/2024 : &lt; 5" in svg
+    assert "janvier 2024 : 12" in svg and "février 2024 : &lt; 5" in svg and "mars 2024 : &lt; 5" in svg
     assert ": 3<" not in svg
+
+
+def test_series_chart_labels_its_axes_every_month_and_marks_the_adoption():
+    import datetime as dt
+
+    months = [dt.date(2024, m, 1) for m in range(6, 13)] + [dt.date(2025, m, 1) for m in range(1, 6)]
+    svg = str(series_svg(months=months, values=[12] * 12, previous=[8] * 12, adoption=dt.date(2025, 3, 12)))
+    labels = re.findall(r'class="axis month"[^>]*>([^<]*)<', svg)
+    assert len(labels) == 12 and labels[:2] == ["juin", "juil."] and labels[-1] == "mai"
+    assert "événements par mois" in svg and ">0<" in svg and ">10<" in svg and ">20<" in svg  # y axis ticks
+    assert 'class="adoption" data-month="2025-03"' in svg and "adhésion (12/03/2025)" in svg
+    assert 'class="previous"' in svg and "un an plus tôt" in svg
+    assert 'class="adoption"' not in str(series_svg(months=months, values=[12] * 12, adoption=dt.date(2023, 1, 1)))
 
 
 def test_funnel_places_each_shown_zone_by_its_ratio_and_never_a_hidden_one():
@@ -138,7 +154,7 @@ def _section(html: str, title: str) -> str:
 def test_every_part_of_the_page_follows_the_chosen_source(mayor, town, west, east, history, tmp_path):  # noqa: F811
     page = mayor.get("/statistiques/99001/", {"source": "police-uk"}).content.decode()
     assert "Aucune donnée police-uk pour cette commune" in page
-    assert 'value="police-uk"' not in page  # not offered to a commune without police.uk data
+    assert '<option value="police-uk"' not in page  # not offered to a commune without police.uk data
     assert "alertes publiées ·" not in page.replace("</h3>", "").replace("\n", " ")
     assert "<svg" not in _section(page, "Séries mensuelles")
 
@@ -150,7 +166,7 @@ def test_every_part_of_the_page_follows_the_chosen_source(mayor, town, west, eas
     series = _section(page, "Séries mensuelles")
     assert 'value="police-uk" selected' in page and "Aucune donnée police-uk" not in page
     assert "délinquance enregistrée (police-uk)" in series and "alertes publiées" not in series
-    assert re.search(r"05/2024 : [5-7]<", series)  # six crimes, published with their cell-key perturbation
+    assert re.search(r"mai 2024 : [5-7]<", series)  # six crimes, published with their cell-key perturbation
 
 
 def test_the_ssmsi_yearly_series_shows_unknown_years_as_not_diffused(mayor, town, west, east, tmp_path):
@@ -193,8 +209,9 @@ def test_months_without_imported_data_are_not_zeros_and_rates_divide_by_covered_
     page = mayor.get("/statistiques/99001/", {k: v for k, v in params.items() if k != "commune"}).content.decode()
     assert "Mois avec des données : 2 sur 12" in page and "Pas de données (et non zéro)" in page
     assert "1 lignes importées sans coordonnées" in page
-    csv_text = mayor.get("/statistiques/99001/zones.csv", params).content.decode()
-    assert "(pas de données)" in csv_text and "(sans coordonnées)" in csv_text and "(hors des zones)" in csv_text
+    csv_text = mayor.get("/statistiques/99001/zones.csv", params).content.decode("utf-8-sig")
+    kinds = {row["Ligne"] for row in csv.DictReader(io.StringIO(csv_text), delimiter=";")}
+    assert {"pas de données", "sans coordonnées", "hors des zones"} <= kinds
 
 
 def test_police_uk_types_show_under_their_family_and_suspicious_is_not_offered(mayor, town, west, east, tmp_path):
@@ -210,3 +227,49 @@ def test_police_uk_types_show_under_their_family_and_suspicious_is_not_offered(m
     assert "suspicious" not in {row["family"] for row in data["totals"]}
     page = mayor.get("/statistiques/99001/", {"source": "police-uk", "from": "2024-01", "family": "other"})
     assert "Violence and sexual offences" in page.content.decode()
+
+
+def test_the_dashboard_opens_with_a_plain_summary_legends_and_zone_names(mayor, town, west, east, history):  # noqa: F811
+    page = html.unescape(mayor.get("/statistiques/99001/", {"family": "burglary"}).content.decode())
+    summary = _section(page, "En bref")
+    assert "dans toute la commune" in summary and "entre" in summary and "%" in summary
+    assert "pas pourquoi" in summary  # what the figures cannot tell
+    for causal in ("grâce", "à cause", "a permis", "a fait baisser"):
+        assert causal not in summary
+    legends = re.findall(r'<figure class="legend" data-layer="([^"]+)"', page)
+    assert "Taux par zone (pour 1 000 par an)" in legends and "Densité des événements" in legends
+    assert '"Ouest"' in page and '"zone-name"' in page  # names written on the map
+    assert "fitBounds" in page  # the whole commune in view
+    method = page[page.index('id="methode"') :]
+    assert "ST_Covers" in method and "Getis" in method and "ST_Covers" not in page[: page.index('id="methode"')]
+
+
+def test_zones_sort_in_natural_order(mayor, town):
+    from tests.factories import make_neighbourhood
+
+    for number in (10, 2, 1):
+        make_neighbourhood(
+            commune=town,
+            name=f"Quartier {number}",
+            bounds=(5.0 + number / 1000, 43.0, 5.0 + (number + 1) / 1000, 43.01),
+        )
+    data = mayor.get("/api/statistics/zones/", {"commune": "99001", "family": "burglary"}).json()
+    assert [row["zone"] for row in data["totals"]] == ["Quartier 1", "Quartier 2", "Quartier 10"]
+
+
+def test_the_english_dashboard_leaves_no_french_label(mayor, town, west, east, history):  # noqa: F811
+    mayor.cookies["django_language"] = "en"
+    page = html.unescape(
+        mayor.get("/statistiques/99001/", {"family": "burglary"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    for french in (
+        "Fond de carte",
+        "Taux par zone",
+        "Densité",
+        "Points chauds",
+        "En bref",
+        "événements par mois",
+        "Méthode",
+    ):
+        assert french not in page, french
+    assert "In short" in page and "Base map" in page and "Rate by zone" in page
