@@ -4,6 +4,7 @@ djangorestframework-gis."""
 from drf_spectacular.contrib.rest_framework_gis import build_point_geo_schema
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import build_object_type
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeoJsonDict, GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -11,6 +12,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from patrols.models import Absence
 
 
+@extend_schema_field(build_point_geo_schema())
 class HomePointField(GeometryField):
     """The GeoJSON of a point straight from its coordinates: GEOS's `json` goes through GDAL for
     every point, three quarters of the layer's time for 2,000 homes (bench/patrol_round.py)."""

@@ -228,6 +228,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryKindEnum": "delivery.models.Delivery.Kind",
         "ZoneKindEnum": "zones.models.Zone.Kind",
         "Open311StatusEnum": ["open", "closed"],
+        "ResidenceStatusEnum": "accounts.models.Residence.Status",
     },
 }
 
