@@ -69,9 +69,10 @@ MIDDLEWARE = [
     # Early, so its response step runs last, once every template has asked for the nonce.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.middleware.NulBytesRefusedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the locale: its refusal is in the visitor's language, not whichever the thread last used.
+    "config.middleware.NulBytesRefusedMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

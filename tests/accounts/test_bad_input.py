@@ -24,6 +24,16 @@ def test_a_nul_byte_in_the_address_is_refused_with_400(world, role, url):
     assert "caractère nul" in response.content.decode()
 
 
+def test_the_nul_byte_refusal_speaks_the_visitors_language_whatever_came_before():
+    from django.test import Client
+
+    english = Client(headers={"accept-language": "en"}).get("/api/zones/?commune=99%00")
+    french = Client(headers={"accept-language": "fr"}).get("/api/zones/?commune=99%00")
+    assert english.status_code == french.status_code == 400
+    assert "null character" in english.content.decode()
+    assert "caractère nul" in french.content.decode()
+
+
 def test_a_post_whose_body_is_not_an_object_is_refused_with_the_emergency_reminder(world):
     response = world.client("resident_a").post("/api/alerts/", "[]", content_type="application/json")
     assert response.status_code == 400
