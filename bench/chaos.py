@@ -219,6 +219,7 @@ def run_redis_restarted(residents: int, redis: PrivateRedis) -> dict:
             title="Coupure d'eau",
             body="Coupure d'eau demain matin.",
             target=Broadcast.Target.COMMUNE,
+            whole_commune_confirmed=True,
         )
         wait_until(lambda: sink.count() >= residents // 5, timeout=600, what="a fifth of the emails")
         restarted_at = sink.count()

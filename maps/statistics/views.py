@@ -153,6 +153,7 @@ def patrol_figures(request):
     return render(request, "maps/statistics/patrol_figures.html", context)
 
 
+@login_required
 @require_POST
 def statistics_report_request(request, code: str):
     """Queue the council report of the dashboard's filters; the worker lays it out."""

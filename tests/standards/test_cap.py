@@ -51,6 +51,7 @@ def messages(standards):
         title="Orages violents cette nuit",
         body="Rentrez les objets du jardin.",
         target="commune",
+        whole_commune_confirmed=True,
     )
     broadcast_send(
         author=world.mayor,
