@@ -3,7 +3,7 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings.prod
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gdal-bin libgdal32 libgeos-c1v5 libproj25 libmagic1 gettext nodejs npm \
+    && apt-get install -y --no-install-recommends gdal-bin libgdal32 libgeos-c1v5 libproj25 libmagic1 gettext libpango-1.0-0 libpangoft2-1.0-0 nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
