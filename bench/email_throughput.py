@@ -13,10 +13,18 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 from aiosmtpd.controller import Controller
-from routing_setup import BASE_DIR, BENCH_ENV, bench_database_ready, machine, published_alert, town_with_residents
+from routing_setup import (
+    BASE_DIR,
+    BENCH_ENV,
+    bench_database_ready,
+    machine,
+    published_alert,
+    route_until_settled,
+    town_with_residents,
+    workers_await,
+)
 
 
 class CountingSink:
@@ -63,8 +71,6 @@ def main() -> None:
     args = parser.parse_args()
     bench_database_ready()
     from config.celery import app as celery_app
-    from delivery.models import Delivery
-    from delivery.routing import alert_route
 
     sink = CountingSink()
     with socket.socket() as probe:
@@ -76,19 +82,8 @@ def main() -> None:
     commune = town_with_residents(args.residents)
     workers = start_workers(args.workers, smtp_port)
     try:
-        names = [f"bench{index}@localhost" for index in range(args.workers)]
-        deadline = time.monotonic() + 60
-        while len(celery_app.control.ping(destination=names, timeout=0.5)) < args.workers:
-            if time.monotonic() > deadline:
-                raise SystemExit("workers did not start")
-        alert = published_alert(commune)
-        start = time.perf_counter()
-        alert_route(alert_id=alert.id)
-        total = Delivery.objects.filter(alert=alert).count()
-        while Delivery.objects.filter(alert=alert, status="pending").exists():
-            time.sleep(0.05)
-        elapsed = time.perf_counter() - start
-        failed = Delivery.objects.filter(alert=alert, status="failed").count()
+        workers_await([f"bench{index}@localhost" for index in range(args.workers)])
+        total, elapsed, failed = route_until_settled(published_alert(commune))
         print(f"machine: {machine()}")
         print(
             f"{total} deliveries, {sink.count} emails received, {failed} failed, {args.workers} workers: "

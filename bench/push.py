@@ -18,7 +18,16 @@ import subprocess
 import sys
 import time
 
-from routing_setup import BASE_DIR, BENCH_ENV, bench_database_ready, machine, published_alert, town_with_residents
+from routing_setup import (
+    BASE_DIR,
+    BENCH_ENV,
+    bench_database_ready,
+    machine,
+    published_alert,
+    route_until_settled,
+    town_with_residents,
+    workers_await,
+)
 
 sys.path.insert(0, str(BASE_DIR))
 from tests.delivery.push_service import PushService, vapid_private_key, vapid_public_key  # noqa: E402
@@ -120,8 +129,6 @@ def main() -> None:
     os.environ["VAPID_PRIVATE_KEY"] = vapid_key
     bench_database_ready()
     from config.celery import app as celery_app
-    from delivery.models import Delivery
-    from delivery.routing import alert_route
 
     service = PushService(application_server_key=vapid_public_key(vapid_key), decrypt_later=True).start()
     celery_app.control.purge()
@@ -129,19 +136,8 @@ def main() -> None:
     subscriptions = devices_subscribe(service, commune, args.devices)
     workers = start_workers(args.workers, vapid_key)
     try:
-        names = [f"benchpush{index}@localhost" for index in range(args.workers)]
-        deadline = time.monotonic() + 60
-        while len(celery_app.control.ping(destination=names, timeout=0.5)) < args.workers:
-            if time.monotonic() > deadline:
-                raise SystemExit("workers did not start")
-        alert = published_alert(commune)
-        start = time.perf_counter()
-        alert_route(alert_id=alert.id)
-        total = Delivery.objects.filter(alert=alert).count()
-        while Delivery.objects.filter(alert=alert, status="pending").exists():
-            time.sleep(0.05)
-        elapsed = time.perf_counter() - start
-        failed = Delivery.objects.filter(alert=alert, status="failed").count()
+        workers_await([f"benchpush{index}@localhost" for index in range(args.workers)])
+        total, elapsed, failed = route_until_settled(published_alert(commune))
         received = service.count()
     finally:
         for worker in workers:

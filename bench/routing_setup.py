@@ -4,6 +4,7 @@ migrated if missing) with a town whose one neighbourhood holds N verified reside
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -139,3 +140,27 @@ def machine() -> str:
     with open("/proc/cpuinfo") as cpuinfo:
         model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
     return f"{model}, {os.cpu_count()} cores"
+
+
+def workers_await(names: list[str], timeout: float = 60) -> None:
+    """Return once every named Celery worker answers a ping (their readiness signal)."""
+    from config.celery import app as celery_app
+
+    deadline = time.monotonic() + timeout
+    while len(celery_app.control.ping(destination=names, timeout=0.5)) < len(names):
+        if time.monotonic() > deadline:
+            raise SystemExit("workers did not start")
+
+
+def route_until_settled(alert) -> tuple[int, float, int]:
+    """Route a published alert and wait until no delivery is pending: (deliveries, seconds, failed)."""
+    from delivery.models import Delivery
+    from delivery.routing import alert_route
+
+    start = time.perf_counter()
+    alert_route(alert_id=alert.id)
+    total = Delivery.objects.filter(alert=alert).count()
+    while Delivery.objects.filter(alert=alert, status="pending").exists():
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    return total, elapsed, Delivery.objects.filter(alert=alert, status="failed").count()
