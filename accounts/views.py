@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,9 +19,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts import otp, services
-from accounts.forms import DecisionForm, OtpTokenForm, PasswordConfirmForm, ProofForm, RegisterForm, ResidenceForm
+from accounts.forms import (
+    DecisionForm,
+    LoginForm,
+    OtpTokenForm,
+    PasswordConfirmForm,
+    ProofForm,
+    RegisterForm,
+    ResidenceForm,
+)
 from accounts.localtime import local_time_forget
 from accounts.models import AccessLog, Residence
+from accounts.onboarding import onboarding_of
 from accounts.selectors import (
     can_post_alerts,
     charter_accepted,
@@ -49,6 +59,23 @@ def _next_url(request, default: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+def _onboarding_next(user) -> str:
+    """After a step of the way in, the next one; the account page once there is none left."""
+    onboarding = onboarding_of(user)
+    return onboarding.next_url if onboarding else reverse("accounts-account")
+
+
+class ResidentLoginView(LoginView):
+    """Django's login, with a refusal that reads right for an email address; a resident who has
+    not finished signing up lands on the step they stopped at, unless a page asked for them."""
+
+    authentication_form = LoginForm
+
+    def get_default_redirect_url(self):
+        onboarding = onboarding_of(self.request.user)
+        return onboarding.next_url if onboarding else super().get_default_redirect_url()
 
 
 def charter_required(view):
@@ -125,6 +152,7 @@ def account(request):
         "can_post": can_post_alerts(request.user),
         "needs_two_factor": needs_two_factor(request.user),
         "is_verifier": is_platform_admin(request.user) or verifier_communes(request.user).exists(),
+        "onboarding": onboarding_of(request.user),
     }
     return render(request, "accounts/account.html", context)
 
@@ -140,9 +168,10 @@ def charter(request):
             return redirect("accounts-charter")
         services.charter_accept(user=request.user, charter=current)
         messages.success(request, _("Merci : vous avez accepté la charte."))
-        return redirect(_next_url(request, reverse("accounts-account")))
+        return redirect(_next_url(request, _onboarding_next(request.user)))
     accepted = request.user.is_authenticated and charter_accepted(request.user)
-    return render(request, "accounts/charter.html", {"charter": current, "accepted": accepted})
+    context = {"charter": current, "accepted": accepted, "onboarding": onboarding_of(request.user)}
+    return render(request, "accounts/charter.html", context)
 
 
 @charter_required
@@ -163,7 +192,7 @@ def residence(request):
         else:
             local_time_forget(request)
             messages.success(request, _("Domicile enregistré."))
-            return redirect("accounts-account")
+            return redirect(_onboarding_next(request.user))
     status = 400 if form.errors else 200
     # Homes can only be in a commune that has joined: show those, so a resident finds theirs. A
     # handful come with the page; when the whole country has joined, the map asks for those in view.
@@ -175,7 +204,7 @@ def residence(request):
         "communes": commune_outlines(joined) if embedded else None,
         "communes_url": None if embedded else reverse("api-commune-list"),
     }
-    context = {"form": form, "residence": current, "map_config": map_config}
+    context = {"form": form, "residence": current, "map_config": map_config, "onboarding": onboarding_of(request.user)}
     return render(request, "accounts/residence.html", context, status=status)
 
 
@@ -192,7 +221,8 @@ def proof_upload(request):
             messages.success(request, _("Justificatif reçu : une personne de votre commune va le vérifier."))
             return redirect("accounts-account")
     status = 400 if form.errors else 200
-    return render(request, "accounts/proof.html", {"form": form}, status=status)
+    context = {"form": form, "onboarding": onboarding_of(request.user)}
+    return render(request, "accounts/proof.html", context, status=status)
 
 
 @login_required

@@ -1,6 +1,5 @@
 import django.contrib.auth.urls
 from django.contrib import admin
-from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -11,7 +10,7 @@ import maps.urls
 import patrols.urls
 import standards.urls
 import zones.urls
-from accounts.forms import LoginForm
+from accounts.views import ResidentLoginView
 from config import pwa
 from config.health import healthz
 
@@ -28,9 +27,10 @@ api_patterns = [
     *maps.urls.api_urlpatterns,
 ]
 
-# Django's account pages, with a login form whose refusal reads right for an email address.
+# Django's account pages, with a login that reads right for an email address and leads a new
+# resident to the step of signing up they stopped at.
 account_patterns = [
-    path("login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("login/", ResidentLoginView.as_view(), name="login"),
     *(pattern for pattern in django.contrib.auth.urls.urlpatterns if pattern.name != "login"),
 ]
 
