@@ -16,68 +16,18 @@ more than once (duplicated)."""
 
 import argparse
 import asyncio
-import contextlib
 import os
-import pwd
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PG_BIN = Path(os.environ.get("CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+sys.path.insert(0, str(BASE_DIR))
+
+from tests.postgres import PrivatePostgres, free_port  # noqa: E402
+
 DATABASE = "vigie_chaos_live"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class PrivatePostgres:
-    """initdb + pg_ctl in a directory of our own, as the `postgres` user (initdb refuses root)."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.directory = Path(tempfile.mkdtemp(prefix="vigie-chaos-pg-"))
-        self.data = self.directory / "data"
-        owner = pwd.getpwnam("postgres")
-        os.chown(self.directory, owner.pw_uid, owner.pw_gid)
-
-    def _as_postgres(self, *argv: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *argv], check=True, capture_output=True)  # noqa: S603, S607
-
-    def _pg_ctl(self, *argv: str) -> None:
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
-        self._as_postgres(
-            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.directory / "log"), "-w", "-o", options, *argv
-        )
-
-    def start(self) -> "PrivatePostgres":
-        self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "vigie")
-        self._pg_ctl("start")
-        subprocess.run(  # noqa: S603
-            ["psql", self.url("postgres"), "-qc", f"CREATE DATABASE {DATABASE}"],  # noqa: S607
-            check=True,
-            capture_output=True,
-        )
-        return self
-
-    def restart(self) -> None:
-        self._pg_ctl("restart", "-m", "fast")
-
-    def stop(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self._pg_ctl("stop", "-m", "immediate")
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-    def url(self, database: str = DATABASE, scheme: str = "postgresql") -> str:
-        return f"{scheme}://vigie@127.0.0.1:{self.port}/{database}"
 
 
 async def watching_agent(port: int, session_key: str, received: Counter, connected: list, stop: asyncio.Event):
@@ -183,7 +133,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.1)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    postgres = PrivatePostgres().start()
+    postgres = PrivatePostgres(database=DATABASE).start()
     try:
         os.environ["DATABASE_URL"] = postgres.url(scheme="postgis")
         os.environ.setdefault("LOG_LEVEL", "ERROR")

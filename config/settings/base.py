@@ -114,6 +114,18 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default="postgis://vigie:vigie@127.0.0.1:5432/vigie")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A hot standby for statistics, dashboards, exports and the public account (edge/replica.py): used
+# while it answers and is at most DATABASE_REPLICA_MAX_LAG_S behind, probed every
+# DATABASE_REPLICA_CHECK_S seconds; everything else reads and writes the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["edge.replica.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG_S = env.float("DATABASE_REPLICA_MAX_LAG_S", default=5.0)
+DATABASE_REPLICA_CHECK_S = env.float("DATABASE_REPLICA_CHECK_S", default=2.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

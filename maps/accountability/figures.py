@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from edge.replica import fetch_all as _fetch
+from edge.replica import reads_from_replica
 from maps.statistics.disclosure import SMALL_CELL, display, protected
 from zones.models import Commune
 
@@ -112,13 +113,6 @@ class PublicAccount:
     year: int
     months: list[str]
     figures: list[Figure]
-
-
-def _fetch(query: sql.Composable, params: dict) -> list[tuple]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(query, params)
-        return cursor.fetchall()
 
 
 def _cells(rows: list[tuple]) -> dict[tuple[str, str], tuple[int, int]]:
@@ -216,6 +210,7 @@ def _delay_figures(params: dict, periods: list[str]) -> list[Figure]:
     return figures
 
 
+@reads_from_replica
 def public_account(*, commune: Commune, year: int) -> PublicAccount:
     params = _year_params(commune, year)
     months = [f"{year}-{month:02d}" for month in range(1, 13)]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
+from edge.replica import reads_from_replica
 from maps.statistics import counts
 from maps.statistics.reports import StatisticsQuery
 
@@ -37,10 +38,13 @@ def cache_key(name: str, query: StatisticsQuery, *, today: dt.date | None = None
 
 
 def cached(name: str, query: StatisticsQuery, compute: Callable[[], T], *, today: dt.date | None = None) -> T:
-    """`compute()` once per state of the data; `today` for figures that read the date."""
-    key = cache_key(name, query, today=today)
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=settings.MAPS_STATISTICS_CACHE_S)
+    """`compute()` once per state of the data; `today` for figures that read the date. The state and
+    the figures are both read where statistics read (the replica when there is a usable one), so
+    the key always names the data the figures were computed from."""
+    with reads_from_replica():
+        key = cache_key(name, query, today=today)
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, timeout=settings.MAPS_STATISTICS_CACHE_S)
     return value

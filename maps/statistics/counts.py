@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
 from alerts.models import AlertCategory, Family
+from edge.replica import fetch_all as _fetch
 from maps.models import CrimeImportBatch, RecordedCrime
 
 ALERTS = "alerts"
@@ -95,15 +95,6 @@ class EventFilter:
             n, cell_key = totals.get(key, (0, 0))
             totals[key] = (n + row[-2], (cell_key + row[-1]) % 256)
         return [(*key, n, cell_key) for key, (n, cell_key) in totals.items()]
-
-
-def _fetch(query: str | sql.Composable, params: dict) -> list[tuple]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        # PostGIS declares its functions very costly, so these plans cross PostgreSQL's JIT
-        # thresholds; compiling them took longer (1.7 s) than running them.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(query, params)
-        return cursor.fetchall()
 
 
 def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str, dt.date, int, int]]:

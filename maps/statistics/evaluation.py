@@ -12,6 +12,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from alerts.models import Family
+from edge.replica import reads_from_replica
 from maps.statistics import counts
 from maps.statistics.before_after import against_comparison, before_after, count_display
 from maps.statistics.intervals import dispersion_two_way
@@ -33,6 +34,7 @@ def _similar(values: dict, own: float, factor: float) -> set:
     return {code for code, value in values.items() if value and own / factor <= value <= own * factor}
 
 
+@reads_from_replica
 def recorded_evaluation(commune: Commune) -> dict:
     """Per family, the commune's SSMSI before/after against comparable non-adopting communes."""
     if commune.adopted_on is None:

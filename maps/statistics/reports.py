@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from scipy import stats
 
 from alerts.models import Family
+from edge.replica import reads_from_replica
 from maps.statistics import counts
 from maps.statistics.before_after import (
     EARLIER_YEARS,
@@ -193,6 +194,7 @@ def coverage(query: StatisticsQuery) -> dict:
     }
 
 
+@reads_from_replica
 def zone_statistics(query: StatisticsQuery) -> dict:
     zones = zones_of(query)
     rows = counts.zone_month_counts(query.events(), kind=query.kind)
@@ -331,6 +333,7 @@ def _blocks(periods: Periods) -> list[tuple[str, str]]:
     return [(run[0].strftime("%Y-%m"), run[-1].strftime("%Y-%m")) for run in runs]
 
 
+@reads_from_replica
 def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
     """One row per zone and family (and the whole commune): the exact rate ratio of the months after the
     adoption month against the same months of up to 3 earlier years, the change it could detect, the
@@ -457,6 +460,7 @@ def _row(name, zone_id, family, monthly, periods: Periods, first_month) -> dict:
     return row
 
 
+@reads_from_replica
 def monthly_series(query: StatisticsQuery) -> list[dict]:
     """Per family, the commune's monthly counts (published or "< 5") of the chosen source only, with
     the same calendar months of the year before for comparison (published the same way)."""
@@ -487,6 +491,7 @@ def sources_of(commune: Commune) -> list[str]:
     return [source for source in counts.POINT_SOURCES if source == counts.ALERTS or counts.has_source(commune, source)]
 
 
+@reads_from_replica
 def ssmsi_table(commune: Commune) -> dict:
     """The SSMSI yearly series as indicator x year; a figure not diffused, or a year missing from the
     file, reads "non diffusé" (unknown), never 0."""
@@ -525,6 +530,7 @@ def density_level(share_of_peak: float) -> str:
     return str(next(label for floor, label in DENSITY_LEVELS if share_of_peak >= floor))
 
 
+@reads_from_replica
 def density_layer(query: StatisticsQuery) -> gpd.GeoDataFrame:
     """Kernel density cells worth drawing, as polygons in EPSG:4326, published as a level (share of the
     commune's peak: faible, moyenne, forte, très forte), never as a value that could be turned back
@@ -560,6 +566,7 @@ def _hot_hexagons(counts_: np.ndarray, centroids: np.ndarray, edge: float, neigh
     return result, (result.hot if result is not None else np.zeros(len(counts_), dtype=bool))
 
 
+@reads_from_replica
 def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
     """Hexagons with a count band and a hot/cold label (exact conditional Gi* p-values, two-sided,
     Benjamini-Hochberg at 5 %), and a summary with the prediction accuracy index scored out of sample:
@@ -675,6 +682,7 @@ def zone_label_points(layer: gpd.GeoDataFrame) -> list[tuple[str, float, float]]
     return [(name, point.y, point.x) for name, point in zip(unique["zone"], points, strict=True)]
 
 
+@reads_from_replica
 def zone_layer(query: StatisticsQuery, statistics: dict) -> gpd.GeoDataFrame:
     """Zones with their totals for the selected family (all families summed per source otherwise)."""
     zones = (
