@@ -140,13 +140,19 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         cwd=BASE_DIR,
         start_new_session=True,
     )
+    wait_listening(port)
+    return server
+
+
+def wait_listening(port: int) -> None:
+    """Until something accepts connections on the port (the server's readiness signal)."""
     for _ in range(300):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
+                return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("uvicorn did not start")
+    raise RuntimeError(f"nothing listens on port {port}")
 
 
 async def run(args) -> list[float]:

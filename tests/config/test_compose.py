@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import get_commands
 
 COMPOSE_FILE = Path(settings.BASE_DIR) / "docker-compose.yml"
-REQUIRED_SERVICES = {"db", "redis", "web", "worker", "beat"}
+REQUIRED_SERVICES = {"db", "redis", "web", "worker", "beat", "proxy"}
 
 
 def load_compose() -> dict:
@@ -53,3 +53,14 @@ def test_every_compose_command_exists_in_the_project():
         else:
             raise AssertionError(f"{name}: unexpected command {command}")
     assert (Path(settings.BASE_DIR) / "Dockerfile").exists()
+
+
+def test_the_proxy_spreads_several_web_processes_and_never_buffers_the_live_map():
+    services = load_compose()["services"]
+    assert int(str(services["web"]["deploy"]["replicas"]).split("-")[-1].rstrip("}")) >= 2
+    assert "ports" not in services["web"]  # reached through the proxy only
+    mount = next(volume for volume in services["proxy"]["volumes"] if "nginx-vigie.conf.template" in volume)
+    template = (Path(settings.BASE_DIR) / mount.split(":")[0]).read_text()
+    stream = template.split("location /carte/police/flux/")[1].split("}")[0]
+    assert "proxy_buffering off;" in stream and "proxy_read_timeout 1h;" in stream
+    assert "${VIGIE_UPSTREAM_SERVERS}" in template and services["proxy"]["environment"]["VIGIE_UPSTREAM_SERVERS"]
