@@ -107,3 +107,22 @@ class PrivatePostgres:
 
     def url(self, database: str | None = None, scheme: str = "postgresql") -> str:
         return f"{scheme}://vigie@127.0.0.1:{self.port}/{database or self.database}"
+
+
+def run_scenario(module: str, *argv: str, **settings: str) -> dict:
+    """Run `python -m module argv...` as a Vigie process configured by `settings` (environment
+    variables such as DATABASE_URL, on top of the test settings) and return the JSON it printed last."""
+    import json
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **settings}
+    run = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", module, *argv],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])

@@ -124,6 +124,12 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["edge.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction mode (docs/deployment.md): a server connection serves one
+# transaction at a time, so no server-side cursor may outlive one, and the live map's LISTEN,
+# which needs a session of its own, connects past the pooler to DATABASE_DIRECT_URL.
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_TRANSACTION_POOLING
+DATABASE_DIRECT_URL = env("DATABASE_DIRECT_URL", default="")
 DATABASE_REPLICA_MAX_LAG_S = env.float("DATABASE_REPLICA_MAX_LAG_S", default=5.0)
 DATABASE_REPLICA_CHECK_S = env.float("DATABASE_REPLICA_CHECK_S", default=2.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

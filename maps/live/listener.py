@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import environ
 import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
@@ -36,7 +37,10 @@ QUEUE_SIZE = 1000
 
 
 def database_conninfo() -> str:
-    db = connections["default"].settings_dict
+    """Where the LISTEN connection goes: straight to PostgreSQL, past any transaction pooler
+    (DATABASE_DIRECT_URL), since a pooled server connection is not the listener's for long."""
+    db = environ.Env.db_url_config(settings.DATABASE_DIRECT_URL) if settings.DATABASE_DIRECT_URL else None
+    db = db or connections["default"].settings_dict
     return make_conninfo(
         dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"] or None, port=db["PORT"] or None
     )

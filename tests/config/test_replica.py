@@ -4,17 +4,15 @@ of Vigie configured with both (tests/config/replica_scenario.py). Reads that ask
 there while it is caught up, fall back to the primary while it lags or is down, and nothing else
 ever reads from it."""
 
-import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.postgres import PrivatePostgres
+from tests.postgres import PrivatePostgres, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.services
@@ -49,24 +47,15 @@ def primary_and_standby(db):
 
 def test_statistics_read_from_the_replica_only_while_it_is_usable(primary_and_standby):
     primary, standby = primary_and_standby
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": primary.url(scheme="postgis"),
-        "DATABASE_REPLICA_URL": standby.url(scheme="postgis"),
-        "DATABASE_REPLICA_CHECK_S": "0",
-        "DATABASE_REPLICA_MAX_LAG_S": "0.5",
-    }
-    run = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tests.config.replica_scenario", str(standby.bin / "pg_ctl"), str(standby.data)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_scenario(
+        "tests.config.replica_scenario",
+        str(standby.bin / "pg_ctl"),
+        str(standby.data),
+        DATABASE_URL=primary.url(scheme="postgis"),
+        DATABASE_REPLICA_URL=standby.url(scheme="postgis"),
+        DATABASE_REPLICA_CHECK_S="0",
+        DATABASE_REPLICA_MAX_LAG_S="0.5",
     )
-    assert run.returncode == 0, run.stderr[-3000:]
-    result = json.loads(run.stdout.strip().splitlines()[-1])
 
     caught_up = result["caught_up"]
     assert caught_up["published"] == 12
