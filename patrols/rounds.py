@@ -149,26 +149,40 @@ def round_order(stops: list[Stop], *, start: tuple[float, float] | None) -> list
 
 
 def _nearest_neighbour_chain(stops: list[Stop], here) -> tuple[list[Stop], object]:
-    """Greedy nearest neighbour over the stops from `here` (ties: the first stop in the list). A
-    chained stop's coordinates become infinite rather than being masked out, and the arrays are
-    reused: four numpy calls per step instead of eight, half the time for 2,000 homes."""
+    """Greedy nearest neighbour over the stops from `here` (ties: the first stop in the list).
+
+    Three numpy calls a step: the points are complex numbers, whose modulus is the straight-line
+    distance; a chained point becomes infinite, and the arrays are compacted (in order, so ties still
+    go to the first stop) each time half of them is spent. Eight times faster than masking 2,000
+    points at every step (bench/patrol_round.py), and the same order (tests/patrols/test_rounds.py).
+    The legs are measured afterwards, with `hypot`, along the chain."""
     if not stops:
         return [], here
     points = np.array([(stop.x, stop.y) for stop in stops], dtype=float)
-    xs, ys = points[:, 0].copy(), points[:, 1].copy()
-    dx, dy = np.empty_like(xs), np.empty_like(ys)
-    hx, hy = (points[0] if here is None else here)[:2]
-    chain = []
+    where = points[:, 0] + 1j * points[:, 1]
+    index = np.arange(len(stops))
+    first = points[0] if here is None else np.asarray(here, dtype=float)[:2]
+    centre = complex(first[0], first[1])
+    offsets, distances = np.empty_like(where), np.empty(len(where))
+    order, spent = [], 0
     for _ in range(len(stops)):
-        np.subtract(xs, hx, out=dx)
-        np.subtract(ys, hy, out=dy)
-        np.hypot(dx, dy, out=dx)
-        nearest = int(dx.argmin())
-        stops[nearest].leg_m = float(dx[nearest])
-        chain.append(stops[nearest])
-        hx, hy = points[nearest]
-        xs[nearest] = ys[nearest] = np.inf
-    return chain, points[nearest]
+        np.subtract(where, centre, out=offsets)
+        np.absolute(offsets, out=distances)
+        nearest = int(distances.argmin())
+        order.append(int(index[nearest]))
+        centre = where[nearest]
+        where[nearest] = np.inf
+        spent += 1
+        if spent * 2 >= len(where) > 64:
+            kept = np.isfinite(where)
+            where, index = where[kept], index[kept]
+            offsets, distances, spent = np.empty_like(where), np.empty(len(where)), 0
+    path = np.vstack([first, points[order]])
+    legs = np.hypot(path[1:, 0] - path[:-1, 0], path[1:, 1] - path[:-1, 1])
+    chain = [stops[i] for i in order]
+    for stop, leg in zip(chain, legs.tolist(), strict=True):
+        stop.leg_m = leg
+    return chain, points[order[-1]]
 
 
 def round_rows(stops: list[Stop]) -> list[dict]:
