@@ -24,7 +24,6 @@ from alerts.models import Alert, Family
 from delivery.models import RoutedZone
 from geo.distance import expand
 from patrols.selectors import AGENT_COLUMNS, WATCHED_CTES, agent_row, watched_params
-from zones.models import Commune, PoliceService
 
 TIER_NEAR_REPEAT, TIER_CARRIED, TIER_HIGH_RATE, TIER_OTHER = 1, 2, 3, 4
 RATE_DAYS = 365
@@ -83,20 +82,39 @@ class Stop:
     row: dict = field(default_factory=dict, repr=False)
 
 
-def round_start(service: PoliceService) -> tuple[int, object | None]:
-    """The service's metric projection and the round's starting point: its station, else the town hall
-    of its first commune (None: the chain starts at the first home of the highest tier)."""
-    commune = Commune.objects.filter(police_services=service).order_by("code").first()
-    srid = commune.metric_srid if commune else 2154
-    return srid, service.station or (commune.town_hall if commune else None)
+# The round's metric projection and starting point, for the first of the services: its station, else
+# the town hall of its first commune (by INSEE code), projected; no point: the chain starts at the
+# first home of the highest tier. One statement instead of three queries and a model per service.
+_START_SQL = """
+SELECT coalesce(c.metric_srid, 2154), ST_X(m.p), ST_Y(m.p)
+FROM zones_policeservice s
+LEFT JOIN LATERAL (
+    SELECT c.metric_srid, c.town_hall FROM zones_commune c
+    JOIN zones_policeservice_communes sc ON sc.commune_id = c.id
+    WHERE sc.policeservice_id = s.id ORDER BY c.code LIMIT 1
+) c ON true
+CROSS JOIN LATERAL (SELECT ST_Transform(coalesce(s.station, c.town_hall), coalesce(c.metric_srid, 2154)) AS p) m
+WHERE s.id = ANY(%s) ORDER BY s.id LIMIT 1
+"""
+
+
+def round_start(service_ids: list[int]) -> tuple[int, tuple[float, float] | None] | None:
+    """(metric SRID, start point in it or None), or None when none of the services exists."""
+    with connection.cursor() as cursor:
+        cursor.execute(_START_SQL, [list(service_ids)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    srid, x, y = row
+    return srid, (None if x is None else (x, y))
 
 
 def round_stops(*, service_ids: list[int], day: date, time_zone: str) -> list[Stop]:
     """Every home to visit on `day`, with its risk flags, in the round's order."""
-    services = list(PoliceService.objects.filter(id__in=service_ids).order_by("id"))
-    if not services:
+    start = round_start(service_ids)
+    if start is None:
         return []
-    srid, start = round_start(services[0])
+    srid, start = start
     day_end = datetime.combine(day + timedelta(days=1), time.min, ZoneInfo(time_zone))
     params = {
         **watched_params(service_ids, day),
@@ -113,10 +131,6 @@ def round_stops(*, service_ids: list[int], day: date, time_zone: str) -> list[St
     with connection.cursor() as cursor:
         cursor.execute(_ROUND_SQL, params)
         stops = [Stop(*values[:7], row=agent_row(values[7:])) for values in cursor.fetchall()]
-    if start is not None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT ST_X(p), ST_Y(p) FROM ST_Transform(%s::geometry, %s) AS p", [start.ewkt, srid])
-            start = cursor.fetchone()
     return round_order(stops, start=start)
 
 
