@@ -105,8 +105,8 @@ def world(absences: int, burglaries: int):
                 FROM (SELECT now() - random() * interval '14 days' AS t FROM generate_series(1, %(b)s)) AS s
                 RETURNING id, location
             )
-            INSERT INTO alerts_routedzone (alert_id, zone_id, reason)
-            SELECT b.id, z.id, 'covers' FROM burglaries b
+            INSERT INTO alerts_routedzone (alert_id, zone_id, zone_name, reason)
+            SELECT b.id, z.id, z.name, 'covers' FROM burglaries b
             JOIN zones_zone z ON z.commune_id = %(commune)s AND z.kind = 'neighbourhood'
                               AND ST_Covers(z.boundary, b.location)
             """,

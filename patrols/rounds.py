@@ -11,7 +11,7 @@ heuristic, not an optimal tour (no pgRouting: straight-line distances, not the r
 
 Every flag is computed by one SQL statement; the chaining is vectorised with numpy."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,8 +23,7 @@ from psycopg import sql
 from alerts.models import Alert, Family
 from delivery.models import RoutedZone
 from geo.distance import expand
-from patrols.selectors import WATCHED_CTES, agent_rows, watched_params
-from zones.models import Commune, PoliceService
+from patrols.selectors import AGENT_COLUMNS, WATCHED_CTES, agent_row, watched_params
 
 TIER_NEAR_REPEAT, TIER_CARRIED, TIER_HIGH_RATE, TIER_OTHER = 1, 2, 3, 4
 RATE_DAYS = 365
@@ -45,8 +44,7 @@ WITH {watched_ctes}, burglaries AS (
     WHERE n.id IN (SELECT neighbourhood_id FROM watched)
     GROUP BY n.id
 )
-SELECT w.id,
-       ST_X(ST_Transform(w.home, %(srid)s)), ST_Y(ST_Transform(w.home, %(srid)s)),
+SELECT w.id, ST_X(m.p), ST_Y(m.p),
        EXISTS (SELECT 1 FROM alerts_alert al JOIN alerts_alertcategory c ON c.id = al.category_id
                WHERE al.location && {box} AND al.status = %(published)s AND c.family = %(burglary)s
                  AND al.occurred_at >= %(near_from)s AND al.occurred_at < %(day_end)s
@@ -54,12 +52,15 @@ SELECT w.id,
        (w.starts_on < %(day)s AND NOT EXISTS (
             SELECT 1 FROM patrols_visit v WHERE v.absence_id = w.id AND v.day = %(yesterday)s)) AS carried,
        coalesce(rt.rate, 0) AS rate,
-       EXISTS (SELECT 1 FROM patrols_visit v WHERE v.absence_id = w.id AND v.day = %(day)s) AS visited
+       EXISTS (SELECT 1 FROM patrols_visit v WHERE v.absence_id = w.id AND v.day = %(day)s) AS visited,
+       {agent_columns}
 FROM watched w LEFT JOIN rates rt ON rt.neighbourhood_id = w.neighbourhood_id
+CROSS JOIN LATERAL (SELECT ST_Transform(w.home, %(srid)s) AS p) m
 ORDER BY w.id
 """
 ).format(
     watched_ctes=WATCHED_CTES,
+    agent_columns=AGENT_COLUMNS,
     routed=sql.Identifier(RoutedZone._meta.db_table),
     box=expand(sql.SQL("w.home"), sql.Placeholder("near_m")),
 )
@@ -77,22 +78,43 @@ class Stop:
     tier: int = TIER_OTHER
     rank: int = 0
     leg_m: float = 0.0
+    # What agents read of the absence (patrols.selectors.agent_row), from the same statement.
+    row: dict = field(default_factory=dict, repr=False)
 
 
-def round_start(service: PoliceService) -> tuple[int, object | None]:
-    """The service's metric projection and the round's starting point: its station, else the town hall
-    of its first commune (None: the chain starts at the first home of the highest tier)."""
-    commune = Commune.objects.filter(police_services=service).order_by("code").first()
-    srid = commune.metric_srid if commune else 2154
-    return srid, service.station or (commune.town_hall if commune else None)
+# The round's metric projection and starting point, for the first of the services: its station, else
+# the town hall of its first commune (by INSEE code), projected; no point: the chain starts at the
+# first home of the highest tier. One statement instead of three queries and a model per service.
+_START_SQL = """
+SELECT coalesce(c.metric_srid, 2154), ST_X(m.p), ST_Y(m.p)
+FROM zones_policeservice s
+LEFT JOIN LATERAL (
+    SELECT c.metric_srid, c.town_hall FROM zones_commune c
+    JOIN zones_policeservice_communes sc ON sc.commune_id = c.id
+    WHERE sc.policeservice_id = s.id ORDER BY c.code LIMIT 1
+) c ON true
+CROSS JOIN LATERAL (SELECT ST_Transform(coalesce(s.station, c.town_hall), coalesce(c.metric_srid, 2154)) AS p) m
+WHERE s.id = ANY(%s) ORDER BY s.id LIMIT 1
+"""
+
+
+def round_start(service_ids: list[int]) -> tuple[int, tuple[float, float] | None] | None:
+    """(metric SRID, start point in it or None), or None when none of the services exists."""
+    with connection.cursor() as cursor:
+        cursor.execute(_START_SQL, [list(service_ids)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    srid, x, y = row
+    return srid, (None if x is None else (x, y))
 
 
 def round_stops(*, service_ids: list[int], day: date, time_zone: str) -> list[Stop]:
     """Every home to visit on `day`, with its risk flags, in the round's order."""
-    services = list(PoliceService.objects.filter(id__in=service_ids).order_by("id"))
-    if not services:
+    start = round_start(service_ids)
+    if start is None:
         return []
-    srid, start = round_start(services[0])
+    srid, start = start
     day_end = datetime.combine(day + timedelta(days=1), time.min, ZoneInfo(time_zone))
     params = {
         **watched_params(service_ids, day),
@@ -108,11 +130,7 @@ def round_stops(*, service_ids: list[int], day: date, time_zone: str) -> list[St
     }
     with connection.cursor() as cursor:
         cursor.execute(_ROUND_SQL, params)
-        stops = [Stop(*row) for row in cursor.fetchall()]
-    if start is not None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT ST_X(p), ST_Y(p) FROM ST_Transform(%s::geometry, %s) AS p", [start.ewkt, srid])
-            start = cursor.fetchone()
+        stops = [Stop(*values[:7], row=agent_row(values[7:])) for values in cursor.fetchall()]
     return round_order(stops, start=start)
 
 
@@ -145,26 +163,58 @@ def round_order(stops: list[Stop], *, start: tuple[float, float] | None) -> list
 
 
 def _nearest_neighbour_chain(stops: list[Stop], here) -> tuple[list[Stop], object]:
+    """Greedy nearest neighbour over the stops from `here` (ties: the first stop in the list).
+
+    Three numpy calls a step: the points are complex numbers, whose modulus is the straight-line
+    distance; a chained point becomes infinite, and the arrays are compacted (in order, so ties still
+    go to the first stop) each time half of them is spent. Eight times faster than masking 2,000
+    points at every step (bench/patrol_round.py), and the same order (tests/patrols/test_rounds.py).
+    The legs are measured afterwards, with `hypot`, along the chain."""
     if not stops:
         return [], here
     points = np.array([(stop.x, stop.y) for stop in stops], dtype=float)
-    left = np.ones(len(stops), dtype=bool)
-    chain = []
-    if here is None:
-        here = points[0]
+    where = points[:, 0] + 1j * points[:, 1]
+    index = np.arange(len(stops))
+    first = points[0] if here is None else np.asarray(here, dtype=float)[:2]
+    centre = complex(first[0], first[1])
+    offsets, distances = np.empty_like(where), np.empty(len(where))
+    order, spent = [], 0
     for _ in range(len(stops)):
-        distances = np.hypot(points[:, 0] - here[0], points[:, 1] - here[1])
-        distances[~left] = np.inf
-        nearest = int(np.argmin(distances))
-        stops[nearest].leg_m = float(distances[nearest])
-        chain.append(stops[nearest])
-        left[nearest] = False
-        here = points[nearest]
-    return chain, here
+        np.subtract(where, centre, out=offsets)
+        np.absolute(offsets, out=distances)
+        nearest = int(distances.argmin())
+        order.append(int(index[nearest]))
+        centre = where[nearest]
+        where[nearest] = np.inf
+        spent += 1
+        if spent * 2 >= len(where) > 64:
+            kept = np.isfinite(where)
+            where, index = where[kept], index[kept]
+            offsets, distances, spent = np.empty_like(where), np.empty(len(where)), 0
+    path = np.vstack([first, points[order]])
+    legs = np.hypot(path[1:, 0] - path[:-1, 0], path[1:, 1] - path[:-1, 1])
+    chain = [stops[i] for i in order]
+    for stop, leg in zip(chain, legs.tolist(), strict=True):
+        stop.leg_m = leg
+    return chain, points[order[-1]]
 
 
 def round_rows(stops: list[Stop]) -> list[dict]:
-    """The stops' absences as rows for agents (patrols.selectors.agent_rows), in round order, each
-    with its stop's fields (rank, tier, flags, leg)."""
-    rows = agent_rows([stop.absence_id for stop in stops])
-    return [{**rows[stop.absence_id], **asdict(stop)} for stop in stops if stop.absence_id in rows]
+    """The stops as rows for agents (patrols.selectors.agent_row), in round order, each with its
+    stop's fields (rank, tier, flags, leg)."""
+    return [
+        {
+            **stop.row,
+            "absence_id": stop.absence_id,
+            "x": stop.x,
+            "y": stop.y,
+            "near_repeat": stop.near_repeat,
+            "carried": stop.carried,
+            "rate": stop.rate,
+            "visited": stop.visited,
+            "tier": stop.tier,
+            "rank": stop.rank,
+            "leg_m": stop.leg_m,
+        }
+        for stop in stops
+    ]

@@ -3,13 +3,14 @@ reads their own absences; a police agent reads those whose home lies in a sector
 (`ST_Covers` on the subdivided sector parts, so a home on a border belongs to both sides)."""
 
 from datetime import date
+from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from psycopg import sql
 
 from accounts.models import Residence, User
-from patrols.models import Absence, Visit
+from patrols.models import Absence
 from zones.models import Zone, ZonePart
 
 
@@ -29,12 +30,14 @@ def absences_watched_by(service_ids: list[int]) -> QuerySet[Absence]:
 
 
 # The absences in force on %(day)s whose verified home a sector of %(services)s covers, as two CTEs
-# (`active`, then `watched`) that every set query of a day starts from. In two materialised steps:
+# (`active`, then `watched`) that every set query of a day starts from, each row carrying what an
+# agent reads of the absence (so no second query reads them back). In two materialised steps:
 # PostgreSQL cannot estimate how many points `ST_Covers` keeps and, asked in one, planned a nested
 # loop of every absence for every home (1.4 s for 2,000 homes instead of a few milliseconds).
 WATCHED_CTES = sql.SQL(
     """active AS MATERIALIZED (
-    SELECT a.id, r.home, r.neighbourhood_id, a.starts_on
+    SELECT a.id, r.home, r.neighbourhood_id, a.starts_on, a.ends_on, a.contact_phone, a.key_holder, a.notes,
+           r.address, r.commune_id
     FROM patrols_absence a JOIN accounts_residence r ON r.id = a.residence_id
     WHERE a.cancelled_at IS NULL AND a.starts_on <= %(day)s AND a.ends_on >= %(day)s AND r.status = %(verified)s
 ), watched AS MATERIALIZED (
@@ -44,6 +47,30 @@ WATCHED_CTES = sql.SQL(
                     AND p.geom && w.home AND ST_Covers(p.geom, w.home))
 )"""
 )
+
+# What an agent's list, sheet and map read of each watched absence `w`, as SQL columns in the order
+# of AGENT_FIELDS then the home's longitude and latitude: 2,000 model instances (absence, home,
+# commune) and as many GEOS points cost ten times the query (bench/patrol_round.py).
+AGENT_FIELDS = ("id", "starts_on", "ends_on", "contact_phone", "key_holder", "notes", "address", "commune")
+AGENT_COLUMNS = sql.SQL(
+    "w.id, w.starts_on, w.ends_on, w.contact_phone, w.key_holder, w.notes, w.address,"
+    " (SELECT c.name FROM zones_commune c WHERE c.id = w.commune_id), ST_X(w.home), ST_Y(w.home)"
+)
+
+
+class HomePoint(NamedTuple):
+    """A home's longitude and latitude as read from SQL, for the serializer and the templates (which
+    read `.x` and `.y` as they would of a GEOS point)."""
+
+    x: float
+    y: float
+
+
+def agent_row(values) -> dict:
+    """A row of AGENT_COLUMNS (and what follows it) as the dict agents' pages and features read."""
+    row = dict(zip(AGENT_FIELDS, values, strict=False))
+    row["home"] = HomePoint(values[8], values[9])
+    return row
 
 
 def watched_params(service_ids: list[int], day: date) -> dict:
@@ -63,29 +90,14 @@ def watched_absence_ids(service_ids: list[int], day: date) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-# What an agent's list, sheet and map read of each absence, as plain rows: 2,000 model instances
-# (absence, home, commune) cost more than the whole query (bench/patrol_round.py).
-AGENT_ROW = {
-    "home": F("residence__home"),
-    "address": F("residence__address"),
-    "commune": F("residence__commune__name"),
-}
-AGENT_FIELDS = ("id", "starts_on", "ends_on", "contact_phone", "key_holder", "notes")
-
-
-def agent_rows(absence_ids: list[int]) -> dict[int, dict]:
-    """The absences' rows by id, for police agents: exact home and address included."""
-    rows = Absence.objects.filter(id__in=absence_ids).values(*AGENT_FIELDS, **AGENT_ROW)
-    return {row["id"]: row for row in rows}
-
-
-def absences_layer(service_ids: list[int], day: date) -> QuerySet:
-    """The live map's layer: absences in force on the day, as rows, with whether the home was
-    visited that day."""
-    visited = Visit.objects.filter(absence=OuterRef("pk"), day=day)
-    return (
-        Absence.objects.filter(id__in=watched_absence_ids(service_ids, day))
-        .annotate(visited=Exists(visited))
-        .values("id", "starts_on", "ends_on", "visited", **AGENT_ROW)
-        .order_by("id")
-    )
+def absences_layer(service_ids: list[int], day: date) -> list[dict]:
+    """The live map's layer: absences in force on the day, as rows (agent_row), with whether the home
+    was visited that day, by id; one statement."""
+    query = sql.SQL(
+        """WITH {watched} SELECT {columns},
+           EXISTS (SELECT 1 FROM patrols_visit v WHERE v.absence_id = w.id AND v.day = %(day)s)
+        FROM watched w ORDER BY w.id"""
+    ).format(watched=WATCHED_CTES, columns=AGENT_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(query, watched_params(service_ids, day))
+        return [{**agent_row(values), "visited": values[10]} for values in cursor.fetchall()]

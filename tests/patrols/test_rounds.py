@@ -2,7 +2,9 @@
 day before), then nearest neighbour from the station."""
 
 import datetime
+import json
 
+import numpy as np
 import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
@@ -128,3 +130,58 @@ def test_a_cancelled_absence_leaves_the_round(patrol_world):
     services.absence_cancel(absence=patrol_world.absences["a"])
     ids, _features = round_ids(patrol_world)
     assert ids == []
+
+
+def _previous_chain(points, here):
+    """The chain as first written (a mask over every point at each step), kept as the reference."""
+    left = np.ones(len(points), dtype=bool)
+    order = []
+    here = points[0] if here is None else np.array(here, dtype=float)
+    for _ in range(len(points)):
+        distances = np.hypot(points[:, 0] - here[0], points[:, 1] - here[1])
+        distances[~left] = np.inf
+        nearest = int(np.argmin(distances))
+        order.append((nearest, float(distances[nearest])))
+        left[nearest] = False
+        here = points[nearest]
+    return order
+
+
+@pytest.mark.parametrize("start", [(1500.0, 1500.0), None])
+def test_the_faster_chain_gives_the_same_order_and_legs_as_the_first_one(start):
+    """400 homes on a 3 km square, a quarter of them sharing their point with another (flats of one
+    building: ties, broken by list order), chained from the station or from the first home."""
+    rng = np.random.default_rng(16)
+    points = rng.uniform(0, 3000, size=(400, 2))
+    points[300:] = points[rng.integers(0, 300, size=100)]
+    stops = [
+        rounds.Stop(absence_id=i, x=x, y=y, near_repeat=False, carried=False, rate=0, visited=False)
+        for i, (x, y) in enumerate(points)
+    ]
+    chain, end = rounds._nearest_neighbour_chain(stops, start)
+    expected = _previous_chain(points, start)
+    assert [(stop.absence_id, stop.leg_m) for stop in chain] == expected
+    assert tuple(end) == tuple(points[expected[-1][0]])
+    assert sum(1 for _i, leg in expected if leg == 0) >= 50  # the ties were really exercised
+
+
+def test_the_lean_feature_collection_is_what_drf_gis_would_write(patrol_world, two_homes):
+    """The round's and the layer's features, written by RowFeatureListSerializer and by DRF-GIS's own
+    list serializer from the same rows: the same JSON, a None value included."""
+    from rest_framework_gis.serializers import GeoFeatureModelListSerializer
+
+    from patrols import selectors
+    from patrols.geojson import AbsenceFeatureSerializer, RoundStopFeatureSerializer
+
+    first, _second = two_homes
+    services_ids, day = [patrol_world.services["alpha"].id], timezone.localdate()
+    stops = rounds.round_stops(service_ids=services_ids, day=day, time_zone="Europe/Paris")
+    round_rows = rounds.round_rows(stops)
+    round_rows[0]["notes"] = None
+    layer_rows = selectors.absences_layer(services_ids, day)
+    for serializer, rows in ((RoundStopFeatureSerializer, round_rows), (AbsenceFeatureSerializer, layer_rows)):
+        lean = serializer(rows, many=True).data
+        generic = GeoFeatureModelListSerializer(rows, child=serializer()).data
+        assert len(lean["features"]) == 2
+        assert json.dumps(lean) == json.dumps(generic)
+    assert {row["id"] for row in layer_rows} == {first.id, _second.id}
