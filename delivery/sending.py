@@ -29,15 +29,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from alerts.models import Alert
 from delivery.channels import email as email_channel
 from delivery.channels import push as push_channel
 from delivery.channels import sms as sms_channel
-from delivery.models import Delivery
+from delivery.models import Broadcast, Delivery
 
 logger = logging.getLogger(__name__)
 
 # The task that splits a message's deliveries into batches (delivery/tasks.py), queued by name.
 DISPATCH_TASK = "delivery.deliveries_dispatch"
+QUEUE_URGENT, QUEUE_ALERTS, QUEUE_DEFAULT, QUEUE_BULK = "urgent", "alerts", "celery", "bulk"
 
 PENDING, SENT, FAILED, SKIPPED = (
     Delivery.Status.PENDING,
@@ -184,11 +186,25 @@ def deliveries_dispatch_on_commit(*, kind: str, message_id: int) -> None:
     transaction.on_commit(lambda: deliveries_dispatch_enqueue(kind=kind, message_id=message_id))
 
 
+def dispatch_queue(*, kind: str, message_id: int) -> str:
+    """The Celery queue a message's sending goes through (settings.CELERY_TASK_QUEUES): alerts of an
+    urgent category never wait behind other alerts, and no alert waits behind a commune-wide
+    message of the town hall."""
+    if kind == Delivery.Kind.ALERT:
+        urgent = Alert.objects.filter(pk=message_id, category__is_urgent=True).exists()
+        return QUEUE_URGENT if urgent else QUEUE_ALERTS
+    if kind == Delivery.Kind.BROADCAST:
+        urgent = Broadcast.objects.filter(pk=message_id, kind__in=Broadcast.URGENT_KINDS).exists()
+        return QUEUE_ALERTS if urgent else QUEUE_BULK
+    return QUEUE_DEFAULT
+
+
 def deliveries_dispatch_enqueue(*, kind: str, message_id: int) -> bool:
-    """Queue the dispatch task, by name; a broker that is down is logged, not raised: the deliveries
-    are recorded and the sweeper sends them when it is back."""
+    """Queue the dispatch task, by name, on the message's queue; a broker that is down is logged,
+    not raised: the deliveries are recorded and the sweeper sends them when it is back."""
+    queue = dispatch_queue(kind=kind, message_id=message_id)
     try:
-        current_app.send_task(DISPATCH_TASK, kwargs={"kind": kind, "message_id": message_id}, retry=False)
+        current_app.send_task(DISPATCH_TASK, kwargs={"kind": kind, "message_id": message_id}, queue=queue, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure; the sweeper is the fallback
         logger.warning("broker unavailable, %s %s will be sent by the sweeper", kind, message_id, exc_info=True)
         return False

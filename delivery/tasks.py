@@ -10,12 +10,15 @@ from celery import shared_task
 from delivery import routing, sending
 
 
-@shared_task(name=sending.DISPATCH_TASK, ignore_result=True)
-def deliveries_dispatch(*, kind: str, message_id: int) -> int:
-    """Split the pending deliveries of one message into batches, one send task each."""
+@shared_task(name=sending.DISPATCH_TASK, ignore_result=True, bind=True)
+def deliveries_dispatch(self, *, kind: str, message_id: int) -> int:
+    """Split the pending deliveries of one message into batches, one send task each, on the queue
+    the dispatch came by (an urgent alert's batches stay ahead of a newsletter's); their retries
+    keep it too."""
+    queue = (self.request.delivery_info or {}).get("routing_key") or sending.QUEUE_DEFAULT
     ids = sending.pending_delivery_ids(kind=kind, message_id=message_id)
     for batch in sending.batches(ids):
-        deliveries_send_batch.delay(delivery_ids=batch)
+        deliveries_send_batch.apply_async(kwargs={"delivery_ids": batch}, queue=queue)
     return len(ids)
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -263,7 +264,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than the longest retry delay, or Redis would hand a delayed task to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)}
+# Queues, most urgent first: `urgent` (alerts of urgent categories), `alerts` (other alerts and
+# urgent town-hall messages), `celery` (notices to one person, everything else), `bulk`
+# (commune-wide messages, reports). A worker started without -Q consumes every queue, always in
+# that order (Redis BRPOP over the keys in order: kombu's "priority" strategy), so a queued urgent
+# alert is taken before the next batch of a newsletter; workers given `-Q urgent` never see a
+# newsletter at all (docs/deployment.md).
+CELERY_TASK_QUEUES = [Queue("urgent"), Queue("alerts"), Queue("celery"), Queue("bulk")]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"maps.council_report": {"queue": "bulk"}, "maps.dashboards_warm": {"queue": "bulk"}}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600),
+    "queue_order_strategy": "priority",
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}

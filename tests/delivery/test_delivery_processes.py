@@ -126,3 +126,37 @@ def test_transient_failures_give_up_after_the_limit_with_the_error(start_worker)
         assert (delivery.status, delivery.email_status, delivery.attempts) == ("failed", "failed", 3)
         assert delivery.reason == "gave_up_after_retries"
         assert "refused" in delivery.last_error.lower()
+
+
+def test_an_urgent_alert_goes_before_a_commune_wide_message_queued_earlier(start_worker, sink):
+    """The town hall's newsletter to everyone is queued first, then a fire is published, before any
+    worker runs; one worker, started without -Q, sends every email of the fire before the first
+    of the newsletter, although the newsletter's batches were waiting longer."""
+    from delivery.broadcasts import broadcast_send
+    from delivery.models import Broadcast
+    from delivery.sending import dispatch_queue
+    from tests.factories import UserFactory
+
+    town = build_town()
+    people = residents(town, 24)
+    broadcast = broadcast_send(
+        author=UserFactory(),
+        commune=town.commune,
+        kind="information",
+        title="Lettre du maire",
+        body="Le marché de Noël ouvre samedi.",
+        target=Broadcast.Target.COMMUNE,
+        whole_commune_confirmed=True,
+    )
+    fire = publish(make_alert(commune=town.commune, category="incendie", location=home(5.004)))
+    tag = make_alert(commune=town.commune, category="tag", location=home(5.004))
+    assert dispatch_queue(kind=Delivery.Kind.BROADCAST, message_id=broadcast.id) == "bulk"
+    assert dispatch_queue(kind=Delivery.Kind.ALERT, message_id=fire.id) == "urgent"
+    assert dispatch_queue(kind=Delivery.Kind.ALERT, message_id=tag.id) == "alerts"
+
+    start_worker(smtp_port=sink.port, ALERTS_DELIVERY_BATCH_SIZE=4)
+    wait_for(lambda: sink.count() == 2 * len(people), what="the fire's and the newsletter's emails")
+    fire_sent = Delivery.objects.filter(alert=fire).values_list("sent_at", flat=True)
+    newsletter_sent = Delivery.objects.filter(broadcast=broadcast).values_list("sent_at", flat=True)
+    assert len(fire_sent) == len(newsletter_sent) == len(people)
+    assert max(fire_sent) <= min(newsletter_sent)
