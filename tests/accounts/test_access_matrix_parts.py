@@ -290,6 +290,10 @@ TABLE = [
              [403,          404,        404,        404,        404,        404,      200,      200,      200]),
     ("get", "/api/statistics/hexagons/?commune={code_b}", None,
              [403,          404,        404,        404,        404,        404,      404,      404,      200]),
+    ("get", "/api/statistics/tiles/hexagons/11/1052/748.pbf?commune={code_a}", None,
+             [403,          404,        404,        404,        404,        404,      200,      200,      200]),
+    ("get", "/api/statistics/tiles/zones/11/1052/748.pbf?commune={code_b}", None,
+             [403,          404,        404,        404,        404,        404,      404,      404,      200]),
     ("get", "/accessibilite/", None,
              [200,          200,        200,        200,        200,        200,      200,      200,      200]),
     # --- public account (maps/accountability/urls.py): public on purpose, counts only ---
