@@ -25,13 +25,26 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-NATIONAL_FILE = REPO.parent / "shared" / "data" / "communes-fr.geojson.gz"
+# Beside the checkout (../shared), or two levels up from a worktree (../../shared), or where the
+# BENCH_COMMUNES_FILE environment variable says.
+NATIONAL_FILE = Path(
+    os.environ.get("BENCH_COMMUNES_FILE")
+    or next(
+        (path for path in (REPO.parent / "shared", REPO.parent.parent / "shared") if path.exists()),
+        REPO.parent / "shared",
+    )
+    / "data"
+    / "communes-fr.geojson.gz"
+)
 sys.path.insert(0, str(REPO))
 os.environ["DATABASE_URL"] = os.environ.get(
     "BENCH_STANDARDS_DATABASE_URL", "postgis://vigie:vigie@127.0.0.1:5432/vigie_bench_standards"
 )
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 os.environ["DEBUG"] = "False"
+# Persistent connections, as production runs (config/settings/prod.py): with the dev default of 0,
+# every request would open a new PostgreSQL connection, which no deployed request pays.
+os.environ["CONN_MAX_AGE"] = "60"
 os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
 os.environ["STANDARDS_TILES_THROTTLE_RATE"] = "10000000/minute"
 os.environ["STANDARDS_API_THROTTLE_RATE"] = "10000000/minute"

@@ -17,7 +17,14 @@ from rest_framework.views import APIView
 
 from accounts.selectors import staffed_communes
 from alerts.models import AlertCategory
-from delivery.broadcasts import broadcast_area_parse, broadcast_delivery_counts, broadcast_send, broadcasts_visible_to
+from delivery.broadcasts import (
+    broadcast_area_parse,
+    broadcast_correct,
+    broadcast_delivery_counts,
+    broadcast_send,
+    broadcast_withdraw,
+    broadcasts_visible_to,
+)
 from delivery.channels.push import application_server_key
 from delivery.devices import push_devices_of, push_subscription_remove, push_subscription_save
 from delivery.events import police_events_after
@@ -192,6 +199,7 @@ class BroadcastOutputSerializer(serializers.ModelSerializer):
             "by_sms",
             "created_at",
             "recipients",
+            "withdrawn_at",
         ]
 
 
@@ -272,6 +280,59 @@ class BroadcastSendApi(APIView):
         except DjangoValidationError as error:
             raise django_errors_as_drf(error) from error
         return Response(BroadcastOutputSerializer(broadcast).data, status=status.HTTP_201_CREATED)
+
+
+class BroadcastReviseApi(APIView):
+    """A correction or withdrawal of one of the person's commune's broadcasts (404 for any other)."""
+
+    permission_classes = [IsAuthenticated]
+    InputSerializer: type[serializers.Serializer]
+
+    def revise(self, **fields) -> Broadcast:
+        raise NotImplementedError
+
+    def post(self, request, broadcast_id: int):
+        broadcast = get_object_or_404(broadcasts_visible_to(request.user), id=broadcast_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            broadcast = self.revise(broadcast=broadcast, author=request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise django_errors_as_drf(error) from error
+        return Response(BroadcastOutputSerializer(broadcast).data)
+
+
+class BroadcastCorrectApi(BroadcastReviseApi):
+    """Correct the title and text of a message already sent: inboxes show the corrected text, and the
+    commune's CAP feed carries an Update referring to the earlier versions. The commune's staff and
+    mayor only; a withdrawn message cannot be corrected."""
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=150)
+        body = serializers.CharField(max_length=2000)
+        note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+    def revise(self, **fields) -> Broadcast:
+        return broadcast_correct(**fields)
+
+    @extend_schema(request=InputSerializer, responses=BroadcastOutputSerializer, operation_id="broadcasts_correct")
+    def post(self, request, broadcast_id: int):
+        return super().post(request, broadcast_id)
+
+
+class BroadcastWithdrawApi(BroadcastReviseApi):
+    """Withdraw a message: marked withdrawn in inboxes, deliveries still waiting are not sent, and the
+    commune's CAP feed carries a Cancel. The commune's staff and mayor only."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+    def revise(self, **fields) -> Broadcast:
+        return broadcast_withdraw(**fields)
+
+    @extend_schema(request=InputSerializer, responses=BroadcastOutputSerializer, operation_id="broadcasts_withdraw")
+    def post(self, request, broadcast_id: int):
+        return super().post(request, broadcast_id)
 
 
 class PoliceEventSerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
@@ -19,7 +19,7 @@ from accounts.selectors import staffed_communes, verified_residents_sql
 from delivery.channels.email import email_parts
 from delivery.channels.sms import sms_text
 from delivery.messages import broadcast_message, inbox_link
-from delivery.models import Broadcast, Delivery
+from delivery.models import Broadcast, BroadcastRevision, Delivery
 from delivery.sending import (
     AudienceCounts,
     deliveries_audience_counts,
@@ -199,6 +199,66 @@ def broadcast_send(*, whole_commune_confirmed: bool = False, **fields) -> Broadc
     )
     broadcast.save(update_fields=["recipients"])
     deliveries_dispatch_on_commit(kind=Delivery.Kind.BROADCAST, message_id=broadcast.id)
+    return broadcast
+
+
+def _skipped_if_pending(channel: str) -> Case:
+    return Case(When(**{channel: Delivery.Status.PENDING}, then=Value(Delivery.Status.SKIPPED)), default=F(channel))
+
+
+def _revision_check(broadcast: Broadcast, author: User) -> None:
+    if not staffed_communes(author).filter(id=broadcast.commune_id).exists():
+        raise ValidationError(_("Seuls le maire et les agents de la commune peuvent modifier ses messages."))
+    if broadcast.is_withdrawn:
+        raise ValidationError(_("Ce message a été retiré : il ne peut plus être corrigé ni retiré."))
+
+
+def _revision(broadcast: Broadcast, author: User, action: str, note: str) -> BroadcastRevision:
+    """The history row of a correction or withdrawal, keeping the text it replaces; checked, not saved."""
+    _revision_check(broadcast, author)
+    return BroadcastRevision(
+        broadcast=broadcast,
+        action=action,
+        author=author,
+        previous_title=broadcast.title,
+        previous_body=broadcast.body,
+        note=note.strip(),
+    )
+
+
+@transaction.atomic
+def broadcast_correct(*, broadcast: Broadcast, author: User, title: str, body: str, note: str = "") -> Broadcast:
+    """Replace the message's title and text, keeping the replaced text in its history. Residents'
+    inboxes show the corrected text, and the CAP feed sends an Update referring to every earlier
+    version."""
+    broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+    title, body = title.strip(), body.strip()
+    if (title, body) == (broadcast.title, broadcast.body):
+        raise ValidationError({"body": [_("La correction ne change rien au message.")]})
+    revision = _revision(broadcast, author, BroadcastRevision.Action.CORRECTION, note)
+    broadcast.title, broadcast.body = title, body
+    broadcast.full_clean(exclude=["commune", "author", "neighbourhoods"])
+    revision.full_clean(exclude=["broadcast", "author"])
+    broadcast.save(update_fields=["title", "body"])
+    revision.save()
+    return broadcast
+
+
+@transaction.atomic
+def broadcast_withdraw(*, broadcast: Broadcast, author: User, note: str = "") -> Broadcast:
+    """Withdraw the message: it is marked withdrawn in the inboxes, deliveries not yet sent (held by
+    quiet hours or waiting for a retry) are not sent, and the CAP feed sends a Cancel."""
+    broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+    revision = _revision(broadcast, author, BroadcastRevision.Action.WITHDRAWAL, note)
+    revision.full_clean(exclude=["broadcast", "author"])
+    revision.save()
+    broadcast.withdrawn_at = revision.created_at
+    broadcast.save(update_fields=["withdrawn_at"])
+    Delivery.objects.filter(broadcast=broadcast, kind=Delivery.Kind.BROADCAST, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SKIPPED,
+        reason="withdrawn",
+        **{channel: _skipped_if_pending(channel) for channel in ("email_status", "sms_status", "push_status")},
+    )
     return broadcast
 
 

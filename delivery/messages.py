@@ -135,7 +135,9 @@ def broadcast_message(broadcast: Broadcast, *, link: str = "") -> Message:
     """What a town hall's message says, saved or not yet sent (the preview)."""
     return Message(
         kind=broadcast.get_kind_display(),
-        title=broadcast.title,
+        title=_("Message retiré : {title}").format(title=broadcast.title)
+        if broadcast.is_withdrawn
+        else broadcast.title,
         body=broadcast.body,
         commune=broadcast.commune.name,
         places=[],

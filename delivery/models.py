@@ -115,6 +115,9 @@ class Broadcast(models.Model):
     by_sms = models.BooleanField(_("par SMS"), default=False)
     created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
     recipients = models.PositiveIntegerField(_("destinataires"), default=0)
+    # Set by broadcast_withdraw: the message stays in the history, marked withdrawn, and the CAP
+    # feed carries a Cancel for it.
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
 
     class Meta:
         db_table = "alerts_broadcast"  # created by the alerts app; kept so no data moves
@@ -129,6 +132,36 @@ class Broadcast(models.Model):
     @property
     def is_urgent(self) -> bool:
         return self.kind in self.URGENT_KINDS
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class BroadcastRevision(models.Model):
+    """A correction or the withdrawal of a broadcast, with the text it replaced: the history a town
+    hall can show, and what the CAP feed needs to send an Update or a Cancel that `references`
+    every earlier version of the message (CAP 1.2, 3.2.1)."""
+
+    class Action(models.TextChoices):
+        CORRECTION = "correction", _("correction")
+        WITHDRAWAL = "withdrawal", _("retrait")
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="revisions")
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    previous_title = models.CharField(_("titre remplacé"), max_length=150)
+    previous_body = models.TextField(_("message remplacé"), max_length=2000)
+    note = models.CharField(_("motif"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("correction ou retrait d'un message")
+        verbose_name_plural = _("corrections et retraits de messages")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} : {self.broadcast}"
 
 
 class Delivery(models.Model):

@@ -15,6 +15,10 @@ api_urlpatterns = [
     path("broadcasts/", apis.BroadcastListApi.as_view(), name="api-broadcasts"),
     path("broadcasts/send/", apis.BroadcastSendApi.as_view(), name="api-broadcasts-send"),
     path("broadcasts/<int:broadcast_id>/", apis.BroadcastDetailApi.as_view(), name="api-broadcast-detail"),
+    path("broadcasts/<int:broadcast_id>/correct/", apis.BroadcastCorrectApi.as_view(), name="api-broadcast-correct"),
+    path(
+        "broadcasts/<int:broadcast_id>/withdraw/", apis.BroadcastWithdrawApi.as_view(), name="api-broadcast-withdraw"
+    ),
     path("police/events/", apis.PoliceEventListApi.as_view(), name="api-police-events"),
 ]
 

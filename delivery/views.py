@@ -16,10 +16,12 @@ from alerts.models import AlertCategory
 from delivery.broadcasts import (
     broadcast_area_parse,
     broadcast_build,
+    broadcast_correct,
     broadcast_delivery_counts,
     broadcast_preview,
     broadcast_preview_digest,
     broadcast_send,
+    broadcast_withdraw,
     broadcasts_visible_to,
 )
 from delivery.channels.push import application_server_key
@@ -207,8 +209,51 @@ def _send_if_confirmed(request, form: BroadcastForm, broadcast: Broadcast) -> Br
         return None
 
 
+class BroadcastCorrectForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Titre"), max_length=150)
+    body = forms.CharField(label=gettext_lazy("Message"), max_length=2000, widget=forms.Textarea)
+    note = forms.CharField(label=gettext_lazy("Motif de la correction"), max_length=300, required=False)
+
+
+class BroadcastWithdrawForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("Motif du retrait"), max_length=300, required=False)
+
+
+def _broadcast_revise(request, broadcast: Broadcast, correct_form, withdraw_form) -> bool:
+    """Apply the posted correction or withdrawal; True once done, False with the form's errors."""
+    action = request.POST.get("action")
+    form = correct_form if action == "correct" else withdraw_form if action == "withdraw" else None
+    if form is None or not form.is_valid():
+        return False
+    try:
+        if action == "correct":
+            broadcast_correct(broadcast=broadcast, author=request.user, **form.cleaned_data)
+            messages.success(request, _("Message corrigé : les boîtes de réception montrent le texte corrigé."))
+        else:
+            broadcast_withdraw(broadcast=broadcast, author=request.user, **form.cleaned_data)
+            messages.success(request, _("Message retiré : les envois qui attendaient ne partiront pas."))
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
 @login_required
 def broadcast_detail_page(request, broadcast_id: int):
     broadcast = get_object_or_404(broadcasts_visible_to(request.user), id=broadcast_id)
-    context = {"broadcast": broadcast, "counts": broadcast_delivery_counts(broadcast)}
-    return render(request, "delivery/broadcast.html", context)
+    posted = request.POST if request.method == "POST" else None
+    action = request.POST.get("action") if posted else None
+    correct_form = BroadcastCorrectForm(
+        posted if action == "correct" else None, initial={"title": broadcast.title, "body": broadcast.body}
+    )
+    withdraw_form = BroadcastWithdrawForm(posted if action == "withdraw" else None)
+    if posted is not None and _broadcast_revise(request, broadcast, correct_form, withdraw_form):
+        return redirect("broadcast-detail", broadcast_id=broadcast.id)
+    context = {
+        "broadcast": broadcast,
+        "counts": broadcast_delivery_counts(broadcast),
+        "revisions": broadcast.revisions.select_related("author"),
+        "correct_form": correct_form,
+        "withdraw_form": withdraw_form,
+    }
+    return render(request, "delivery/broadcast.html", context, status=400 if posted is not None else 200)

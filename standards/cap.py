@@ -5,7 +5,8 @@ Broadcasts (delivery/) cover the commune, the neighbourhoods chosen or the drawn
 alerts of the categories an admin marked public (`AlertCategory.is_public`) cover only their
 250 m grid cell, never the exact place. `severity`, `urgency` and `certainty` follow from the
 broadcast's kind or the alert's category. A published alert whose follow-up moved on is sent as an
-`Update` referring to the first message; one withdrawn after publication as a `Cancel`."""
+`Update` referring to the first message; one withdrawn after publication as a `Cancel`. So is a
+broadcast the town hall corrected or withdrew (`delivery.broadcasts.broadcast_correct`/`_withdraw`)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from alerts.models import Alert
 from alerts.selectors import with_generalised_location
-from delivery.models import Broadcast
+from delivery.models import Broadcast, BroadcastRevision
 from zones.models import Commune
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -86,14 +87,33 @@ def _broadcast_area(broadcast: Broadcast, commune: Commune) -> tuple[str, MultiP
     return commune.name, commune.boundary
 
 
+def _reference(identifier: str, sent: datetime) -> str:
+    """One entry of CAP's `references`: "sender,identifier,sent" of an earlier message."""
+    return f"{_sender()},{identifier},{_cap_time(sent)}"
+
+
+def _broadcast_versions(broadcast: Broadcast) -> list[tuple[str, datetime, str]]:
+    """(identifier, sent, msgType) of every message sent about the broadcast, first to last: the
+    original Alert, an Update per correction, a Cancel for its withdrawal."""
+    first = f"vigie-broadcast-{broadcast.pk}"
+    versions = [(first, broadcast.created_at, "Alert")]
+    for revision in broadcast.revisions.all():
+        msg_type = "Cancel" if revision.action == BroadcastRevision.Action.WITHDRAWAL else "Update"
+        versions.append((f"{first}-{revision.pk}", revision.created_at, msg_type))
+    return versions
+
+
 def broadcast_message(broadcast: Broadcast, commune: Commune) -> CapMessage:
+    """The broadcast as it stands: an Alert, or once corrected or withdrawn an Update or a Cancel
+    whose `references` lists every earlier message about it (CAP 1.2, 3.2.1)."""
     category, urgency, severity, certainty, response = BROADCAST_CODES[broadcast.kind]
     description, area = _broadcast_area(broadcast, commune)
+    *earlier, (identifier, sent, msg_type) = _broadcast_versions(broadcast)
     return CapMessage(
-        identifier=f"vigie-broadcast-{broadcast.pk}",
-        sent=broadcast.created_at,
-        msg_type="Alert",
-        references=None,
+        identifier=identifier,
+        sent=sent,
+        msg_type=msg_type,
+        references=" ".join(_reference(i, s) for i, s, _type in earlier) or None,
         category=category,
         event=str(broadcast.get_kind_display()),
         urgency=urgency,
@@ -125,7 +145,7 @@ def alert_message(alert: Alert) -> CapMessage:
         msg_type, identifier, sent = "Update", f"{first}-{alert.follow_up_at:%Y%m%d%H%M%S}", alert.follow_up_at
     else:
         msg_type, identifier, sent = "Alert", first, alert.published_at
-    references = f"{_sender()},{first},{_cap_time(alert.published_at)}" if msg_type != "Alert" else None
+    references = _reference(first, alert.published_at) if msg_type != "Alert" else None
     category = "Fire" if alert.category.code == "incendie" else FAMILY_CATEGORIES.get(alert.category.family, "Other")
     closed = alert.follow_up == Alert.FollowUp.CLOSED
     description = alert.description
@@ -159,7 +179,8 @@ def commune_public_alerts(commune: Commune) -> QuerySet[Alert]:
 
 
 def commune_messages(commune: Commune) -> list[CapMessage]:
-    broadcasts = Broadcast.objects.filter(commune=commune).prefetch_related("neighbourhoods")[:FEED_SIZE]
+    broadcasts = Broadcast.objects.filter(commune=commune).prefetch_related("neighbourhoods", "revisions")
+    broadcasts = broadcasts[:FEED_SIZE]
     messages = [broadcast_message(broadcast, commune) for broadcast in broadcasts]
     messages += [alert_message(alert) for alert in commune_public_alerts(commune)[:FEED_SIZE]]
     return sorted(messages, key=lambda message: message.sent, reverse=True)[:FEED_SIZE]

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Func, Q, QuerySet, Value
 from django.db.models.functions import Cast, TruncDate
 from django.utils.translation import gettext_lazy as _
@@ -23,13 +22,12 @@ from psycopg import sql
 
 from accounts.models import User
 from geo.distance import METRES_PER_DEGREE
-from geo.tiles import EXTENT, tile_box, tile_mercator_box
+from geo.tiles import EXTENT, tile_box
+from geo.vector_tiles import BUFFER_UNITS, tile_fetch, tile_sql
 from standards import selectors
 from standards.tile_cache import tile_key
 from zones.models import Zone
 
-# Of the tile's side, kept around it so that lines and labels do not stop at its edge.
-BUFFER_UNITS = 64
 # Below this zoom the communes layer holds only the communes that joined Vigie: a zoom-5 tile of
 # every commune would hold 23,000 polygons of one to three pixels (2.3 MB, over a second to cut),
 # a grey wash on screen. From zoom 8 a tile holds at most about 1,100 communes (Paris).
@@ -158,46 +156,19 @@ LAYERS = {
 }
 
 
-# Polygons go to the tile's grid by one affine map, a clip by box and a snap to whole units, which
-# is a third of the time of ST_AsMVTGeom: that one also repairs every polygon with GEOS, and the
-# boundaries it would repair were made valid when they were imported (zones/importing.py). Rings
-# are turned counter-clockwise first: the y axis flips on the way, and MVT wants exterior rings
-# clockwise on screen. Points (alerts) need none of this and keep ST_AsMVTGeom.
-_POLYGON_TO_TILE = sql.SQL(
-    """ST_RemoveRepeatedPoints(ST_SnapToGrid(ST_ClipByBox2D(
-        ST_Affine(ST_ForcePolygonCCW(ST_Transform(geom, 3857)), %s, 0, 0, %s, %s, %s),
-        ST_MakeEnvelope({low}, {low}, {high}, {high})), 1))"""
-).format(low=sql.Literal(-BUFFER_UNITS), high=sql.Literal(EXTENT + BUFFER_UNITS))
-_POINT_TO_TILE = sql.SQL(
-    "ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(%s, %s, %s), {extent}, {buffer}, true)"
-).format(extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER_UNITS))
-
-
-def _to_tile(layer: TileLayer, z: int, x: int, y: int) -> tuple[sql.Composable, list]:
-    if layer.points:
-        return _POINT_TO_TILE, [z, x, y]
-    west, south, east, north = tile_mercator_box(z, x, y)
-    scale = EXTENT / (east - west)
-    return _POLYGON_TO_TILE, [scale, -scale, -west * scale, north * scale]
-
-
 def _tile_sql(layer: TileLayer, rows: QuerySet, z: int, x: int, y: int) -> tuple[sql.Composed, list]:
     rows_sql, rows_params = rows.query.sql_with_params()
     columns = [name for name in rows.query.values_select + tuple(rows.query.annotation_select) if name != "geom"]
-    to_tile, to_tile_params = _to_tile(layer, z, x, y)
-    query = sql.SQL(
-        """WITH tile_rows AS ({rows})
-        SELECT ST_AsMVT(tile, {name}, {extent}, 'geom', 'id') FROM (
-            SELECT {to_tile} AS geom, {columns} FROM tile_rows) AS tile
-        WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom)"""
-    ).format(
-        rows=sql.SQL(rows_sql),
-        name=sql.Literal(layer.name),
-        extent=sql.Literal(EXTENT),
-        to_tile=to_tile,
-        columns=sql.SQL(", ").join(sql.Identifier(column) for column in dict.fromkeys(columns)),
+    return tile_sql(
+        name=layer.name,
+        rows_sql=rows_sql,
+        rows_params=list(rows_params),
+        columns=["id", *columns],
+        points=layer.points,
+        z=z,
+        x=x,
+        y=y,
     )
-    return query, [*rows_params, *to_tile_params]
 
 
 def tile_render(layer: TileLayer, *, user: User, z: int, x: int, y: int) -> bytes:
@@ -205,11 +176,7 @@ def tile_render(layer: TileLayer, *, user: User, z: int, x: int, y: int) -> byte
     if not layer.minzoom <= z <= layer.maxzoom:
         return b""
     tile = TileRequest(user, z, tile_box(z, x, y, margin=BUFFER_UNITS / EXTENT), 360 / 2**z / EXTENT / 2)
-    query, params = _tile_sql(layer, layer.rows(tile), z, x, y)
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        row = cursor.fetchone()
-    return bytes(row[0]) if row and row[0] is not None else b""
+    return tile_fetch(*_tile_sql(layer, layer.rows(tile), z, x, y))
 
 
 def tile_cached(layer: TileLayer, *, user: User, z: int, x: int, y: int) -> tuple[bytes, bool]:

@@ -6,17 +6,19 @@ import datetime as dt
 import json
 
 from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts.models import Family
-from maps.statistics import caching, evaluation, reports
+from geo.tiles import InvalidTile, tile_check
+from maps.statistics import caching, evaluation, reports, tiles
 from maps.statistics.access import commune_for_statistics
 from maps.statistics.before_after import add_months, benchmark_sentence, month_start, months_between
 from maps.statistics.counts import POINT_SOURCES
@@ -215,3 +217,33 @@ class StatisticsHexagonsApi(StatisticsApi):
         except reports.StatisticsInputError as error:
             raise ValidationError({"hexagon": str(error)}) from error
         return layer_response(reports.published_hexagons(frame), hot_spots=summary)
+
+
+MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+@extend_schema(
+    parameters=[StatisticsFilterSerializer],
+    responses={(200, MVT_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description=_("Tuile vectorielle."))},
+)
+class StatisticsTileApi(StatisticsApi):
+    """One vector tile of a statistics layer (`zones`: rates by zone, `hexagons`: count bands and hot/cold
+    labels, `density`: levels), with the same filters and the same disclosure rules as the GeoJSON layers:
+    never an exact per-hexagon count, z-score or p-value. Private to the commune's staff."""
+
+    def get(self, request, layer: str, z: int, x: int, y: int):
+        tile_layer = tiles.LAYERS.get(layer)
+        if tile_layer is None:
+            raise Http404(_("Couche inconnue : « {name} ».").format(name=layer))
+        try:
+            tile_check(z, x, y)
+        except InvalidTile as error:
+            raise ValidationError({"z": str(error)}) from None
+        query = self.query(request)
+        try:
+            tile = tiles.statistics_tile(tile_layer, query, z=z, x=x, y=y)
+        except reports.StatisticsInputError as error:
+            raise ValidationError({"detail": str(error)}) from error
+        response = HttpResponse(tile, content_type=MVT_MEDIA_TYPE)
+        response["Cache-Control"] = "private, max-age=300"
+        return response

@@ -20,4 +20,9 @@ api_urlpatterns = [
     path("statistics/evaluation/", apis.StatisticsEvaluationApi.as_view(), name="statistics-evaluation"),
     path("statistics/heatmap/", apis.StatisticsHeatmapApi.as_view(), name="statistics-heatmap"),
     path("statistics/hexagons/", apis.StatisticsHexagonsApi.as_view(), name="statistics-hexagons"),
+    path(
+        "statistics/tiles/<str:layer>/<int:z>/<int:x>/<int:y>.pbf",
+        apis.StatisticsTileApi.as_view(),
+        name="statistics-tile",
+    ),
 ]

@@ -26,6 +26,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geo.jit import without_jit
 from standards import ogc
 from standards.apis.common import OpenApi
 from standards.selectors import exact_location_commune_ids, page_of
@@ -213,7 +214,9 @@ class FeatureListApi(OgcApi, APIView):
             high=settings.STANDARDS_OGC_MAX_LIMIT,
         )
         offset = _int_param(request, "offset", default=0, low=0, high=10_000_000)
-        page = page_of(features, offset=offset, size=limit + 1)
+        with without_jit():
+            page = page_of(features, offset=offset, size=limit + 1)
+            matched = features.order_by().count()
         body = collection.serializer(page[:limit], many=True).data
         query = request.query_params.dict()
         links = [
@@ -230,7 +233,7 @@ class FeatureListApi(OgcApi, APIView):
                     _("Page suivante"),
                 )
             )
-        body["numberMatched"] = features.count()
+        body["numberMatched"] = matched
         body["numberReturned"] = min(len(page), limit)
         body["timeStamp"] = timezone.now().isoformat(timespec="seconds")
         body["links"] = links

@@ -17,6 +17,7 @@ from rest_framework.views import APIView, exception_handler
 from alerts import posting
 from alerts.models import Alert, AlertCategory
 from edge import dates
+from geo.jit import without_jit
 from standards import open311
 from standards.api_keys import open311_api_key_user
 from standards.apis.common import OpenApi
@@ -222,7 +223,8 @@ class ServiceRequestListApi(Open311Api, APIView):
         size = data.get("page_size") or settings.STANDARDS_OPEN311_PAGE_SIZE
         offset = (data["page"] - 1) * size
         rows = open311.requests_filtered(open311.request_rows(request.user), filters)
-        page = page_of(rows, offset=offset, size=size + 1)
+        with without_jit():
+            page = page_of(rows, offset=offset, size=size + 1)
         response = Response([open311.service_request(alert) for alert in page[:size]])
         if len(page) > size:
             query = request.query_params.copy()

@@ -252,3 +252,29 @@ def test_the_drawing_map_gets_the_neighbourhood_outlines_and_names(town, mayor):
     names = {feature["properties"]["name"] for feature in config["neighbourhoods"]["features"]}
     assert names == {town.north.name, town.south.name}
     assert all(f["properties"]["commune"] == town.commune.id for f in config["neighbourhoods"]["features"])
+
+
+def test_the_page_corrects_then_withdraws_a_message_and_waiting_deliveries_are_not_sent(town, mayor):
+    north = resident_at(town, 5.005)
+    client = staff_client(mayor)
+    sent = send(client, commune=town.commune.id, target="neighbourhoods", neighbourhoods=[town.north.id]).json()
+    page = f"/mairie/messages/{sent['id']}/"
+    Delivery.objects.filter(broadcast_id=sent["id"]).update(status=Delivery.Status.PENDING, email_status="pending")
+
+    unchanged = client.post(
+        page, {"action": "correct", "title": "Vague de cambriolages", "body": "Fermez vos portes."}
+    )
+    assert unchanged.status_code == 400 and "ne change rien" in html.unescape(unchanged.content.decode())
+    corrected = client.post(page, {"action": "correct", "title": "Vague de vols", "body": "Fermez vos garages."})
+    assert corrected.status_code == 302
+    inbox = resident_client(north).get("/api/inbox/").json()["results"]
+    assert [item["title"] for item in inbox] == ["Vague de vols"]
+    assert client.post(page, {"action": "withdraw", "note": "Erreur de quartier"}).status_code == 302
+
+    shown = html.unescape(client.get(page).content.decode())
+    assert "Message retiré le" in shown and "Vague de cambriolages" in shown  # the replaced text, in the history
+    assert "Corriger le message" not in shown
+    delivery = Delivery.objects.get(broadcast_id=sent["id"], recipient=north)
+    assert (delivery.status, delivery.email_status, delivery.reason) == ("skipped", "skipped", "withdrawn")
+    inbox = resident_client(north).get("/api/inbox/").json()["results"]
+    assert inbox[0]["title"] == "Message retiré : Vague de vols"

@@ -11,6 +11,8 @@ from lxml import etree
 from alerts.follow_up import alert_follow_up_set
 from alerts.models import Alert, AlertCategory
 from delivery.broadcasts import broadcast_send
+from delivery.models import Broadcast
+from tests.auth import staff_client
 from tests.factories import square
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).with_name("CAP-v1.2.xsd"))))
@@ -136,6 +138,49 @@ def test_a_follow_up_is_an_update_and_a_withdrawal_a_cancel_referring_to_the_fir
     assert text(cancelled, "cap:references").split(",")[1] == first
     for cap in (updated, cancelled):
         SCHEMA.assertValid(cap)
+
+
+def test_a_corrected_broadcast_is_an_update_and_a_withdrawn_one_a_cancel_referring_to_every_earlier_message(
+    messages,
+):
+    storm = Broadcast.objects.get(title="Orages violents cette nuit")
+    api = staff_client(messages.world.mayor)
+
+    def storm_cap():
+        (cap,) = [a for a in cap_alerts(feed()) if text(a, "cap:identifier").startswith(f"vigie-broadcast-{storm.pk}")]
+        SCHEMA.assertValid(cap)
+        return cap
+
+    original = storm_cap()
+    corrected = api.post(
+        f"/api/broadcasts/{storm.pk}/correct/",
+        {"title": "Orages violents demain soir", "body": "Rentrez les objets du jardin demain.", "note": "Date"},
+        content_type="application/json",
+    )
+    assert corrected.status_code == 200, corrected.content
+    update = storm_cap()
+    withdrawn = api.post(
+        f"/api/broadcasts/{storm.pk}/withdraw/", {"note": "Alerte levée"}, content_type="application/json"
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn_at"]
+    cancel = storm_cap()
+
+    assert text(original, "cap:msgType") == "Alert" and original.find("cap:references", NS) is None
+    assert text(update, "cap:msgType") == "Update"
+    assert text(update, "cap:info/cap:headline") == "Orages violents demain soir"
+    first = ",".join([text(original, "cap:sender"), text(original, "cap:identifier"), text(original, "cap:sent")])
+    assert text(update, "cap:references") == first
+    assert text(update, "cap:identifier") != text(original, "cap:identifier")
+    assert text(cancel, "cap:msgType") == "Cancel"
+    second = ",".join([text(update, "cap:sender"), text(update, "cap:identifier"), text(update, "cap:sent")])
+    assert text(cancel, "cap:references").split(" ") == [first, second]
+    # A withdrawn message can be neither corrected nor withdrawn again; nobody else may touch it.
+    again = api.post(
+        f"/api/broadcasts/{storm.pk}/correct/", {"title": "x", "body": "y"}, content_type="application/json"
+    )
+    assert again.status_code == 400 and "retiré" in again.content.decode()
+    other = staff_client(messages.world.agent)
+    assert other.post(f"/api/broadcasts/{storm.pk}/withdraw/", {}, content_type="application/json").status_code == 404
 
 
 def test_the_atom_wrapper_has_what_atom_requires(messages):
