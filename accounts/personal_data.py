@@ -37,6 +37,10 @@ ACTED_ON_FIELDS = {
     "alerts.alerttransition.actor": ["alert", "field", "from_state", "to_state", "reason", "note", "created_at"],
     "alerts.alertredaction.moderator": ["alert", "created_at", "restored_at"],
     "alerts.alertredaction.restored_by": ["alert", "restored_at"],
+    # "Je l'ai vu aussi": the alert by id only, its label would tell when and where someone else reported.
+    "alerts.alertconfirmation.resident": ["alert", "created_at"],
+    "alerts.alertappeal.rejected_by": ["alert", "outcome", "created_at"],
+    "alerts.alertappeal.decided_by": ["alert", "outcome", "decided_at"],
     "delivery.broadcast.author": [
         "id", "commune", "kind", "title", "body", "target", "by_email", "by_sms", "created_at", "recipients",
     ],

@@ -4,6 +4,7 @@ or a service, serialise."""
 from collections.abc import Mapping
 from datetime import date
 
+from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,8 +20,8 @@ from rest_framework_gis.fields import GeometryField
 
 from accounts.otp import IsVerifiedStaff
 from accounts.services import alert_location_opened
-from alerts import follow_up, moderation, posting, selectors
-from alerts.highlighting import highlights_of
+from alerts import follow_up, moderation, participation, posting, selectors
+from alerts.highlighting import KIND_EXPLANATIONS, KIND_LABELS, highlights_of
 from alerts.models import Alert, RejectionReason
 from alerts.transitions import AlertTransitionConflict
 from edge import dates
@@ -85,6 +86,14 @@ class AlertSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(allow_null=True)
     published_at = serializers.DateTimeField()
     description = serializers.CharField()
+    behaviour = serializers.CharField()
+    vehicle_type = serializers.CharField()
+    vehicle_type_label = serializers.CharField(source="get_vehicle_type_display")
+    vehicle_colour = serializers.CharField()
+    vehicle_colour_label = serializers.CharField(source="get_vehicle_colour_display")
+    direction = serializers.CharField()
+    direction_label = serializers.CharField(source="get_direction_display")
+    confirmations = serializers.SerializerMethodField()
     status = serializers.CharField()
     status_label = serializers.CharField(source="get_status_display")
     follow_up = serializers.CharField()
@@ -96,6 +105,11 @@ class AlertSerializer(serializers.Serializer):
     rejection_note = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField()
     location = PointField(required=False)
+
+    def get_confirmations(self, alert) -> int | None:
+        """How many other residents said "je l'ai vu aussi": for staff who see exact places only."""
+        count = getattr(alert, "confirmation_count", None)
+        return alert.confirmations.count() if count is None else count
 
     def get_occurred_on(self, alert) -> date:
         return timezone.localdate(alert.occurred_at)
@@ -127,6 +141,9 @@ class ResidentAlertSerializer(AlertSerializer):
 
     location = None
 
+    def get_confirmations(self, alert) -> int | None:
+        return None
+
     def to_representation(self, alert):
         data = super().to_representation(alert)
         if not self.get_is_mine(alert):
@@ -141,8 +158,10 @@ def alert_data(alert: Alert, context: dict) -> dict:
 
 
 def alerts_for_reader(alerts, context: dict):
-    """A reader who sees no exact place anywhere never loads one."""
-    return alerts if context["exact_communes"] else alerts.defer("location")
+    """A reader who sees no exact place anywhere never loads one, nor any count of confirmations."""
+    if not context["exact_communes"]:
+        return alerts.defer("location")
+    return selectors.with_confirmation_count(alerts)
 
 
 def alert_context(request) -> dict:
@@ -187,6 +206,10 @@ class AlertCollectionApi(APIView):
         category = serializers.CharField(max_length=40)
         description = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=20000)
         emergency_notice_acknowledged = serializers.BooleanField(default=False)
+        behaviour = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+        vehicle_type = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+        vehicle_colour = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+        direction = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
 
     @extend_schema(
         responses=AlertSerializer(many=True),
@@ -282,7 +305,9 @@ class ModerationQueueApi(APIView):
         parameters=[OpenApiParameter("commune", str, description="Code INSEE")],
     )
     def get(self, request):
-        queue = selectors.moderation_queue(request.user, commune_code=request.query_params.get("commune"))
+        queue = selectors.with_confirmation_count(
+            selectors.moderation_queue(request.user, commune_code=request.query_params.get("commune"))
+        )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queue, request, view=self)
         context = {
@@ -509,3 +534,139 @@ class ModerationStatsApi(APIView):
             "p90_seconds": delays.p90_s,
         }
         return Response(self.OutputSerializer(data).data)
+
+
+class PostingHighlightsApi(APIView):
+    """The moderators' reading aids, for the author while typing: the passages a moderator would see
+    highlighted, with why. One set of rules (alerts.highlighting) for both; nothing is stored."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=20000)
+
+    class OutputSerializer(serializers.Serializer):
+        start = serializers.IntegerField()
+        end = serializers.IntegerField()
+        kind = serializers.CharField()
+        label = serializers.CharField()
+        explanation = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer(many=True), operation_id="posting_highlights")
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        found = [
+            {
+                "start": h.start,
+                "end": h.end,
+                "kind": h.kind,
+                "label": KIND_LABELS[h.kind],
+                "explanation": KIND_EXPLANATIONS[h.kind],
+            }
+            for h in highlights_of(serializer.validated_data["text"])
+        ]
+        return Response(self.OutputSerializer(found, many=True).data)
+
+
+def _eligible_residence(request):
+    eligibility = posting.posting_eligibility(request.user)
+    if eligibility.refusal:
+        raise PermissionDenied(eligibility.refusal)
+    return eligibility.residence
+
+
+class PostingNearbyApi(APIView):
+    """Before posting: alerts of the resident's commune within ALERTS_DUPLICATE_DISTANCE_M and
+    ALERTS_DUPLICATE_WINDOW_HOURS of the place and time typed, which the resident may confirm
+    ("je l'ai vu aussi") instead of posting again. Never their author, exact place or time, nor the
+    text of an alert not yet published."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        lon = serializers.FloatField(min_value=-180, max_value=180)
+        lat = serializers.FloatField(min_value=-90, max_value=90)
+        occurred_at = dates.DateTimeField()
+        category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        category_label = serializers.CharField()
+        occurred_on = serializers.DateField()
+        status = serializers.CharField()
+        status_label = serializers.CharField()
+        description = serializers.CharField()
+        confirmed_by_me = serializers.BooleanField()
+
+    @extend_schema(
+        parameters=[InputSerializer], responses=OutputSerializer(many=True), operation_id="posting_nearby_list"
+    )
+    def get(self, request):
+        residence = _eligible_residence(request)
+        serializer = self.InputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        found = selectors.alerts_near_a_new_post(
+            resident=request.user,
+            commune_id=residence.commune_id,
+            point=Point(data["lon"], data["lat"], srid=4326),
+            occurred_at=data["occurred_at"],
+            category=data["category"],
+        )
+        return Response(self.OutputSerializer(found, many=True).data)
+
+
+class AlertConfirmApi(APIView):
+    """POST: a verified resident of the alert's commune says "je l'ai vu aussi", once per alert."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        alert = serializers.IntegerField(source="alert_id")
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(request=None, responses={201: OutputSerializer, 409: None}, operation_id="alert_confirm")
+    def post(self, request, alert_id: int):
+        residence = _eligible_residence(request)
+        alert = get_object_or_404(selectors.alerts_confirmable_by(residence), pk=alert_id)
+        try:
+            confirmation = participation.alert_confirm(alert=alert, resident=request.user, residence=residence)
+        except participation.AlreadyConfirmed:
+            return Response({"detail": str(participation.ALREADY_CONFIRMED)}, status=409)
+        except AlertTransitionConflict as error:
+            return conflict_response(error)
+        except ValueError as error:
+            return Response({"detail": str(error)}, status=400)
+        return Response(self.OutputSerializer(confirmation).data, status=201)
+
+
+class AlertAppealApi(APIView):
+    """POST: the author of a rejected alert asks once for another moderator of the commune to read it."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        statement = serializers.CharField(max_length=participation.APPEAL_STATEMENT_MAX)
+
+    class OutputSerializer(serializers.Serializer):
+        alert = serializers.IntegerField(source="alert_id")
+        statement = serializers.CharField()
+        outcome = serializers.CharField()
+        outcome_label = serializers.CharField(source="get_outcome_display")
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 409: None}, operation_id="alert_appeal")
+    def post(self, request, alert_id: int):
+        alert = get_object_or_404(Alert.objects.filter(author=request.user), pk=alert_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            appeal = participation.appeal_file(
+                alert=alert, author=request.user, statement=serializer.validated_data["statement"]
+            )
+        except AlertTransitionConflict as error:
+            return conflict_response(error)
+        except ValueError as error:
+            return Response({"detail": str(error)}, status=400)
+        return Response(self.OutputSerializer(appeal).data, status=201)

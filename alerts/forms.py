@@ -3,6 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import AlertCategory, Family, RejectionReason
+from alerts.models.core import Direction, VehicleColour, VehicleType
+from alerts.participation import APPEAL_STATEMENT_MAX
 from edge import dates
 
 
@@ -32,10 +34,33 @@ class AlertPostForm(forms.Form):
     lon = forms.CharField(label=_("Longitude"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     lat = forms.CharField(label=_("Latitude"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     description = forms.CharField(
-        label=_("Ce que vous avez vu"),
+        label=_("Ce qui s'est passé"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 5, "data-highlight": "description"}),
         help_text=_("Décrivez les faits, sans nommer ni accuser personne."),
+    )
+    behaviour = forms.CharField(
+        label=_("Ce que vous avez vu les personnes faire (facultatif)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "data-highlight": "behaviour"}),
+        help_text=_(
+            "Leurs gestes et leurs actes (« essayait les poignées des portières »), "
+            "pas leur apparence ni leur origine."
+        ),
+    )
+    vehicle_type = forms.ChoiceField(
+        label=_("Véhicule (facultatif)"),
+        required=False,
+        choices=[("", _("— Aucun —")), *VehicleType.choices],
+        help_text=_("Jamais de plaque d'immatriculation : elle ne va qu'à la police, au 17."),
+    )
+    vehicle_colour = forms.ChoiceField(
+        label=_("Couleur du véhicule (facultatif)"),
+        required=False,
+        choices=[("", _("— Aucune —")), *VehicleColour.choices],
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction prise (facultatif)"), required=False, choices=[("", _("— Inconnue —")), *Direction.choices]
     )
 
     def __init__(self, *args, **kwargs):
@@ -56,3 +81,15 @@ class RedactForm(forms.Form):
 
 class MergeForm(forms.Form):
     into = forms.IntegerField(label=_("Numéro de l'alerte qui reste"), min_value=1)
+
+
+class AppealForm(forms.Form):
+    statement = forms.CharField(
+        label=_("Pourquoi cette alerte devrait-elle être publiée ?"),
+        max_length=APPEAL_STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    note = forms.CharField(label=_("Réponse à l'auteur (facultative)"), required=False, max_length=2000)

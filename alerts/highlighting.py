@@ -11,7 +11,13 @@ short on purpose, and documented in docs/alerts.md:
   short list of common French first names of every origin, with the capitalised word after it;
 - accusation: phrases that point at a culprit ("c'est lui", "le voleur est", "je soupçonne",
   "ce sont les"...) and words that describe people by origin or community ("gens du voyage",
-  "roms"...), which a moderator must read before any publication."""
+  "roms"...), which a moderator must read before any publication;
+- appearance: words that describe people by skin colour, supposed origin or religion rather than by
+  what they did ("de type maghrébin", "basané", "un noir", "voilée"...): a colour is only marked when
+  it names a person ("un noir"), not a car ("une voiture noire").
+
+The same rules run for the author while typing (`alerts.apis.PostingHighlightsApi`), with
+`KIND_EXPLANATIONS` saying why, so there is one list for both."""
 
 import re
 from dataclasses import dataclass
@@ -24,6 +30,23 @@ KIND_LABELS = {
     "plate": _("plaque d'immatriculation ?"),
     "name": _("nom de personne ?"),
     "accusation": _("accusation ou origine ?"),
+    "appearance": _("apparence physique ?"),
+}
+
+# What the author reads beside a highlighted passage, before sending.
+KIND_EXPLANATIONS = {
+    "phone": _("Un numéro de téléphone permet d'identifier quelqu'un : il ne sera pas publié."),
+    "email": _("Une adresse électronique permet d'identifier quelqu'un : elle ne sera pas publiée."),
+    "plate": _(
+        "Une plaque d'immatriculation désigne une personne : donnez le type et la couleur du véhicule, "
+        "la plaque va à la police (17) seulement."
+    ),
+    "name": _("Ne nommez personne : décrivez ce qui s'est passé, pas qui c'est."),
+    "accusation": _("Vigie n'accuse personne : décrivez ce que vous avez vu, sans désigner de coupable ni de groupe."),
+    "appearance": _(
+        "Décrivez ce que les personnes faisaient, pas leur apparence, leur origine supposée ou leur religion : "
+        "ces descriptions mènent à soupçonner des innocents."
+    ),
 }
 
 _PLATE_LETTER = "[A-HJ-NP-TV-Z]"
@@ -115,6 +138,23 @@ _ORIGIN_TERMS = [
     r"jeunes de (?:la|cette) cit[ée]",
 ]
 
+# People described by how they look or their supposed origin or religion. Colours count only as nouns
+# for people ("un noir", "des blancs"), so "une voiture noire" stays unmarked.
+_APPEARANCE_TERMS = [
+    r"de type (?:maghr[ée]bin|africain|europ[ée]en|asiatique|arabe|gitan|m[ée]diterran[ée]en|nord-africain|"
+    r"caucasien|antillais|oriental)(?:e|s|es)?",
+    r"typ[ée](?:e|s|es)?",
+    r"basan[ée](?:e|s|es)?",
+    r"(?:de )?couleur de peau",
+    r"peau (?:noire|blanche|mate|fonc[ée]e|claire|bronz[ée]e)",
+    r"(?:un|une|des|les|deux|trois|ces) (?:noir|noire|noirs|noires|blanc|blanche|blancs|blanches)",
+    r"blacks?",
+    r"beurs?|beurettes?|rebeus?|renois?|noichs?",
+    r"asiatiques?|chinois(?:e|es)?",
+    r"d'origine \w+",
+    r"musulman(?:e|s|es)?|voil[ée](?:e|s|es)?|barbus?",
+]
+
 PATTERNS: list[tuple[str, re.Pattern]] = [
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     ("phone", re.compile(r"(?<![\d+])(?:(?:\+|00)33[\s.-]?(?:\(0\)[\s.-]?)?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")),
@@ -134,6 +174,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     ("accusation", re.compile(rf"\b(?i:{'|'.join(_ACCUSATIONS + _ORIGIN_TERMS)})\b")),
+    ("appearance", re.compile(rf"\b(?i:{'|'.join(_APPEARANCE_TERMS)})\b")),
 ]
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Residence, User
 from accounts.selectors import charter_accepted, verified_residence
 from alerts.models import Alert, AlertCategory
+from alerts.models.core import Direction, VehicleColour, VehicleType
 from geo.points import InvalidCoordinates, great_circle_m, parse_lon_lat, parse_number
 from zones.models import Commune
 from zones.selectors import commune_ids_covering
@@ -81,6 +82,11 @@ class PostingInput:
     category: str
     description: str
     emergency_notice_acknowledged: bool
+    # The structured parts of the form, all optional (describe behaviour, not appearance).
+    behaviour: str = ""
+    vehicle_type: str = ""
+    vehicle_colour: str = ""
+    direction: str = ""
 
 
 def _swapped_message(lon, lat, home: Point) -> str | None:
@@ -178,6 +184,32 @@ def description_errors(description: str) -> list[str]:
     return []
 
 
+BEHAVIOUR_MAX = 2000
+
+
+def _structured_errors(data: PostingInput) -> tuple[dict, dict]:
+    """The optional parts of the structured form: a known choice or nothing, a behaviour not too long."""
+    errors, cleaned = {}, {}
+    for field, choices in (
+        ("vehicle_type", VehicleType),
+        ("vehicle_colour", VehicleColour),
+        ("direction", Direction),
+    ):
+        value = (getattr(data, field) or "").strip()
+        if value and value not in choices.values:
+            errors[field] = [_("Choix inconnu : « {value} ».").format(value=value)]
+        cleaned[field] = value
+    behaviour = (data.behaviour or "").strip()
+    if len(behaviour) > BEHAVIOUR_MAX:
+        errors["behaviour"] = [
+            _("Ce passage est trop long : {n} caractères au plus (reçu : {got}).").format(
+                n=BEHAVIOUR_MAX, got=len(behaviour)
+            )
+        ]
+    cleaned["behaviour"] = behaviour
+    return errors, cleaned
+
+
 def posting_validate(*, residence: Residence, data: PostingInput) -> tuple[dict, dict]:
     """Check every field against the author's verified home; return (errors by field, cleaned values)."""
     errors: dict[str, list[str]] = {}
@@ -197,8 +229,10 @@ def posting_validate(*, residence: Residence, data: PostingInput) -> tuple[dict,
     ):
         if messages:
             errors[field] = messages
+    structured_errors, structured = _structured_errors(data)
+    errors.update(structured_errors)
     cleaned = {"location": point, "commune": commune, "category": category, "description": description}
-    return errors, cleaned
+    return errors, cleaned | structured
 
 
 def posting_retry_after(*, author: User, now: datetime | None = None) -> int | None:

@@ -4,17 +4,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext
 from psycopg import sql
 
-from accounts.models import User
+from accounts.models import Residence, User
 from accounts.selectors import moderated_communes, police_services_of, staffed_communes, verified_residence
-from alerts.models import Alert
+from alerts.models import Alert, AlertAppeal, AlertCategory, AlertConfirmation
 from alerts.models.moderation import AlertTransition
-from geo.distance import expand
+from geo.distance import expand, within_metres
 from geo.generalisation import GridCellCentre
-from zones.models import Commune
+from zones.models import Commune, Zone
 
 
 def alerts_visible_to(user: User) -> QuerySet[Alert]:
@@ -65,6 +67,12 @@ def alerts_following_allowed(user: User) -> QuerySet[Alert]:
         Q(commune__in=staffed_communes(user).values("id"))
         | Q(commune__police_services__in=police_services_of(user).values("id"))
     ).distinct()
+
+
+def with_confirmation_count(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    """Annotate `confirmation_count`: how many residents said "je l'ai vu aussi" (staff only)."""
+    counts = AlertConfirmation.objects.filter(alert=OuterRef("pk")).values("alert").annotate(n=Count("id"))
+    return alerts.annotate(confirmation_count=Coalesce(Subquery(counts.values("n")), 0))
 
 
 def alert_notes(alert: Alert) -> QuerySet[AlertTransition]:
@@ -172,3 +180,95 @@ def communes_with_moderation_stats(user: User) -> QuerySet[Commune]:
     return Commune.objects.filter(
         Q(id__in=moderated_communes(user).values("id")) | Q(id__in=staffed_communes(user).values("id"))
     )
+
+
+@dataclass(frozen=True)
+class NearbyAlert:
+    """An alert a resident about to post may have seen too, as a resident may know it: its number,
+    category, day and whether it is published, never its author, exact place or time, nor the text
+    of an alert still waiting for moderation."""
+
+    id: int
+    category_label: str
+    occurred_on: object
+    status: str
+    description: str
+    confirmed_by_me: bool
+
+    @property
+    def status_label(self) -> str:
+        return Alert.Status(self.status).label
+
+
+# The condition is made of named placeholders only; alerts_near_a_new_post fills them for its point.
+_NEARBY_SQL = sql.SQL(
+    """
+SELECT a.id, c.label, a.occurred_at, a.status,
+       CASE WHEN a.status = 'published' THEN a.description ELSE '' END,
+       EXISTS (SELECT 1 FROM alerts_alertconfirmation k WHERE k.alert_id = a.id AND k.resident_id = %(me)s)
+FROM alerts_alert a JOIN alerts_alertcategory c ON c.id = a.category_id
+WHERE a.commune_id = %(commune)s AND a.status = ANY(%(statuses)s)
+  AND a.author_id IS DISTINCT FROM %(me)s
+  AND a.occurred_at BETWEEN %(occurred_at)s - make_interval(hours => %(hours)s)
+                        AND %(occurred_at)s + make_interval(hours => %(hours)s)
+  AND (%(family)s = '' OR c.family = %(family)s)
+  AND {condition}
+ORDER BY ST_Distance(a.location::geography, ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)::geography),
+         a.id
+LIMIT 5"""
+).format(condition=within_metres(sql.SQL("a.location"), 0.0, 0.0, 0.0)[0])
+
+
+def alerts_near_a_new_post(*, resident: User, commune_id: int, point, occurred_at, category: str = "") -> list:
+    """Pending or published alerts of the commune within ALERTS_DUPLICATE_DISTANCE_M and
+    ALERTS_DUPLICATE_WINDOW_HOURS of what the resident is about to post (of the same family when a
+    category is chosen), nearest first, not the resident's own: what they may confirm instead."""
+    _condition, params = within_metres(sql.SQL("a.location"), point.x, point.y, settings.ALERTS_DUPLICATE_DISTANCE_M)
+    family = AlertCategory.objects.filter(code=category).values_list("family", flat=True).first() or ""
+    params |= {
+        "me": resident.pk,
+        "commune": commune_id,
+        "statuses": [Alert.Status.PENDING, Alert.Status.PUBLISHED],
+        "occurred_at": occurred_at,
+        "hours": settings.ALERTS_DUPLICATE_WINDOW_HOURS,
+        "family": family,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_NEARBY_SQL, params)
+        rows = cursor.fetchall()
+    return [
+        NearbyAlert(pk, gettext(label), timezone.localdate(when), status, description, mine)
+        for pk, label, when, status, description, mine in rows
+    ]
+
+
+def appeals_to_decide(user: User) -> QuerySet[AlertAppeal]:
+    """Pending appeals of the communes this person moderates, except those against their own refusal
+    (or filed by themselves): a second reading is by someone else."""
+    return (
+        AlertAppeal.objects.filter(
+            outcome=AlertAppeal.Outcome.PENDING,
+            alert__status=Alert.Status.REJECTED,
+            alert__commune__in=moderated_communes(user).values("id"),
+        )
+        .exclude(rejected_by=user)
+        .exclude(author=user)
+        .select_related("alert", "alert__category", "alert__commune")
+        .order_by("created_at", "id")
+    )
+
+
+def alerts_confirmable_by(residence) -> QuerySet[Alert]:
+    """Alerts a resident may say they saw too: pending or published ones of their commune, not theirs."""
+    return Alert.objects.filter(
+        commune_id=residence.commune_id, status__in=[Alert.Status.PENDING, Alert.Status.PUBLISHED]
+    ).exclude(author_id=residence.user_id)
+
+
+def author_neighbourhoods(author_ids: list[int | None]) -> dict[int, Zone]:
+    """The home neighbourhood of each author with a verified home, by author id, in one query:
+    what a moderator sees beside an alert's point (the neighbourhood, never the home)."""
+    residences = Residence.objects.filter(
+        user_id__in=[pk for pk in author_ids if pk], status=Residence.Status.VERIFIED, neighbourhood__isnull=False
+    ).select_related("neighbourhood")
+    return {residence.user_id: residence.neighbourhood for residence in residences}

@@ -15,10 +15,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.otp import staff_page
-from alerts import moderation, posting, selectors
-from alerts.forms import AlertPostForm, MergeForm, RedactForm, RejectForm
-from alerts.highlighting import highlights_of, segments_of
-from alerts.models import Alert
+from alerts import moderation, participation, posting, selectors
+from alerts.forms import AlertPostForm, AppealDecisionForm, AppealForm, MergeForm, RedactForm, RejectForm
+from alerts.highlighting import KIND_EXPLANATIONS, KIND_LABELS, highlights_of, segments_of
+from alerts.models import Alert, RejectionReason
 from alerts.models.moderation import AlertRedaction
 from alerts.transitions import AlertTransitionConflict
 
@@ -37,6 +37,10 @@ def _post_from_form(request, form: AlertPostForm, residence):
                 category=data["category"],
                 description=data["description"],
                 emergency_notice_acknowledged=data["emergency_notice_acknowledged"],
+                behaviour=data["behaviour"],
+                vehicle_type=data["vehicle_type"],
+                vehicle_colour=data["vehicle_colour"],
+                direction=data["direction"],
             ),
         )
     except posting.PostingInvalid as error:
@@ -75,6 +79,18 @@ def _post_context(form: AlertPostForm, residence) -> dict:
     return {
         "form": form,
         "notice": posting.EMERGENCY_NOTICE,
+        "highlight_kinds": [(kind, KIND_LABELS[kind], KIND_EXPLANATIONS[kind]) for kind in KIND_LABELS],
+        "posting_config": {
+            "highlights": reverse("api-posting-highlights"),
+            "nearby": reverse("api-posting-nearby"),
+            "confirm": reverse("alert-confirm", args=[0]),
+            "strings": {
+                "highlight_title": _("Avant d'envoyer : ces passages seraient signalés au modérateur."),
+                "number": _("n° {id}"),
+                "seen_too": _("Je l'ai vu aussi"),
+                "confirmed": _("Vous l'avez déjà confirmée."),
+            },
+        },
         "map_config": {
             "extent": list(commune.boundary.extent),
             # Simplified (about 10 m) for drawing only: the outline tells residents where they may post.
@@ -87,9 +103,69 @@ def _post_context(form: AlertPostForm, residence) -> dict:
 
 @login_required
 def my_alerts_view(request):
-    alerts = Alert.objects.filter(author=request.user).select_related("category", "commune").order_by("-created_at")
+    alerts = (
+        Alert.objects.filter(author=request.user)
+        .select_related("category", "commune", "appeal")
+        .order_by("-created_at")
+    )
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
-    return render(request, "alerts/my_alerts.html", {"page": page})
+    return render(request, "alerts/my_alerts.html", {"page": page, "appeal_form": AppealForm()})
+
+
+def _post_only(view):
+    def wrapped(request, *args, **kwargs):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@login_required
+@_post_only
+def alert_confirm_view(request, alert_id: int):
+    """ "Je l'ai vu aussi": one confirmation of an existing alert instead of a new post."""
+    eligibility = posting.posting_eligibility(request.user)
+    if eligibility.refusal:
+        return render(request, "alerts/post.html", {"refusal": eligibility.refusal}, status=403)
+    residence = eligibility.residence
+    alert = get_object_or_404(selectors.alerts_confirmable_by(residence), pk=alert_id)
+    try:
+        participation.alert_confirm(alert=alert, resident=request.user, residence=residence)
+    except participation.AlreadyConfirmed:
+        messages.info(request, participation.ALREADY_CONFIRMED)
+    except AlertTransitionConflict as error:
+        messages.warning(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Merci : vous avez confirmé l'alerte n° {id}. Les modérateurs et la police voient le nombre "
+                "de confirmations."
+            ).format(id=alert_id),
+        )
+    return redirect("my-alerts")
+
+
+@login_required
+@_post_only
+def alert_appeal_view(request, alert_id: int):
+    alert = get_object_or_404(Alert.objects.filter(author=request.user), pk=alert_id)
+    form = AppealForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValueError(" ".join(str(m) for errors in form.errors.values() for m in errors))
+        participation.appeal_file(alert=alert, author=request.user, statement=form.cleaned_data["statement"])
+    except AlertTransitionConflict as error:
+        messages.warning(request, error.message)
+    except (ValueError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+    else:
+        messages.success(
+            request,
+            _("Recours envoyé : un autre modérateur de la commune relira l'alerte n° {id}.").format(id=alert_id),
+        )
+    return redirect("my-alerts")
 
 
 @staff_page
@@ -98,17 +174,20 @@ def moderation_queue_view(request):
     if not communes.exists():
         raise Http404
     commune_code = request.GET.get("commune") or None
-    page = Paginator(selectors.moderation_queue(request.user, commune_code=commune_code), 50).get_page(
-        request.GET.get("page")
-    )
+    queue = selectors.with_confirmation_count(selectors.moderation_queue(request.user, commune_code=commune_code))
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
     duplicates = selectors.duplicate_suggestions([alert.pk for alert in page])
+    neighbourhoods = selectors.author_neighbourhoods([alert.author_id for alert in page])
     now = timezone.now()
     items = [
         {
             "alert": alert,
             "age": now - alert.created_at,
             "segments": segments_of(alert.description, highlights_of(alert.description)),
+            "behaviour_segments": segments_of(alert.behaviour, highlights_of(alert.behaviour)),
             "duplicates": duplicates[alert.pk],
+            "map": _moderation_map(alert, neighbourhoods.get(alert.author_id)),
+            "map_id": f"carte-alerte-{alert.pk}",
         }
         for alert in page
     ]
@@ -124,11 +203,27 @@ def moderation_queue_view(request):
         "commune_code": commune_code,
         "reject_form": RejectForm(),
         "redactions": redactions,
+        "appeals": selectors.appeals_to_decide(request.user)[:50],
+        "tiles": {"url": settings.MAPS_TILE_URL, "attribution": settings.MAPS_TILE_ATTRIBUTION},
     }
     return render(request, "alerts/moderation_queue.html", context)
 
 
-def _run_action(request, alert: Alert, action: str) -> None:
+def _moderation_map(alert: Alert, neighbourhood) -> dict:
+    """The alert's point and the outline of its author's home neighbourhood (never the home itself),
+    for the moderator to judge whether the place is plausible."""
+    outline = None
+    if neighbourhood is not None:
+        outline = json.loads(neighbourhood.boundary.simplify(0.0001, preserve_topology=True).geojson)
+    return {
+        "point": [alert.location.x, alert.location.y],
+        "neighbourhood": outline,
+        "neighbourhood_name": neighbourhood.name if neighbourhood is not None else "",
+    }
+
+
+def _run_action(request, alert: Alert, action: str) -> str:
+    """Run the moderator's action; return what was done, in words, for the confirmation."""
     forms = {"reject": RejectForm, "redact": RedactForm, "merge": MergeForm}
     data = {}
     if action in forms:
@@ -138,19 +233,25 @@ def _run_action(request, alert: Alert, action: str) -> None:
         data = form.cleaned_data
     if action == "publish":
         moderation.alert_publish(alert=alert, moderator=request.user)
-    elif action == "reject":
+        return _("Alerte n° {id} publiée.").format(id=alert.pk)
+    if action == "reject":
         moderation.alert_reject(alert=alert, moderator=request.user, reason=data["reason"], note=data["note"])
-    elif action == "redact":
+        return _("Alerte n° {id} refusée : {reason}.").format(
+            id=alert.pk, reason=RejectionReason(data["reason"]).label
+        )
+    if action == "redact":
         moderation.alert_redact(alert=alert, moderator=request.user, description=data["description"])
-    elif action == "merge":
+        return _("Alerte n° {id} publiée avec votre texte modifié (l'original est conservé).").format(id=alert.pk)
+    if action == "merge":
         target = selectors.alerts_moderated_by(request.user).filter(pk=data["into"]).first()
         if target is None:
             raise ValueError(_("Alerte cible introuvable parmi vos communes."))
         moderation.alert_merge(alert=alert, moderator=request.user, target=target)
-    elif action == "restore":
+        return _("Alerte n° {id} fusionnée dans l'alerte n° {target}.").format(id=alert.pk, target=target.pk)
+    if action == "restore":
         moderation.alert_redaction_restore(alert=alert, moderator=request.user)
-    else:
-        raise Http404
+        return _("Alerte n° {id} : texte d'origine restauré.").format(id=alert.pk)
+    raise Http404
 
 
 @staff_page
@@ -159,15 +260,44 @@ def moderation_action_view(request, alert_id: int, action: str):
         return HttpResponseNotAllowed(["POST"])
     alert = get_object_or_404(selectors.alerts_moderated_by(request.user), pk=alert_id)
     try:
-        _run_action(request, alert, action)
+        done = _run_action(request, alert, action)
     except AlertTransitionConflict as error:
         messages.warning(request, _("Alerte n° {id} : {message}").format(id=alert_id, message=error.message))
     except (ValueError, ValidationError) as error:
         detail = " ".join(getattr(error, "messages", None) or [str(error)])
         messages.error(request, _("Alerte n° {id} : {message}").format(id=alert_id, message=detail))
     else:
-        messages.success(request, _("Alerte n° {id} : c'est fait.").format(id=alert_id))
+        messages.success(request, done)
+    return _back_to_queue(request)
+
+
+def _back_to_queue(request):
     back = reverse("moderation-queue")
     if request.POST.get("commune"):
         back += "?" + urlencode({"commune": request.POST["commune"]})
     return redirect(back)
+
+
+@staff_page
+def appeal_decide_view(request, appeal_id: int, action: str):
+    """A second moderator of the commune upholds the refusal or publishes the alert; the moderator
+    who refused never finds the appeal here (404)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services = {"uphold": participation.appeal_uphold, "publish": participation.appeal_publish}
+    if action not in services:
+        raise Http404
+    appeal = get_object_or_404(selectors.appeals_to_decide(request.user), pk=appeal_id)
+    form = AppealDecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services[action](appeal=appeal, moderator=request.user, note=note)
+    except AlertTransitionConflict as error:
+        messages.warning(request, _("Alerte n° {id} : {message}").format(id=appeal.alert_id, message=error.message))
+    else:
+        done = {
+            "uphold": _("Recours sur l'alerte n° {id} : refus confirmé."),
+            "publish": _("Recours sur l'alerte n° {id} : alerte publiée."),
+        }[action]
+        messages.success(request, done.format(id=appeal.alert_id))
+    return _back_to_queue(request)

@@ -64,6 +64,44 @@ class RejectionReason(models.TextChoices):
     NOT_ENOUGH_INFORMATION = "not_enough_information", _("pas assez d'informations")
 
 
+class VehicleType(models.TextChoices):
+    """A vehicle by its kind only: the form has no field where a plate could go."""
+
+    CAR = "car", _("voiture")
+    VAN = "van", _("camionnette")
+    TRUCK = "truck", _("camion")
+    MOTORBIKE = "motorbike", _("moto")
+    SCOOTER = "scooter", _("scooter")
+    BICYCLE = "bicycle", _("vélo ou trottinette")
+    OTHER = "other", _("autre véhicule")
+
+
+class VehicleColour(models.TextChoices):
+    WHITE = "white", _("blanc")
+    BLACK = "black", _("noir")
+    GREY = "grey", _("gris ou argent")
+    BLUE = "blue", _("bleu")
+    RED = "red", _("rouge")
+    GREEN = "green", _("vert")
+    YELLOW = "yellow", _("jaune ou orange")
+    BROWN = "brown", _("marron ou beige")
+    OTHER = "other", _("autre couleur")
+
+
+class Direction(models.TextChoices):
+    """Where the people or the vehicle went, as a compass point: a street name is for the free text."""
+
+    NORTH = "north", _("vers le nord")
+    NORTH_EAST = "north_east", _("vers le nord-est")
+    EAST = "east", _("vers l'est")
+    SOUTH_EAST = "south_east", _("vers le sud-est")
+    SOUTH = "south", _("vers le sud")
+    SOUTH_WEST = "south_west", _("vers le sud-ouest")
+    WEST = "west", _("vers l'ouest")
+    NORTH_WEST = "north_west", _("vers le nord-ouest")
+    STAYED = "stayed", _("resté sur place")
+
+
 class AlertQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Alert.Status.PUBLISHED)
@@ -101,7 +139,21 @@ class Alert(models.Model):
     )
     location = models.PointField(_("lieu exact"), srid=4326, help_text=_("Jamais montré aux habitants."))
     occurred_at = models.DateTimeField(_("survenue le"))
-    description = models.TextField(_("description"))
+    description = models.TextField(_("ce qui s'est passé"))
+    # The structured form (describe behaviour, not appearance): each part optional, blank by default
+    # in the database too, since statistics and benchmarks load alerts with plain SQL.
+    behaviour = models.TextField(
+        _("ce que les personnes faisaient"), blank=True, default="", db_default="", max_length=2000
+    )
+    vehicle_type = models.CharField(
+        _("véhicule"), max_length=20, choices=VehicleType.choices, blank=True, default="", db_default=""
+    )
+    vehicle_colour = models.CharField(
+        _("couleur du véhicule"), max_length=20, choices=VehicleColour.choices, blank=True, default="", db_default=""
+    )
+    direction = models.CharField(
+        _("direction prise"), max_length=20, choices=Direction.choices, blank=True, default="", db_default=""
+    )
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING)
     follow_up = models.CharField(_("suivi"), max_length=20, choices=FollowUp.choices, default=FollowUp.NONE)
     created_at = models.DateTimeField(_("déposée le"), default=timezone.now)

@@ -20,6 +20,7 @@ class AlertTransition(models.Model):
         DESCRIPTION = "description", _("texte")
         ASSIGNEE = "assignee", _("agent chargé")
         NOTE = "note", _("note interne")
+        APPEAL = "appeal", _("recours de l'auteur")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="transitions")
     actor = models.ForeignKey(

@@ -63,6 +63,17 @@ _FOLLOW_UPS = sql.SQL(
     GROUP BY 1, 2"""
 ).format(month=sql.SQL(_MONTH.format(column="t.created_at")))
 
+# Appeals of refused alerts filed, and decided by a second moderator, in the month (from the audit
+# trail, which keeps them when an author's account and appeal are erased). Keyed by the alert's key.
+_APPEALS = sql.SQL(
+    """
+    SELECT {month} AS month, 'appeals_' || t.to_state, count(*), sum(a.cell_key) %% 256
+    FROM alerts_alerttransition t JOIN alerts_alert a ON a.id = t.alert_id
+    WHERE t.field = 'appeal' AND t.to_state IN ('filed', 'upheld', 'published')
+      AND a.commune_id = %(commune)s AND t.created_at >= %(start)s AND t.created_at < %(end)s
+    GROUP BY 1, 2"""
+).format(month=sql.SQL(_MONTH.format(column="t.created_at")))
+
 _BROADCASTS = sql.SQL(
     """
     SELECT {month} AS month, 'sent', count(*), sum(hashtext(b.id::text) & 255) %% 256
@@ -169,6 +180,7 @@ REJECTION_REASONS = (
 OUTCOMES = ("published", "rejected", "merged", "pending")
 FOLLOW_UP_STATES = ("acknowledged", "in_progress", "closed")
 CHANNELS = ("inbox", "email", "sms")
+APPEALS = ("appeals_filed", "appeals_upheld", "appeals_published")
 
 
 def _alert_figures(params: dict, periods: list[str]) -> list[Figure]:
@@ -218,6 +230,7 @@ def public_account(*, commune: Commune, year: int) -> PublicAccount:
     figures = [
         *_alert_figures(params, periods),
         *_delay_figures(params, periods),
+        *_counts("appeals", _cells(_fetch(_APPEALS, params)), list(APPEALS), periods),
         *_counts("follow_up", _cells(_fetch(_FOLLOW_UPS, params)), list(FOLLOW_UP_STATES), periods),
         *_counts("town_hall", _cells(_fetch(_BROADCASTS, params)), ["sent"], periods),
         *_counts("deliveries", _cells(_fetch(_DELIVERIES, params)), list(CHANNELS), periods),

@@ -7,6 +7,7 @@ from alerts.models import RejectionReason
 SECTIONS = {
     "alerts": _("Alertes des habitants"),
     "moderation": _("Délai de publication"),
+    "appeals": _("Recours des auteurs contre un refus"),
     "follow_up": _("Suivi par la police municipale"),
     "town_hall": _("Messages de la mairie"),
     "deliveries": _("Messages remis aux habitants"),
@@ -21,6 +22,9 @@ MEASURES = {
     "rejected:": _("refusées : motif non précisé"),
     "hours_to_publication_median": _("délai médian entre le dépôt et la publication (heures)"),
     "hours_to_publication_p90": _("délai sous lequel 90 % des alertes sont publiées (heures)"),
+    "appeals_filed": _("recours déposés"),
+    "appeals_upheld": _("refus confirmés par un second modérateur"),
+    "appeals_published": _("alertes publiées après recours"),
     "acknowledged": _("prises en compte par la police municipale"),
     "in_progress": _("intervention engagée"),
     "closed": _("suivi clôturé"),

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.access import IsPoliceAgent
 from accounts.services import alert_location_opened
+from alerts.selectors import with_confirmation_count
 from maps.live import access, selectors
 from maps.live.geojson import PoliceAlertFeatureSerializer, ResidentAlertFeatureSerializer, ZoneFeatureSerializer
 
@@ -28,7 +29,7 @@ class PoliceAlertListApi(APIView):
 
     @extend_schema(responses=PoliceAlertFeatureSerializer(many=True), tags=["maps"])
     def get(self, request):
-        alerts = selectors.police_live_alerts(request.police_service_ids)
+        alerts = with_confirmation_count(selectors.police_live_alerts(request.police_service_ids))
         return Response(PoliceAlertFeatureSerializer(alerts, many=True).data)
 
 

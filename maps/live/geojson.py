@@ -10,6 +10,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from alerts.follow_up import follow_up_moves
 from alerts.models import Alert
+from alerts.structured import structured_summary
 from zones.models import Commune, Zone
 
 
@@ -34,6 +35,10 @@ class AlertPropertiesMixin(serializers.Serializer):
     family_label = serializers.CharField(source="category.get_family_display")
     follow_up_label = serializers.CharField(source="get_follow_up_display")
     commune = serializers.CharField(source="commune.name")
+    details = serializers.SerializerMethodField(help_text="Behaviour, vehicle (type and colour) and direction.")
+
+    def get_details(self, alert: Alert) -> str:
+        return structured_summary(alert)
 
 
 class PoliceAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSerializer):
@@ -42,6 +47,7 @@ class PoliceAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSerializ
     is_urgent = serializers.BooleanField(source="category.is_urgent")
     follow_up_moves = serializers.SerializerMethodField(help_text="The follow-up steps that may be recorded now.")
     assigned_to_name = serializers.CharField(source="assigned_to", default=None)
+    confirmations = serializers.SerializerMethodField(help_text="Residents who said they saw it too.")
 
     class Meta:
         model = Alert
@@ -61,8 +67,14 @@ class PoliceAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSerializ
             "occurred_at",
             "published_at",
             "description",
+            "details",
+            "confirmations",
             "commune",
         ]
+
+    def get_confirmations(self, alert: Alert) -> int:
+        count = getattr(alert, "confirmation_count", None)
+        return alert.confirmations.count() if count is None else count
 
     def get_follow_up_moves(self, alert: Alert) -> list[str]:
         return follow_up_moves(alert)
@@ -89,6 +101,7 @@ class GeneralisedAlertFeatureSerializer(AlertPropertiesMixin, GeoFeatureModelSer
             "follow_up_label",
             "occurred_on",
             "description",
+            "details",
             "commune",
         ]
 

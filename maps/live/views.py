@@ -41,6 +41,7 @@ def police_live_strings() -> dict:
     """The live map script's sentences, in the page's language; {names} are filled in by the script."""
     return {
         "live": _("En direct"),
+        "seenToo": _("vu aussi par {n} autre(s) habitant(s)"),
         "retrying": _("Direct interrompu, nouvelle tentative…"),
         "reconnecting": _("Direct interrompu, reconnexion…"),
         "cut": _("Direct coupé"),

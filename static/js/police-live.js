@@ -166,7 +166,10 @@
     meta.textContent = Vigie.formatDateTime(p.published_at) + " · " + p.commune + " · " + p.follow_up_label;
     const text = document.createElement("p");
     text.textContent = p.description;
-    box.append(title, meta, text, followUpControls(p));
+    const details = document.createElement("p");
+    const seen = p.confirmations ? words.seenToo.replace("{n}", p.confirmations) : "";
+    details.textContent = [p.details, seen].filter(Boolean).join(" · ");
+    box.append(title, meta, text, details, followUpControls(p));
     return box;
   }
 
@@ -176,7 +179,7 @@
     row.querySelector(".published").textContent = Vigie.formatDateTime(p.published_at);
     row.querySelector(".category").textContent = p.category_label;
     row.querySelector(".commune").textContent = p.commune;
-    row.querySelector(".description").textContent = p.description;
+    row.querySelector(".description").textContent = [p.description, p.details].filter(Boolean).join(" — ");
     row.querySelector(".follow-up").textContent = p.follow_up_label;
     row.querySelector(".controls").replaceChildren(followUpControls(p));
   }

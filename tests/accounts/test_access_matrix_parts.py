@@ -129,6 +129,16 @@ TABLE = [
              [LOGIN,        403,        200,        403,        403,        403,      403,      403,      403]),
     ("get", "/alertes/mes-alertes/", None,
              [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    # The author's reading aids: for anyone signed in; nearby alerts for verified residents only.
+    ("post", "/api/posting/highlights/", {"text": "M. Dupont"},
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/posting/nearby/?lon=5.01&lat=43.01&occurred_at=2026-01-01T10:00", None,
+             [403,          403,        200,        403,        403,        403,      403,      403,      403]),
+    # An appeal is the author's, of a refused alert (a pending one is a conflict).
+    ("post", "/api/alerts/{pending_a}/appeal/", {"statement": "Relisez svp."},
+             [403,          404,        409,        404,        404,        404,      404,      404,      404]),
+    ("post", "/api/alerts/{pending_b}/appeal/", {"statement": "Relisez svp."},
+             [403,          404,        404,        404,        404,        404,      404,      404,      404]),
     # --- follow-up ---
     ("post", "/api/alerts/{published_a}/follow-up/", BAD_FOLLOW_UP,
              [403,          403,        403,        403,        404,        400,      400,      400,      404]),
@@ -184,6 +194,9 @@ TABLE = [
              [LOGIN,        403,        403,        QUEUE,      404,        404,      404,      404,      404]),
     ("post", "/moderation/alertes/{pending_b}/reject/", {},
              [LOGIN,        403,        403,        404,        QUEUE,      404,      404,      404,      404]),
+    # Appeals are decided by a moderator of the commune other than the one who refused (tests/alerts).
+    ("post", "/moderation/recours/999999/publish/", {},
+             [LOGIN,        403,        403,        404,        404,        404,      404,      404,      404]),
     # --- inbox and preferences: a person's own messages only ---
     ("get", "/api/inbox/", None,
              [403,          200,        200,        200,        200,        200,      200,      200,      200]),
@@ -371,6 +384,19 @@ TABLE = [
              [LOGIN,        404,        404,        404,        404,        404,      302,      302,      302]),
     ("post", "/statistiques/{code_b}/rapport/", None,
              [LOGIN,        404,        404,        404,        404,        404,      404,      404,      302]),
+    # "Je l'ai vu aussi": verified residents of the alert's commune, once (the page then says so).
+    ("post", "/api/alerts/{published_b}/confirmations/", None,
+             [403,          403,        404,        403,        403,        403,      403,      403,      403]),
+    ("post", "/api/alerts/{published_a}/confirmations/", None,
+             [403,          403,        201,        403,        403,        403,      403,      403,      403]),
+    ("post", "/alertes/{published_a}/je-l-ai-vu-aussi/", None,
+             [LOGIN,        403,        302,        403,        403,        403,      403,      403,      403]),
+    ("post", "/alertes/{published_b}/je-l-ai-vu-aussi/", None,
+             [LOGIN,        403,        404,        403,        403,        403,      403,      403,      403]),
+    ("post", "/alertes/{pending_a}/recours/", {"statement": "Relisez svp."},
+             [LOGIN,        404,        302,        404,        404,        404,      404,      404,      404]),
+    ("post", "/alertes/{pending_b}/recours/", {"statement": "Relisez svp."},
+             [LOGIN,        404,        404,        404,        404,        404,      404,      404,      404]),
 ]
 # fmt: on
 

@@ -40,7 +40,7 @@ def test_a_moderator_publishes_with_the_keyboard_alone(
         pytest.fail("the publish button is not reachable with Tab")
     with browser_page.expect_navigation():
         browser_page.keyboard.press("Enter")
-    assert "c'est fait" in browser_page.content()
+    assert f"Alerte n° {alert.pk} publiée." in browser_page.content()
     alert.refresh_from_db()
     assert alert.status == Alert.Status.PUBLISHED
     assert publication_calls["published"] == [alert.pk]

@@ -21,6 +21,7 @@
     lon.value = event.latlng.lng.toFixed(6);
     lat.value = event.latlng.lat.toFixed(6);
     place(event.latlng);
+    lat.dispatchEvent(new Event("change", { bubbles: true })); // the duplicate check listens
   });
   var x = parseFloat(lon.value.replace(",", ".")), y = parseFloat(lat.value.replace(",", "."));
   if (isFinite(x) && isFinite(y) && Math.abs(y) <= 90) place([y, x]);

@@ -135,3 +135,22 @@ def test_a_commune_that_has_not_joined_has_no_account_and_a_bad_year_is_400(town
     assert Client().get("/compte-public/99002/").status_code == 404
     response = Client().get("/compte-public/99001/", {"annee": "1990"})
     assert response.status_code == 400 and "choisissez une année" in response.content.decode()
+
+
+def test_appeals_and_their_outcomes_are_counted_with_the_small_number_protection(town, author):
+    """March: 9 refused alerts appealed, 6 refusals upheld, 3 published on appeal (too few to show)."""
+    refused = alerts(town, author, 9, month=3, status="rejected", rejection_reason="duplicate")
+    for i, alert in enumerate(refused):
+        AlertTransition.objects.create(alert=alert, field="appeal", to_state="filed", created_at=at(3, 12))
+        outcome = "upheld" if i < 6 else "published"
+        AlertTransition.objects.create(
+            alert=alert, field="appeal", from_state="filed", to_state=outcome, created_at=at(3, 14)
+        )
+    figures = account(Client())
+    assert abs(figures[("2025-03", "appeals", "appeals_filed")]["value"] - 9) <= 2
+    assert abs(figures[("2025-03", "appeals", "appeals_upheld")]["value"] - 6) <= 2
+    assert figures[("2025-03", "appeals", "appeals_published")] == {
+        "period": "2025-03", "section": "appeals", "measure": "appeals_published", "value": None, "status": "under_5"
+    }  # fmt: skip
+    page = Client().get("/compte-public/99001/", {"annee": "2025"}).content.decode()
+    assert "Recours des auteurs contre un refus" in page and "alertes publiées après recours" in page

@@ -250,3 +250,24 @@ def test_an_agent_opening_one_alert_is_logged_and_the_map_list_is_not(world):
         alert.id,
         world.commune.id,
     )
+
+
+@pytest.mark.django_db
+def test_police_see_the_structured_parts_and_the_confirmations_residents_the_parts_only(world):
+    from alerts.models import AlertConfirmation
+    from tests.factories import make_resident
+
+    alert, _event = publish(
+        world=world, location=EXACT, behaviour="Ils sautaient la clôture.", vehicle_type="van", vehicle_colour="white"
+    )
+    for _ in range(2):
+        AlertConfirmation.objects.create(alert=alert, resident=make_resident(commune=world.commune, home=EXACT))
+    (feature,) = staff_client(world.agent).get("/api/maps/police/alerts/").json()["features"]
+    assert feature["properties"]["confirmations"] == 2
+    assert feature["properties"]["details"] == (
+        "Ce que les personnes faisaient : Ils sautaient la clôture. · Véhicule : camionnette, blanc"
+    )
+    body = resident_client(world.resident).get("/api/maps/neighbourhood/alerts/").json()
+    properties = [f["properties"] for f in body["features"] if f["id"] == alert.id]
+    assert properties and "confirmations" not in properties[0]
+    assert "camionnette, blanc" in properties[0]["details"]
