@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alerts import apis, views
+from alerts import apis, photo_apis, photo_views, views
 
 api_urlpatterns = [
     path("emergency-notice/", apis.EmergencyNoticeApi.as_view(), name="api-emergency-notice"),
@@ -9,6 +9,7 @@ api_urlpatterns = [
     path("alerts/<int:alert_id>/follow-up/", apis.AlertFollowUpApi.as_view(), name="api-alert-follow-up"),
     path("alerts/<int:alert_id>/assignee/", apis.AlertAssignApi.as_view(), name="api-alert-assign"),
     path("alerts/<int:alert_id>/notes/", apis.AlertNotesApi.as_view(), name="api-alert-notes"),
+    path("alerts/<int:alert_id>/photos/", photo_apis.AlertPhotosApi.as_view(), name="api-alert-photos"),
     path("moderation/queue/", apis.ModerationQueueApi.as_view(), name="api-moderation-queue"),
     path("moderation/stats/", apis.ModerationStatsApi.as_view(), name="api-moderation-stats"),
     path("moderation/alerts/<int:alert_id>/publish/", apis.AlertPublishApi.as_view(), name="api-moderation-publish"),
@@ -25,6 +26,8 @@ api_urlpatterns = [
 urlpatterns = [
     path("alertes/nouvelle/", views.alert_post_view, name="alert-post"),
     path("alertes/mes-alertes/", views.my_alerts_view, name="my-alerts"),
+    path("alertes/photos/<int:photo_id>/", photo_views.alert_photo_view, name="alert-photo"),
+    path("moderation/photos/<int:photo_id>/", photo_views.moderation_photo_view, name="moderation-photo"),
     path("moderation/", views.moderation_queue_view, name="moderation-queue"),
     path("moderation/alertes/<int:alert_id>/<str:action>/", views.moderation_action_view, name="moderation-action"),
 ]
