@@ -52,7 +52,6 @@ class AlertPhoto(models.Model):
         blank=True,
         help_text=_("[x, y, largeur, hauteur] en fractions de la photo."),
     )
-    face_suggestions = models.JSONField(_("visages suggérés"), default=list, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
