@@ -10,7 +10,7 @@ from psycopg import sql
 
 from accounts.models import User
 from accounts.selectors import moderated_communes, police_services_of, staffed_communes, verified_residence
-from alerts.models import Alert
+from alerts.models import Alert, AlertPhoto
 from alerts.models.moderation import AlertTransition
 from geo.distance import expand
 from geo.generalisation import GridCellCentre
@@ -172,3 +172,10 @@ def communes_with_moderation_stats(user: User) -> QuerySet[Commune]:
     return Commune.objects.filter(
         Q(id__in=moderated_communes(user).values("id")) | Q(id__in=staffed_communes(user).values("id"))
     )
+
+
+def published_photos(alert_id: int | None) -> QuerySet:
+    """The blurred photos of a published alert, in the order they were sent: what residents see."""
+    return AlertPhoto.objects.filter(
+        alert_id=alert_id, alert__status=Alert.Status.PUBLISHED, status=AlertPhoto.Status.PUBLISHED
+    ).order_by("id")

@@ -95,6 +95,7 @@ def _post_context(form: AlertPostForm, residence) -> dict:
     return {
         "form": form,
         "notice": posting.EMERGENCY_NOTICE,
+        "photos_limit": settings.ALERTS_PHOTOS_PER_ALERT,
         "map_config": {
             "extent": list(commune.boundary.extent),
             # Simplified (about 10 m) for drawing only: the outline tells residents where they may post.

@@ -423,3 +423,21 @@ def test_the_api_takes_the_author_s_photos_one_request_at_a_time(
         .status_code
         == 403
     )
+
+
+def test_the_resident_s_message_shows_the_blurred_photos_of_a_published_alert_only(resident, private_storage):
+    from delivery.models import Delivery
+
+    commune, home = resident.residence.commune, resident.residence.home
+    published = make_alert(commune=commune, location=home, status="published")
+    pending = make_alert(commune=commune, location=home)
+    shown, hidden = make_alert_photo(alert=published), make_alert_photo(alert=pending)
+    pages = {
+        alert.pk: resident_client(resident).get(
+            f"/messages/{Delivery.objects.create(recipient=resident, kind=Delivery.Kind.ALERT, alert=alert).pk}/"
+        )
+        for alert in (published, pending)
+    }
+
+    assert f'src="/alertes/photos/{shown.pk}/"' in text(pages[published.pk])
+    assert "/alertes/photos/" not in text(pages[pending.pk]) and hidden.status == AlertPhoto.Status.READY
