@@ -185,8 +185,10 @@ def alert_photos_review(*, alert: Alert, moderator: User, regions_by_photo: dict
 
 
 def alert_photos_decided_on_commit(*, alert_id: int) -> None:
-    """Called by every moderation decision: blur or drop the photos in a worker once it commits."""
-    _enqueue_on_commit(DECISION_TASK, alert_id=alert_id)
+    """Called by every moderation decision: blur or drop the photos in a worker once it commits.
+    Alerts without photos (most of them) queue nothing."""
+    if AlertPhoto.objects.filter(alert_id=alert_id, status__in=[Status.PROCESSING, Status.READY]).exists():
+        _enqueue_on_commit(DECISION_TASK, alert_id=alert_id)
 
 
 def alert_photos_after_decision(*, alert_id: int) -> int:
