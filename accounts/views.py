@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -41,6 +41,7 @@ from accounts.selectors import (
     residences_to_verify,
     verifier_communes,
 )
+from edge.private_files import IMAGE_CSP, PDF_CSP, inline_file_response
 from geo.points import InvalidCoordinates, parse_lon_lat
 from zones.models import Commune
 from zones.outlines import commune_outlines
@@ -318,16 +319,14 @@ def proof_file(request, residence_id: int):
         subject=residence.user,
         commune=residence.commune,
     )
-    # Images open in the tab, in a sandbox; browsers' PDF viewers do not run sandboxed, so PDFs
-    # are downloaded instead. The type was sniffed at upload and nosniff is on.
+    # Opened in the tab, never downloaded to the town hall's computer (the resident was told the
+    # proof is deleted after the decision). The type was sniffed at upload and nosniff is on. An
+    # image runs in a sandbox; a browser's PDF viewer does not start in a sandboxed document, so a
+    # PDF gets a policy that lets the viewer embed it and nothing else (no script of ours, no fetch).
     is_pdf = proof.content_type == "application/pdf"
-    response = FileResponse(
-        proof.file.open("rb"),
+    return inline_file_response(
+        proof.file,
         content_type=proof.content_type,
-        as_attachment=is_pdf,
         filename=f"justificatif-{proof.pk}{services.PROOF_TYPES[proof.content_type]}",
+        csp=PDF_CSP if is_pdf else IMAGE_CSP,
     )
-    response["Cache-Control"] = "no-store, private"
-    if not is_pdf:
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-    return response

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from alerts.models import Alert, RejectionReason
 from alerts.models.moderation import AlertRedaction, AlertTransition
+from alerts.photos import alert_photos_decided_on_commit
 from alerts.posting import description_errors
 from alerts.signals import alert_published_on_commit, alert_rejected_on_commit
 from alerts.transitions import AlertTransitionConflict, alert_lock, transition_record
@@ -42,6 +43,7 @@ def _decide(*, alert: Alert, moderator: User, to_status: str, reason: str = "", 
         reason=reason,
         note=note,
     )
+    alert_photos_decided_on_commit(alert_id=alert.pk)
     return alert
 
 

@@ -12,7 +12,7 @@ from psycopg import sql
 
 from accounts.models import Residence, User
 from accounts.selectors import moderated_communes, police_services_of, staffed_communes, verified_residence
-from alerts.models import Alert, AlertAppeal, AlertCategory, AlertConfirmation
+from alerts.models import Alert, AlertAppeal, AlertCategory, AlertConfirmation, AlertPhoto
 from alerts.models.moderation import AlertTransition
 from geo.distance import expand, within_metres
 from geo.generalisation import GridCellCentre
@@ -272,3 +272,10 @@ def author_neighbourhoods(author_ids: list[int | None]) -> dict[int, Zone]:
         user_id__in=[pk for pk in author_ids if pk], status=Residence.Status.VERIFIED, neighbourhood__isnull=False
     ).select_related("neighbourhood")
     return {residence.user_id: residence.neighbourhood for residence in residences}
+
+
+def published_photos(alert_id: int | None) -> QuerySet:
+    """The blurred photos of a published alert, in the order they were sent: what residents see."""
+    return AlertPhoto.objects.filter(
+        alert_id=alert_id, alert__status=Alert.Status.PUBLISHED, status=AlertPhoto.Status.PUBLISHED
+    ).order_by("id")

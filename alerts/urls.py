@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alerts import apis, views
+from alerts import apis, photo_apis, photo_views, views
 
 api_urlpatterns = [
     path("emergency-notice/", apis.EmergencyNoticeApi.as_view(), name="api-emergency-notice"),
@@ -13,6 +13,7 @@ api_urlpatterns = [
     path("posting/nearby/", apis.PostingNearbyApi.as_view(), name="api-posting-nearby"),
     path("alerts/<int:alert_id>/confirmations/", apis.AlertConfirmApi.as_view(), name="api-alert-confirm"),
     path("alerts/<int:alert_id>/appeal/", apis.AlertAppealApi.as_view(), name="api-alert-appeal"),
+    path("alerts/<int:alert_id>/photos/", photo_apis.AlertPhotosApi.as_view(), name="api-alert-photos"),
     path("moderation/queue/", apis.ModerationQueueApi.as_view(), name="api-moderation-queue"),
     path("moderation/stats/", apis.ModerationStatsApi.as_view(), name="api-moderation-stats"),
     path("moderation/alerts/<int:alert_id>/publish/", apis.AlertPublishApi.as_view(), name="api-moderation-publish"),
@@ -31,6 +32,8 @@ urlpatterns = [
     path("alertes/mes-alertes/", views.my_alerts_view, name="my-alerts"),
     path("alertes/<int:alert_id>/je-l-ai-vu-aussi/", views.alert_confirm_view, name="alert-confirm"),
     path("alertes/<int:alert_id>/recours/", views.alert_appeal_view, name="alert-appeal"),
+    path("alertes/photos/<int:photo_id>/", photo_views.alert_photo_view, name="alert-photo"),
+    path("moderation/photos/<int:photo_id>/", photo_views.moderation_photo_view, name="moderation-photo"),
     path("moderation/", views.moderation_queue_view, name="moderation-queue"),
     path("moderation/recours/<int:appeal_id>/<str:action>/", views.appeal_decide_view, name="appeal-decide"),
     path("moderation/alertes/<int:alert_id>/<str:action>/", views.moderation_action_view, name="moderation-action"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.otp import staff_page
-from alerts import moderation, participation, posting, selectors
+from alerts import moderation, participation, photos, posting, selectors
 from alerts.forms import AlertPostForm, AppealDecisionForm, AppealForm, MergeForm, RedactForm, RejectForm
 from alerts.highlighting import KIND_EXPLANATIONS, KIND_LABELS, highlights_of, segments_of
 from alerts.models import Alert, RejectionReason
@@ -57,9 +58,17 @@ def alert_post_view(request):
         return render(request, "alerts/post.html", {"refusal": eligibility.refusal}, status=403)
     residence = eligibility.residence
     form = AlertPostForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    uploads = request.FILES.getlist("photos")
+    if request.method == "POST" and form.is_valid() and _photos_acceptable(form, uploads):
         try:
-            alert = _post_from_form(request, form, residence)
+            with transaction.atomic():
+                alert = _post_from_form(request, form, residence)
+                if alert is not None and uploads:
+                    photos.alert_photos_attach(alert=alert, author=request.user, uploads=uploads)
+        except photos.PhotoInvalid as error:
+            alert = None
+            for message in error.messages:
+                form.add_error(None, message)
         except posting.PostingRateLimited as error:
             minutes = max(1, round(error.retry_after / 60))
             form.add_error(None, _("Trop d'alertes en une heure : réessayez dans {n} minutes.").format(n=minutes))
@@ -71,6 +80,17 @@ def alert_post_view(request):
             return redirect("my-alerts")
     status = 400 if form.errors else 200
     return render(request, "alerts/post.html", _post_context(form, residence), status=status)
+
+
+def _photos_acceptable(form: AlertPostForm, uploads: list) -> bool:
+    """Type, size, pixels and count of the photos, checked before anything is written."""
+    try:
+        photos.photo_uploads_validate(uploads)
+    except photos.PhotoInvalid as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return False
+    return True
 
 
 def _post_context(form: AlertPostForm, residence) -> dict:
@@ -91,6 +111,7 @@ def _post_context(form: AlertPostForm, residence) -> dict:
                 "confirmed": _("Vous l'avez déjà confirmée."),
             },
         },
+        "photos_limit": settings.ALERTS_PHOTOS_PER_ALERT,
         "map_config": {
             "extent": list(commune.boundary.extent),
             # Simplified (about 10 m) for drawing only: the outline tells residents where they may post.
@@ -178,6 +199,7 @@ def moderation_queue_view(request):
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
     duplicates = selectors.duplicate_suggestions([alert.pk for alert in page])
     neighbourhoods = selectors.author_neighbourhoods([alert.author_id for alert in page])
+    photos.photos_for_review_prefetch(list(page))
     now = timezone.now()
     items = [
         {
@@ -222,6 +244,16 @@ def _moderation_map(alert: Alert, neighbourhood) -> dict:
     }
 
 
+def _blur_fields(post) -> dict[int, list]:
+    """The regions drawn on each photo: `photo-blur-<id>` = JSON [[x, y, w, h], ...] in fractions."""
+    regions = {}
+    for name, value in post.items():
+        photo_id = name.removeprefix("photo-blur-")
+        if photo_id != name and photo_id.isdigit():
+            regions[int(photo_id)] = json.loads(value or "[]")
+    return regions
+
+
 def _run_action(request, alert: Alert, action: str) -> str:
     """Run the moderator's action; return what was done, in words, for the confirmation."""
     forms = {"reject": RejectForm, "redact": RedactForm, "merge": MergeForm}
@@ -231,6 +263,8 @@ def _run_action(request, alert: Alert, action: str) -> str:
         if not form.is_valid():
             raise ValueError(" ".join(str(m) for errors in form.errors.values() for m in errors))
         data = form.cleaned_data
+    if action in ("publish", "redact"):
+        photos.alert_photos_review(alert=alert, moderator=request.user, regions_by_photo=_blur_fields(request.POST))
     if action == "publish":
         moderation.alert_publish(alert=alert, moderator=request.user)
         return _("Alerte n° {id} publiée.").format(id=alert.pk)
@@ -260,7 +294,8 @@ def moderation_action_view(request, alert_id: int, action: str):
         return HttpResponseNotAllowed(["POST"])
     alert = get_object_or_404(selectors.alerts_moderated_by(request.user), pk=alert_id)
     try:
-        done = _run_action(request, alert, action)
+        with transaction.atomic():
+            done = _run_action(request, alert, action)
     except AlertTransitionConflict as error:
         messages.warning(request, _("Alerte n° {id} : {message}").format(id=alert_id, message=error.message))
     except (ValueError, ValidationError) as error:

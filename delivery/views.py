@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.selectors import staffed_communes
 from alerts.models import AlertCategory
+from alerts.selectors import published_photos
 from delivery.broadcasts import (
     broadcast_area_parse,
     broadcast_build,
@@ -47,7 +48,8 @@ def inbox_message_page(request, delivery_id: int):
         delivery = inbox_mark_read(user=request.user, delivery_id=delivery_id)
     except Delivery.DoesNotExist as error:
         raise Http404 from error
-    return render(request, "delivery/message.html", {"delivery": delivery, "message": message_of(delivery)})
+    context = {"delivery": delivery, "message": message_of(delivery), "photos": published_photos(delivery.alert_id)}
+    return render(request, "delivery/message.html", context)
 
 
 class PreferenceForm(forms.Form):

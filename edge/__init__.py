@@ -1,2 +1,3 @@
 """What every app checks at its edge, below all of them: input dates in a range the code can
-compute with, and API rate limits counted atomically in Redis."""
+compute with, API rate limits counted atomically in Redis, and private files opened inline under a
+strict policy."""

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 # libpango-1.0-0 and libpangoft2-1.0-0: WeasyPrint lays out the council report PDF with Pango.
 wanted=(gdal-bin libgdal32 libgeos-c1v5 libproj25 libmagic1 gettext redis-server redis-tools libpango-1.0-0 libpangoft2-1.0-0)
+# libimage-exiftool-perl: the photo tests read the re-encoded photos back with exiftool, which knows
+# every metadata block (Pillow only knows some).
+wanted+=(libimage-exiftool-perl)
 # With DATABASE_URL set, the database server is someone else's; otherwise run PostgreSQL 15 here.
 if [ -z "${DATABASE_URL:-}" ]; then
   wanted+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)

@@ -44,6 +44,28 @@ def registration_emails(request, monkeypatch) -> list:
     return queued
 
 
+@pytest.fixture(autouse=True)
+def photo_tasks(request, monkeypatch) -> list:
+    """Outside tests with real workers, photo work queued on commit runs at commit in the test's
+    process, as the worker would, and what was queued is recorded."""
+    queued: list = []
+    if request.node.get_closest_marker("services") is None:
+        from django.db import transaction
+
+        from alerts import photos
+
+        def enqueue(task_name: str, **kwargs) -> None:
+            queued.append((task_name, kwargs))
+            run = {
+                photos.PROCESS_TASK: photos.alert_photo_process,
+                photos.DECISION_TASK: photos.alert_photos_after_decision,
+            }
+            transaction.on_commit(lambda: run[task_name](**kwargs))
+
+        monkeypatch.setattr(photos, "_enqueue_on_commit", enqueue)
+    return queued
+
+
 # Rows that data migrations create and the product relies on: the alert categories and the first
 # charter. Transactional tests flush every table when they end, these rows too.
 REFERENCE_DATA_MIGRATIONS = [

@@ -79,3 +79,38 @@ def make_alert(*, commune, location, author=None, category: str = "cambriolage",
         published_at=kwargs.pop("published_at", now if status == "published" else None),
         **kwargs,
     )
+
+
+def tiny_jpeg(color: str = "grey", size: tuple[int, int] = (8, 8)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", size, color).save(output, "JPEG")
+    return output.getvalue()
+
+
+def make_alert_photo(*, alert, author=None, data: bytes | None = None):
+    """A photo as the worker leaves it: reviewable (clean copy) on a pending alert, blurred copy on a
+    published one. Files go to PRIVATE_STORAGE_ROOT: point it at a temporary folder first."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    from alerts.models import AlertPhoto
+
+    data = data or tiny_jpeg()
+    published = alert.status == "published"
+    photo = AlertPhoto(
+        alert=alert,
+        author=author or alert.author or UserFactory(),
+        status=AlertPhoto.Status.PUBLISHED if published else AlertPhoto.Status.READY,
+        content_type="image/jpeg",
+        size=len(data),
+        width=8,
+        height=8,
+    )
+    (photo.published if published else photo.original).save(f"{uuid.uuid4().hex}.jpg", ContentFile(data), save=False)
+    photo.save()
+    return photo

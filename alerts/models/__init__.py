@@ -2,3 +2,4 @@
 from alerts.models.core import Alert, AlertCategory, AlertEvent, Family, RejectionReason  # noqa: F401
 from alerts.models.moderation import *  # noqa: F401, F403
 from alerts.models.participation import AlertAppeal, AlertConfirmation  # noqa: F401
+from alerts.models.photos import AlertPhoto  # noqa: F401

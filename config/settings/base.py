@@ -400,6 +400,17 @@ ALERTS_DESCRIPTION_MAX = env.int("ALERTS_DESCRIPTION_MAX", default=2000)
 ALERTS_DUPLICATE_DISTANCE_M = env.int("ALERTS_DUPLICATE_DISTANCE_M", default=150)
 ALERTS_DUPLICATE_WINDOW_HOURS = env.int("ALERTS_DUPLICATE_WINDOW_HOURS", default=2)
 
+# Photos of an alert (#15): at most this many, each at most this many bytes and pixels as received
+# (a 12-megapixel phone photo is 3 to 8 MB); the worker re-encodes them to this longest side: 2000
+# lets a 4000 x 3000 photo decode straight at half size, with nothing left to resize.
+ALERTS_PHOTOS_PER_ALERT = env.int("ALERTS_PHOTOS_PER_ALERT", default=3)
+ALERTS_PHOTO_MAX_BYTES = env.int("ALERTS_PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+ALERTS_PHOTO_MAX_PIXELS = env.int("ALERTS_PHOTO_MAX_PIXELS", default=50_000_000)
+ALERTS_PHOTO_MAX_SIDE = env.int("ALERTS_PHOTO_MAX_SIDE", default=2000)
+# Unblurred copies (and uploads) still held this many days after they came are deleted, decided or not.
+ALERTS_PHOTO_RETENTION_DAYS = env.int("ALERTS_PHOTO_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["alerts-photos-purge"] = {"task": "alerts.photos_purge", "schedule": 3600.0}
+
 
 # alerts: routing and delivery
 # Neighbourhoods and police sectors within this distance of an alert are told too (a commune's own

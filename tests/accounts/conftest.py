@@ -124,15 +124,16 @@ EXACT = {
 
 
 @pytest.fixture
-def subjects(world, homes):
+def subjects(world, homes, private_storage):
     """What the access tables point at, by the name used in their URLs: the pending homes above, an
     alert of each commune waiting for moderation (posted by a resident of that commune) and one
     published, an event of each published one in the stream of a police service of its commune, a
     message in the inbox of a resident of each commune, a town-hall broadcast of each commune, and
-    the communes' codes and ids."""
+    the communes' codes and ids; a photo of each alert (reviewable on the pending ones, blurred on the
+    published ones), in a private storage of the test's own."""
     from alerts.models import AlertEvent
     from delivery.models import Broadcast, Delivery
-    from tests.factories import make_alert
+    from tests.factories import make_alert, make_alert_photo
 
     people = world.people
     # Distinctive coordinates, so a test can search any answer for an exact location.
@@ -170,8 +171,18 @@ def subjects(world, homes):
         ).pk
         for key, commune in [("broadcast_a", world.commune_a), ("broadcast_b", world.commune_b)]
     }
+    photos = {
+        f"photo_{key}": make_alert_photo(alert=alert).pk
+        for key, alert in [
+            ("pending_a", pending_a),
+            ("published_a", published_a),
+            ("pending_b", pending_b),
+            ("published_b", published_b),
+        ]
+    }
     return {
         **homes,
+        **photos,
         "pending_a": pending_a.pk,
         "published_a": published_a.pk,
         "pending_b": pending_b.pk,

@@ -139,6 +139,25 @@ TABLE = [
              [403,          404,        409,        404,        404,        404,      404,      404,      404]),
     ("post", "/api/alerts/{pending_b}/appeal/", {"statement": "Relisez svp."},
              [403,          404,        404,        404,        404,        404,      404,      404,      404]),
+
+    # --- photos (#15): readers of a published alert get the blurred copy; only the commune's
+    # moderators get the unblurred copy of a pending alert; the author adds photos, nobody else ---
+    ("get", "/alertes/photos/{photo_published_a}/", None,
+             [LOGIN,        404,        200,        200,        404,        200,      200,      200,      404]),
+    ("get", "/alertes/photos/{photo_published_b}/", None,
+             [LOGIN,        404,        404,        404,        200,        404,      404,      404,      404]),
+    ("get", "/alertes/photos/{photo_pending_a}/", None,
+             [LOGIN,        404,        404,        404,        404,        404,      404,      404,      404]),
+    ("get", "/moderation/photos/{photo_pending_a}/", None,
+             [LOGIN,        403,        403,        200,        404,        404,      404,      404,      404]),
+    ("get", "/moderation/photos/{photo_pending_b}/", None,
+             [LOGIN,        403,        403,        404,        200,        404,      404,      404,      404]),
+    ("get", "/moderation/photos/{photo_published_a}/", None,
+             [LOGIN,        403,        403,        404,        404,        404,      404,      404,      404]),
+    ("get", "/api/alerts/{pending_a}/photos/", None,
+             [403,          404,        200,        200,        404,        404,      404,      404,      404]),
+    ("get", "/api/alerts/{published_b}/photos/", None,
+             [403,          404,        404,        404,        200,        404,      404,      404,      404]),
     # --- follow-up ---
     ("post", "/api/alerts/{published_a}/follow-up/", BAD_FOLLOW_UP,
              [403,          403,        403,        403,        404,        400,      400,      400,      404]),
@@ -380,6 +399,12 @@ TABLE = [
              [403,          404,        404,        404,        404,        404,      404,      404,      404]),
     ("post", "/api/broadcasts/{broadcast_a}/withdraw/", {},
              [403,          404,        404,        404,        404,        404,      200,      200,      404]),
+
+    # No file: the author hears what is missing; a moderator who reads the alert may not add one.
+    ("post", "/api/alerts/{pending_a}/photos/", None,
+             [403,          404,        400,        403,        404,        404,      404,      404,      404]),
+    ("post", "/api/alerts/{pending_b}/photos/", None,
+             [403,          404,        404,        404,        403,        404,      404,      404,      404]),
     ("post", "/statistiques/{code_a}/rapport/", None,
              [LOGIN,        404,        404,        404,        404,        404,      302,      302,      302]),
     ("post", "/statistiques/{code_b}/rapport/", None,

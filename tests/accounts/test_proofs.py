@@ -92,6 +92,11 @@ def test_verifier_of_the_commune_opens_the_file_and_the_opening_is_logged(world,
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "no-store" in response["Cache-Control"]
+    # Shown in the browser's tab, never left in the town hall's downloads.
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "script-src" not in response["Content-Security-Policy"]
+    assert "default-src 'none'" in response["Content-Security-Policy"]
     assert b"".join(response.streaming_content) == PDF
     log = AccessLog.objects.get()
     assert (log.viewer, log.kind, log.subject, log.commune) == (
@@ -285,3 +290,13 @@ def test_the_decision_email_is_in_the_resident_s_language_not_the_verifier_s(
 
     (notice,) = mail.outbox
     assert "verified" in notice.subject.lower() and "vérifié" not in notice.subject
+
+
+def test_an_image_proof_opens_in_the_tab_in_a_sandbox(world, applicant):
+    send(resident_client(applicant), "scan.png", PNG, "image/png")
+
+    response = staff_client(world.people["staff_a"]).get(f"/verification/{applicant.residence.pk}/justificatif/")
+
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["Content-Security-Policy"].startswith("sandbox")
