@@ -196,6 +196,7 @@ def coverage(query: StatisticsQuery) -> dict:
     }
 
 
+@counts.shared_scans()
 def zone_statistics(query: StatisticsQuery) -> dict:
     zones = zones_of(query)
     rows = counts.zone_month_counts(query.events(), kind=query.kind)
@@ -334,6 +335,7 @@ def _blocks(periods: Periods) -> list[tuple[str, str]]:
     return [(run[0].strftime("%Y-%m"), run[-1].strftime("%Y-%m")) for run in runs]
 
 
+@counts.shared_scans()
 def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
     """One row per zone and family (and the whole commune): the exact rate ratio of the months after the
     adoption month against the same months of up to 3 earlier years, the change it could detect, the
@@ -460,6 +462,7 @@ def _row(name, zone_id, family, monthly, periods: Periods, first_month) -> dict:
     return row
 
 
+@counts.shared_scans()
 def monthly_series(query: StatisticsQuery) -> list[dict]:
     """Per family, the commune's monthly counts (published or "< 5") of the chosen source only, with
     the same calendar months of the year before for comparison (published the same way)."""
