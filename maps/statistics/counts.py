@@ -368,9 +368,11 @@ def outside_zones(events: EventFilter, *, kind: str) -> tuple[int, int]:
     The part of the commune outside every zone is computed once; only events strictly inside it
     (ST_Contains: a point on a zone's border belongs to that zone) are counted, so when the zones tile
     the commune nothing is probed event by event."""
+    # MATERIALIZED: referenced once, the part outside the zones would otherwise be inlined into the
+    # join and computed again for every event (0.8 s for 1,500 alerts of a real commune's outline).
     query = sql.SQL(
         """
-        WITH rest AS (
+        WITH rest AS MATERIALIZED (
             SELECT ST_Difference(c.boundary, coalesce(
                 (SELECT ST_Union(z.boundary) FROM zones_zone z
                  WHERE z.commune_id = c.id AND z.kind = %(kind)s AND z.valid_until IS NULL),
