@@ -249,6 +249,19 @@ def main() -> None:
         f"{fingerprint_ms:.0f} ms and the cache read {read_ms:.0f} ms: x{ms / (fingerprint_ms + read_ms):.1f} that "
         f"floor); computed afresh (as after a change of the data): {cold_ms:.0f} ms (x{ms / cold_ms:.2f})"
     )
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        cold_page()
+        one_cold_ms = (time.perf_counter() - start) * 1000
+    sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+    print(
+        f"mayor's dashboard computed afresh, one more load: {one_cold_ms:.0f} ms, of which its "
+        f"{len(queries.captured_queries)} SQL statements {sql_ms:.0f} ms (the floor of the same work without "
+        f"the statistics and the page: x{one_cold_ms / sql_ms:.1f}); "
+        f"load average {Path('/proc/loadavg').read_text()[:14]}"
+    )
     path = police_uk_file(100_000)
     RecordedCrime.objects.filter(source="police-uk").delete()
     start = time.perf_counter()

@@ -45,6 +45,7 @@ def cached(name: str, query: StatisticsQuery, compute: Callable[[], T], *, today
         key = cache_key(name, query, today=today)
         value = cache.get(key)
         if value is None:
-            value = compute()
+            with counts.shared_scans():
+                value = compute()
             cache.set(key, value, timeout=settings.MAPS_STATISTICS_CACHE_S)
     return value

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from alerts.models import Family
-from maps.statistics import caching, evaluation, rendering, reports
+from maps.statistics import caching, counts, evaluation, rendering, reports
 from maps.statistics.apis import statistics_query
 from maps.statistics.before_after import benchmark_sentence
 from maps.statistics.rendering import MapLayer
@@ -31,7 +31,7 @@ def dashboard_layers(query: reports.StatisticsQuery, statistics) -> DashboardLay
     answer (too few events, say) keeps the zone layer and reports why the others are missing."""
     layers = DashboardLayers()
     try:
-        density = reports.density_layer(query)
+        density = reports.density_map_layer(query)
         hexagons, layers.hot_spot_summary = reports.hexagon_layer(query)
     except reports.StatisticsInputError as error:
         layers.problems.append(str(error))
@@ -46,14 +46,14 @@ def dashboard_layers(query: reports.StatisticsQuery, statistics) -> DashboardLay
         layers.map_layers = [
             MapLayer(
                 gettext("Densité des événements"),
-                density.to_json(drop_id=True),
+                reports.feature_collection(density),
                 "level",
                 (("level_label", gettext("densité")),),
                 categories=tuple(str(label) for _floor, label in reversed(reports.DENSITY_LEVELS)),
             ),
             MapLayer(
                 gettext("Hexagones (5 événements ou plus)"),
-                occupied.to_json(drop_id=True),
+                reports.feature_collection(occupied),
                 "band_rank",
                 (("count_band", gettext("événements")),),
                 show=False,
@@ -64,7 +64,7 @@ def dashboard_layers(query: reports.StatisticsQuery, statistics) -> DashboardLay
             ),
             MapLayer(
                 gettext("Points chauds"),
-                hot.to_json(drop_id=True),
+                reports.feature_collection(hot),
                 None,
                 (("place", gettext("où")),),
                 show=False,
@@ -75,7 +75,7 @@ def dashboard_layers(query: reports.StatisticsQuery, statistics) -> DashboardLay
         0,
         MapLayer(
             gettext("Taux par zone (pour 1 000 par an)"),
-            zone_layer.to_json(drop_id=True),
+            reports.feature_collection(zone_layer),
             "rate_per_1000_per_year",
             (
                 ("zone", gettext("zone")),
@@ -99,11 +99,17 @@ def dashboard_query(user, params: dict, code: str) -> reports.StatisticsQuery:
 
 
 def dashboard_data(query: reports.StatisticsQuery, *, today: dt.date) -> dict:
-    """Everything the dashboard shows for one query, in the active language."""
+    """Everything the dashboard shows for one query, in the active language. The before/after comes
+    first: its zone scan spans the widest window, and the zone statistics are cut from it."""
+    with counts.shared_scans():
+        return _dashboard_data(query, today=today)
+
+
+def _dashboard_data(query: reports.StatisticsQuery, *, today: dt.date) -> dict:
+    before_after = reports.before_after_table(query, today=today)
     statistics = reports.zone_statistics(query)
     layers = dashboard_layers(query, statistics)
     town = query.commune.boundary.centroid
-    before_after = reports.before_after_table(query, today=today)
     summary = dashboard_summary(
         statistics=statistics, before_after=before_after, family=query.family, source=query.source
     )

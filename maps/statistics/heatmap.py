@@ -63,3 +63,20 @@ def cell_polygons(result: DensityGrid, rows: np.ndarray, cols: np.ndarray) -> np
     x = result.x0 + cols * result.cell
     y = result.y0 + rows * result.cell
     return shapely.box(x, y, x + result.cell, y + result.cell)
+
+
+def level_shapes(result: DensityGrid, rows: np.ndarray, cols: np.ndarray, levels: np.ndarray) -> dict:
+    """{level: the union of its shown cells} in the metric projection, for drawing: each grid row's
+    runs of same-level cells become one rectangle, and the rectangles (integer cell coordinates, so
+    neighbours share their edges exactly) are merged as a coverage. The same cells as
+    `cell_polygons`, in a few shapes instead of thousands."""
+    shapes = {}
+    for level in np.unique(levels).tolist():
+        mask = np.zeros(result.density.shape, dtype=np.int8)
+        mask[rows[levels == level], cols[levels == level]] = 1
+        edges = np.diff(np.pad(mask, ((0, 0), (1, 1))), axis=1)
+        run_rows, starts = np.nonzero(edges == 1)
+        _rows, ends = np.nonzero(edges == -1)
+        union = shapely.coverage_union_all(shapely.box(starts, run_rows, ends, run_rows + 1))
+        shapes[level] = shapely.transform(union, lambda xy: xy * result.cell + (result.x0, result.y0))
+    return shapes

@@ -9,7 +9,9 @@ import json
 import re
 from dataclasses import dataclass
 
+import branca.element
 import folium
+import folium.map
 import numpy as np
 import shapely.geometry
 from django.templatetags.static import static
@@ -18,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from scipy import stats
 
-from maps.tooltips import PropertiesTooltip, TextTooltip
+from maps.tooltips import PropertiesTooltip
 
 LEAFLET_SWITCHES = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
 PALETTE = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
@@ -141,14 +143,59 @@ def layer_legend(layer: MapLayer, breaks: list[float]) -> Legend:
     return Legend(layer.name, entries)
 
 
+ZONE_NAMES = branca.element.Template(
+    """{% macro script(this, kwargs) %}
+    {{ this.names|tojson }}.forEach(function (place) {
+        L.circleMarker([place[1], place[2]], {radius: 0, opacity: 0, fill: false, interactive: false})
+            .bindTooltip(function () { return document.createTextNode(place[0]); }, {{ this.options|tojson }})
+            .addTo({{ this._parent.get_name() }});
+    });
+{% endmacro %}"""
+)
+
+
+class ZoneNames(branca.element.MacroElement):
+    """Every zone's name in one element (one template, one loop in the page) rather than a marker
+    and a tooltip element per zone: the text travels as JSON and reaches the page as a text node."""
+
+    _template = ZONE_NAMES
+
+    def __init__(self, names: list[tuple[str, float, float]]):
+        super().__init__()
+        self._name = "ZoneNames"
+        self.names = [[str(name), lat, lon] for name, lat, lon in names]
+        self.options = {"sticky": False, "permanent": True, "direction": "center", "className": "zone-name"}
+
+
 def zone_names(*, names: list[tuple[str, float, float]]) -> folium.FeatureGroup:
     """The zones' names at a point inside each zone (lat, lon), as text that never hides a click."""
     group = folium.FeatureGroup(name=gettext("Noms des zones"), show=True)
-    for name, lat, lon in names:
-        marker = folium.CircleMarker(location=(lat, lon), radius=0, opacity=0, fill=False, interactive=False)
-        marker.add_child(TextTooltip(name, sticky=False, permanent=True, direction="center", className="zone-name"))
-        marker.add_to(group)
+    group.add_child(ZoneNames(names))
     return group
+
+
+STYLED_GEOJSON = branca.element.Template(
+    """{% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = L.geoJson({{ this.data|tojson }}, {
+        style: function (feature) { return feature.style; }
+    });
+{% endmacro %}"""
+)
+
+
+class StyledGeoJson(folium.map.Layer):
+    """A GeoJSON layer whose features carry their style, computed here once: folium's `GeoJson`
+    re-serialises the data, hashes every style and compiles a template per feature group, which
+    cost more than the statistics behind the map."""
+
+    _template = STYLED_GEOJSON
+
+    def __init__(self, data: dict, *, name: str, show: bool, style):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "StyledGeoJson"
+        for feature in data["features"]:
+            feature["style"] = style(feature)
+        self.data = data
 
 
 def statistics_map(
@@ -173,7 +220,7 @@ def statistics_map(
             continue
         breaks = class_breaks([f["properties"].get(layer.value) for f in data["features"]]) if layer.value else []
         fields, labels = zip(*layer.tooltip, strict=True) if layer.tooltip else ((), ())
-        geojson = folium.GeoJson(data, name=layer.name, show=layer.show, style_function=_style(layer, breaks))
+        geojson = StyledGeoJson(data, name=layer.name, show=layer.show, style=_style(layer, breaks))
         if fields:
             geojson.add_child(PropertiesTooltip(list(fields), list(labels)))
         geojson.add_to(folium_map)

@@ -4,6 +4,8 @@ aggregates (maps.statistics.counts) and the pure statistics (before_after, heatm
 Every published count of events goes through `disclosure.protected` (cell-key perturbation; under 5 it reads "< 5")."""
 
 import datetime as dt
+import functools
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import shapely
 from django.db.models import Max
 from django.utils import timezone
@@ -34,7 +37,7 @@ from maps.statistics.before_after import (
     periods_around,
 )
 from maps.statistics.disclosure import display, protected
-from maps.statistics.heatmap import cell_polygons, kernel_density, shown_cells
+from maps.statistics.heatmap import cell_polygons, kernel_density, level_shapes, shown_cells
 from maps.statistics.hotspots import getis_ord_hot_spots, neighbour_lists, prediction_accuracy_index
 from maps.statistics.intervals import dispersion_from_blocks, garwood
 from zones.models import Commune, Zone
@@ -195,6 +198,7 @@ def coverage(query: StatisticsQuery) -> dict:
 
 
 @reads_from_replica
+@counts.shared_scans()
 def zone_statistics(query: StatisticsQuery) -> dict:
     zones = zones_of(query)
     rows = counts.zone_month_counts(query.events(), kind=query.kind)
@@ -334,6 +338,7 @@ def _blocks(periods: Periods) -> list[tuple[str, str]]:
 
 
 @reads_from_replica
+@counts.shared_scans()
 def before_after_table(query: StatisticsQuery, *, today: dt.date) -> dict:
     """One row per zone and family (and the whole commune): the exact rate ratio of the months after the
     adoption month against the same months of up to 3 earlier years, the change it could detect, the
@@ -461,6 +466,7 @@ def _row(name, zone_id, family, monthly, periods: Periods, first_month) -> dict:
 
 
 @reads_from_replica
+@counts.shared_scans()
 def monthly_series(query: StatisticsQuery) -> list[dict]:
     """Per family, the commune's monthly counts (published or "< 5") of the chosen source only, with
     the same calendar months of the year before for comparison (published the same way)."""
@@ -530,11 +536,8 @@ def density_level(share_of_peak: float) -> str:
     return str(next(label for floor, label in DENSITY_LEVELS if share_of_peak >= floor))
 
 
-@reads_from_replica
-def density_layer(query: StatisticsQuery) -> gpd.GeoDataFrame:
-    """Kernel density cells worth drawing, as polygons in EPSG:4326, published as a level (share of the
-    commune's peak: faible, moyenne, forte, très forte), never as a value that could be turned back
-    into counts."""
+def _density(query: StatisticsQuery):
+    """The kernel density grid, its cells worth drawing and their levels (1 to 4)."""
     events = query.events()
     if query.bandwidth / query.cell > MAX_BANDWIDTH_IN_CELLS:
         raise StatisticsInputError(_("Noyau trop large pour ces cellules : 20 cellules par rayon de noyau au plus."))
@@ -545,12 +548,45 @@ def density_layer(query: StatisticsQuery) -> gpd.GeoDataFrame:
     rows, cols = shown_cells(result)
     shares = result.density[rows, cols] / result.density.max() if len(rows) else np.array([])
     levels = np.searchsorted([0.25, 0.5, 0.75], shares, side="right") + 1 if len(rows) else np.array([], dtype=int)
+    return result, rows, cols, levels.astype(int)
+
+
+@reads_from_replica
+def density_layer(query: StatisticsQuery) -> gpd.GeoDataFrame:
+    """Kernel density cells worth drawing, as polygons in EPSG:4326, published as a level (share of the
+    commune's peak: faible, moyenne, forte, très forte), never as a value that could be turned back
+    into counts."""
+    result, rows, cols, levels = _density(query)
+    labels = {level: density_level(floor) for level, floor in zip((1, 2, 3, 4), (0.0, 0.25, 0.5, 0.75), strict=True)}
     frame = gpd.GeoDataFrame(
-        {"level": levels.astype(int), "level_label": [density_level(share) for share in shares]},
+        {"level": levels, "level_label": [labels[level] for level in levels.tolist()]},
         geometry=cell_polygons(result, rows, cols),
         crs=query.commune.metric_srid,
     )
     return frame.to_crs(4326)
+
+
+def density_map_layer(query: StatisticsQuery) -> gpd.GeoDataFrame:
+    """The same cells and levels as `density_layer`, each level's cells merged into one shape: what
+    the map draws (four features instead of thousands of cells)."""
+    result, rows, cols, levels = _density(query)
+    shapes = level_shapes(result, rows, cols, levels)
+    labels = {level: density_level(floor) for level, floor in zip((1, 2, 3, 4), (0.0, 0.25, 0.5, 0.75), strict=True)}
+    to_wgs84 = _to_wgs84(query.commune.metric_srid)
+    return gpd.GeoDataFrame(
+        {"level": list(shapes), "level_label": [labels[level] for level in shapes]},
+        geometry=[
+            shapely.transform(shape, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])))
+            for shape in shapes.values()
+        ],
+        crs=4326,
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _to_wgs84(srid: int):
+    """A reusable projection from the commune's metric system to EPSG:4326 (lon, lat)."""
+    return pyproj.Transformer.from_crs(srid, 4326, always_xy=True).transform
 
 
 COUNT_BANDS = ((50, "50+"), (20, "20-49"), (10, "10-19"), (5, "5-9"), (0, "< 5"))
@@ -564,6 +600,13 @@ def count_band(count: int) -> str:
 def _hot_hexagons(counts_: np.ndarray, centroids: np.ndarray, edge: float, neighbours: list):
     result = getis_ord_hot_spots(counts_, centroids, hexagon_edge=edge, neighbours=neighbours)
     return result, (result.hot if result is not None else np.zeros(len(counts_), dtype=bool))
+
+
+def hexagon_centres(i: np.ndarray, j: np.ndarray, edge: float) -> np.ndarray:
+    """Centres, in the metric projection, of ST_HexagonGrid's hexagons (i, j): column i at x = 1.5 edge i,
+    row j at y = sqrt(3) edge (j + 1/2 when i is odd). Exact, where projecting the drawn hexagons
+    back from EPSG:4326 cost more than the hot spot test."""
+    return np.column_stack([1.5 * edge * i, np.sqrt(3) * edge * (j + 0.5 * (i % 2))])
 
 
 @reads_from_replica
@@ -588,7 +631,7 @@ def hexagon_layer(query: StatisticsQuery) -> tuple[gpd.GeoDataFrame, dict]:
         geometry=shapely.from_wkb([bytes(r[3]) for r in rows]),
         crs=4326,
     )
-    centroids = np.column_stack(shapely.get_coordinates(frame.to_crs(srid).centroid).T)
+    centroids = hexagon_centres(np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), query.hexagon)
     neighbours = neighbour_lists(centroids, query.hexagon)
     hot_spots, hot = _hot_hexagons(n, centroids, query.hexagon, neighbours)
     if hot_spots is None:
@@ -671,6 +714,18 @@ def hot_spot_rows(hexagons: gpd.GeoDataFrame, *, limit: int = 20) -> list[dict]:
 
 def published_hexagons(hexagons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return hexagons.drop(columns=[c for c in hexagons.columns if c.startswith("_")])
+
+
+def feature_collection(frame: gpd.GeoDataFrame) -> str:
+    """The frame as GeoJSON text, like `to_json(drop_id=True)`, with the geometries and properties
+    serialised in bulk (shapely and pandas, in C) rather than feature by feature in Python."""
+    properties = json.loads(frame.drop(columns=frame.geometry.name).to_json(orient="records"))
+    geometries = shapely.to_geojson(np.asarray(frame.geometry.values))
+    features = [
+        {"type": "Feature", "properties": p, "geometry": json.loads(g) if g is not None else None}
+        for p, g in zip(properties, geometries.tolist(), strict=True)
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features})
 
 
 def zone_label_points(layer: gpd.GeoDataFrame) -> list[tuple[str, float, float]]:

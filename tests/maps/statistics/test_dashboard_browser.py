@@ -59,3 +59,51 @@ def test_the_dashboard_shows_the_whole_commune_with_legends_and_the_adoption_mar
     for french in FRENCH_LEFT:
         assert french not in text, french
     assert "Rate by zone (per 1,000 a year)" in text and "Base map" in text
+
+
+def test_a_filter_change_swaps_the_parts_without_reloading_the_page(
+    browser_page,
+    live_server,
+    settings,
+    town,
+    west,
+    east,
+    history,  # noqa: F811
+):
+    settings.MAPS_TILE_URL = f"{live_server.url}/tuiles/{{z}}/{{x}}/{{y}}.png"
+    mayor = UserFactory()
+    make_role(user=mayor, kind=Role.Kind.MAYOR, commune=town)
+    log_in(browser_page, live_server, staff_client(mayor))
+    browser_page.goto(f"{live_server.url}/statistiques/99001/?family=burglary&from=2025-01")
+    browser_page.wait_for_function("() => performance.getEntriesByName('statistics-map-drawn').length === 1")
+    assert "2025-01" in browser_page.inner_text("[data-part=head]")
+    browser_page.evaluate("() => { window.sameDocument = true; }")
+
+    browser_page.select_option("#dashboard-filters select[name=from]", "2024-01")
+    browser_page.wait_for_function(
+        """() => document.querySelector('[data-part=head]').innerText.includes('2024-12')
+                 && !document.getElementById('dashboard-filters').hasAttribute('aria-busy')
+                 && document.querySelectorAll('.leaflet-overlay-pane path').length > 0"""
+    )
+    state = browser_page.evaluate(
+        """() => ({
+            same: window.sameDocument === true,
+            url: location.search,
+            maps: document.querySelectorAll('.leaflet-container').length,
+            csv: document.querySelector('a[href*="csv"]').getAttribute('href'),
+            report: document.querySelector('#council-report input[name=from]').value,
+            legends: document.querySelectorAll('#legends figure').length,
+            names: document.querySelectorAll('.zone-name').length,
+        })"""
+    )
+    assert state["same"], "the page was reloaded"
+    assert "from=2024-01" in state["url"] and "from=2024-01" in state["csv"] and state["report"] == "2024-01"
+    assert state["maps"] == 1 and state["legends"] >= 1 and state["names"] >= 2
+
+    browser_page.go_back()
+    browser_page.wait_for_function(
+        """() => document.querySelector('[data-part=head]').innerText.includes('2025-12')
+                 && !document.getElementById('dashboard-filters').hasAttribute('aria-busy')"""
+    )
+    assert browser_page.evaluate("() => window.sameDocument === true")
+    assert browser_page.input_value("#dashboard-filters select[name=from]") == "2025-01"
