@@ -1,6 +1,8 @@
-"""Address suggestions for the home form. No network is assumed, so no real geocoder ships: the
-setting `ACCOUNTS_GEOCODER` names a class (dotted path) with a `suggest(address)` method; the
-default suggests nothing and the resident places the point on the map or types lon/lat."""
+"""Address suggestions (home form, posting form, town hall's drawing map) and the address near a
+point. No network is assumed: the setting `ACCOUNTS_GEOCODER` names a class (dotted path) with
+`suggest(address)` and `near(lon, lat)`; the default searches the offline address index
+(`addresses`, filled by `import_addresses`), which suggests nothing until a file is imported. The
+resident can always place the point on the map instead."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -8,6 +10,8 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from addresses.selectors import address_nearest, address_suggest
 
 
 @dataclass(frozen=True)
@@ -20,12 +24,29 @@ class Suggestion:
 class Geocoder(Protocol):
     def suggest(self, address: str) -> list[Suggestion]: ...
 
+    def near(self, lon: float, lat: float) -> str | None:
+        """ "près du 12 rue des Halles, Tarascon" for a point, or None when no address is close."""
+
 
 class NullGeocoder:
     """Suggests nothing: the resident places their home on the map."""
 
     def suggest(self, address: str) -> list[Suggestion]:
         return []
+
+    def near(self, lon: float, lat: float) -> str | None:
+        return None
+
+
+class AddressIndexGeocoder:
+    """The offline index of the Base Adresse Nationale: typos and missing accents tolerated."""
+
+    def suggest(self, address: str) -> list[Suggestion]:
+        return [Suggestion(found.label, found.lon, found.lat) for found in address_suggest(address)]
+
+    def near(self, lon: float, lat: float) -> str | None:
+        found = address_nearest(lon=lon, lat=lat, within_m=settings.ACCOUNTS_GEOCODER_NEAR_M)
+        return found.near if found else None
 
 
 @cache
