@@ -8,11 +8,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         TrigramExtension(),
@@ -28,37 +26,62 @@ class Migration(migrations.Migration):
             "DROP FUNCTION addresses_normalise(text)",
         ),
         migrations.CreateModel(
-            name='Street',
+            name="Street",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.TextField(help_text='Code INSEE, code postal et nom normalisé : la voie une fois.')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('postcode', models.CharField(max_length=5, verbose_name='code postal')),
-                ('insee_code', models.CharField(max_length=5, verbose_name='code INSEE')),
-                ('commune_name', models.CharField(max_length=100, verbose_name='commune')),
-                ('search', models.TextField(help_text='Nom, code postal et commune sans accents ni ponctuation, en minuscules.')),
-                ('point', django.contrib.gis.db.models.fields.PointField(help_text="Centre des numéros de la voie, quand aucun numéro n'est tapé.", spatial_index=False, srid=4326)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.TextField(help_text="Code INSEE, code postal et nom normalisé : la voie une fois.")),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                ("postcode", models.CharField(max_length=5, verbose_name="code postal")),
+                ("insee_code", models.CharField(max_length=5, verbose_name="code INSEE")),
+                ("commune_name", models.CharField(max_length=100, verbose_name="commune")),
+                (
+                    "search",
+                    models.TextField(
+                        help_text="Nom, code postal et commune sans accents ni ponctuation, en minuscules."
+                    ),
+                ),
+                (
+                    "point",
+                    django.contrib.gis.db.models.fields.PointField(
+                        help_text="Centre des numéros de la voie, quand aucun numéro n'est tapé.",
+                        spatial_index=False,
+                        srid=4326,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'voie',
-                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['search'], name='addresses_street_search_trgm', opclasses=['gin_trgm_ops'])],
-                'constraints': [models.UniqueConstraint(fields=('key',), name='addresses_street_key')],
+                "verbose_name": "voie",
+                "indexes": [
+                    django.contrib.postgres.indexes.GinIndex(
+                        fields=["search"], name="addresses_street_search_trgm", opclasses=["gin_trgm_ops"]
+                    )
+                ],
+                "constraints": [models.UniqueConstraint(fields=("key",), name="addresses_street_key")],
             },
         ),
         migrations.CreateModel(
-            name='Address',
+            name="Address",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ban_id', models.CharField(help_text='Identifiant de la Base Adresse Nationale.', max_length=60)),
-                ('number', models.PositiveIntegerField(verbose_name='numéro')),
-                ('suffix', models.CharField(blank=True, max_length=10, verbose_name='indice de répétition')),
-                ('point', django.contrib.gis.db.models.fields.PointField(spatial_index=False, srid=4326)),
-                ('street', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='addresses.street')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ban_id", models.CharField(help_text="Identifiant de la Base Adresse Nationale.", max_length=60)),
+                ("number", models.PositiveIntegerField(verbose_name="numéro")),
+                ("suffix", models.CharField(blank=True, max_length=10, verbose_name="indice de répétition")),
+                ("point", django.contrib.gis.db.models.fields.PointField(spatial_index=False, srid=4326)),
+                (
+                    "street",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to="addresses.street",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'adresse',
-                'indexes': [models.Index(fields=['street', 'number'], name='addresses_address_number')],
-                'constraints': [models.UniqueConstraint(fields=('ban_id',), name='addresses_address_ban_id')],
+                "verbose_name": "adresse",
+                "indexes": [models.Index(fields=["street", "number"], name="addresses_address_number")],
+                "constraints": [models.UniqueConstraint(fields=("ban_id",), name="addresses_address_ban_id")],
             },
         ),
         migrations.RunSQL(
