@@ -10,6 +10,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from pyproj import Geod
 
 from addresses.selectors import address_nearest, address_suggest
 
@@ -56,3 +57,32 @@ def _geocoder(path: str) -> Geocoder:
 
 def geocoder() -> Geocoder:
     return _geocoder(settings.ACCOUNTS_GEOCODER)
+
+
+_WGS84 = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class HomeAddressCheck:
+    """What a verifier compares: the typed address, where the geocoder puts it, the clicked home."""
+
+    typed: str
+    found: Suggestion | None
+    home_lon: float
+    home_lat: float
+    distance_m: float | None
+    warn_past_m: int
+
+    @property
+    def warning(self) -> bool:
+        return self.distance_m is None or self.distance_m > self.warn_past_m
+
+
+def home_address_check(*, address: str, commune_name: str, home) -> HomeAddressCheck:
+    """The best match of the typed address in its commune and its distance to the clicked point
+    (on the WGS 84 ellipsoid); a warning past ACCOUNTS_HOME_ADDRESS_WARNING_M or when not found."""
+    found = next(iter(geocoder().suggest(f"{address} {commune_name}")), None)
+    distance = None if found is None else _WGS84.inv(found.lon, found.lat, home.x, home.y)[2]
+    return HomeAddressCheck(
+        address, found, home.x, home.y, distance, warn_past_m=settings.ACCOUNTS_HOME_ADDRESS_WARNING_M
+    )
