@@ -232,8 +232,6 @@ def addresses_import(*, path: str, commit: bool = False) -> AddressImportReport:
         report.streets_added = streets_insert(cursor)
         report.addresses_added = addresses_insert(cursor)
         cursor.execute(f"DROP TABLE {STAGING_TABLE}, addresses_import_streets CASCADE")
-        # The new blocks get their box now, not at the next vacuum: reverse lookups stay fast.
-        cursor.execute("SELECT brin_summarize_new_values('addresses_address_point_brin')")
         if not commit:
             transaction.set_rollback(True)
     return report

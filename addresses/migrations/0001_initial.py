@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ("ban_id", models.CharField(help_text="Identifiant de la Base Adresse Nationale.", max_length=60)),
                 ("number", models.PositiveIntegerField(verbose_name="numéro")),
                 ("suffix", models.CharField(blank=True, max_length=10, verbose_name="indice de répétition")),
-                ("point", django.contrib.gis.db.models.fields.PointField(spatial_index=False, srid=4326)),
+                ("point", django.contrib.gis.db.models.fields.PointField(srid=4326)),
                 (
                     "street",
                     models.ForeignKey(
@@ -83,10 +83,5 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["street", "number"], name="addresses_address_number")],
                 "constraints": [models.UniqueConstraint(fields=("ban_id",), name="addresses_address_ban_id")],
             },
-        ),
-        migrations.RunSQL(
-            "CREATE INDEX addresses_address_point_brin ON addresses_address USING brin (point) "
-            "WITH (pages_per_range = 16)",
-            "DROP INDEX addresses_address_point_brin",
         ),
     ]
