@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.middleware.csrf import get_token
@@ -29,6 +30,7 @@ from accounts.selectors import (
     residences_to_verify,
     verifier_communes,
 )
+from edge.throttling import ScopedRateThrottle
 from geo.points import InvalidCoordinates, parse_lon_lat
 
 
@@ -344,8 +346,20 @@ class ProofUploadApi(APIView):
         )
 
 
+class GeocoderThrottle(ScopedRateThrottle):
+    """One budget per person for suggestions and nearby addresses: a request per keystroke."""
+
+    scope_attr = "throttle_scope"
+
+    def get_rate(self):
+        return settings.ACCOUNTS_GEOCODER_THROTTLE_RATE
+
+
 class GeocoderSuggestApi(APIView):
-    """Points suggested for an address by the configured geocoder (none by default)."""
+    """Addresses suggested while typing by the configured geocoder (the offline address index)."""
+
+    throttle_classes = [GeocoderThrottle]
+    throttle_scope = "geocoder"
 
     class OutputSerializer(serializers.Serializer):
         label = serializers.CharField()
@@ -362,6 +376,28 @@ class GeocoderSuggestApi(APIView):
         if not address:
             raise exceptions.ValidationError({"q": [_("Indiquez une adresse.")]})
         return Response(self.OutputSerializer(geocoder().suggest(address), many=True).data)
+
+
+class GeocoderNearApi(APIView):
+    """The address near a clicked point, in general words ("près du 12 rue des Halles, Tarascon"),
+    or null when none is within ACCOUNTS_GEOCODER_NEAR_M."""
+
+    throttle_classes = [GeocoderThrottle]
+    throttle_scope = "geocoder"
+
+    class InputSerializer(serializers.Serializer):
+        lon = serializers.FloatField(min_value=-180, max_value=180)
+        lat = serializers.FloatField(min_value=-90, max_value=90)
+
+    class OutputSerializer(serializers.Serializer):
+        near = serializers.CharField(allow_null=True)
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer, operation_id="geocoder_near")
+    def get(self, request):
+        serializer = self.InputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        point = serializer.validated_data
+        return Response({"near": geocoder().near(point["lon"], point["lat"])})
 
 
 # --- personal data --------------------------------------------------------------------------

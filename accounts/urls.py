@@ -18,6 +18,7 @@ api_urlpatterns = [
     path("charter/", apis.CharterCurrentApi.as_view(), name="api-charter"),
     path("charter/accept/", apis.CharterAcceptApi.as_view(), name="api-charter-accept"),
     path("geocoder/", apis.GeocoderSuggestApi.as_view(), name="api-geocoder"),
+    path("geocoder/near/", apis.GeocoderNearApi.as_view(), name="api-geocoder-near"),
     path("residences/pending/", apis.ResidenceVerificationListApi.as_view(), name="api-residence-verification-list"),
     path("residences/<int:residence_id>/", apis.ResidenceDecisionApi.as_view(), name="api-residence-decision"),
 ]

@@ -28,6 +28,7 @@ from accounts.forms import (
     RegisterForm,
     ResidenceForm,
 )
+from accounts.geocoding import home_address_check
 from accounts.localtime import local_time_forget
 from accounts.models import AccessLog, Residence
 from accounts.onboarding import onboarding_of
@@ -285,6 +286,17 @@ def verification_list(request):
     return render(request, "accounts/verification_list.html", {"residences": residences})
 
 
+def _address_check_map(check) -> dict:
+    return {
+        "tiles": settings.MAPS_TILE_URL,
+        "attribution": settings.MAPS_TILE_ATTRIBUTION,
+        "home": [check.home_lon, check.home_lat],
+        "homeLabel": _("Point cliqué"),
+        "found": [check.found.lon, check.found.lat] if check.found else None,
+        "foundLabel": check.found.label if check.found else "",
+    }
+
+
 @verifier_required
 @require_http_methods(["GET", "POST"])
 def verification_detail(request, residence_id: int):
@@ -299,6 +311,8 @@ def verification_detail(request, residence_id: int):
             messages.success(request, _("Décision enregistrée ; le justificatif a été supprimé."))
             return redirect("accounts-verification-list")
     context = {"residence": residence, "proof": proof_pending(residence), "form": form}
+    check = home_address_check(address=residence.address, commune_name=residence.commune.name, home=residence.home)
+    context |= {"address_check": check, "check_map": _address_check_map(check)}
     return render(request, "accounts/verification_detail.html", context, status=400 if form.errors else 200)
 
 

@@ -5,7 +5,7 @@ nothing. Each part of the product keeps its steps in its own module (`demo/<part
 from django.db import transaction
 
 from accounts.models import User
-from demo import accounts, alerts, routing, statistics, zones
+from demo import accounts, addresses, alerts, routing, statistics, zones
 from demo.logins import DEMO_PASSWORD
 
 
@@ -18,7 +18,15 @@ def demo_admin_ensure() -> User:
 
 
 def demo_steps() -> list:
-    return [demo_admin_ensure, *zones.STEPS, *accounts.STEPS, *alerts.STEPS, *routing.STEPS, *statistics.STEPS]
+    return [
+        demo_admin_ensure,
+        *zones.STEPS,
+        *addresses.STEPS,
+        *accounts.STEPS,
+        *alerts.STEPS,
+        *routing.STEPS,
+        *statistics.STEPS,
+    ]
 
 
 @transaction.atomic

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "csp",
     "geo",
     "zones",
+    "addresses",
     "accounts",
     "alerts",
     "delivery",
@@ -366,7 +367,13 @@ ACCOUNTS_LOGIN_RECORD_RETENTION_DAYS = env.int("ACCOUNTS_LOGIN_RECORD_RETENTION_
 # beyond, its map loads the outlines of the communes in view from the geography API.
 ACCOUNTS_HOME_MAP_EMBEDDED_COMMUNES = env.int("ACCOUNTS_HOME_MAP_EMBEDDED_COMMUNES", default=200)
 # Dotted path of the class suggesting a point for an address; none ships (no network assumed).
-ACCOUNTS_GEOCODER = env("ACCOUNTS_GEOCODER", default="accounts.geocoding.NullGeocoder")
+ACCOUNTS_GEOCODER = env("ACCOUNTS_GEOCODER", default="accounts.geocoding.AddressIndexGeocoder")
+# A clicked point is described as "près du 12 rue des Halles" only if that address is this close.
+ACCOUNTS_GEOCODER_NEAR_M = env.int("ACCOUNTS_GEOCODER_NEAR_M", default=150)
+# Past this distance between the typed address and the clicked home, the verifier is warned.
+ACCOUNTS_HOME_ADDRESS_WARNING_M = env.int("ACCOUNTS_HOME_ADDRESS_WARNING_M", default=150)
+# One request per keystroke: enough for fast typing, not for harvesting the index.
+ACCOUNTS_GEOCODER_THROTTLE_RATE = env("ACCOUNTS_GEOCODER_THROTTLE_RATE", default="120/minute")
 # A staff session that passed two-factor authentication ends after this many seconds.
 ACCOUNTS_STAFF_SESSION_SECONDS = env.int("ACCOUNTS_STAFF_SESSION_SECONDS", default=4 * 3600)
 

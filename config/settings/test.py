@@ -12,4 +12,5 @@ CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = "vigie-test"  # noqa: F405
 CELERY_BROKER_URL = REDIS_URL
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/minute", "user": "100000/minute"}  # noqa: F405
+ACCOUNTS_GEOCODER_THROTTLE_RATE = "100000/minute"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

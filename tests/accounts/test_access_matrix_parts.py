@@ -65,6 +65,11 @@ TABLE = [
              [200,          200,        200,        200,        200,        200,      200,      200,      200]),
     ("get", "/api/lookup/?lon=5.01&lat=43.01", None,
              [200,          200,        200,        200,        200,        200,      200,      200,      200]),
+    # --- address near a clicked point: for signed-in people, like the suggestions (/api/geocoder/) ---
+    ("get", "/api/geocoder/near/?lon=5.01&lat=43.01", None,
+             [403,          200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/api/geocoder/near/?lon=500&lat=43.01", None,
+             [403,          400,        400,        400,        400,        400,      400,      400,      400]),
     # --- open standards (standards/): public like the geography, alerts generalised ---
     ("get", "/tiles/communes/12/2104/1496.pbf", None,
              [200,          200,        200,        200,        200,        200,      200,      200,      200]),

@@ -1,4 +1,4 @@
-"""The dependencies of app code point one way, edge, geo <- zones <- accounts <- alerts <- delivery
+"""The dependencies of app code point one way, edge, geo <- zones, addresses <- accounts <- alerts <- delivery
 <- patrols, standards <- maps, with config, demo and bench above them all, and no module imports
 itself back through others.
 Every import counts, those inside functions included: a lazy import hides a circle, it does not
@@ -14,6 +14,7 @@ LAYERS = {
     "edge": 0,
     "geo": 0,
     "zones": 1,
+    "addresses": 1,
     "accounts": 2,
     "alerts": 3,
     "delivery": 4,
