@@ -42,6 +42,11 @@ class PushPermanentError(Exception):
     """No device accepted the notification and none ever will (payload or key refused)."""
 
 
+class PushNoDevice(Exception):
+    """The recipient has no device left to push to (all removed since the delivery was created, or
+    answered 404/410 now) and none got it before: the notification reached nobody."""
+
+
 @cache
 def _vapid(private_key: str) -> Vapid02:
     return Vapid02.from_string(private_key)
@@ -142,11 +147,13 @@ def send(*, delivery, context) -> None:
     none was reached and none ever will be."""
     devices = devices_to_push(delivery, context)
     if not devices:
-        return  # all reached before a retry, or all removed since: nothing left to push
+        if not context.devices_of(delivery.recipient_id) and _never_reached(delivery):
+            raise PushNoDevice("no device left")
+        return  # all reached before this retry: nothing left to push
     payload, urgent = payload_of(delivery, cache=context.messages)
     urgency, ttl = urgency_of(delivery, urgent)
     sender = context.push_ready()
-    reached, transient, refused = context.push_reached, [], []
+    reached, transient, refused, removed = context.push_reached, [], [], 0
     for device in devices:
         try:
             status = sender.push(device, payload, urgency=urgency, ttl=ttl)
@@ -157,6 +164,7 @@ def send(*, delivery, context) -> None:
             reached.append(device.id)  # recorded by the statement that settles the delivery
         elif status in (404, 410):
             PushSubscription.objects.filter(id=device.id).delete()
+            removed += 1
         elif status == 429 or status >= 500:
             transient.append(f"HTTP {status}")
         else:
@@ -165,3 +173,10 @@ def send(*, delivery, context) -> None:
         raise PushTransientError("; ".join(transient))
     if refused and not reached:
         raise PushPermanentError("; ".join(refused))
+    if removed == len(devices) and _never_reached(delivery):
+        raise PushNoDevice("every device is gone (404/410)")
+
+
+def _never_reached(delivery: Delivery) -> bool:
+    """No device got this delivery in an earlier attempt (a first attempt has none)."""
+    return delivery.attempts == 0 or not PushReceipt.objects.filter(delivery_id=delivery.id).exists()
