@@ -2,7 +2,7 @@
 or a service, serialise."""
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
@@ -70,9 +70,9 @@ class CommuneSerializer(serializers.Serializer):
 class AlertSerializer(serializers.Serializer):
     """An alert as a reader sees it. `location` only for people who see exact places (moderators,
     police agents, municipal staff of the commune); the author's rejection details only for the author
-    and moderators. Never the author's identity. A resident reading someone else's alert gets its
-    day (`occurred_on`), not its time (`occurred_at` and `created_at` are null), and no follow-up
-    outcome."""
+    and moderators. `composed_at`: when the author's phone wrote an alert it kept while offline. Never
+    the author's identity. A resident reading someone else's alert gets its day (`occurred_on`), not
+    its time (`occurred_at`, `created_at` and `composed_at` are null), and no follow-up outcome."""
 
     # This class serves the people who see exact places in the alert's commune; the others get
     # ResidentAlertSerializer, which has no location field (alert_data chooses, alert by alert).
@@ -104,6 +104,7 @@ class AlertSerializer(serializers.Serializer):
     rejection_reason_label = serializers.SerializerMethodField()
     rejection_note = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField()
+    composed_at = serializers.SerializerMethodField()
     location = PointField(required=False)
 
     def get_confirmations(self, alert) -> int | None:
@@ -132,6 +133,10 @@ class AlertSerializer(serializers.Serializer):
     def get_merged_into(self, alert) -> int | None:
         return alert.merged_into_id if self._author_or_moderator(alert) else None
 
+    def get_composed_at(self, alert) -> datetime | None:
+        """When the author's phone wrote it, if it was kept offline and sent later."""
+        return serializers.DateTimeField().to_representation(alert.composed_at) if alert.composed_at else None
+
 
 class ResidentAlertSerializer(AlertSerializer):
     """An alert as a reader who does not see exact places in its commune reads it: no location
@@ -147,7 +152,7 @@ class ResidentAlertSerializer(AlertSerializer):
     def to_representation(self, alert):
         data = super().to_representation(alert)
         if not self.get_is_mine(alert):
-            data.update(occurred_at=None, created_at=None, follow_up_outcome="")
+            data.update(occurred_at=None, created_at=None, composed_at=None, follow_up_outcome="")
         return data
 
 
@@ -211,6 +216,15 @@ class AlertCollectionApi(APIView):
         vehicle_colour = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
         direction = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
 
+        composed_at = dates.DateTimeField(
+            required=False, help_text="When the phone wrote the alert, if it is sent later (kept while offline)."
+        )
+        client_key = serializers.UUIDField(
+            required=False,
+            help_text="Drawn by the phone when the alert is written; sending the same key again creates nothing "
+            "and answers 200 with the alert already created.",
+        )
+
     @extend_schema(
         responses=AlertSerializer(many=True),
         operation_id="alerts_list",
@@ -225,7 +239,9 @@ class AlertCollectionApi(APIView):
         page = paginator.paginate_queryset(alerts, request, view=self)
         return paginator.get_paginated_response([alert_data(alert, context) for alert in page])
 
-    @extend_schema(request=InputSerializer, responses={201: AlertSerializer}, operation_id="alerts_create")
+    @extend_schema(
+        request=InputSerializer, responses={201: AlertSerializer, 200: AlertSerializer}, operation_id="alerts_create"
+    )
     def post(self, request):
         eligibility = posting.posting_eligibility(request.user)
         if eligibility.refusal:
@@ -249,6 +265,8 @@ class AlertCollectionApi(APIView):
             ) from None
         except posting.PostingInvalid as error:
             return Response({**error.errors, "emergency_notice": str(posting.EMERGENCY_NOTICE)}, status=400)
+        except posting.PostingReplayed as replay:
+            return Response(alert_data(replay.alert, alert_context(request)), status=200)
         return Response(alert_data(alert, alert_context(request)), status=201)
 
 

@@ -2,6 +2,7 @@
 limit, and the write. The web form and the API both go through `alert_post`."""
 
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -88,6 +89,11 @@ class PostingInput:
     vehicle_colour: str = ""
     direction: str = ""
 
+    # Set by a phone that kept the alert while it had no network: when it was written, and the key
+    # that makes a resend of the same alert find it rather than post it twice.
+    composed_at: datetime | None = None
+    client_key: uuid.UUID | None = None
+
 
 def _swapped_message(lon, lat, home: Point) -> str | None:
     """A message when lon/lat look swapped: the pair is far from the author's home, the swapped
@@ -169,6 +175,21 @@ def _occurred_at_errors(occurred_at: datetime | None) -> list[str]:
     return []
 
 
+def _composed_at_errors(composed_at: datetime | None) -> list[str]:
+    if composed_at is None:
+        return []
+    now = timezone.now()
+    if composed_at > now + _CLOCK_SKEW:
+        return [_("L'heure de rédaction est dans le futur : vérifiez l'heure du téléphone.")]
+    if composed_at < now - timedelta(hours=settings.ALERTS_COMPOSED_MAX_AGE_H):
+        return [
+            _(
+                "Cette alerte a été rédigée il y a plus de {hours} heures sans être envoyée : rédigez-la à nouveau."
+            ).format(hours=settings.ALERTS_COMPOSED_MAX_AGE_H)
+        ]
+    return []
+
+
 def description_errors(description: str) -> list[str]:
     low, high = settings.ALERTS_DESCRIPTION_MIN, settings.ALERTS_DESCRIPTION_MAX
     if not description:
@@ -226,6 +247,7 @@ def posting_validate(*, residence: Residence, data: PostingInput) -> tuple[dict,
     for field, messages in (
         ("occurred_at", _occurred_at_errors(data.occurred_at)),
         ("description", description_errors(description)),
+        ("composed_at", _composed_at_errors(data.composed_at)),
     ):
         if messages:
             errors[field] = messages
@@ -246,22 +268,41 @@ def posting_retry_after(*, author: User, now: datetime | None = None) -> int | N
     return max(1, math.ceil((recent[-1] + timedelta(hours=1) - now).total_seconds()))
 
 
+class PostingReplayed(Exception):
+    """The phone sent again an alert it had already sent (its key is known): nothing is created."""
+
+    def __init__(self, alert: Alert):
+        super().__init__(alert.pk)
+        self.alert = alert
+
+
 @transaction.atomic
 def alert_post(*, author: User, residence: Residence, data: PostingInput) -> Alert:
     """Create a pending alert, for moderation, checked against `residence`, the author's verified
     home as `posting_eligibility` read it. Refuses bad input field by field, and past the hourly
-    limit."""
+    limit; raises `PostingReplayed` with the existing alert when its `client_key` was already used."""
     if residence.user_id != author.pk or residence.status != Residence.Status.VERIFIED:
         raise PostingNotAllowed
-    # Lock the author's row so two simultaneous posts cannot both slip under the limit.
+    # Lock the author's row so two simultaneous posts cannot both slip under the limit, nor two sends
+    # of the same key both miss each other (the unique constraint stays the guarantee).
     User.objects.select_for_update().filter(pk=author.pk).first()
+    if data.client_key is not None:
+        sent = Alert.objects.filter(author=author, client_key=data.client_key).first()
+        if sent is not None:
+            raise PostingReplayed(sent)
     retry_after = posting_retry_after(author=author)
     if retry_after is not None:
         raise PostingRateLimited(retry_after)
     errors, cleaned = posting_validate(residence=residence, data=data)
     if errors:
         raise PostingInvalid(errors)
-    alert = Alert(author=author, occurred_at=data.occurred_at, **cleaned)
+    alert = Alert(
+        author=author,
+        occurred_at=data.occurred_at,
+        composed_at=data.composed_at,
+        client_key=data.client_key,
+        **cleaned,
+    )
     alert.full_clean()
     alert.save()
     return alert

@@ -32,6 +32,7 @@ SHELL = (
     "css/maps.css",
     "js/site.js",
     "js/map-common.js",
+    "js/outbox.js",
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet.markercluster/leaflet.markercluster.js",
@@ -95,6 +96,7 @@ def service_worker(request):
             "precache": json.dumps([offline, *urls]),
             "offline": json.dumps(offline),
             "icon": json.dumps(static("icons/icon-192.png")),
+            "outbox": json.dumps(static("js/outbox.js")),
         },
         content_type="text/javascript; charset=utf-8",
     ).content

@@ -53,8 +53,10 @@ PENDING, SENT, FAILED, SKIPPED = (
 # The active-account check comes before the GROUP BY: after it the planner can only guess the
 # number of recipients (200), and with tens of thousands it then probed the user table once per row.
 # The audience of a message as the insert will see it: one row per recipient with its channels and
-# whether quiet hours hold it back. Shared by the insert and by the count shown before sending, so the
-# town hall is told exactly who the statement will reach.
+# whether quiet hours hold it back. Someone who chose push but has no device left gets an urgent
+# message by SMS instead, if they gave a number and the message may go by SMS: push is free, but an
+# urgent alert must not wait for a phone that is no longer subscribed. Shared by the insert and by
+# the count shown before sending, so the town hall is told exactly who the statement will reach.
 _AUDIENCE = """
 WITH recipients AS (
     SELECT wanted.user_id, bool_or(wanted.is_police) AS is_police FROM (
@@ -65,14 +67,17 @@ WITH recipients AS (
     SELECT r.user_id,
            (r.is_police OR %(urgent)s) AS ignores_quiet_hours,
            (%(by_email)s AND coalesce(p.by_email, true)) AS email,
-           (%(by_sms)s AND coalesce(p.by_sms, false) AND coalesce(p.phone_number, '') <> '') AS sms,
-           (%(by_push)s AND coalesce(p.by_push, false)
-            AND EXISTS (SELECT 1 FROM delivery_pushsubscription s WHERE s.user_id = r.user_id)) AS push,
+           (%(by_sms)s AND coalesce(p.phone_number, '') <> '' AND (coalesce(p.by_sms, false)
+            OR (%(urgent)s AND coalesce(p.by_push, false) AND NOT d.has_device))) AS sms,
+           (%(by_push)s AND coalesce(p.by_push, false) AND d.has_device) AS push,
            p.quiet_start, p.quiet_end,
            (now() AT TIME ZONE %(tz)s)::time AS local_time,
            (now() AT TIME ZONE %(tz)s)::date AS local_date
     FROM recipients r
     LEFT JOIN alerts_notificationpreference p ON p.user_id = r.user_id
+    CROSS JOIN LATERAL (
+        SELECT EXISTS (SELECT 1 FROM delivery_pushsubscription s WHERE s.user_id = r.user_id) AS has_device
+    ) d
 ), timed AS (
     SELECT c.*,
            (NOT c.ignores_quiet_hours AND c.quiet_start IS NOT NULL AND CASE
@@ -382,15 +387,24 @@ def _delivery_send_one(*, delivery: Delivery, context: SendContext) -> bool:
         return delivery.status == PENDING
 
 
+_SENDERS = {"email": email_channel.send, "sms": sms_channel.send, "push": push_channel.send}
+
+
 def _channels_send(delivery: Delivery, context: SendContext) -> tuple[list[str], bool]:
-    senders = {"email": email_channel.send, "sms": sms_channel.send, "push": push_channel.send}
     errors, transient = [], False
-    for channel, send in senders.items():
+    channels = list(_SENDERS)
+    for channel in channels:  # grows by "sms" when push found no device for an urgent alert
         status_field = f"{channel}_status"
         if getattr(delivery, status_field) != PENDING:
             continue
         try:
-            send(delivery=delivery, context=context)
+            _SENDERS[channel](delivery=delivery, context=context)
+        except push_channel.PushNoDevice:
+            delivery.push_status = SKIPPED
+            if _sms_fallback_applies(delivery):
+                delivery.sms_status = PENDING
+                channels.append("sms")
+            continue
         except Exception as error:  # noqa: BLE001 - every failure is recorded on the delivery
             errors.append(f"{channel}: {type(error).__name__}: {error}")
             if _is_permanent(error):
@@ -402,6 +416,15 @@ def _channels_send(delivery: Delivery, context: SendContext) -> tuple[list[str],
             continue
         setattr(delivery, status_field, SENT)
     return errors, transient
+
+
+def _sms_fallback_applies(delivery: Delivery) -> bool:
+    """An urgent alert whose push reached no device goes by SMS, to a recipient who gave a number;
+    decided under the delivery's row lock, so it is sent once like any channel."""
+    if delivery.kind != Delivery.Kind.ALERT or delivery.sms_status != SKIPPED or not delivery.alert.category.is_urgent:
+        return False
+    preference = getattr(delivery.recipient, "notification_pref", None)
+    return preference is not None and bool(preference.phone_number)
 
 
 def _delivery_settle(delivery: Delivery, *, errors: list[str], transient: bool) -> None:
@@ -421,6 +444,9 @@ def _delivery_settle(delivery: Delivery, *, errors: list[str], transient: bool) 
     if FAILED in channel_states:
         delivery.status = FAILED
         delivery.reason = "gave_up_after_retries" if transient else "refused"
+    elif channel_states == {SKIPPED}:
+        delivery.status = SKIPPED  # push found no device and nothing else was due: the inbox has it
+        delivery.reason = "inbox_only"
     else:
         delivery.status = SENT
         delivery.reason = ""

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.db.models import Q
 from django.db.models.functions import Cast, Floor, Random
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -192,6 +193,19 @@ class Alert(models.Model):
         _("clé de cellule"), db_default=CELL_KEY_DEFAULT, editable=False, help_text=_("Clé aléatoire 0 à 255.")
     )
 
+    # An alert written without a network is kept on the phone and sent when the network returns: it
+    # carries the time it was written and a key drawn by the phone, so a resend after a lost answer
+    # finds the alert already made instead of making a second one.
+    composed_at = models.DateTimeField(
+        _("rédigée le"),
+        null=True,
+        blank=True,
+        help_text=_("Heure de rédaction sur le téléphone, si envoyée plus tard."),
+    )
+    client_key = models.UUIDField(
+        _("clé d'envoi"), null=True, blank=True, editable=False, help_text=_("Tirée par le téléphone à la rédaction.")
+    )
+
     objects = AlertQuerySet.as_manager()
 
     class Meta:
@@ -201,6 +215,11 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["commune", "status", "created_at"]),
             models.Index(fields=["status", "published_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_key"], condition=Q(client_key__isnull=False), name="alert_client_key_once"
+            )
         ]
 
     def __str__(self) -> str:

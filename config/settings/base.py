@@ -399,6 +399,9 @@ CELERY_BEAT_SCHEDULE.update(
 ALERTS_MAX_POSTS_PER_HOUR = env.int("ALERTS_MAX_POSTS_PER_HOUR", default=10)
 # An alert may describe something that happened up to this many days ago, never in the future.
 ALERTS_MAX_AGE_DAYS = env.int("ALERTS_MAX_AGE_DAYS", default=7)
+# An alert written on a phone without a network and sent later keeps its time of writing, if that
+# is at most this many hours ago (a phone kept offline longer is asked to write it again).
+ALERTS_COMPOSED_MAX_AGE_H = env.int("ALERTS_COMPOSED_MAX_AGE_H", default=72)
 # A resident may post inside their commune, or within this distance (metres) of their home.
 ALERTS_HOME_DISTANCE_M = env.int("ALERTS_HOME_DISTANCE_M", default=1000)
 ALERTS_DESCRIPTION_MIN = env.int("ALERTS_DESCRIPTION_MIN", default=10)

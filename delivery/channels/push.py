@@ -7,13 +7,13 @@ by the statement that settles the delivery, under its row lock, so a retry cause
 device the push service no longer knows (404, 410) is removed. The notification opens the
 delivery's message page, which marks it read."""
 
+import http.client
 import json
 import time
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlsplit
 
-import requests
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.utils import translation
@@ -42,6 +42,11 @@ class PushPermanentError(Exception):
     """No device accepted the notification and none ever will (payload or key refused)."""
 
 
+class PushNoDevice(Exception):
+    """The recipient has no device left to push to (all removed since the delivery was created, or
+    answered 404/410 now) and none got it before: the notification reached nobody."""
+
+
 @cache
 def _vapid(private_key: str) -> Vapid02:
     return Vapid02.from_string(private_key)
@@ -62,36 +67,85 @@ def application_server_key() -> str:
     return b64urlencode(raw)
 
 
+# VAPID tokens by push service (audience), shared by the batches a worker process sends: signed once
+# per push service and renewed an hour before they expire, not once per batch or per push.
+_TOKENS: dict[str, tuple[dict, float]] = {}
+# What a push over a broken or timed-out connection raises: the delivery is retried.
+TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+# A kept-alive connection the push service closed while idle fails before any answer: sent again
+# once on a new connection (the service never read it, so nothing can arrive twice).
+_STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
 @dataclass
 class PushSender:
-    """What a batch shares: one HTTP session (kept-alive connections to each push service) and one
-    VAPID token per push service, signed once and reused until it is close to expiry."""
+    """What a batch shares: one kept-alive HTTP connection to each push service, and the process's
+    VAPID tokens. The payload is encrypted by pywebpush (`WebPusher.encode`) and posted with
+    `http.client`: requests and urllib3 cost more per push than the encryption (bench/RESULTS.md)."""
 
-    session: requests.Session = field(default_factory=requests.Session)
-    tokens: dict = field(default_factory=dict)
+    connections: dict = field(default_factory=dict)
 
     def authorization(self, endpoint: str) -> dict:
         parts = urlsplit(endpoint)
         audience = f"{parts.scheme}://{parts.netloc}"
-        headers, renew_at = self.tokens.get(audience, (None, 0))
+        headers, renew_at = _TOKENS.get(audience, (None, 0))
         now = time.time()
         if headers is None or now >= renew_at:
             expires = int(now) + VAPID_TOKEN_S
             headers = vapid().sign({"aud": audience, "sub": settings.VAPID_SUBJECT, "exp": expires})
-            self.tokens[audience] = (headers, expires - 3600)
+            _TOKENS[audience] = (headers, expires - 3600)
         return headers
 
     def push(self, subscription: PushSubscription, payload: bytes, *, urgency: str, ttl: int) -> int:
-        """POST the encrypted payload; the push service's status code."""
+        """POST the encrypted payload (RFC 8030, aes128gcm); the push service's status code."""
         info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
-        headers = {**self.authorization(subscription.endpoint), "Urgency": urgency}
-        response = WebPusher(info, requests_session=self.session).send(
-            payload, headers=headers, ttl=ttl, timeout=settings.PUSH_TIMEOUT_S
-        )
-        return response.status_code
+        body = WebPusher(info).encode(payload, "aes128gcm")["body"]
+        headers = {
+            **self.authorization(subscription.endpoint),
+            "Content-Encoding": "aes128gcm",
+            "Content-Type": "application/octet-stream",
+            "TTL": str(ttl),
+            "Urgency": urgency,
+        }
+        return self.post(subscription.endpoint, body, headers)
+
+    def post(self, endpoint: str, body: bytes, headers: dict) -> int:
+        parts = urlsplit(endpoint)
+        path = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
+        reused = parts.netloc in self.connections
+        connection = self._connection(parts)
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        except _STALE_CONNECTION:
+            self._drop(parts.netloc)
+            if not reused:
+                raise
+            return self.post(endpoint, body, headers)
+        except TRANSPORT_ERRORS:
+            self._drop(parts.netloc)
+            raise
+        if response.will_close:
+            self._drop(parts.netloc)
+        return response.status
+
+    def _connection(self, parts) -> http.client.HTTPConnection:
+        connection = self.connections.get(parts.netloc)
+        if connection is None:
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            connection = kind(parts.hostname, parts.port, timeout=settings.PUSH_TIMEOUT_S)
+            self.connections[parts.netloc] = connection
+        return connection
+
+    def _drop(self, netloc: str) -> None:
+        connection = self.connections.pop(netloc, None)
+        if connection is not None:
+            connection.close()
 
     def close(self) -> None:
-        self.session.close()
+        for netloc in list(self.connections):
+            self._drop(netloc)
 
 
 def urgency_of(delivery: Delivery, urgent: bool) -> tuple[str, int]:
@@ -142,21 +196,24 @@ def send(*, delivery, context) -> None:
     none was reached and none ever will be."""
     devices = devices_to_push(delivery, context)
     if not devices:
-        return  # all reached before a retry, or all removed since: nothing left to push
+        if not context.devices_of(delivery.recipient_id) and _never_reached(delivery):
+            raise PushNoDevice("no device left")
+        return  # all reached before this retry: nothing left to push
     payload, urgent = payload_of(delivery, cache=context.messages)
     urgency, ttl = urgency_of(delivery, urgent)
     sender = context.push_ready()
-    reached, transient, refused = context.push_reached, [], []
+    reached, transient, refused, removed = context.push_reached, [], [], 0
     for device in devices:
         try:
             status = sender.push(device, payload, urgency=urgency, ttl=ttl)
-        except requests.RequestException as error:
+        except TRANSPORT_ERRORS as error:
             transient.append(f"{type(error).__name__}: {error}")
             continue
         if 200 <= status < 300:
             reached.append(device.id)  # recorded by the statement that settles the delivery
         elif status in (404, 410):
             PushSubscription.objects.filter(id=device.id).delete()
+            removed += 1
         elif status == 429 or status >= 500:
             transient.append(f"HTTP {status}")
         else:
@@ -165,3 +222,10 @@ def send(*, delivery, context) -> None:
         raise PushTransientError("; ".join(transient))
     if refused and not reached:
         raise PushPermanentError("; ".join(refused))
+    if removed == len(devices) and _never_reached(delivery):
+        raise PushNoDevice("every device is gone (404/410)")
+
+
+def _never_reached(delivery: Delivery) -> bool:
+    """No device got this delivery in an earlier attempt (a first attempt has none)."""
+    return delivery.attempts == 0 or not PushReceipt.objects.filter(delivery_id=delivery.id).exists()

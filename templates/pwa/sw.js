@@ -4,6 +4,7 @@
 const CACHE = "vigie-shell-{{ version }}";
 const PRECACHE = {{ precache|safe }};
 const OFFLINE = {{ offline|safe }};
+importScripts({{ outbox|safe }});
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()));
@@ -69,6 +70,23 @@ self.addEventListener("notificationclick", (event) => {
         }
       }
       return self.clients.openWindow(target.href);
+    })
+  );
+});
+
+// Background Sync: alerts written without a network (static/js/outbox.js) are sent when the browser
+// sees it back, even with no Vigie page open; open pages are told, to show the result.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== self.VigieOutbox.SYNC_TAG) {
+    return;
+  }
+  event.waitUntil(
+    self.VigieOutbox.flush().then((entries) => {
+      if (entries.some((entry) => entry.state === "pending")) {
+        throw new Error("still pending"); // the browser tries this sync again later
+      }
+      return self.clients.matchAll({ type: "window" }).then((windows) =>
+        windows.forEach((client) => client.postMessage({ type: self.VigieOutbox.SYNC_TAG })));
     })
   );
 });

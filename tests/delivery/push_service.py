@@ -69,6 +69,7 @@ class PushService:
         self.answered: Counter = Counter()
         self.first_at: float | None = None
         self.last_at: float | None = None
+        self.accepted_at: list[float] = []  # time.monotonic() of each accepted push, for latencies
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -175,6 +176,7 @@ class PushService:
         with self._lock:
             self.first_at = self.first_at or now
             self.last_at = now
+            self.accepted_at.append(now)
         if self.decrypt_later:
             with self._lock:
                 self.raw.append((token, body, headers))

@@ -1,0 +1,105 @@
+/* The author's side of the outbox (static/js/outbox.js): on the posting page, a form sent without a
+   network is kept on the phone instead of being lost; on this page and on "Mes alertes", the alerts
+   waiting to be sent are listed ("en attente d'envoi"), sent when the network returns, and their
+   result shown. */
+(function () {
+  "use strict";
+  const box = document.getElementById("outbox");
+  if (!box || !window.indexedDB || !window.VigieOutbox) return;
+  const words = box.dataset;
+  const form = document.querySelector("form[data-outbox]");
+  const list = box.querySelector("ul");
+  const lang = document.documentElement.lang || undefined;
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function when(iso) {
+    return new Date(iso).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
+  }
+
+  function errorsText(errors) {
+    return Object.keys(errors || {}).map(function (field) {
+      return [].concat(errors[field]).join(" ");
+    }).join(" ");
+  }
+
+  function item(entry) {
+    const li = document.createElement("li");
+    li.className = "outbox-" + entry.state;
+    const text = document.createElement("span");
+    const composed = words.composed.replace("{when}", when(entry.composed_at));
+    if (entry.state === "pending") {
+      text.textContent = words.pending + " — " + composed;
+    } else if (entry.state === "sent") {
+      text.textContent = words.sent + " — " + composed;
+    } else {
+      text.textContent = words.refused + " — " + composed + " : " + errorsText(entry.errors);
+    }
+    li.append(text);
+    if (entry.state !== "pending") {
+      const dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.textContent = words.dismiss;
+      dismiss.addEventListener("click", function () { VigieOutbox.remove(entry.key).then(render); });
+      li.append(" ", dismiss);
+    }
+    return li;
+  }
+
+  function render() {
+    return VigieOutbox.all().then(function (entries) {
+      entries.sort(function (a, b) { return a.composed_at < b.composed_at ? -1 : 1; });
+      list.replaceChildren.apply(list, entries.map(item));
+      box.hidden = entries.length === 0;
+    });
+  }
+
+  function flush() {
+    return VigieOutbox.flush(csrfToken()).then(render, render);
+  }
+
+  function apiFields(data) {
+    const fields = {};
+    data.forEach(function (value, name) {
+      if (name === "csrfmiddlewaretoken") return;
+      // Photos are not kept on the phone: the alert leaves without them and they can be added
+      // once it is sent (the posting page says so).
+      if (typeof File !== "undefined" && value instanceof File) return;
+      if (name in fields) {
+        fields[name] = [].concat(fields[name], value);
+      } else {
+        fields[name] = value;
+      }
+    });
+    if (fields.emergency_notice_acknowledged) fields.emergency_notice_acknowledged = true;
+    return fields;
+  }
+
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine) return; // with a network the form is sent as usual
+      event.preventDefault();
+      const token = (form.querySelector("input[name=csrfmiddlewaretoken]") || {}).value;
+      VigieOutbox.keep(box.dataset.api, apiFields(new FormData(form)), token).then(function () {
+        form.reset();
+        return render();
+      }).then(function () { box.focus(); });
+    });
+  }
+
+  window.addEventListener("online", flush);
+  if (navigator.serviceWorker) {
+    // The service worker sent them (Background Sync): show the result.
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === VigieOutbox.SYNC_TAG) render();
+    });
+  }
+  if (navigator.onLine) {
+    flush();
+  } else {
+    render();
+  }
+})();
