@@ -93,6 +93,7 @@ def main() -> None:
     connections["replica"].cursor().execute("SELECT pg_wal_replay_pause()")
     make_alert(commune=town, location=Point(5.01, 43.005), status="published")
     wait_until(lambda: replica_lag()[1] > 1.0, "the paused standby never fell behind")
+    result["primary_statistics_after"] = reports.zone_statistics.__wrapped__(query)
     result["held_back"] = read(query)
     result["held_back"]["lag"] = [probe.lag_bytes, probe.lag_s]
 

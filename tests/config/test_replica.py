@@ -70,11 +70,13 @@ def test_statistics_read_from_the_replica_only_while_it_is_usable(primary_and_st
     assert held_back["lag"][0] > 0 and held_back["lag"][1] > 0.5
     assert held_back["published"] == 13  # read on the primary: the alert the standby has not replayed
     assert held_back["queries"].get("replica", 0) == 0 and held_back["queries"]["default"] > 0
-    assert held_back["statistics"] != caught_up["statistics"]
+    # Published counts are perturbed (cell keys), so 12 and 13 events may read the same: compare
+    # with what the primary itself gives once the alert is in.
+    assert held_back["statistics"] == result["primary_statistics_after"]
 
     resumed = result["resumed"]
     assert resumed["published"] == 13 and resumed["queries"].get("default", 0) == 0
-    assert resumed["statistics"] == held_back["statistics"]
+    assert resumed["statistics"] == result["primary_statistics_after"]
 
     assert result["stopped_usable"] is False
     stopped = result["stopped"]
