@@ -138,6 +138,34 @@ AXE_RUN_JS = """async () => {
 }"""
 
 
+def menu_folds_on_a_phone(page) -> None:
+    """The navigation is one "Menu" button (a <details> summary, exposed as expanded or not) until tapped."""
+    link = page.locator("nav a", has_text="Mes alertes")
+    assert not link.is_visible()
+    page.locator("#site-menu > summary").click()
+    assert link.is_visible() and page.locator("#site-menu").evaluate("(menu) => menu.open")
+    page.locator("#site-menu > summary").click()
+
+
+def live_map_switches_between_map_and_list(page) -> None:
+    """One thumb: the switch shows the map or the list of alerts, never both on a phone; in the
+    list, each alert is a card whose follow-up buttons are in reach and big enough."""
+    page.wait_for_function("() => document.querySelectorAll('#alert-list tbody .actions button').length > 0")
+    page.locator("#view-switch button", has_text="Liste").click()
+    assert page.locator("#list-view").is_visible() and not page.locator("#map").is_visible()
+    assert page.locator("#view-switch button[aria-pressed=true]").inner_text() == "Liste"
+    follow_up = page.locator("#alert-list tbody .actions button").last
+    follow_up.scroll_into_view_if_needed()
+    assert follow_up.is_visible()
+    assert page.evaluate(PHONE_CHECKS_JS, [MIN_TARGET_PX, False]) == []
+    page.locator("#view-switch button", has_text="Carte").click()
+    assert page.locator("#map").is_visible() and not page.locator("#list-view").is_visible()
+
+
+# What some pages also do on a phone, checked while they are open.
+PHONE_STEPS = {"my-alerts": menu_folds_on_a_phone, "maps-police-live": live_map_switches_between_map_and_list}
+
+
 def fill(template: str, values: dict) -> str:
     return template.format(**values)
 
@@ -202,6 +230,8 @@ def test_every_resident_police_and_mayor_page_fits_a_phone_and_passes_axe(server
             if not page.evaluate("() => typeof axe !== 'undefined'"):
                 page.evaluate(axe_source)
             found += page.evaluate(AXE_RUN_JS)
+            if name in PHONE_STEPS:
+                PHONE_STEPS[name](page)
             if found:
                 problems[f"{role} {name} {url}"] = found
                 screenshot(page, f"phone-{name}")
