@@ -265,7 +265,7 @@
     if (button) showView(button.dataset.view);
   });
   viewSwitch.hidden = false;
-  showView("map");
+  root.dataset.view = "map";
   live.showView = showView;
 
   function focusAlert(alertId) {

@@ -150,11 +150,11 @@ def menu_folds_on_a_phone(page) -> None:
 def live_map_switches_between_map_and_list(page) -> None:
     """One thumb: the switch shows the map or the list of alerts, never both on a phone; in the
     list, each alert is a card whose follow-up buttons are in reach and big enough."""
-    page.wait_for_function("() => document.querySelectorAll('#alert-list tbody .actions button').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#alert-list tbody .follow-up-moves button').length > 0")
     page.locator("#view-switch button", has_text="Liste").click()
     assert page.locator("#list-view").is_visible() and not page.locator("#map").is_visible()
     assert page.locator("#view-switch button[aria-pressed=true]").inner_text() == "Liste"
-    follow_up = page.locator("#alert-list tbody .actions button").last
+    follow_up = page.locator("#alert-list tbody .follow-up-moves button").first
     follow_up.scroll_into_view_if_needed()
     assert follow_up.is_visible()
     assert page.evaluate(PHONE_CHECKS_JS, [MIN_TARGET_PX, False]) == []
