@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,6 +20,16 @@ def home(request):
     return render(request, "maps/home.html", {"home_map": home_map})
 
 
+def axe_core_version() -> str | None:
+    """The axe-core release the browser tests run (package.json pins it), so the statement names
+    the check that was actually made."""
+    try:
+        return json.loads((Path(settings.BASE_DIR) / "package.json").read_text())["devDependencies"]["axe-core"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def accessibility_statement(request):
     """The RGAA 4.1 accessibility statement, public as the law requires."""
-    return render(request, "maps/accessibility.html", {"contact": settings.MAPS_ACCESSIBILITY_CONTACT})
+    context = {"contact": settings.MAPS_ACCESSIBILITY_CONTACT, "axe_version": axe_core_version()}
+    return render(request, "maps/accessibility.html", context)

@@ -106,13 +106,19 @@ def rendered_parts(fmap: LocalMap) -> RenderedMap:
     the Content-Security-Policy nonce."""
     root = fmap.get_root()
     root.render()
-    header = root.header._children
+    drop_full_window_header(fmap)
+    return RenderedMap(head=root.header.render(), body=root.html.render(), script=root.script.render())
+
+
+def drop_full_window_header(fmap: folium.Map) -> None:
+    """Replace the header of a rendered Folium map (a viewport that forbids zooming, a body reset)
+    by its size rule alone."""
+    header = fmap.get_root().header._children
     header.pop("meta_http", None)
     header[fmap.get_name()] = branca.element.Element(
         f"<style>#{fmap.get_name()} {{position: relative; width: 100%; height: {fmap.height[0]}{fmap.height[1]};}}"
         "</style>"
     )
-    return RenderedMap(head=root.header.render(), body=root.html.render(), script=root.script.render())
 
 
 def geojson_bounds(feature: dict) -> list[list[float]]:

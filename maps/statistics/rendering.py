@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from scipy import stats
 
+from maps.live.rendering import drop_full_window_header
 from maps.tooltips import PropertiesTooltip
 
 LEAFLET_SWITCHES = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
@@ -233,6 +234,7 @@ def statistics_map(
     folium.LayerControl(collapsed=False).add_to(folium_map)
     figure = folium_map.get_root()
     figure.render()
+    drop_full_window_header(folium_map)
     # Folium's header sets Leaflet's switches to their defaults in an inline script; without it, the
     # page's only inline script is `script`, which the template gives the CSP nonce.
     head = LEAFLET_SWITCHES.sub("", figure.header.render())

@@ -253,9 +253,28 @@
     filterCount.textContent = Vigie.format(words.shown, { shown: shown, total: alerts.size });
   }
 
+  /* On a phone the map and the list take the screen in turn, chosen with one thumb; on a wide
+     screen both stay in view and the switch is hidden (vigie.css). */
+  const viewSwitch = document.getElementById("view-switch");
+  function showView(view) {
+    root.dataset.view = view;
+    viewSwitch.querySelectorAll("button[data-view]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(button.dataset.view === view));
+    });
+    if (view === "map") map.invalidateSize();
+  }
+  viewSwitch.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-view]");
+    if (button) showView(button.dataset.view);
+  });
+  viewSwitch.hidden = false;
+  root.dataset.view = "map";
+  live.showView = showView;
+
   function focusAlert(alertId) {
     const entry = alerts.get(alertId);
     if (!entry) return;
+    showView("map");
     cluster.zoomToShowLayer(entry.marker, () => entry.marker.openPopup());
     document.getElementById("map").scrollIntoView({ behavior: "smooth", block: "center" });
   }

@@ -134,8 +134,9 @@ def open_page(chromium, server):
     """open_page(client) -> a page whose browser carries the Django test client's session."""
     contexts = []
 
-    def open_as(client, locale: str = "fr-FR"):
-        context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    def open_as(client, locale: str = "fr-FR", **options):
+        """`options` go to the browser context (a phone's viewport, touch, permissions...)."""
+        context = chromium.new_context(**{"locale": locale, "viewport": {"width": 1280, "height": 900}, **options})
         context.set_default_timeout(BROWSER_TIMEOUT_MS)
         context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         context.add_cookies(

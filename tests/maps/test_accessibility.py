@@ -33,3 +33,14 @@ def test_a_signed_in_resident_on_a_staff_page_reads_access_refused_and_what_was_
     assert response.status_code == 403 and "Accès refusé" in page
     assert "réservée au personnel" in page and "Page refusée : /moderation/" in page
     assert 'name="password"' not in page  # not a login form
+
+
+def test_the_accessibility_statement_names_the_axe_core_release_the_browser_tests_run():
+    import json
+
+    from django.conf import settings
+
+    pinned = json.loads((settings.BASE_DIR / "package.json").read_text())["devDependencies"]["axe-core"]
+    page = html.unescape(Client().get("/accessibilite/").content.decode())
+    assert f"axe-core {pinned}" in page
+    assert "n'est pas encore intégré" not in page

@@ -1,12 +1,18 @@
-// Optional help for the posting form: click the map to fill longitude and latitude. The text
-// fields stay the way to enter a place with the keyboard or without JavaScript.
+// Optional help for the posting form: tap the map, or ask for the phone's position, to fill
+// longitude and latitude. The text fields stay the way to enter a place with the keyboard or
+// without JavaScript.
 (function () {
+  // A refused form: its summary of every error takes the focus (autofocus does it without script).
+  var summary = document.getElementById("error-summary");
+  if (summary && document.activeElement !== summary) summary.focus();
+
+  var block = document.getElementById("post-map-block");
   var holder = document.getElementById("carte-lieu");
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var lon = document.getElementById("id_lon");
   var lat = document.getElementById("id_lat");
-  if (!holder || !window.L || !lon || !lat) return;
-  holder.hidden = false;
+  if (!block || !holder || !window.L || !lon || !lat) return;
+  block.hidden = false;
   var extent = config.extent; // [xmin, ymin, xmax, ymax]
   var map = L.map(holder).fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
   if (config.tiles) L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
@@ -17,12 +23,35 @@
   function place(latlng) {
     if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng).addTo(map);
   }
-  map.on("click", function (event) {
-    lon.value = event.latlng.lng.toFixed(6);
-    lat.value = event.latlng.lat.toFixed(6);
-    place(event.latlng);
+  function fill(latlng) {
+    lon.value = latlng.lng.toFixed(6);
+    lat.value = latlng.lat.toFixed(6);
+    place(latlng);
     lat.dispatchEvent(new Event("change", { bubbles: true })); // the duplicate check listens
-  });
+  }
+  map.on("click", function (event) { fill(event.latlng); });
   var x = parseFloat(lon.value.replace(",", ".")), y = parseFloat(lat.value.replace(",", "."));
   if (isFinite(x) && isFinite(y) && Math.abs(y) <= 90) place([y, x]);
+
+  // "Use my position": the Geolocation API, with a sentence for each way it can fail.
+  var button = document.getElementById("use-position");
+  var message = document.getElementById("position-message");
+  function say(key, accuracy) {
+    message.textContent = button.dataset[key].replace("{accuracy}", accuracy);
+    message.dataset.state = key;
+  }
+  button.addEventListener("click", function () {
+    if (!("geolocation" in navigator)) { say("unsupported"); return; }
+    say("searching");
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        var latlng = L.latLng(position.coords.latitude, position.coords.longitude);
+        fill(latlng);
+        map.setView(latlng, 17);
+        say("found", Math.round(position.coords.accuracy));
+      },
+      function (error) { say(error.code === error.PERMISSION_DENIED ? "denied" : "unavailable"); },
+      { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 }
+    );
+  });
 })();
