@@ -31,6 +31,8 @@ SHELL = (
     "css/vigie.css",
     "css/maps.css",
     "js/site.js",
+    "js/dates.js",
+    "js/menu.js",
     "js/map-common.js",
     "js/outbox.js",
     "vendor/leaflet/leaflet.js",

@@ -288,7 +288,7 @@ def series_svg(
                 f"{x(i):.1f}",
                 f"{y(raw if raw >= small else (small - 1) / 2):.1f}",
                 "hidden" if raw < small else "shown",
-                date_format(m, "F Y"),
+                date_format(m, "YEAR_MONTH_FORMAT"),
                 number_format(raw) if raw >= small else "< 5",
             )
             for i, (raw, m) in enumerate(zip(values, months, strict=True))

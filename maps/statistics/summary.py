@@ -13,7 +13,7 @@ from maps.statistics import counts
 
 
 def _month(text: str) -> str:
-    return date_format(dt.date.fromisoformat(f"{text}-01"), "F Y")
+    return date_format(dt.date.fromisoformat(f"{text}-01"), "YEAR_MONTH_FORMAT")
 
 
 def _what_was_counted(statistics: dict, family: str, source: str) -> str:

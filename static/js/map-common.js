@@ -63,18 +63,6 @@
     return match ? decodeURIComponent(match[1]) : "";
   };
 
-  /* The page's language (from <html lang>), in the reader's regional variant when the browser
-     prefers one of that language (en-GB rather than en-US dates for a British reader). */
-  Vigie.locale = function () {
-    const language = document.documentElement.lang || "fr";
-    const preferred = (navigator.languages || []).find((tag) => tag.split("-")[0] === language);
-    return preferred || language;
-  };
-
-  Vigie.formatDateTime = function (iso) {
-    return new Date(iso).toLocaleString(Vigie.locale(), { dateStyle: "short", timeStyle: "short" });
-  };
-
   /* "Suivi enregistré : {label}." with {label} filled in: translated sentences keep their word order. */
   Vigie.format = function (template, values) {
     return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));

@@ -9,7 +9,6 @@
   const words = box.dataset;
   const form = document.querySelector("form[data-outbox]");
   const list = box.querySelector("ul");
-  const lang = document.documentElement.lang || undefined;
 
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -17,7 +16,7 @@
   }
 
   function when(iso) {
-    return new Date(iso).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
+    return window.Vigie.formatDateTime(iso);
   }
 
   function errorsText(errors) {
