@@ -9,6 +9,7 @@ of earlier years) gives the estimate without the peak beside the plain one."""
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from scipy import stats
 
@@ -267,10 +268,10 @@ class PeakWarning:
             "en moyenne les mêmes mois des %(years)d années précédentes. Une baisse ensuite peut n'être qu'un retour "
             "à la normale (régression vers la moyenne) : voir l'estimation sans ces mois."
         ) % {
-            "first": self.months[0].strftime("%m/%Y"),
-            "last": self.months[-1].strftime("%m/%Y"),
+            "first": date_format(self.months[0], "YEAR_MONTH_FORMAT"),
+            "last": date_format(self.months[-1], "YEAR_MONTH_FORMAT"),
             "recent": self.recent,
-            "expected": f"{self.expected:.1f}".replace(".", ","),
+            "expected": number_format(self.expected, 1),
             "years": self.years,
         }
 
