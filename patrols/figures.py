@@ -17,16 +17,22 @@ from accounts.models import Residence
 from alerts.models import Alert, Family
 from zones.models import Zone
 
-_WEEKS_SQL = sql.SQL(
+# The absences of the verified homes in the sectors of the services (%(services)s, %(verified)s,
+# %(sector)s): the homes under watch. Also read by the recorded-crime figures of the maps app.
+WATCHED_SQL = sql.SQL(
     """
-WITH weeks AS (
-    SELECT generate_series(%(first)s::date, %(last)s::date, interval '7 days')::date AS monday
-), watched AS (
     SELECT a.id, a.created_at, a.starts_on, a.ends_on, a.cancelled_at, r.home
     FROM patrols_absence a JOIN accounts_residence r ON r.id = a.residence_id
     WHERE r.status = %(verified)s AND EXISTS (
         SELECT 1 FROM zones_zonepart p JOIN zones_zone z ON z.id = p.zone_id
-        WHERE p.kind = %(sector)s AND z.police_service_id = ANY(%(services)s) AND ST_Covers(p.geom, r.home))
+        WHERE p.kind = %(sector)s AND z.police_service_id = ANY(%(services)s) AND ST_Covers(p.geom, r.home))"""
+)
+
+_WEEKS_SQL = sql.SQL(
+    """
+WITH weeks AS (
+    SELECT generate_series(%(first)s::date, %(last)s::date, interval '7 days')::date AS monday
+), watched AS ({watched}
 )
 SELECT w.monday,
        (SELECT count(*) FROM watched a
@@ -45,7 +51,11 @@ SELECT w.monday,
           AND (al.occurred_at AT TIME ZONE %(tz)s)::date BETWEEN w.monday AND w.monday + 6)
 FROM weeks w ORDER BY w.monday DESC
 """
-)
+).format(watched=WATCHED_SQL)
+
+
+def watched_params(service_ids: list[int]) -> dict:
+    return {"services": service_ids, "verified": Residence.Status.VERIFIED, "sector": Zone.Kind.POLICE_SECTOR}
 
 
 @dataclass(frozen=True)
@@ -63,9 +73,7 @@ def weekly_figures(*, service_ids: list[int], today: date, time_zone: str, weeks
     params = {
         "first": last - timedelta(weeks=weeks - 1),
         "last": last,
-        "services": service_ids,
-        "verified": Residence.Status.VERIFIED,
-        "sector": Zone.Kind.POLICE_SECTOR,
+        **watched_params(service_ids),
         "burglary": Family.BURGLARY,
         "published": Alert.Status.PUBLISHED,
         "match_m": float(settings.PATROLS_HOME_MATCH_M),

@@ -515,6 +515,9 @@ PATROLS_VISIT_REPEAT_MINUTES = env.int("PATROLS_VISIT_REPEAT_MINUTES", default=1
 # The police chief's figures count a published burglary within this distance of a watched home as a
 # burglary of that home (alerts are placed where the resident points, not on the building).
 PATROLS_HOME_MATCH_M = env.int("PATROLS_HOME_MATCH_M", default=30)
+# A recorded burglary of an imported police.uk file counts for a home under watch within this
+# distance: police.uk moves each crime to an anonymised snap point of its street.
+MAPS_PATROL_RECORDED_MATCH_M = env.int("MAPS_PATROL_RECORDED_MATCH_M", default=250)
 CELERY_BEAT_SCHEDULE.update(
     {
         "patrols-absences-purge": {"task": "patrols.absences_purge", "schedule": 6 * 3600.0},

@@ -20,6 +20,7 @@ from maps.statistics import dashboard, disclosure, exports, reports
 from maps.statistics.access import statistics_communes
 from maps.statistics.apis import statistics_query
 from maps.statistics.council_report import FAILED, PENDING, READY, council_report_mark, council_report_state
+from maps.statistics.patrol_crime import recorded_burglaries_near_watched_homes
 from maps.tasks import council_report
 from patrols.access import local_today
 from patrols.figures import weekly_figures
@@ -131,9 +132,8 @@ def patrol_figures(request):
     5 is shown "< 5", as in every other published figure. These rows carry no cell key, and the
     chief already sees every home: the small-number rule applies, not the perturbation."""
     service_ids = agent_service_ids_or_403(request.user)
-    weeks = weekly_figures(
-        service_ids=service_ids, today=local_today(request.user), time_zone=time_zone_of(request.user)
-    )
+    today = local_today(request.user)
+    weeks = weekly_figures(service_ids=service_ids, today=today, time_zone=time_zone_of(request.user))
     rows = [
         {
             "monday": week.monday,
@@ -145,10 +145,23 @@ def patrol_figures(request):
         }
         for week in weeks
     ]
+    recorded = [
+        {
+            "month": month.month,
+            "cell": disclosure.display(None if month.burglaries < disclosure.SMALL_CELL else month.burglaries)
+            if month.has_data
+            else None,
+        }
+        for month in recorded_burglaries_near_watched_homes(
+            service_ids=service_ids, first=weeks[-1].monday, last=today
+        )
+    ]
     context = {
         "rows": rows,
+        "recorded": recorded,
         "retention_days": settings.PATROLS_ABSENCE_RETENTION_DAYS,
         "match_m": settings.PATROLS_HOME_MATCH_M,
+        "recorded_match_m": settings.MAPS_PATROL_RECORDED_MATCH_M,
     }
     return render(request, "maps/statistics/patrol_figures.html", context)
 
