@@ -30,7 +30,7 @@ def form_data(**overrides):
 def test_the_posting_page_shows_the_reminder_before_the_form(resident_api):
     page = resident_api.get(POST_PAGE).content.decode()
     assert page.index("ne remplace pas les secours") < page.index(
-        '<form method="post" enctype="multipart/form-data" novalidate>'
+        '<form method="post" enctype="multipart/form-data" novalidate data-outbox>'
     )
     assert 'type="checkbox" name="emergency_notice_acknowledged"' in page
 
