@@ -37,6 +37,7 @@ def test_a_rectangle_drawn_on_the_photo_is_blurred_at_publication(
     browser_page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=area.locator("img").element_handle()
     )
+    area.scroll_into_view_if_needed()  # below the alert's map: the mouse only reaches what is on screen
     box = area.bounding_box()
 
     browser_page.mouse.move(box["x"] + 0.1 * box["width"], box["y"] + 0.2 * box["height"])
