@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # see bench/RESULTS.md. Publishing: 34, and one more since routing takes the boundaries lock
 # (zones/locking.py) so a re-import cannot commit between reading the zones and their homes; three
 # more (the alert's row locked in a savepoint) since its author is told of the decision; one to
-# choose the sending's queue (urgent category or not) and one to find photos left to clean up.
+# find photos left to clean up, and one for the count of neighbours' confirmations the answer gives.
 PUBLISH_QUERIES = 40
 POST_QUERIES = 24
 
