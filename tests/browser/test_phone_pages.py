@@ -44,6 +44,8 @@ SAMPLES = {
     "token": "faux",
     "uidb64": "MQ",
     "report_id": "inconnu",
+    "photo_id": "{photo_published_a}",  # an image, not a page: requested, then left out of the walk
+    "appeal_id": "1",  # deciding an appeal is a POST from the moderation page, never a page of its own
 }
 # Pages the issue names: the walk must reach them, or it proves nothing.
 MUST_WALK = {
