@@ -4,7 +4,7 @@ caller may see (police service ids, a residence, a commune) and never looks furt
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.gis.db.models import Union
+from django.contrib.gis.db.models import Extent, Union
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
@@ -69,6 +69,12 @@ def resident_neighbourhoods(residence: Residence) -> QuerySet[Zone]:
     """Every neighbourhood the home is a resident of: both of them for a home on a shared border,
     as routing and the town hall's messages count it."""
     return residence.neighbourhoods.current().order_by("name")
+
+
+def zones_extent(zones: QuerySet[Zone]) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the zones, computed in the database: the page fits its map to
+    them without loading their boundaries."""
+    return zones.aggregate(extent=Extent("boundary"))["extent"]
 
 
 def resident_alerts(residence: Residence, *, days: int | None = None) -> QuerySet[Alert]:
