@@ -98,10 +98,6 @@ def resident_broadcasts(residence: Residence, *, limit: int = 20) -> QuerySet[Br
     ).order_by("-created_at")[:limit]
 
 
-def commune_zones(commune: Commune) -> QuerySet[Zone]:
-    return Zone.objects.current().filter(commune=commune).select_related("police_service").order_by("kind", "name")
-
-
 def commune_alerts(
     commune: Commune,
     *,
