@@ -35,6 +35,7 @@
       minNativeZoom: zones ? 9 : 4,
       maxNativeZoom: 16,
       vectorTileLayerStyles: layerStyles,
+      getFeatureId: function (feature) { return feature.id; }, // keeps the drawn features, for their names
     });
     const tooltip = L.tooltip({ direction: "top" });
     layer.on("mouseover click", function (event) {
