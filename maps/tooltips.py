@@ -9,14 +9,6 @@ text node, never parsed."""
 
 import branca.element
 
-TEXT_TOOLTIP = branca.element.Template(
-    """{% macro script(this, kwargs) %}
-    {{ this._parent.get_name() }}.bindTooltip(function () {
-        return document.createTextNode({{ this.text|tojson }});
-    }, {{ this.options|tojson }});
-{% endmacro %}"""
-)
-
 PROPERTIES_TOOLTIP = branca.element.Template(
     """{% macro script(this, kwargs) %}
     {{ this._parent.get_name() }}.bindTooltip(function (layer) {
@@ -33,18 +25,6 @@ PROPERTIES_TOOLTIP = branca.element.Template(
     }, {{ this.options|tojson }});
 {% endmacro %}"""
 )
-
-
-class TextTooltip(branca.element.MacroElement):
-    """A tooltip showing `text` as plain text."""
-
-    _template = TEXT_TOOLTIP
-
-    def __init__(self, text: str, *, sticky: bool = True, **options):
-        super().__init__()
-        self._name = "TextTooltip"
-        self.text = str(text)
-        self.options = {"sticky": sticky, **options}
 
 
 class PropertiesTooltip(branca.element.MacroElement):

@@ -3,18 +3,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from standards.vector_tiles import tile_url_template
 
 
 def home(request):
     """The home page, with the national map: every commune drawn from vector tiles (standards/),
     those that joined Vigie filled in."""
-    tiles = reverse("tile", kwargs={"collection": "communes", "z": 0, "x": 0, "y": 0}).replace("/0/0/0.pbf", "")
     home_map = {
         "tileUrl": settings.MAPS_TILE_URL,
         "tileAttribution": settings.MAPS_TILE_ATTRIBUTION,
-        "communesTileUrl": tiles + "/{z}/{x}/{y}.pbf",
+        "communesTileUrl": tile_url_template("communes"),
         "label": _("Communes de France ; en couleur, celles qui ont rejoint Vigie."),
     }
     return render(request, "maps/home.html", {"home_map": home_map})

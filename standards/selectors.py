@@ -43,7 +43,7 @@ def communes() -> QuerySet[Commune]:
 
 
 def zones_of_kind(kind: str) -> QuerySet[Zone]:
-    return Zone.objects.filter(kind=kind).select_related("commune", "police_service").order_by("id")
+    return Zone.objects.current().filter(kind=kind).select_related("commune", "police_service").order_by("id")
 
 
 def within_box(queryset: QuerySet, *, field: str, box: tuple[float, float, float, float]) -> QuerySet:

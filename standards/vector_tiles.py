@@ -17,6 +17,7 @@ from django.contrib.gis.db.models import GeometryField
 from django.core.cache import cache
 from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Func, Q, QuerySet, Value
 from django.db.models.functions import Cast, TruncDate
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from psycopg import sql
 
@@ -154,6 +155,12 @@ LAYERS = {
         ),
     ]
 }
+
+
+def tile_url_template(collection: str) -> str:
+    """/tiles/{collection}/{z}/{x}/{y}.pbf, with the placeholders Leaflet fills in."""
+    tile = reverse("tile", kwargs={"collection": collection, "z": 0, "x": 0, "y": 0})
+    return tile.removesuffix("/0/0/0.pbf") + "/{z}/{x}/{y}.pbf"
 
 
 def _tile_sql(layer: TileLayer, rows: QuerySet, z: int, x: int, y: int) -> tuple[sql.Composed, list]:

@@ -11,7 +11,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from alerts.follow_up import follow_up_moves
 from alerts.models import Alert
 from alerts.structured import structured_summary
-from zones.models import Commune, Zone
+from zones.models import Zone
 
 
 @extend_schema_field(
@@ -137,11 +137,3 @@ class ZoneFeatureSerializer(GeoFeatureModelSerializer):
         model = Zone
         geo_field = "boundary"
         fields = ["id", "kind", "kind_label", "name", "police_service"]
-
-
-@extend_schema_serializer(component_name="MapCommuneFeature")
-class CommuneFeatureSerializer(GeoFeatureModelSerializer):
-    class Meta:
-        model = Commune
-        geo_field = "boundary"
-        fields = ["id", "code", "name"]

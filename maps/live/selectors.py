@@ -4,7 +4,7 @@ caller may see (police service ids, a residence, a commune) and never looks furt
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.gis.db.models import Union
+from django.contrib.gis.db.models import Extent, Union
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
@@ -71,6 +71,12 @@ def resident_neighbourhoods(residence: Residence) -> QuerySet[Zone]:
     return residence.neighbourhoods.current().order_by("name")
 
 
+def zones_extent(zones: QuerySet[Zone]) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the zones, computed in the database: the page fits its map to
+    them without loading their boundaries."""
+    return zones.aggregate(extent=Extent("boundary"))["extent"]
+
+
 def resident_alerts(residence: Residence, *, days: int | None = None) -> QuerySet[Alert]:
     """Published alerts of the last days in the resident's neighbourhoods (the commune when the home
     lies in no neighbourhood), and the resident's own alerts, with generalised locations only."""
@@ -90,10 +96,6 @@ def resident_broadcasts(residence: Residence, *, limit: int = 20) -> QuerySet[Br
     return Broadcast.objects.filter(
         deliveries__recipient_id=residence.user_id, deliveries__kind=Delivery.Kind.BROADCAST, created_at__gte=since
     ).order_by("-created_at")[:limit]
-
-
-def commune_zones(commune: Commune) -> QuerySet[Zone]:
-    return Zone.objects.current().filter(commune=commune).select_related("police_service").order_by("kind", "name")
 
 
 def commune_alerts(

@@ -16,13 +16,9 @@ from django.utils.translation import gettext as _
 from alerts.models import Alert, AlertCategory, Family
 from maps.live import access, listener, rendering, selectors
 from maps.live.forms import CommuneAlertFilterForm
-from maps.live.geojson import (
-    CommuneFeatureSerializer,
-    GeneralisedAlertFeatureSerializer,
-    ResidentAlertFeatureSerializer,
-    ZoneFeatureSerializer,
-)
+from maps.live.geojson import GeneralisedAlertFeatureSerializer, ResidentAlertFeatureSerializer
 from maps.live.stream import alert_event_stream
+from standards.vector_tiles import tile_url_template
 
 
 def map_settings() -> dict:
@@ -35,6 +31,22 @@ def map_settings() -> dict:
         "followUpLabels": dict(Alert.FollowUp.choices),
         "layerLabels": {"neighbourhoods": _("Quartiers"), "sectors": _("Secteurs de police"), "alerts": _("Alertes")},
     }
+
+
+def boundary_tiles(*collections: str, highlight: list[str], bounds: tuple[float, ...] | None) -> dict:
+    """What a page needs to draw its boundary layers from the vector tiles (standards/) rather than
+    embedding them as GeoJSON: each collection's URL template, the boundaries to draw in full
+    (`highlight`: commune codes, or "commune code/zone name" keys, as the tiles' properties say),
+    and the box to fit the map to, [west, south, east, north]."""
+    return {
+        "zoneTiles": {collection: tile_url_template(collection) for collection in collections},
+        "highlight": highlight,
+        "fitBounds": list(bounds) if bounds else None,
+    }
+
+
+def zone_keys(zones) -> list[str]:
+    return [f"{zone.commune.code}/{zone.name}" for zone in zones]
 
 
 def police_live_strings() -> dict:
@@ -71,9 +83,15 @@ def police_live_strings() -> dict:
 @login_required
 def police_live_map(request):
     service_ids = access.agent_service_ids_or_403(request.user)
+    sectors = selectors.police_sectors(service_ids)
     context = {
         "map_settings": {
             **map_settings(),
+            **boundary_tiles(
+                "police_sectors",
+                highlight=zone_keys(sectors.defer("boundary")),
+                bounds=selectors.zones_extent(sectors),
+            ),
             "sinceEventId": selectors.alert_event_last_id(service_ids),
             "liveHours": settings.MAPS_LIVE_HOURS,
             "strings": police_live_strings(),
@@ -144,28 +162,33 @@ async def police_alert_stream(request):
 @login_required
 def neighbourhood_map(request):
     residence = access.residence_or_403(request.user)
-    neighbourhoods = list(selectors.resident_neighbourhoods(residence))
+    neighbourhoods = selectors.resident_neighbourhoods(residence).select_related("commune").defer("boundary")
     if neighbourhoods:
-        area, area_name = (
-            ZoneFeatureSerializer(neighbourhoods, many=True).data,
-            " / ".join(z.name for z in neighbourhoods),
+        area_name = " / ".join(zone.name for zone in neighbourhoods)
+        area = boundary_tiles(
+            "neighbourhoods", highlight=zone_keys(neighbourhoods), bounds=selectors.zones_extent(neighbourhoods)
         )
     else:
-        area, area_name = CommuneFeatureSerializer(residence.commune).data, residence.commune.name
+        commune = residence.commune
+        area_name = commune.name
+        area = boundary_tiles("communes", highlight=[commune.code], bounds=commune.boundary.extent)
     alerts = ResidentAlertFeatureSerializer(
         selectors.resident_alerts(residence), many=True, context={"user_id": request.user.id}
     ).data
-    rendered = rendering.neighbourhood_map(
-        area=area,
-        alerts=alerts,
-        family_labels=dict(Family.choices),
-        tile_url=settings.MAPS_TILE_URL,
-        tile_attribution=settings.MAPS_TILE_ATTRIBUTION,
-    )
     context = {
         "residence": residence,
         "area_name": area_name,
-        "map": rendered,
+        "map_settings": {**map_settings(), **area},
+        # The same alerts as the list under the map: a few points at their cells' centres.
+        "map_alerts": [
+            {
+                "lon": feature["geometry"]["coordinates"][0],
+                "lat": feature["geometry"]["coordinates"][1],
+                "family": feature["properties"]["family"],
+                "label": f"{feature['properties']['category_label']} · {feature['properties']['occurred_on']}",
+            }
+            for feature in alerts["features"]
+        ],
         "alerts": [feature["properties"] for feature in alerts["features"]],
         "own_alerts": [feature["properties"] for feature in alerts["features"] if feature["properties"]["is_own"]],
         "broadcasts": selectors.resident_broadcasts(residence),
@@ -187,11 +210,16 @@ def commune_map(request, code: str):
         "form": form,
         "alerts": [feature["properties"] for feature in alert_features["features"]],
         "statistics_url": reverse("statistics-dashboard", args=[commune.code]),
-        "map_settings": map_settings(),
-        "map_data": {
-            "commune": CommuneFeatureSerializer(commune).data,
-            "zones": ZoneFeatureSerializer(selectors.commune_zones(commune), many=True).data,
-            "alerts": alert_features,
+        "map_settings": {
+            **map_settings(),
+            **boundary_tiles(
+                "communes",
+                "neighbourhoods",
+                "police_sectors",
+                highlight=[commune.code],
+                bounds=commune.boundary.extent,
+            ),
         },
+        "map_data": {"alerts": alert_features},
     }
     return render(request, "maps/live/commune.html", context)

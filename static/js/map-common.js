@@ -17,15 +17,54 @@
     return map;
   };
 
-  /* One canvas renderer for all polygons: thousands of vertices stay cheap to pan and zoom. */
-  Vigie.zoneLayer = function (collection, style) {
-    return L.geoJSON(collection, {
-      renderer: L.canvas({ padding: 0.5 }),
-      style: function () { return style; },
-      onEachFeature: function (feature, layer) {
-        layer.bindTooltip(Vigie.text(feature.properties.name || ""), { sticky: true });
-      },
+  /* A boundary layer (communes, neighbourhoods, police sectors) from the app's vector tiles
+     (/tiles/{collection}/, standards/), drawn by Leaflet.VectorGrid on canvas: the page embeds no
+     GeoJSON, and the tiles are simplified to the zoom and shared by every reader's cache.
+     `styleOf(properties)` gives a feature's style, or [] to leave it out. A feature's name shows
+     on hover or tap. The zones' tiles start at zoom 9 (standards/vector_tiles.py): at zoom 8 the
+     layer scales them, below it the layer rests. */
+  Vigie.boundaryTiles = function (map, settings, collection, styleOf) {
+    const zones = collection !== "communes";
+    const layerStyles = {};
+    layerStyles[collection] = styleOf;
+    const layer = L.vectorGrid.protobuf(settings.zoneTiles[collection], {
+      rendererFactory: L.canvas.tile,
+      pane: "overlayPane",
+      interactive: true,
+      minZoom: zones ? 8 : 4,
+      minNativeZoom: zones ? 9 : 4,
+      maxNativeZoom: 16,
+      vectorTileLayerStyles: layerStyles,
+      getFeatureId: function (feature) { return feature.id; }, // keeps the drawn features, for their names
     });
+    const tooltip = L.tooltip({ direction: "top" });
+    layer.on("mouseover click", function (event) {
+      const properties = event.layer && event.layer.properties;
+      if (!properties || !properties.name) return;
+      tooltip.setLatLng(event.latlng).setContent(Vigie.text(properties.name));
+      map.openTooltip(tooltip);
+    });
+    layer.on("mouseout", function () { map.closeTooltip(tooltip); });
+    layer.on("load", function () {
+      const container = map.getContainer();
+      container.dataset.tilesLoaded = String(Number(container.dataset.tilesLoaded || 0) + 1);
+    });
+    return layer;
+  };
+
+  /* A feature's key in settings.highlight: "commune code/zone name" for a zone, the code for a
+     commune. Highlighted features get `style`, the others `otherStyle` ([] or absent: not drawn). */
+  Vigie.highlighted = function (settings, style, otherStyle) {
+    const keys = new Set(settings.highlight || []);
+    return function (properties) {
+      const key = properties.commune_code !== undefined ? properties.commune_code + "/" + properties.name : properties.code;
+      return keys.has(key) ? style : otherStyle || [];
+    };
+  };
+
+  /* [west, south, east, north] from the page's settings, as Leaflet's bounds. */
+  Vigie.fitBox = function (map, box) {
+    if (box) map.fitBounds([[box[1], box[0]], [box[3], box[2]]]);
   };
 
   /* Leaflet reads a string given to bindTooltip/bindPopup as HTML: names and labels an admin

@@ -401,12 +401,20 @@
   live.connect = connect;
 
   async function start() {
-    const [sectorsResponse, alertsResponse] = await Promise.all([
-      fetch(root.dataset.sectorsUrl, { credentials: "same-origin" }),
-      fetch(root.dataset.alertsUrl, { credentials: "same-origin" }),
-    ]);
-    const sectors = Vigie.zoneLayer(await sectorsResponse.json(), { color: "#6a1b9a", weight: 2, fillOpacity: 0.05 });
-    sectors.addTo(map);
+    // The sectors come from the vector tiles (the neighbouring ones faintly); the alerts stay one
+    // GeoJSON answer, then the event stream: they change by the minute and carry the follow-up.
+    Vigie.fitBox(map, settings.fitBounds);
+    live.sectors = Vigie.boundaryTiles(
+      map,
+      settings,
+      "police_sectors",
+      Vigie.highlighted(
+        settings,
+        { color: "#6a1b9a", weight: 2, fill: true, fillColor: "#6a1b9a", fillOpacity: 0.05 },
+        { color: "#6b7280", weight: 1, fill: false }
+      )
+    ).addTo(map);
+    const alertsResponse = await fetch(root.dataset.alertsUrl, { credentials: "same-origin" });
     const collection = await alertsResponse.json();
     const markers = [];
     collection.features.slice().reverse().forEach(function (feature) {
@@ -414,7 +422,6 @@
       if (!entry.row.hidden) markers.push(entry.marker);
     });
     cluster.addLayers(markers); // one chunked insertion: 2,000 markers without freezing the page
-    if (sectors.getLayers().length) map.fitBounds(sectors.getBounds());
     countVisible();
     live.ready = true;
     connect();

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlparse
 
+import mapbox_vector_tile
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import transaction
@@ -153,25 +154,26 @@ def test_the_resident_page_and_every_request_it_makes_carry_no_exact_coordinates
     api_body = page.evaluate("fetch('/api/maps/neighbourhood/alerts/').then(r => r.text())")
     page.wait_for_load_state("networkidle")
 
-    texts = [api_body] + [
-        response.text() for url, response in bodies if urlparse(url).hostname == "127.0.0.1" and response.ok
-    ]
+    local = [response for url, response in bodies if urlparse(url).hostname == "127.0.0.1" and response.ok]
+    tiles = [response for response in local if response.url.endswith(".pbf")]
+    texts = [api_body] + [response.text() for response in local if response not in tiles]
     assert "Porte forcée dans la nuit." in texts[0]
+    # The tiles the map asked for, asked again as the resident and decoded: the neighbourhoods'
+    # outlines only, never an alert.
+    client = resident_client(world.resident)
+    decoded = [mapbox_vector_tile.decode(client.get(urlparse(response.url).path).content) for response in tiles]
+    assert tiles and {layer for tile in decoded for layer in tile} == {"neighbourhoods"}
     for text in texts:
         for exact in exact_strings(EXACT):
             assert exact not in text
     screenshot(page, "resident-neighbourhood-map")
 
 
-def folium_layers_js() -> str:
+def circle_markers_js() -> str:
     return """(() => {
-        const name = Object.keys(window).find((key) => key.startsWith('map_') && window[key] instanceof L.Map);
-        const counts = {circles: 0, polygons: 0};
-        window[name].eachLayer((layer) => {
-            if (layer instanceof L.CircleMarker) counts.circles += 1;
-            else if (layer instanceof L.Polygon) counts.polygons += 1;
-        });
-        return counts;
+        let circles = 0;
+        window.vigieMap.map.eachLayer((layer) => { if (layer instanceof L.CircleMarker) circles += 1; });
+        return circles;
     })()"""
 
 
@@ -203,8 +205,9 @@ def test_the_maps_work_with_the_network_closed(open_page, server):
 
     resident = only_localhost(open_page(resident_client(world.resident)))
     resident.goto(f"{server.url}/carte/quartier/")
-    resident.wait_for_selector(".leaflet-overlay-pane canvas")
-    assert resident.evaluate(folium_layers_js()) == {"circles": 2, "polygons": 1}
+    resident.wait_for_function("() => window.vigieMap && window.vigieMap.markerCount === 2")
+    assert resident.evaluate(circle_markers_js()) == 2
+    resident.wait_for_selector(".leaflet-overlay-pane canvas.leaflet-tile")  # the neighbourhood, from the tiles
     screenshot(resident, "resident-neighbourhood-map-offline")
 
     town_hall = only_localhost(open_page(staff_client(clerk)))

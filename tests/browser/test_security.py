@@ -37,6 +37,13 @@ OPEN_TOOLTIPS = """(() => {
     if (window.vigieLive) maps.push(window.vigieLive.map);
     const texts = [];
     maps.forEach((map) => map.eachLayer((layer) => {
+        // A boundary drawn from vector tiles (VectorGrid): its name shows as the pointer reaches it.
+        Object.values(layer._vectorTiles || {}).forEach((tile) => {
+            Object.values(tile._features || {}).forEach(({feature}) => {
+                layer.fire("mouseover", {layer: feature, latlng: map.getCenter()});
+                document.querySelectorAll(".leaflet-tooltip").forEach((element) => texts.push(element.textContent));
+            });
+        });
         if (!layer.getTooltip || !layer.getTooltip()) return;
         layer.openTooltip();
         const element = layer.getTooltip().getElement();
@@ -99,6 +106,8 @@ def test_admin_labels_show_as_text_on_every_map_and_no_page_breaks_the_policy(op
     ]
     for page, errors, path, ready in maps:
         response = visit(page, f"{server.url}{path}", ready)
+        if path.startswith("/carte/"):  # boundaries from the vector tiles: wait for a layer's tiles
+            page.wait_for_function("() => Number(document.getElementById('map').dataset.tilesLoaded || 0) > 0")
         texts = page.evaluate(OPEN_TOOLTIPS)
 
         assert any(HOSTILE in text for text in texts), (path, texts)

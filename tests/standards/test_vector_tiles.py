@@ -181,3 +181,24 @@ def test_tilejson_describes_the_layer(standards):
     assert body["tiles"] == ["http://testserver/tiles/communes/{z}/{x}/{y}.pbf"]
     assert body["vector_layers"][0]["id"] == "communes"
     assert set(body["vector_layers"][0]["fields"]) == {"code", "name", "population", "joined"}
+
+
+def test_a_new_police_sector_or_a_redrawn_commune_shows_at_once_in_the_cached_tiles(standards):
+    from tests.factories import make_police_sector
+
+    world = standards.world
+    tile = tile_of(5.005, 43.005, 14)
+    before = decoded(get_tile(Client(), "police_sectors", tile), "police_sectors")
+    communes_before = decoded(get_tile(Client(), "communes", tile), "communes")
+    make_police_sector(
+        service=world.service, commune=world.commune, name="Secteur neuf", bounds=(5.0, 43.0, 5.01, 43.01)
+    )
+    world.commune.name = "Testville-sur-Mer"
+    world.commune.save(update_fields=["name"])
+
+    after = decoded(get_tile(Client(), "police_sectors", tile), "police_sectors")
+    communes = decoded(get_tile(Client(), "communes", tile), "communes")
+    assert "Secteur neuf" not in {f["properties"]["name"] for f in before}
+    assert "Secteur neuf" in {f["properties"]["name"] for f in after}
+    assert "Testville-sur-Mer" not in {f["properties"]["name"] for f in communes_before}
+    assert "Testville-sur-Mer" in {f["properties"]["name"] for f in communes}
