@@ -366,16 +366,23 @@ class GeocoderSuggestApi(APIView):
         lon = serializers.FloatField()
         lat = serializers.FloatField()
 
-    @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True)],
-        responses=OutputSerializer(many=True),
-        operation_id="geocoder_suggest",
-    )
+    class InputSerializer(serializers.Serializer):
+        q = serializers.CharField(max_length=300, error_messages={"blank": gettext_lazy("Indiquez une adresse.")})
+        # The posting form passes the resident's commune: fewer, nearer suggestions, found faster.
+        commune = serializers.RegexField(
+            r"^[0-9][0-9AB][0-9]{3}$",
+            required=False,
+            error_messages={"invalid": gettext_lazy("Code INSEE de commune attendu (5 caractères, 2A/2B en Corse).")},
+        )
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer(many=True), operation_id="geocoder_suggest")
     def get(self, request):
-        address = request.query_params.get("q", "").strip()[:300]
-        if not address:
+        serializer = self.InputSerializer(data=request.query_params)
+        if not request.query_params.get("q", "").strip():
             raise exceptions.ValidationError({"q": [_("Indiquez une adresse.")]})
-        return Response(self.OutputSerializer(geocoder().suggest(address), many=True).data)
+        serializer.is_valid(raise_exception=True)
+        found = geocoder().suggest(serializer.validated_data["q"], commune=serializer.validated_data.get("commune"))
+        return Response(self.OutputSerializer(found, many=True).data)
 
 
 class GeocoderNearApi(APIView):

@@ -117,13 +117,16 @@ ORDER BY s.score DESC, a.number IS NULL, length(s.name), s.id
 """
 
 
-def address_suggest(text: str, *, limit: int = 8) -> list[FoundAddress]:
-    """The addresses that best match what has been typed so far, best first."""
+def address_suggest(text: str, *, insee_code: str | None = None, limit: int = 8) -> list[FoundAddress]:
+    """The addresses that best match what has been typed so far, best first; only those of the
+    commune `insee_code` when given."""
     number, suffix, rest, words = query_parse(text)
     if not words:
         return []
     conditions = " AND ".join(f"addresses_normalise(%(w{n})s) <%% search" for n in range(len(words[:6])))
-    params = {"rest": rest, "limit": limit, "number": number, "suffix": suffix}
+    if insee_code:
+        conditions += " AND insee_code = %(insee_code)s"
+    params = {"rest": rest, "limit": limit, "number": number, "suffix": suffix, "insee_code": insee_code}
     params |= {f"w{n}": word for n, word in enumerate(words[:6])}
     with connection.cursor() as cursor:
         cursor.execute(_SUGGEST_SQL.format(conditions=conditions), params)
