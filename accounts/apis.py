@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -375,7 +375,9 @@ class GeocoderSuggestApi(APIView):
             error_messages={"invalid": gettext_lazy("Code INSEE de commune attendu (5 caractères, 2A/2B en Corse).")},
         )
 
-    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer(many=True), operation_id="geocoder_suggest")
+    @extend_schema(
+        parameters=[InputSerializer], responses=OutputSerializer(many=True), operation_id="geocoder_suggest"
+    )
     def get(self, request):
         serializer = self.InputSerializer(data=request.query_params)
         if not request.query_params.get("q", "").strip():
