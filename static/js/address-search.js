@@ -136,6 +136,8 @@
         if (count && active >= 0) {
           event.preventDefault();
           choose(active);
+        } else if (!input.name) {
+          event.preventDefault(); // a search box of the map (no name) never sends its form
         }
       } else if (event.key === "Escape") {
         if (!list.hidden) {

@@ -1,6 +1,7 @@
 """Typing an address in real Chromium: the home form and the posting form suggest addresses from
 the offline index while typing (misspelt and unaccented input tolerated), a suggestion is chosen
-with the keyboard, and the point follows; the posting form says which address the point is near."""
+with the keyboard, and the point follows; the posting form says which address the point is near;
+the town hall's drawing map recentres on a chosen address."""
 
 import pytest
 
@@ -72,3 +73,23 @@ def test_an_address_typed_and_chosen_with_the_keyboard_places_the_home_and_the_a
     assert post.locator("#carte-lieu .leaflet-marker-icon").count() == 1
     assert search.bounding_box()["height"] >= 44
     screenshot(post, "address-search-posting")
+
+    # The town hall's drawing map: a chosen address recentres it, Enter never sends the message.
+    hall = open_page(request.getfixturevalue("world").client("mayor_a"))
+    hall.goto(f"{server.url}/mairie/messages/")
+    hall.wait_for_function("() => !document.getElementById('area-drawing').hidden")
+    hall.select_option("#id_target", "area")
+    choose_with_keyboard(hall, hall.locator("#area-address"), "3 rue des ecoles alpha")
+    # The pin's tip (bottom centre of its icon) comes to the middle of the map once it has moved.
+    hall.wait_for_function(
+        """() => {
+            const pin = document.querySelector('#area-map .leaflet-marker-icon');
+            if (!pin) return false;
+            const box = pin.getBoundingClientRect();
+            const frame = document.getElementById('area-map').getBoundingClientRect();
+            return Math.abs(box.left + box.width / 2 - (frame.left + frame.width / 2)) < 3
+                && Math.abs(box.bottom - (frame.top + frame.height / 2)) < 3;
+        }"""
+    )
+    assert hall.locator("#area-map .leaflet-marker-icon").count() == 1
+    assert hall.url.endswith("/mairie/messages/")
