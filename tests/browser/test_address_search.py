@@ -9,6 +9,7 @@ from addresses.importing import addresses_import
 from addresses.national_format import NationalAddress, national_file_write
 from tests.accounts.conftest import world  # noqa: F401 - the access tests' world
 from tests.browser.conftest import screenshot
+from tests.browser.test_phone_pages import AXE, AXE_RUN_JS, MIN_TARGET_PX, PHONE_CHECKS_JS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +32,11 @@ def choose_with_keyboard(page, field, text: str) -> tuple[list[str], str]:
     field.press_sequentially(text)
     page.wait_for_function(f"() => document.getElementById('{field.get_attribute('id')}').ariaExpanded === 'true'")
     offered = page.locator('[role="option"]').all_inner_texts()
+    # With the list open: no axe violation, nothing wider than the phone, options big enough to tap.
+    page.evaluate(AXE.read_text())
+    assert page.evaluate(AXE_RUN_JS) == []
+    assert page.evaluate(PHONE_CHECKS_JS, [MIN_TARGET_PX, False]) == []
+    assert min(box["height"] for box in (o.bounding_box() for o in page.locator('[role="option"]').all())) >= 44
     announced = page.locator('.address-search [role="status"]').text_content()
     field.press("ArrowDown")
     active = field.get_attribute("aria-activedescendant")
