@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,7 +34,12 @@ class RegisterForm(forms.Form):
 
 
 class ResidenceForm(forms.Form):
-    address = forms.CharField(label=_("Adresse"), max_length=300)
+    # static/js/address-search.js turns it into a list of suggestions from the offline geocoder.
+    address = forms.CharField(
+        label=_("Adresse"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"data-address-search": reverse_lazy("api-geocoder")}),
+    )
     # Text, not numbers: `geo.points` reads them, with the decimal comma of French keyboards too.
     lon = forms.CharField(
         label=_("Longitude"),

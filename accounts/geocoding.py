@@ -23,7 +23,9 @@ class Suggestion:
 
 
 class Geocoder(Protocol):
-    def suggest(self, address: str) -> list[Suggestion]: ...
+    def suggest(self, address: str, *, commune: str | None = None) -> list[Suggestion]:
+        """The best matches of what is typed, best first; only in the commune of INSEE code
+        `commune` when given."""
 
     def near(self, lon: float, lat: float) -> str | None:
         """ "près du 12 rue des Halles, Tarascon" for a point, or None when no address is close."""
@@ -32,7 +34,7 @@ class Geocoder(Protocol):
 class NullGeocoder:
     """Suggests nothing: the resident places their home on the map."""
 
-    def suggest(self, address: str) -> list[Suggestion]:
+    def suggest(self, address: str, *, commune: str | None = None) -> list[Suggestion]:
         return []
 
     def near(self, lon: float, lat: float) -> str | None:
@@ -42,8 +44,9 @@ class NullGeocoder:
 class AddressIndexGeocoder:
     """The offline index of the Base Adresse Nationale: typos and missing accents tolerated."""
 
-    def suggest(self, address: str) -> list[Suggestion]:
-        return [Suggestion(found.label, found.lon, found.lat) for found in address_suggest(address)]
+    def suggest(self, address: str, *, commune: str | None = None) -> list[Suggestion]:
+        found = address_suggest(address, insee_code=commune)
+        return [Suggestion(address.label, address.lon, address.lat) for address in found]
 
     def near(self, lon: float, lat: float) -> str | None:
         found = address_nearest(lon=lon, lat=lat, within_m=settings.ACCOUNTS_GEOCODER_NEAR_M)

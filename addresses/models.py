@@ -26,7 +26,11 @@ class Street(models.Model):
         verbose_name = _("voie")
         # Constraints rather than unique=True: no second (pattern) index to maintain on import.
         constraints = [models.UniqueConstraint(fields=["key"], name="addresses_street_key")]
-        indexes = [GinIndex(fields=["search"], opclasses=["gin_trgm_ops"], name="addresses_street_search_trgm")]
+        indexes = [
+            GinIndex(fields=["search"], opclasses=["gin_trgm_ops"], name="addresses_street_search_trgm"),
+            # Suggestions inside a known commune (the posting form) read its ~100 streets, not the trigrams.
+            models.Index(fields=["insee_code"], name="addresses_street_insee"),
+        ]
 
     def __str__(self):
         return f"{self.name}, {self.postcode} {self.commune_name}"

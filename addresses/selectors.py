@@ -48,6 +48,10 @@ _COMMON_WORDS = frozenset(
         "sous",
     ]
 )
+# "all", "ave", "bou": a common word being typed finds as many streets as the word itself. A word
+# of fewer than three characters ("11", "pr") matches thousands of postcodes and names: neither
+# searches, both still rank.
+_COMMON_STARTS = frozenset(word[:n] for word in _COMMON_WORDS for n in range(3, len(word)))
 _NUMBER = re.compile(r"^\s*(\d{1,5})\s*(bis|ter|quater|quinquies|[a-z](?![a-z]))?(?=\W|$)[\s,]*", re.IGNORECASE)
 # BAN's number for a named place (lieu-dit) without house numbers.
 _NO_NUMBER = 99999
@@ -94,17 +98,22 @@ def query_parse(text: str) -> tuple[int | None, str, str, list[str]]:
     match = _NUMBER.match(text)
     number, suffix = (int(match.group(1)), (match.group(2) or "").lower()) if match else (None, "")
     rest = _normalised(text[match.end() :] if match else text)
-    words = [w for w in rest.split() if w not in _COMMON_WORDS and (len(w) >= 3 or w.isdigit())]
+    words = [w for w in rest.split() if len(w) >= 3 and w not in _COMMON_WORDS and w not in _COMMON_STARTS]
     return number, suffix, rest, words
 
 
 # Each searching word must be found (trigram word similarity, typos and unfinished words
-# tolerated, through the GIN index); the streets are ranked by the similarity of the whole text.
+# tolerated, through the GIN index, or the INSEE code's index when the commune is known); the
+# streets are ranked by the similarity of the whole text. A lone common word ("victor", "saint",
+# "rhone") passes tens of thousands of streets: only the first _CANDIDATES found are ranked,
+# which changes nothing once a second word (the commune's name) narrows them to a few.
 _SUGGEST_SQL = """
-WITH streets AS (
+WITH candidates AS MATERIALIZED (
+    SELECT id, name, postcode, commune_name, point, search
+    FROM addresses_street WHERE {conditions} LIMIT %(candidates)s
+), streets AS (
     SELECT id, name, postcode, commune_name, point, word_similarity(%(rest)s, search) AS score
-    FROM addresses_street WHERE {conditions}
-    ORDER BY score DESC, length(search), id LIMIT %(limit)s
+    FROM candidates ORDER BY score DESC, length(search), id LIMIT %(limit)s
 )
 SELECT a.number, coalesce(a.suffix, ''), s.name, s.postcode, s.commune_name,
        ST_X(coalesce(a.point, s.point)), ST_Y(coalesce(a.point, s.point))
@@ -115,15 +124,20 @@ FROM streets s LEFT JOIN LATERAL (
 ) a ON true
 ORDER BY s.score DESC, a.number IS NULL, length(s.name), s.id
 """
+_CANDIDATES = 400
 
 
-def address_suggest(text: str, *, limit: int = 8) -> list[FoundAddress]:
-    """The addresses that best match what has been typed so far, best first."""
+def address_suggest(text: str, *, insee_code: str | None = None, limit: int = 8) -> list[FoundAddress]:
+    """The addresses that best match what has been typed so far, best first; only those of the
+    commune `insee_code` when given."""
     number, suffix, rest, words = query_parse(text)
     if not words:
         return []
     conditions = " AND ".join(f"addresses_normalise(%(w{n})s) <%% search" for n in range(len(words[:6])))
-    params = {"rest": rest, "limit": limit, "number": number, "suffix": suffix}
+    if insee_code:
+        conditions += " AND insee_code = %(insee_code)s"
+    params = {"rest": rest, "limit": limit, "number": number, "suffix": suffix, "insee_code": insee_code}
+    params["candidates"] = _CANDIDATES
     params |= {f"w{n}": word for n, word in enumerate(words[:6])}
     with connection.cursor() as cursor:
         cursor.execute(_SUGGEST_SQL.format(conditions=conditions), params)

@@ -112,6 +112,8 @@ def _post_context(form: AlertPostForm, residence) -> dict:
             },
         },
         "photos_limit": settings.ALERTS_PHOTOS_PER_ALERT,
+        # Address suggestions above the map stay in the resident's commune.
+        "commune_code": commune.code,
         "map_config": {
             "extent": list(commune.boundary.extent),
             # Simplified (about 10 m) for drawing only: the outline tells residents where they may post.

@@ -6,7 +6,8 @@ then searched keystroke by keystroke through `addresses.selectors.address_sugges
 the geocoder API uses.
 
 Runs in its own database, `vigie_bench_addresses`, created (and migrated) when missing;
-BENCH_DATABASE_URL overrides the address. `.venv/bin/python bench/addresses.py [total]`.
+BENCH_DATABASE_URL overrides the address. `.venv/bin/python bench/addresses.py [total] [--reuse]`:
+`--reuse` keeps the addresses already imported there (searches only, no import figures).
 
 Prints: generation and import times (addresses/s) for each million, table and index sizes and the
 linear projection to the whole country (26 million), keystroke latency p50/p95/p99 and the final
@@ -24,7 +25,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE = "vigie_bench_addresses"
-TOTAL = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
+REUSE = "--reuse" in sys.argv
+_SIZES = [arg for arg in sys.argv[1:] if arg.isdigit()]
+TOTAL = int(_SIZES[0]) if _SIZES else 2_000_000
 COMMUNES_PER_FILE = TOTAL // 2 // 1_000
 STREETS_PER_COMMUNE = 60
 TYPED_ADDRESSES = 200
@@ -198,7 +201,8 @@ def database_prepare() -> None:
 
     sql("CREATE EXTENSION IF NOT EXISTS postgis")
     call_command("migrate", "addresses", verbosity=0)
-    sql("TRUNCATE addresses_street, addresses_address")
+    if not REUSE:
+        sql("TRUNCATE addresses_street, addresses_address")
 
 
 def sizes() -> dict[str, int]:
@@ -255,24 +259,24 @@ def copy_floor(path: Path) -> float:
         return time.perf_counter() - start
 
 
-def typed_sequences(rng: random.Random) -> list[tuple[str, list[str]]]:
-    """(expected label, what the input holds after each keystroke) for random addresses, typed
-    in lower case without accents, one in three with a letter dropped."""
+def typed_sequences(rng: random.Random) -> list[tuple[str, str, list[str]]]:
+    """(expected label, its commune's INSEE code, what the input holds after each keystroke) for
+    random addresses, typed in lower case without accents, one in three with a letter dropped."""
     from addresses.selectors import _normalised
 
     rows = sql(
-        """SELECT a.number, a.suffix, s.name, s.postcode, s.commune_name FROM addresses_address a
+        """SELECT a.number, a.suffix, s.name, s.postcode, s.commune_name, s.insee_code FROM addresses_address a
         JOIN addresses_street s ON s.id = a.street_id ORDER BY random() LIMIT %s""",
         [TYPED_ADDRESSES * 10],
     )
     sequences = []
-    for number, suffix, street, postcode, commune in rng.sample(rows, TYPED_ADDRESSES):
+    for number, suffix, street, postcode, commune, insee in rng.sample(rows, TYPED_ADDRESSES):
         text = _normalised(f"{number}{' ' + suffix if suffix else ''} {street} {commune}")
         if rng.random() < 1 / 3:
             cut = rng.randrange(len(str(number)) + 3, len(text) - 1)
             text = text[:cut] + text[cut + 1 :]
         label = f"{number}{' ' + suffix if suffix else ''} {street}, {postcode} {commune}"
-        sequences.append((label, [text[:n] for n in range(3, len(text) + 1)]))
+        sequences.append((label, insee, [text[:n] for n in range(3, len(text) + 1)]))
     return sequences
 
 
@@ -281,22 +285,28 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {q[49] * 1e3:.1f} ms, p95 {q[94] * 1e3:.1f} ms, p99 {q[98] * 1e3:.1f} ms"
 
 
-def search_bench() -> float:
+def search_bench(sequences, *, in_commune: bool) -> float:
+    """Every keystroke of every typed address through the geocoder's selector: as on the home form
+    (no commune known) or as on the posting form (the resident's commune passed)."""
     from addresses.selectors import address_suggest
 
-    sequences = typed_sequences(random.Random(7))
-    latencies, found = [], 0
-    for label, keystrokes in sequences:
+    latencies, found, slowest = [], 0, []
+    for label, insee, keystrokes in sequences:
         for text in keystrokes:
             start = time.perf_counter()
-            answers = address_suggest(text)
+            answers = address_suggest(text, insee_code=insee if in_commune else None)
             latencies.append(time.perf_counter() - start)
+            slowest.append((latencies[-1], text))
         found += any(a.label == label for a in answers[:1])
+    where = "in the commune (posting form)" if in_commune else "anywhere (home form)"
     print(
-        f"suggest: {len(latencies):,} keystroke queries on {len(sequences)} addresses: {percentiles(latencies)}; "
-        f"final answer first for {found}/{len(sequences)} ({found / len(sequences):.0%}, one in three misspelt)"
+        f"suggest {where}: {len(latencies):,} keystroke queries on {len(sequences)} addresses: "
+        f"{percentiles(latencies)}; final answer first for {found}/{len(sequences)} "
+        f"({found / len(sequences):.0%}, one in three misspelt)"
     )
-    return statistics.quantiles(latencies, n=100)[94], sequences
+    slowest.sort(reverse=True)
+    print("  slowest: " + "; ".join(f"{text!r} {seconds * 1e3:.0f} ms" for seconds, text in slowest[:8]))
+    return statistics.quantiles(latencies, n=100)[94]
 
 
 def prefix_floor(sequences) -> float:
@@ -312,7 +322,7 @@ def prefix_floor(sequences) -> float:
     keys = sorted(_normalised(text) for (text,) in rows)
     print(f"in-memory prefix index: {len(keys):,} keys built in {time.perf_counter() - start:.0f} s")
     latencies = []
-    for _label, keystrokes in sequences:
+    for _label, _insee, keystrokes in sequences:
         for text in keystrokes:
             begin = time.perf_counter()
             at = bisect.bisect_left(keys, text)
@@ -325,7 +335,7 @@ def prefix_floor(sequences) -> float:
 def naive(sequences) -> float:
     """What one would write first: ILIKE '%text%' over street and commune, no index can help."""
     latencies = []
-    for _label, keystrokes in sequences[:NAIVE_QUERIES]:
+    for _label, _insee, keystrokes in sequences[:NAIVE_QUERIES]:
         text = keystrokes[len(keystrokes) // 2].split(" ", 1)[-1]
         start = time.perf_counter()
         sql(
@@ -354,6 +364,22 @@ def reverse_bench() -> None:
 def main() -> None:
     print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
     database_prepare()
+    if not REUSE:
+        imports_bench()
+    sequences = typed_sequences(random.Random(7))
+    p95 = search_bench(sequences, in_commune=False)
+    search_bench(sequences, in_commune=True)
+    memory_p95 = prefix_floor(sequences)
+    naive_median = naive(sequences)
+    reverse_bench()
+    print(
+        f"ratios: p95 {p95 / memory_p95:,.0f}x the in-memory prefix floor; naive ILIKE median is "
+        f"{naive_median / p95:,.1f}x our p95"
+    )
+    print(f"load average at end: {Path('/proc/loadavg').read_text().strip()}")
+
+
+def imports_bench() -> None:
     with tempfile.TemporaryDirectory() as folder:
         files = import_files(Path(folder))
         floor = sum(copy_floor(path) for path, _rows, _s in files)
@@ -371,15 +397,6 @@ def main() -> None:
         f"{mb(trigram / rows * COUNTRY)} to keep in RAM; "
         f"import {seconds / rows * COUNTRY / 60:.0f} min at the same rate"
     )
-    p95, sequences = search_bench()
-    memory_p95 = prefix_floor(sequences)
-    naive_median = naive(sequences)
-    reverse_bench()
-    print(
-        f"ratios: p95 {p95 / memory_p95:,.0f}x the in-memory prefix floor; naive ILIKE median is "
-        f"{naive_median / p95:,.0f}x our p95"
-    )
-    print(f"load average at end: {Path('/proc/loadavg').read_text().strip()}")
 
 
 if __name__ == "__main__":

@@ -79,6 +79,17 @@
     });
   });
 
+  // A suggestion chosen in the address field (static/js/address-search.js) places the home.
+  var address = document.getElementById("id_address");
+  if (address) {
+    address.addEventListener("vigie:address", function (event) {
+      lon.value = event.detail.lon.toFixed(6);
+      lat.value = event.detail.lat.toFixed(6);
+      place([event.detail.lat, event.detail.lon]);
+      map.setView([event.detail.lat, event.detail.lon], 18);
+    });
+  }
+
   var x = typed(lon), y = typed(lat);
   if (isFinite(x) && isFinite(y) && Math.abs(y) <= 90) {
     place([y, x]);

@@ -23,11 +23,36 @@
   function place(latlng) {
     if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng).addTo(map);
   }
+  // Under the map, the address near the point in general words ("près du 12 rue des Halles").
+  var near = document.getElementById("lieu-pres");
+  var nearAsked = 0;
+  function describe(latlng) {
+    if (!near) return;
+    var ticket = ++nearAsked;
+    var url = near.dataset.url + "?lon=" + latlng.lng.toFixed(6) + "&lat=" + latlng.lat.toFixed(6);
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { near: null }; })
+      .then(function (answer) {
+        if (ticket !== nearAsked) return;
+        near.textContent = answer.near ? near.dataset.near.replace("{near}", answer.near) : near.dataset.nowhere;
+      })
+      .catch(function () {});
+  }
   function fill(latlng) {
     lon.value = latlng.lng.toFixed(6);
     lat.value = latlng.lat.toFixed(6);
     place(latlng);
+    describe(latlng);
     lat.dispatchEvent(new Event("change", { bubbles: true })); // the duplicate check listens
+  }
+  // An address chosen in "Chercher une adresse" (static/js/address-search.js) moves the map there.
+  var search = document.getElementById("lieu-adresse");
+  if (search) {
+    search.addEventListener("vigie:address", function (event) {
+      var latlng = L.latLng(event.detail.lat, event.detail.lon);
+      fill(latlng);
+      map.setView(latlng, 18);
+    });
   }
   map.on("click", function (event) { fill(event.latlng); });
   var x = parseFloat(lon.value.replace(",", ".")), y = parseFloat(lat.value.replace(",", "."));

@@ -95,6 +95,18 @@
   map.on("click", function (event) { corners.push(event.latlng); write(); });
   document.getElementById("area-undo").addEventListener("click", function () { corners.pop(); write(); });
   document.getElementById("area-clear").addEventListener("click", function () { corners = []; write(); });
+  // An address chosen in "Chercher une adresse" (static/js/address-search.js) recentres the map on
+  // a pin that clicks go through, so corners can still be placed on it.
+  var search = document.getElementById("area-address");
+  var found = null;
+  if (search) {
+    search.addEventListener("vigie:address", function (event) {
+      var latlng = L.latLng(event.detail.lat, event.detail.lon);
+      if (found) found.setLatLng(latlng);
+      else found = L.marker(latlng, { interactive: false, keyboard: false }).addTo(map);
+      map.setView(latlng, 17);
+    });
+  }
   if (commune) commune.addEventListener("change", showCommune);
   if (target) target.addEventListener("change", showForTarget);
 
