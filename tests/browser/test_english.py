@@ -27,8 +27,8 @@ def test_an_english_agent_reads_the_live_map_in_english(open_page, server):
 
     row = page.locator(f'tr[data-alert-id="{alert.id}"]')
     assert row.locator(".category").inner_text() == "Burglary"
-    # en-GB short date and time: day first, a comma before the time (fr-FR has no comma)
-    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}, \d{2}:\d{2}", row.locator(".published").inner_text())
+    # The English short date and time, as the server writes it (config/formats/en): "30 Nov 2026, 14:05"
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}", row.locator(".published").inner_text())
     assert page.locator("#live-announcer").inner_text() == "New alert: Burglary in Testville"
     assert page.locator("#filter-count").inner_text() == "1 of 1 alert(s) shown"
 
