@@ -26,8 +26,17 @@ def _pending(*, alert: Alert) -> Alert:
     return locked
 
 
-def _decide(*, alert: Alert, moderator: User, to_status: str, reason: str = "", note: str = "") -> Alert:
-    """Move a locked pending alert to its decision and record who did it."""
+def alert_decide(
+    *,
+    alert: Alert,
+    moderator: User,
+    to_status: str,
+    from_status: str = Status.PENDING,
+    reason: str = "",
+    note: str = "",
+) -> Alert:
+    """Move a locked alert to its decision (a pending one, or a refused one on appeal) and record
+    who did it; its photos are cleaned up once the decision commits."""
     alert.status = to_status
     alert.decided_at = timezone.now()
     if to_status == Status.PUBLISHED:
@@ -38,7 +47,7 @@ def _decide(*, alert: Alert, moderator: User, to_status: str, reason: str = "", 
         alert=alert,
         actor=moderator,
         field=AlertTransition.Field.STATUS,
-        from_state=Status.PENDING,
+        from_state=from_status,
         to_state=to_status,
         reason=reason,
         note=note,
@@ -62,7 +71,7 @@ def _text_change_record(*, alert: Alert, moderator: User, to_state: str) -> None
 
 @transaction.atomic
 def alert_publish(*, alert: Alert, moderator: User) -> Alert:
-    alert = _decide(alert=_pending(alert=alert), moderator=moderator, to_status=Status.PUBLISHED)
+    alert = alert_decide(alert=_pending(alert=alert), moderator=moderator, to_status=Status.PUBLISHED)
     alert_published_on_commit(alert_id=alert.pk)
     return alert
 
@@ -73,7 +82,7 @@ def alert_reject(*, alert: Alert, moderator: User, reason: str, note: str = "") 
         raise ValueError(f"unknown rejection reason {reason!r}")
     alert = _pending(alert=alert)
     alert.rejection_reason, alert.rejection_note = reason, note.strip()
-    alert = _decide(alert=alert, moderator=moderator, to_status=Status.REJECTED, reason=reason, note=note.strip())
+    alert = alert_decide(alert=alert, moderator=moderator, to_status=Status.REJECTED, reason=reason, note=note.strip())
     alert_rejected_on_commit(alert_id=alert.pk)
     return alert
 
@@ -93,7 +102,7 @@ def alert_redact(*, alert: Alert, moderator: User, description: str) -> Alert:
     redaction.save()
     _text_change_record(alert=alert, moderator=moderator, to_state="redacted")
     alert.description = description
-    alert = _decide(alert=alert, moderator=moderator, to_status=Status.PUBLISHED, reason="redacted")
+    alert = alert_decide(alert=alert, moderator=moderator, to_status=Status.PUBLISHED, reason="redacted")
     alert_published_on_commit(alert_id=alert.pk)
     return alert
 
@@ -135,4 +144,4 @@ def alert_merge(*, alert: Alert, moderator: User, target: Alert) -> Alert:
             )
         )
     alert.merged_into = target
-    return _decide(alert=alert, moderator=moderator, to_status=Status.MERGED, note=f"→ {target.pk}")
+    return alert_decide(alert=alert, moderator=moderator, to_status=Status.MERGED, note=f"→ {target.pk}")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Residence, User
 from alerts.models import Alert, AlertAppeal, AlertConfirmation
 from alerts.models.moderation import AlertTransition
+from alerts.moderation import alert_decide
 from alerts.signals import alert_published_on_commit
 from alerts.transitions import AlertTransitionConflict, alert_lock, transition_record
 
@@ -117,17 +118,8 @@ def appeal_uphold(*, appeal: AlertAppeal, moderator: User, note: str = "") -> Al
 def appeal_publish(*, appeal: AlertAppeal, moderator: User, note: str = "") -> AlertAppeal:
     """A second moderator overturns the refusal: the alert is published and routed like any other."""
     appeal, alert = _pending_appeal(appeal=appeal, moderator=moderator)
-    alert.status, alert.decided_at = Status.PUBLISHED, timezone.now()
-    alert.published_at = alert.decided_at
-    alert.full_clean()
-    alert.save()
-    transition_record(
-        alert=alert,
-        actor=moderator,
-        field=AlertTransition.Field.STATUS,
-        from_state=Status.REJECTED,
-        to_state=Status.PUBLISHED,
-        reason="appeal",
+    alert_decide(
+        alert=alert, moderator=moderator, to_status=Status.PUBLISHED, from_status=Status.REJECTED, reason="appeal"
     )
     appeal = _close(appeal=appeal, alert=alert, moderator=moderator, outcome=Outcome.PUBLISHED, note=note)
     alert_published_on_commit(alert_id=alert.pk)

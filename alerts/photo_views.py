@@ -12,39 +12,35 @@ from alerts.models import Alert, AlertPhoto
 from edge.private_files import IMAGE_CSP, inline_file_response
 
 
+def _photo_file(photo_id: int, *, photos, copy: str):
+    """The photo's `copy` (the blurred `published` one or the clean `original`) among `photos`,
+    inline with the image policy; 404 for anything else."""
+    photo = get_object_or_404(photos, pk=photo_id)
+    file = getattr(photo, copy)
+    if not file:
+        raise Http404
+    return inline_file_response(file, content_type="image/jpeg", filename=f"photo-{photo.pk}.jpg", csp=IMAGE_CSP)
+
+
 @login_required
 @never_cache
 def alert_photo_view(request, photo_id: int):
     """The blurred copy, to anyone who may read the published alert (its author included)."""
-    photo = get_object_or_404(
-        AlertPhoto.objects.filter(
-            status=AlertPhoto.Status.PUBLISHED,
-            alert__status=Alert.Status.PUBLISHED,
-            alert__in=selectors.alerts_visible_to(request.user).values("pk"),
-        ),
-        pk=photo_id,
+    photos = AlertPhoto.objects.filter(
+        status=AlertPhoto.Status.PUBLISHED,
+        alert__status=Alert.Status.PUBLISHED,
+        alert__in=selectors.alerts_visible_to(request.user).values("pk"),
     )
-    if not photo.published:
-        raise Http404
-    return inline_file_response(
-        photo.published, content_type="image/jpeg", filename=f"photo-{photo.pk}.jpg", csp=IMAGE_CSP
-    )
+    return _photo_file(photo_id, photos=photos, copy="published")
 
 
 @staff_page
 @never_cache
 def moderation_photo_view(request, photo_id: int):
     """The clean copy (no metadata, not yet blurred) of a pending alert, to its commune's moderators."""
-    photo = get_object_or_404(
-        AlertPhoto.objects.filter(
-            status=AlertPhoto.Status.READY,
-            alert__status=Alert.Status.PENDING,
-            alert__in=selectors.alerts_moderated_by(request.user).values("pk"),
-        ),
-        pk=photo_id,
+    photos = AlertPhoto.objects.filter(
+        status=AlertPhoto.Status.READY,
+        alert__status=Alert.Status.PENDING,
+        alert__in=selectors.alerts_moderated_by(request.user).values("pk"),
     )
-    if not photo.original:
-        raise Http404
-    return inline_file_response(
-        photo.original, content_type="image/jpeg", filename=f"photo-{photo.pk}.jpg", csp=IMAGE_CSP
-    )
+    return _photo_file(photo_id, photos=photos, copy="original")
