@@ -162,6 +162,26 @@ def as_sets(routes) -> list[set]:
     ]
 
 
+def route_concurrently(route, lons, lats, clients: int) -> float:
+    """The same batches shared by `clients` threads, each on its own database connection, as as many
+    web processes or workers would send them: PostgreSQL then runs one backend per core."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def one_share(share: int) -> None:
+        try:
+            for offset in range(share * BATCH, len(lons), clients * BATCH):
+                route(lons[offset : offset + BATCH], lats[offset : offset + BATCH])
+        finally:
+            connection.close()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one_share, range(clients)))
+    return time.perf_counter() - start
+
+
 def single_latencies(route, lons, lats) -> list[float]:
     latencies = []
     for x, y in zip(lons[:SINGLE_LOOKUPS], lats[:SINGLE_LOOKUPS], strict=True):
@@ -221,6 +241,9 @@ def main() -> None:
 
     subdivided_s, routes = route_all(routes_of_points, lons, lats)
     print(f"routes_of_points, batches of {BATCH:,}: {len(lons) / subdivided_s:,.0f} points/s ({subdivided_s:.2f} s)")
+    clients = os.cpu_count() or 1
+    concurrent_s = route_concurrently(routes_of_points, lons, lats, clients)
+    print(f"routes_of_points, {clients} connections at once: {len(lons) / concurrent_s:,.0f} points/s")
     print(f"routes_of_points, single point: {percentiles(single_latencies(routes_of_points, lons, lats))}")
     routed = as_sets(routes)
     print(
@@ -245,7 +268,8 @@ def main() -> None:
     tree_s, tree_routes = route_all(lambda x, y: strtree_route(tree, labels, x, y), lons, lats)
     print(f"shapely STRtree in memory: {len(lons) / tree_s:,.0f} points/s")
     print(f"  same answers: {tree_routes == routed}")
-    print(f"  ratio PostGIS subdivided / STRtree: {tree_s / subdivided_s:.2f}x")
+    print(f"  ratio PostGIS subdivided / STRtree: {tree_s / subdivided_s:.2f}x (one connection)")
+    print(f"  ratio PostGIS, {clients} connections / STRtree: {tree_s / concurrent_s:.2f}x")
     tree_single = single_latencies(lambda x, y: strtree_route(tree, labels, x, y), lons, lats)
     print(f"  STRtree single point: {percentiles(tree_single)}")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
