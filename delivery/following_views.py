@@ -54,7 +54,8 @@ class NearMeForm(_PointForm):
     missing_point = gettext_lazy("Votre position n'a pas pu être lue : autorisez la localisation et réessayez.")
 
     def __init__(self, *args, longest: int, **kwargs):
-        super().__init__(*args, **kwargs)
+        # Its own ids: the page holds the place form too, with fields of the same names.
+        super().__init__(*args, auto_id="near_me_%s", **kwargs)
         hours = self.fields["hours"]
         hours.choices = [(n, _("%(n)s h") % {"n": n}) for n in range(1, longest + 1)]
         hours.initial = min(settings.DELIVERY_NEAR_ME_DEFAULT_HOURS, longest)
@@ -62,7 +63,7 @@ class NearMeForm(_PointForm):
 
 def _page(request, *, place_form=None, near_me_form=None, editing=None, status=200):
     residence = verified_residence(request.user)
-    places = list(following.followed_places_of(request.user)) if residence else []
+    places = list(following.followed_places_of(request.user).select_related("commune")) if residence else []
     context = {"residence": residence, "editing": editing}
     if residence:
         commune = residence.commune
