@@ -310,7 +310,8 @@ class FollowedPlace(models.Model):
     centre = models.PointField(_("centre"), srid=4326)
     radius_m = models.PositiveIntegerField(_("rayon (m)"), help_text=_("De 200 m à 1 km."))
     # The circle as a polygon, indexed (GiST): routing asks ST_Covers(area, point), which the index
-    # answers directly, where ST_DWithin with a radius per row cannot use it (bench/fanout_followers.py).
+    # answers directly, where ST_DWithin with a radius per row cannot use an index on the centre
+    # without a box of the largest radius (slower: bench/fanout_followers.py, bench/RESULTS.md).
     area = models.PolygonField(
         _("cercle"),
         srid=4326,
