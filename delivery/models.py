@@ -286,3 +286,56 @@ class PushReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["delivery", "subscription"], name="push_once_per_device")]
+
+
+class FollowedPlace(models.Model):
+    """A place a resident follows beside their home neighbourhood: a circle around a point chosen on a
+    map (a parent's street, a workplace), or "près de moi" around the phone's position for a few
+    hours. The alerts whose public (generalised) location falls in the circle reach the follower, in
+    the same statement as the residents. "Près de moi" rows carry `expires_at`: routing ignores them
+    after it and a beat task deletes them, so the position is never kept beyond that time."""
+
+    class Kind(models.TextChoices):
+        PLACE = "place", _("lieu suivi")
+        NEAR_ME = "near_me", _("près de moi")
+
+    RADIUS_MIN_M, RADIUS_MAX_M = 200, 1000
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_places")
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.PLACE)
+    label = models.CharField(_("nom du lieu"), max_length=80, blank=True)
+    commune = models.ForeignKey(
+        "zones.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune du centre")
+    )
+    centre = models.PointField(_("centre"), srid=4326)
+    radius_m = models.PositiveIntegerField(_("rayon (m)"), help_text=_("De 200 m à 1 km."))
+    # The circle as a polygon, indexed (GiST): routing asks ST_Covers(area, point), which the index
+    # answers directly, where ST_DWithin with a radius per row cannot use an index on the centre
+    # without a box of the largest radius (slower: bench/fanout_followers.py, bench/RESULTS.md).
+    area = models.PolygonField(
+        _("cercle"),
+        srid=4326,
+        help_text=_(
+            "Le cercle tracé dans la projection azimutale équidistante centrée sur lui (distances vraies "
+            "depuis le centre), polygone circonscrit : il contient tout le cercle."
+        ),
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lieu suivi")
+        verbose_name_plural = _("lieux suivis")
+        ordering = ["kind", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(radius_m__gte=200, radius_m__lte=1000), name="followed_radius_range"),
+            models.CheckConstraint(
+                condition=Q(kind="place", expires_at__isnull=True) | Q(kind="near_me", expires_at__isnull=False),
+                name="near_me_expires_places_do_not",
+            ),
+            models.UniqueConstraint(fields=["user"], condition=Q(kind="near_me"), name="near_me_once_per_user"),
+        ]
+        indexes = [models.Index(fields=["expires_at"], condition=Q(expires_at__isnull=False), name="near_me_expiry")]
+
+    def __str__(self) -> str:
+        return self.label or self.get_kind_display()

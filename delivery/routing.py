@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
@@ -15,19 +16,23 @@ from psycopg import sql
 from accounts.selectors import police_agents_sql, verified_residents_sql
 from alerts.models import Alert, AlertEvent, Family
 from delivery.events import alert_event_record
+from delivery.following import followers_sql
 from delivery.models import AlertRouting, Delivery, RoutedZone
 from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
+from geo.generalisation import GridCellCentre
 from zones.locking import boundaries_lock_for_routing
 from zones.models import Zone
 from zones.selectors import NearbyZone, zones_near
 
 logger = logging.getLogger(__name__)
 
-# The people come from accounts' selections; delivery adds what it owns: muted categories, the
-# wish for prevention notices, and the notices already sent.
+# The people come from accounts' selections; delivery adds what it owns: followers of a place
+# covering the alert, muted categories, the wish for prevention notices, and the notices already
+# sent. A follower who is also a resident of a routed neighbourhood appears twice here and once in
+# the insert: the audience groups by person (delivery.sending), so `delivery_once_per_alert` holds.
 _ALERT_RECIPIENTS = sql.SQL(
     """
-        SELECT r.user_id, false AS is_police FROM ({residents}) AS r
+        SELECT r.user_id, false AS is_police FROM ({residents} UNION ALL {followers}) AS r
         WHERE NOT EXISTS (
             SELECT 1 FROM alerts_notificationpreference p
             JOIN alerts_notificationpreference_muted_categories m ON m.notificationpreference_id = p.id
@@ -114,6 +119,7 @@ def alert_route(*, alert_id: int) -> AlertRouting | None:
     boundaries_lock_for_routing()  # the zones and the homes in them read as of one set of boundaries
     alert = (
         Alert.objects.select_related("commune", "category")
+        .annotate(public_location=public_location_of_alert())
         .filter(id=alert_id, status=Alert.Status.PUBLISHED)
         .select_for_update(of=("self",))
         .first()
@@ -137,17 +143,34 @@ def alert_route(*, alert_id: int) -> AlertRouting | None:
     return AlertRouting(alert=alert, routed_at=routed_at, radius_m=radius_m, recipients=recipients)
 
 
+def public_location_of_alert() -> GridCellCentre:
+    return GridCellCentre("location", "commune__metric_srid", settings.MAPS_RESIDENT_GRID_M)
+
+
+def alert_public_location(alert: Alert) -> Point:
+    """Where residents are told the alert is (the centre of its grid cell, as the maps show it):
+    followers are routed by this point, never by the exact one, so a small circle tells them no
+    more than residents know. Read with the alert by `alert_route`, else asked here."""
+    if getattr(alert, "public_location", None) is not None:
+        return alert.public_location
+    return Alert.objects.filter(id=alert.id).values_list(public_location_of_alert(), flat=True).get()
+
+
 def alert_deliveries_create(*, alert: Alert, neighbourhood_ids: list[int], police_service_ids: list[int]) -> int:
-    """Verified residents of the routed neighbourhoods who did not mute the category, minus the
-    author; and the police agents of the services owning a routed sector."""
+    """Verified residents of the routed neighbourhoods and followers of a place covering the alert's
+    public location who did not mute the category, minus the author; and the police agents of the
+    services owning a routed sector."""
     residents, resident_params = verified_residents_sql(
         neighbourhood_ids=neighbourhood_ids, excluding_user_id=alert.author_id
+    )
+    followers, follower_params = followers_sql(
+        public_location=alert_public_location(alert), excluding_user_id=alert.author_id
     )
     police_agents, police_params = police_agents_sql(police_service_ids=police_service_ids)
     created = deliveries_insert(
         kind=Delivery.Kind.ALERT,
-        recipients=_ALERT_RECIPIENTS.format(residents=residents, police_agents=police_agents),
-        params={**resident_params, **police_params, "category_id": alert.category_id},
+        recipients=_ALERT_RECIPIENTS.format(residents=residents, followers=followers, police_agents=police_agents),
+        params={**resident_params, **follower_params, **police_params, "category_id": alert.category_id},
         alert_id=alert.id,
         urgent=alert.category.is_urgent,
         time_zone=alert.commune.time_zone,

@@ -7,7 +7,7 @@ imports this module."""
 
 from celery import shared_task
 
-from delivery import routing, sending
+from delivery import following, routing, sending
 
 
 @shared_task(name=sending.DISPATCH_TASK, ignore_result=True, bind=True)
@@ -39,3 +39,10 @@ def deliveries_sweep() -> int:
     for batch in sending.batches(ids):
         deliveries_send_batch.delay(delivery_ids=batch)
     return len(ids)
+
+
+@shared_task(name="delivery.near_me_expire", ignore_result=True)
+def near_me_expire() -> int:
+    """Delete the "près de moi" positions whose time is over. Run by Celery beat every five minutes;
+    routing already ignores them from the moment they expire."""
+    return following.near_me_expire()

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from delivery import apis, views
+from delivery import apis, following_views, views
 
 api_urlpatterns = [
     path("inbox/", apis.InboxListApi.as_view(), name="api-inbox"),
@@ -26,6 +26,17 @@ urlpatterns = [
     path("messages/", views.inbox_page, name="inbox"),
     path("messages/<int:delivery_id>/", views.inbox_message_page, name="inbox-message"),
     path("preferences/notifications/", views.preferences_page, name="notification-preferences"),
+    path("preferences/lieux-suivis/", following_views.followed_places_page, name="followed-places"),
+    path("preferences/lieux-suivis/ajouter/", following_views.followed_place_add, name="followed-place-add"),
+    path(
+        "preferences/lieux-suivis/<int:place_id>/", following_views.followed_place_change, name="followed-place-change"
+    ),
+    path(
+        "preferences/lieux-suivis/<int:place_id>/supprimer/",
+        following_views.followed_place_remove,
+        name="followed-place-remove",
+    ),
+    path("preferences/pres-de-moi/", following_views.near_me_switch, name="near-me"),
     path("mairie/messages/", views.broadcasts_page, name="broadcasts"),
     path("mairie/messages/<int:broadcast_id>/", views.broadcast_detail_page, name="broadcast-detail"),
 ]

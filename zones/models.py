@@ -68,6 +68,18 @@ class Commune(models.Model):
             "Les quartiers à moins de cette distance d'une alerte sont aussi prévenus. Vide : réglage général."
         ),
     )
+    followed_places_max = models.PositiveSmallIntegerField(
+        _("lieux suivis par habitant"),
+        null=True,
+        blank=True,
+        help_text=_("Lieux qu'un habitant peut suivre en plus de son quartier. Vide : réglage général."),
+    )
+    near_me_max_hours = models.PositiveSmallIntegerField(
+        _("durée maximale de « près de moi » (heures)"),
+        null=True,
+        blank=True,
+        help_text=_("Après ce délai la position du téléphone est effacée. Vide : réglage général."),
+    )
 
     objects = CommuneQuerySet.as_manager()
 

@@ -421,6 +421,7 @@ ALERTS_PHOTO_MAX_PIXELS = env.int("ALERTS_PHOTO_MAX_PIXELS", default=50_000_000)
 ALERTS_PHOTO_MAX_SIDE = env.int("ALERTS_PHOTO_MAX_SIDE", default=2000)
 # Unblurred copies (and uploads) still held this many days after they came are deleted, decided or not.
 ALERTS_PHOTO_RETENTION_DAYS = env.int("ALERTS_PHOTO_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["delivery-near-me-expire"] = {"task": "delivery.near_me_expire", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["alerts-photos-purge"] = {"task": "alerts.photos_purge", "schedule": 3600.0}
 
 
@@ -432,6 +433,12 @@ ALERTS_ROUTING_RADIUS_M = env.int("ALERTS_ROUTING_RADIUS_M", default=300)
 # resident per this many days however many burglaries happen nearby.
 ALERTS_NEAR_REPEAT_DISTANCE_M = env.int("ALERTS_NEAR_REPEAT_DISTANCE_M", default=200)
 ALERTS_NEAR_REPEAT_DAYS = env.int("ALERTS_NEAR_REPEAT_DAYS", default=14)
+# The resident's own alert area (#21): places followed beside the home neighbourhood (a commune's own
+# followed_places_max wins), and "près de moi" from the phone's position, deleted when it expires
+# (a commune's near_me_max_hours wins over the maximum).
+DELIVERY_FOLLOWED_PLACES_MAX = env.int("DELIVERY_FOLLOWED_PLACES_MAX", default=2)
+DELIVERY_NEAR_ME_DEFAULT_HOURS = env.int("DELIVERY_NEAR_ME_DEFAULT_HOURS", default=3)
+DELIVERY_NEAR_ME_MAX_HOURS = env.int("DELIVERY_NEAR_ME_MAX_HOURS", default=12)
 # Deliveries sent per Celery task (one SMTP connection per batch).
 ALERTS_DELIVERY_BATCH_SIZE = env.int("ALERTS_DELIVERY_BATCH_SIZE", default=100)
 # Transient failures retry after base * 2^(attempt-1) seconds plus up to 50 % jitter, capped; after

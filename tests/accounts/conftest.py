@@ -132,7 +132,7 @@ def subjects(world, homes, private_storage):
     the communes' codes and ids; a photo of each alert (reviewable on the pending ones, blurred on the
     published ones), in a private storage of the test's own."""
     from alerts.models import AlertEvent
-    from delivery.models import Broadcast, Delivery
+    from delivery.models import Broadcast, Delivery, FollowedPlace
     from tests.factories import make_alert, make_alert_photo
 
     people = world.people
@@ -171,6 +171,21 @@ def subjects(world, homes, private_storage):
         ).pk
         for key, commune in [("broadcast_a", world.commune_a), ("broadcast_b", world.commune_b)]
     }
+    # A place each resident follows, for the pages of followed places.
+    followed = {
+        key: FollowedPlace.objects.create(
+            user=people[person],
+            label="Rue de ma mère",
+            commune=commune,
+            centre=Point(lon, 43.01, srid=4326),
+            radius_m=500,
+            area=Point(lon, 43.01, srid=4326).buffer(0.005),
+        ).pk
+        for key, person, commune, lon in [
+            ("followed_a", "resident_a", world.commune_a, 5.01),
+            ("followed_b", "resident_b", world.commune_b, 5.03),
+        ]
+    }
     photos = {
         f"photo_{key}": make_alert_photo(alert=alert).pk
         for key, alert in [
@@ -189,6 +204,7 @@ def subjects(world, homes, private_storage):
         "published_b": published_b.pk,
         **deliveries,
         **broadcasts,
+        **followed,
         "commune_a": world.commune_a.pk,
         "commune_b": world.commune_b.pk,
         "code_a": world.commune_a.code,

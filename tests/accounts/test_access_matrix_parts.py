@@ -43,7 +43,8 @@ BROADCAST_B = {**BROADCAST_A, "commune": "{commune_b}"}
 # 2. Territorial URLs get a row for commune A AND a row for commune B. Placeholders in the URL and in
 #    the data are filled from the `subjects` fixture (tests/accounts/conftest.py): {pending_a},
 #    {published_a}, {pending_b}, {published_b}, {delivery_a}, {delivery_b}, {broadcast_a},
-#    {broadcast_b}, {a}/{b} (pending homes), {commune_a}/{commune_b} (ids), {code_a}/{code_b}/{code_c}
+#    {broadcast_b}, {followed_a}, {followed_b} (a place each resident follows), {a}/{b} (pending homes),
+#    {commune_a}/{commune_b} (ids), {code_a}/{code_b}/{code_c}
 #    (INSEE codes; C has not joined). Add what a new part needs to that fixture, built with
 #    tests/factories.py so it lives in the same two communes.
 # 3. Expected answers follow the policy in this module's docstring, not what the code does today:
@@ -238,6 +239,23 @@ TABLE = [
              [403,          400,        400,        400,        400,        400,      400,      400,      400]),
     ("get", "/preferences/notifications/", None,
              [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    # Followed places and "près de moi": verified residents only, their own places only (#21)
+    ("get", "/preferences/lieux-suivis/", None,
+             [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/preferences/lieux-suivis/?modifier={followed_a}", None,
+             [LOGIN,        403,        200,        403,        403,        403,      403,      403,      403]),
+    ("get", "/preferences/lieux-suivis/?modifier={followed_b}", None,
+             [LOGIN,        403,        404,        403,        403,        403,      403,      403,      403]),
+    ("post", "/preferences/lieux-suivis/ajouter/", {"label": "Sans point", "radius_m": "500"},
+             [LOGIN,        403,        400,        403,        403,        403,      403,      403,      403]),
+    ("post", "/preferences/lieux-suivis/{followed_a}/", {"label": "Sans point", "radius_m": "500"},
+             [LOGIN,        403,        400,        403,        403,        403,      403,      403,      403]),
+    ("post", "/preferences/lieux-suivis/{followed_b}/", {"label": "Sans point", "radius_m": "500"},
+             [LOGIN,        403,        404,        403,        403,        403,      403,      403,      403]),
+    ("post", "/preferences/lieux-suivis/{followed_b}/supprimer/", None,
+             [LOGIN,        403,        404,        403,        403,        403,      403,      403,      403]),
+    ("post", "/preferences/pres-de-moi/", {"lon": "5.01", "lat": "43.01", "radius_m": "500", "hours": "99"},
+             [LOGIN,        403,        400,        403,        403,        403,      403,      403,      403]),
     # Web Push devices: a person's own subscriptions only (bad bodies: 400 for everybody signed in)
     ("get", "/api/push/subscriptions/", None,
              [403,          200,        200,        200,        200,        200,      200,      200,      200]),
@@ -427,6 +445,12 @@ TABLE = [
              [LOGIN,        404,        302,        404,        404,        404,      404,      404,      404]),
     ("post", "/alertes/{pending_b}/recours/", {"statement": "Relisez svp."},
              [LOGIN,        404,        404,        404,        404,        404,      404,      404,      404]),
+    ("post", "/preferences/pres-de-moi/", {"lon": "5.01", "lat": "43.01", "radius_m": "500", "hours": "2"},
+             [LOGIN,        403,        302,        403,        403,        403,      403,      403,      403]),
+    ("post", "/preferences/pres-de-moi/", {"stop": "1"},
+             [LOGIN,        403,        302,        403,        403,        403,      403,      403,      403]),
+    ("post", "/preferences/lieux-suivis/{followed_a}/supprimer/", None,
+             [LOGIN,        403,        302,        403,        403,        403,      403,      403,      403]),
 ]
 # fmt: on
 

@@ -46,6 +46,7 @@ SAMPLES = {
     "report_id": "inconnu",
     "photo_id": "{photo_published_a}",  # an image, not a page: requested, then left out of the walk
     "appeal_id": "1",  # deciding an appeal is a POST from the moderation page, never a page of its own
+    "place_id": "{followed_a}",  # changing or removing a followed place: POSTs from its page
 }
 # Pages the issue names: the walk must reach them, or it proves nothing.
 MUST_WALK = {
@@ -55,6 +56,7 @@ MUST_WALK = {
     "maps-neighbourhood",
     "inbox",
     "notification-preferences",
+    "followed-places",
     "absences",
     "maps-police-live",
     "patrol-round",
