@@ -42,11 +42,18 @@ from routing_setup import (  # noqa: E402 - after the database is chosen
 sys.path.insert(0, str(BASE_DIR))
 from tests.delivery.push_service import PushServicePool, vapid_private_key, vapid_public_key  # noqa: E402
 
-NAIVE_SAMPLE = 1000  # pushes timed for the naive alternative (requests is slow; the floors use every device)
+NAIVE_SAMPLE = 600  # pushes timed for the naive alternative (requests is slow; the floors use every device)
 
 
 def start_workers(count: int, vapid_key: str, children: int) -> list[subprocess.Popen]:
-    env = {**os.environ, **BENCH_ENV, "VAPID_PRIVATE_KEY": vapid_key, "EMAIL_URL": "dummymail://"}
+    # Connections kept between tasks, as in production (config/settings/prod.py).
+    env = {
+        **os.environ,
+        **BENCH_ENV,
+        "VAPID_PRIVATE_KEY": vapid_key,
+        "EMAIL_URL": "dummymail://",
+        "CONN_MAX_AGE": "60",
+    }
     return [
         subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
             [
@@ -97,18 +104,56 @@ def devices_subscribe(service: PushServicePool, commune, per_person: int) -> lis
     return subscriptions
 
 
-def floor_rates(subscriptions: list[dict], processes: int) -> dict[str, float]:
-    """The same pushes without the ledger, pushes per second: `processes` forked processes (as many
-    as workers), each posting from the pool of threads the workers use (delivery/channels/push.py)."""
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by these processes and all their descendants: unlike the
+    wall clock, it hardly depends on what else the machine runs."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat(int(entry))
+            if stat:
+                parents[int(entry)] = int(stat[1])
+    tree, frontier = set(pids), list(pids)
+    while frontier:
+        pid = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == pid and child not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    ticks = sum(int(stat[11]) + int(stat[12]) for stat in map(_stat, tree) if stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat from the state on (the process name may hold spaces)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def floor_rates(
+    subscriptions: list[dict], processes: int, service_pids: list[int], *, naive: bool
+) -> dict[str, float]:
+    """The same pushes without the ledger, pushes per second and CPU milliseconds per push (the
+    posting processes' and the push service's): `processes` forked processes (as many as the
+    workers' children), each posting from the pool of threads the workers use
+    (delivery/channels/push.py)."""
     import multiprocessing
 
     chunks = [subscriptions[index::processes] for index in range(processes)]
-    naive = [chunk[: NAIVE_SAMPLE // processes] for chunk in chunks]
+    kinds = [("bare_post", chunks), ("floor", chunks)]
+    if naive:
+        kinds.append(("naive", [chunk[: NAIVE_SAMPLE // processes] for chunk in chunks]))
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         rates = {"encryption": pool.apply(_encryption_rate, (subscriptions[:2000],))}
-        for name, work in (("bare_post", chunks), ("floor", chunks), ("naive", naive)):
+        for name, work in kinds:
+            service_cpu = cpu_seconds(service_pids)
             spans = pool.starmap(_pushes, [(name, chunk) for chunk in work])
-            rates[name] = sum(map(len, work)) / (max(end for _, end in spans) - min(start for start, _ in spans))
+            count = sum(map(len, work))
+            rates[name] = count / (max(span[1] for span in spans) - min(span[0] for span in spans))
+            cpu = sum(span[2] for span in spans) + cpu_seconds(service_pids) - service_cpu
+            rates[f"{name}_cpu_ms"] = 1000 * cpu / count
     return rates
 
 
@@ -125,9 +170,9 @@ def _encryption_rate(subscriptions: list[dict]) -> float:
     return len(pushers) / (time.perf_counter() - start)
 
 
-def _pushes(name: str, subscriptions: list[dict]) -> tuple[float, float]:
+def _pushes(name: str, subscriptions: list[dict]) -> tuple[float, float, float]:
     """Post these pushes from the pool of threads; when the posting began and ended (monotonic clock,
-    the same in every process), ready bodies being made before for the bare POSTs."""
+    the same in every process) and the CPU it took, ready bodies being made before for the bare POSTs."""
     from concurrent.futures import wait
 
     from django.conf import settings
@@ -138,7 +183,7 @@ def _pushes(name: str, subscriptions: list[dict]) -> tuple[float, float]:
 
     devices = [PushSubscription(endpoint=s["endpoint"], **s["keys"]) for s in subscriptions]
     bodies = [WebPusher(s).encode(PAYLOAD, "aes128gcm")["body"] for s in subscriptions] if name == "bare_post" else []
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     if name == "floor":
         futures = [_pool().submit(_push, device, PAYLOAD, "normal", 60) for device in devices]
     elif name == "bare_post":
@@ -161,10 +206,10 @@ def _pushes(name: str, subscriptions: list[dict]) -> tuple[float, float]:
             for s in subscriptions
         ]
     done, _ = wait(futures)
-    end = time.monotonic()
+    end, cpu = time.monotonic(), time.process_time() - cpu
     for future in done:
         future.result()
-    return start, end
+    return start, end, cpu
 
 
 def main() -> None:
@@ -184,19 +229,26 @@ def main() -> None:
     bench_database_ready()
     from config.celery import app as celery_app
 
-    load_before = os.getloadavg()[0]
     service = PushServicePool(application_server_key=vapid_public_key(vapid_key), processes=args.service_processes)
     celery_app.control.purge()
     commune = town_with_residents(args.residents)
     subscriptions = devices_subscribe(service, commune, args.devices)
     workers = []
+    processes = args.workers * args.children
     try:
         service.start()
+        floors_before = floor_rates(subscriptions, processes, service.pids(), naive=False)
+        service.collect()  # the floor's pushes are not the ledger's
+        floor_refused, service.raw, service.accepted_at, service.refused = service.refused, [], [], []
+        load_before = os.getloadavg()[0]
         workers = start_workers(args.workers, vapid_key, args.children)
         workers_await([f"benchpush{index}@localhost" for index in range(args.workers)], timeout=600)
         alert = published_alert(commune)
+        ledger_pids = [*(worker.pid for worker in workers), *service.pids()]
+        cpu_before = cpu_seconds(ledger_pids)
         published_at = time.monotonic()
         total, elapsed, failed = route_until_settled(alert)
+        ledger_cpu = cpu_seconds(ledger_pids) - cpu_before
         load_after = os.getloadavg()[0]
         service.collect()
         received = len(service.raw)
@@ -208,7 +260,7 @@ def main() -> None:
         workers = []
         service.decrypt_all()
         per_device = service.per_device()
-        rates = floor_rates(subscriptions, args.workers)
+        floors_after = floor_rates(subscriptions, processes, service.pids(), naive=True)
         load_end = os.getloadavg()[0]
     finally:
         for worker in workers:
@@ -237,14 +289,31 @@ def main() -> None:
         f"publication to push received by the push service: p50 {p50:.2f} s, p95 {p95:.2f} s "
         f"(first push after {latencies[0]:.2f} s)"
     )
-    same = f"{args.workers} processes x {args.concurrency} threads"
+    # PostgreSQL's own CPU is not counted: Celery closes a worker's connection after each task, so
+    # the backends are gone before they can be read.
+    per_push = 1000 * ledger_cpu / received
+    print(
+        f"CPU per push in the workers and the push service: {per_push:.2f} ms (PostgreSQL not counted); "
+        f"on {os.cpu_count()} idle cores that is at most {os.cpu_count() * 1000 / per_push:.0f} pushes/s"
+    )
+    same = f"{processes} processes x {args.concurrency} threads"
+    print(f"the same pushes without the ledger, measured before and after the run (refused: {len(floor_refused)}):")
     for name, label in (
         ("floor", f"floor: encrypting and posting, no database or ledger ({same})"),
         ("bare_post", f"bare HTTP POSTs of ready bodies ({same})"),
         ("encryption", "encryption alone (pywebpush encode, one process)"),
-        ("naive", f"naive: pywebpush.webpush() per push ({same})"),
     ):
-        print(f"{label}: {rates[name]:.0f} pushes/s; ledger / this = {rate / rates[name]:.2f}x")
+        mean = (floors_before[name] + floors_after[name]) / 2
+        cpu = ""
+        if name != "encryption":
+            cpu_ms = (floors_before[f"{name}_cpu_ms"] + floors_after[f"{name}_cpu_ms"]) / 2
+            cpu = f"; {cpu_ms:.2f} ms CPU per push, ledger / this = {per_push / cpu_ms:.2f}x"
+        print(
+            f"  {label}: {floors_before[name]:.0f} and {floors_after[name]:.0f} pushes/s; "
+            f"ledger / their mean = {rate / mean:.2f}x{cpu}"
+        )
+    naive = floors_after["naive"]
+    print(f"  naive: pywebpush.webpush() per push ({same}): {naive:.0f} pushes/s; ledger / this = {rate / naive:.2f}x")
 
 
 if __name__ == "__main__":

@@ -316,14 +316,7 @@ def deliveries_send(*, delivery_ids: list[int]) -> list[int]:
     pushed concurrently and settled by groups (`PUSH_GROUP_SIZE`)."""
     context = SendContext()
     to_retry = []
-    # Geometries no message shows (a commune's boundary is thousands of points): not read for every row.
-    deliveries = (
-        Delivery.objects.select_related(
-            "recipient__notification_pref", "alert__category", "alert__commune", "broadcast__commune"
-        )
-        .defer("alert__location", "alert__commune__boundary", "broadcast__commune__boundary")
-        .in_bulk(delivery_ids)
-    )
+    deliveries = _deliveries_with_messages(delivery_ids)
     context.push_recipients = {d.recipient_id for d in deliveries.values() if d.push_status == PENDING}
     try:
         for group in _groups([deliveries[i] for i in delivery_ids if i in deliveries]):
@@ -331,6 +324,29 @@ def deliveries_send(*, delivery_ids: list[int]) -> list[int]:
     finally:
         context.reset_email()
     return to_retry
+
+
+def _deliveries_with_messages(delivery_ids: list[int]) -> dict[int, Delivery]:
+    """The batch's deliveries with their recipients, and each alert or broadcast they tell of read
+    once and shared by its deliveries (a batch is mostly one message: joining it to every row built
+    it a hundred times). Geometries no message shows, such as a commune's boundary, are not read."""
+    deliveries = Delivery.objects.select_related("recipient__notification_pref").in_bulk(delivery_ids)
+    alerts = (
+        Alert.objects.select_related("category", "commune")
+        .defer("location", "commune__boundary")
+        .in_bulk({d.alert_id for d in deliveries.values() if d.alert_id})
+    )
+    broadcasts = (
+        Broadcast.objects.select_related("commune")
+        .defer("area", "commune__boundary")
+        .in_bulk({d.broadcast_id for d in deliveries.values() if d.broadcast_id})
+    )
+    for delivery in deliveries.values():
+        if delivery.alert_id:
+            delivery.alert = alerts[delivery.alert_id]
+        if delivery.broadcast_id:
+            delivery.broadcast = broadcasts[delivery.broadcast_id]
+    return deliveries
 
 
 def _groups(deliveries: list[Delivery]) -> list[list[Delivery]]:

@@ -251,6 +251,9 @@ class PushServicePool(PushService):
     def count(self) -> int:
         return sum(counter.value for counter in self._counters)
 
+    def pids(self) -> list[int]:
+        return [child.pid for child, _ in self._children]
+
     def collect(self) -> None:
         """Bring back the requests the processes kept (their counts go back to zero)."""
         for _, pipe in self._children:
