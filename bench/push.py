@@ -1,10 +1,10 @@
-"""Web Push throughput: two Celery worker processes push the deliveries of one alert to a local push
-service, every payload encrypted for its device and signed with VAPID. Target: at least 1,000
-pushes per second, every device once; from publication to the push received, p95 under 2 s for
-5,000 residents.
+"""Web Push throughput: two Celery worker processes (two prefork children each, each child posting
+from 16 threads) push the deliveries of one alert to a local push service, every payload encrypted
+for its device and signed with VAPID. Target: at least 1,000 pushes per second, every device once;
+from publication to the push received, p95 under 2 s for 5,000 residents.
 
-    .venv/bin/python bench/push.py [--residents 5000] [--devices 1] [--workers 2] [--service-processes 2]
-                                   [--concurrency 16] [--group 50]
+    .venv/bin/python bench/push.py [--residents 5000] [--devices 1] [--workers 2] [--children 2]
+                                   [--concurrency 16] [--group 50] [--service-processes 2]
 
 Uses its own database (vigie_bench_push, created and migrated if missing; BENCH_DB to change it) and
 this worktree's Redis (REDIS_URL in .env), whose queues it purges first: run no test suite on the
@@ -217,7 +217,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=5000)
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--children", type=int, default=1, help="prefork children of each worker")
+    parser.add_argument("--children", type=int, default=2, help="prefork children of each worker")
     parser.add_argument("--service-processes", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16, help="threads posting pushes in each worker")
     parser.add_argument("--group", type=int, default=50, help="push-only deliveries claimed and settled together")
