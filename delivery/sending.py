@@ -352,7 +352,8 @@ def _deliveries_with_messages(delivery_ids: list[int]) -> dict[int, Delivery]:
 def _groups(deliveries: list[Delivery]) -> list[list[Delivery]]:
     """Deliveries that only push go in groups; any other alone, so that a worker killed while it
     talks to the SMTP server or the SMS gateway leaves nothing sent and not recorded but the message
-    under way (the email tests kill a worker there)."""
+    under way (the email tests kill a worker there). The one exception is decided under the lock:
+    an urgent alert whose push found no device falls back to SMS from within its group."""
     push_only = [d for d in deliveries if d.email_status != PENDING and d.sms_status != PENDING]
     alone = [[d] for d in deliveries if d.email_status == PENDING or d.sms_status == PENDING]
     return batches(push_only, settings.PUSH_GROUP_SIZE) + alone
