@@ -87,8 +87,8 @@ _STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, Connection
 
 @dataclass
 class PushSender:
-    """What a batch shares: one kept-alive HTTP connection to each push service, and the process's
-    VAPID tokens. The payload is encrypted by pywebpush (`WebPusher.encode`) and posted with
+    """What one posting thread keeps from batch to batch: a kept-alive HTTP connection to each push
+    service, and the process's VAPID tokens. The payload is encrypted by pywebpush (`WebPusher.encode`) and posted with
     `http.client`: requests and urllib3 cost more per push than the encryption (bench/RESULTS.md)."""
 
     connections: dict = field(default_factory=dict)
