@@ -1,16 +1,23 @@
-"""Web Push throughput: two Celery worker processes push the deliveries of one alert to a local push
-service (tests/delivery/push_service.py, aiohttp, in this process), every payload encrypted for its
-device and signed with VAPID. Target: at least 1,000 pushes per second, every device once.
+"""Web Push throughput: two Celery worker processes (two prefork children each, each child posting
+from 16 threads) push the deliveries of one alert to a local push service, every payload encrypted
+for its device and signed with VAPID. Target: at least 1,000 pushes per second, every device once;
+from publication to the push received, p95 under 2 s for 5,000 residents.
 
-    .venv/bin/python bench/push.py [--residents 3000] [--devices 1] [--workers 2]
+    .venv/bin/python bench/push.py [--residents 5000] [--devices 1] [--workers 2] [--children 2]
+                                   [--concurrency 16] [--group 50] [--service-processes 2]
 
-Uses the bench database (vigie_bench_routing) and this worktree's Redis (REDIS_URL in .env), whose
-queue it purges first. The clock runs from the routing call to the last delivery settled; the push
-service keeps the bodies during the run and decrypts them afterwards, each with its device's key.
-From the same run, beside it, measured in a forked process on the same devices: the encryption
-alone, bare HTTP POSTs of ready bodies, the floor (one loop encrypting and posting: no database, no
-ledger, one kept-alive connection, one VAPID token) and the naive alternative
-(`pywebpush.webpush()` per push: requests, a new connection and a new VAPID signature each time)."""
+Uses its own database (vigie_bench_push, created and migrated if missing; BENCH_DB to change it) and
+this worktree's Redis (REDIS_URL in .env), whose queues it purges first: run no test suite on the
+same Redis database meanwhile. Every process it starts is stopped at the end, Ctrl-C included.
+
+The push service (tests/delivery/push_service.py, `PushServicePool`) runs as several processes on
+one port; during the timed run they check each request (device, VAPID token) and keep the body,
+and every body is decrypted afterwards with its device's key: each device must have exactly one
+correctly encrypted push. The clock runs from the routing call to the last delivery settled.
+From the same run, on the same devices and push service, with the same processes and threads as
+the workers: the floor (encrypting and posting, no database, no ledger), bare HTTP POSTs of ready
+bodies, the encryption alone (one process) and the naive alternative (`pywebpush.webpush()` per
+push: requests, a new connection and a new VAPID signature each time)."""
 
 import argparse
 import os
@@ -19,7 +26,9 @@ import subprocess
 import sys
 import time
 
-from routing_setup import (
+os.environ.setdefault("BENCH_DB", "vigie_bench_push")
+
+from routing_setup import (  # noqa: E402 - after the database is chosen
     BASE_DIR,
     BENCH_ENV,
     bench_database_ready,
@@ -31,13 +40,20 @@ from routing_setup import (
 )
 
 sys.path.insert(0, str(BASE_DIR))
-from tests.delivery.push_service import PushService, vapid_private_key, vapid_public_key  # noqa: E402
+from tests.delivery.push_service import PushServicePool, vapid_private_key, vapid_public_key  # noqa: E402
 
-SAMPLE = 300  # pushes timed for the floor and the naive alternative
+NAIVE_SAMPLE = 600  # pushes timed for the naive alternative (requests is slow; the floors use every device)
 
 
-def start_workers(count: int, vapid_key: str) -> list[subprocess.Popen]:
-    env = {**os.environ, **BENCH_ENV, "VAPID_PRIVATE_KEY": vapid_key, "EMAIL_URL": "consolemail://"}
+def start_workers(count: int, vapid_key: str, children: int) -> list[subprocess.Popen]:
+    # Connections kept between tasks, as in production (config/settings/prod.py).
+    env = {
+        **os.environ,
+        **BENCH_ENV,
+        "VAPID_PRIVATE_KEY": vapid_key,
+        "EMAIL_URL": "dummymail://",
+        "CONN_MAX_AGE": "60",
+    }
     return [
         subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
             [
@@ -48,7 +64,7 @@ def start_workers(count: int, vapid_key: str) -> list[subprocess.Popen]:
                 "config",
                 "worker",
                 "--loglevel=WARNING",
-                "--concurrency=1",
+                f"--concurrency={children}",
                 f"--hostname=benchpush{index}@localhost",
                 "--without-gossip",
                 "--without-mingle",
@@ -61,7 +77,7 @@ def start_workers(count: int, vapid_key: str) -> list[subprocess.Popen]:
     ]
 
 
-def devices_subscribe(service: PushService, commune, per_person: int) -> list[dict]:
+def devices_subscribe(service: PushServicePool, commune, per_person: int) -> list[dict]:
     """`per_person` devices for each resident, push chosen and email off: only push is measured."""
     from django.db import connection
 
@@ -88,110 +104,220 @@ def devices_subscribe(service: PushService, commune, per_person: int) -> list[di
     return subscriptions
 
 
-def floor_rates(service: PushService, subscriptions: list[dict], vapid_key: str) -> dict[str, float]:
-    """The floors and the naive alternative, pushes per second, measured in a forked child: in this
-    process every request would wait for the push service's thread to get the interpreter lock
-    (5 ms switch interval), which once made the floor look slower than the ledger."""
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by these processes and all their descendants: unlike the
+    wall clock, it hardly depends on what else the machine runs."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat(int(entry))
+            if stat:
+                parents[int(entry)] = int(stat[1])
+    tree, frontier = set(pids), list(pids)
+    while frontier:
+        pid = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == pid and child not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    ticks = sum(int(stat[11]) + int(stat[12]) for stat in map(_stat, tree) if stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat from the state on (the process name may hold spaces)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def floor_rates(
+    subscriptions: list[dict], processes: int, service_pids: list[int], *, naive: bool
+) -> dict[str, float]:
+    """The same pushes without the ledger, pushes per second and CPU milliseconds per push (the
+    posting processes' and the push service's): `processes` forked processes (as many as the
+    workers' children), each posting from the pool of threads the workers use
+    (delivery/channels/push.py)."""
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        return pool.apply(_floor_rates, (subscriptions[:SAMPLE], vapid_key))
-
-
-def _floor_rates(subscriptions: list[dict], vapid_key: str) -> dict[str, float]:
-    from django.conf import settings
-    from pywebpush import WebPusher, webpush
-
-    from delivery.channels.push import PushSender
-    from delivery.models import PushSubscription
-
-    payload = b'{"title": "Vigie", "body": "floor"}'
-    pushers = [WebPusher(s) for s in subscriptions]
-    rates = {"encryption": _rate(lambda: [p.encode(payload, "aes128gcm") for p in pushers], len(pushers))}
-    sender = PushSender()
-    devices = [PushSubscription(endpoint=s["endpoint"], **s["keys"]) for s in subscriptions]
-    bodies = [p.encode(payload, "aes128gcm")["body"] for p in pushers]
-    headers = {**sender.authorization(devices[0].endpoint), "Content-Encoding": "aes128gcm", "TTL": "60"}
-    rates["bare_post"] = _rate(
-        lambda: [sender.post(d.endpoint, body, headers) for d, body in zip(devices, bodies, strict=True)], len(devices)
-    )
-    rates["floor"] = _rate(lambda: [sender.push(d, payload, urgency="normal", ttl=60) for d in devices], len(devices))
-    sender.close()
-    claims = {"sub": settings.VAPID_SUBJECT}
-    rates["naive"] = _rate(
-        lambda: [
-            webpush(s, data=payload.decode(), vapid_private_key=vapid_key, vapid_claims=dict(claims), ttl=60)
-            for s in subscriptions
-        ],
-        len(subscriptions),
-    )
+    chunks = [subscriptions[index::processes] for index in range(processes)]
+    kinds = [("bare_post", chunks), ("floor", chunks)]
+    if naive:
+        kinds.append(("naive", [chunk[: NAIVE_SAMPLE // processes] for chunk in chunks]))
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        rates = {"encryption": pool.apply(_encryption_rate, (subscriptions[:2000],))}
+        for name, work in kinds:
+            service_cpu = cpu_seconds(service_pids)
+            spans = pool.starmap(_pushes, [(name, chunk) for chunk in work])
+            count = sum(map(len, work))
+            rates[name] = count / (max(span[1] for span in spans) - min(span[0] for span in spans))
+            cpu = sum(span[2] for span in spans) + cpu_seconds(service_pids) - service_cpu
+            rates[f"{name}_cpu_ms"] = 1000 * cpu / count
     return rates
 
 
-def _rate(work, count: int) -> float:
+PAYLOAD = b'{"title": "Vigie", "body": "floor", "url": "https://vigie.example/alertes/1/"}'
+
+
+def _encryption_rate(subscriptions: list[dict]) -> float:
+    from pywebpush import WebPusher
+
+    pushers = [WebPusher(s) for s in subscriptions]
     start = time.perf_counter()
-    work()
-    return count / (time.perf_counter() - start)
+    for pusher in pushers:
+        pusher.encode(PAYLOAD, "aes128gcm")
+    return len(pushers) / (time.perf_counter() - start)
+
+
+def _pushes(name: str, subscriptions: list[dict]) -> tuple[float, float, float]:
+    """Post these pushes from the pool of threads; when the posting began and ended (monotonic clock,
+    the same in every process) and the CPU it took, ready bodies being made before for the bare POSTs."""
+    from concurrent.futures import wait
+
+    from django.conf import settings
+    from pywebpush import WebPusher, webpush
+
+    from delivery.channels.push import _pool, _push, _thread_sender
+    from delivery.models import PushSubscription
+
+    devices = [PushSubscription(endpoint=s["endpoint"], **s["keys"]) for s in subscriptions]
+    bodies = [WebPusher(s).encode(PAYLOAD, "aes128gcm")["body"] for s in subscriptions] if name == "bare_post" else []
+    start, cpu = time.monotonic(), time.process_time()
+    if name == "floor":
+        futures = [_pool().submit(_push, device, PAYLOAD, "normal", 60) for device in devices]
+    elif name == "bare_post":
+        headers = {**_thread_sender().authorization(devices[0].endpoint), "Content-Encoding": "aes128gcm", "TTL": "60"}
+        futures = [
+            _pool().submit(lambda d, b: _thread_sender().post(d.endpoint, b, headers), device, body)
+            for device, body in zip(devices, bodies, strict=True)
+        ]
+    else:
+        claims = {"sub": settings.VAPID_SUBJECT}
+        futures = [
+            _pool().submit(
+                webpush,
+                s,
+                data=PAYLOAD.decode(),
+                vapid_private_key=settings.VAPID_PRIVATE_KEY,
+                vapid_claims=dict(claims),
+                ttl=60,
+            )
+            for s in subscriptions
+        ]
+    done, _ = wait(futures)
+    end, cpu = time.monotonic(), time.process_time() - cpu
+    for future in done:
+        future.result()
+    return start, end, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--residents", type=int, default=3000)
+    parser.add_argument("--residents", type=int, default=5000)
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--children", type=int, default=2, help="prefork children of each worker")
+    parser.add_argument("--service-processes", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16, help="threads posting pushes in each worker")
+    parser.add_argument("--group", type=int, default=50, help="push-only deliveries claimed and settled together")
     args = parser.parse_args()
     vapid_key = vapid_private_key()
-    os.environ["VAPID_PRIVATE_KEY"] = vapid_key
+    os.environ.update(
+        VAPID_PRIVATE_KEY=vapid_key, PUSH_CONCURRENCY=str(args.concurrency), PUSH_GROUP_SIZE=str(args.group)
+    )
     bench_database_ready()
     from config.celery import app as celery_app
 
-    load_before = os.getloadavg()[0]
-    service = PushService(application_server_key=vapid_public_key(vapid_key), decrypt_later=True).start()
+    service = PushServicePool(application_server_key=vapid_public_key(vapid_key), processes=args.service_processes)
     celery_app.control.purge()
     commune = town_with_residents(args.residents)
     subscriptions = devices_subscribe(service, commune, args.devices)
-    workers = start_workers(args.workers, vapid_key)
+    workers = []
+    processes = args.workers * args.children
     try:
+        service.start()
+        floors_before = floor_rates(subscriptions, processes, service.pids(), naive=False)
+        service.collect()  # the floor's pushes are not the ledger's
+        floor_refused, service.raw, service.accepted_at, service.refused = service.refused, [], [], []
+        load_before = os.getloadavg()[0]
+        workers = start_workers(args.workers, vapid_key, args.children)
         workers_await([f"benchpush{index}@localhost" for index in range(args.workers)], timeout=600)
         alert = published_alert(commune)
+        worker_pids = [worker.pid for worker in workers]
+        cpu_before = cpu_seconds(worker_pids), cpu_seconds(service.pids())
         published_at = time.monotonic()
         total, elapsed, failed = route_until_settled(alert)
-        received = service.count()
+        workers_cpu = cpu_seconds(worker_pids) - cpu_before[0]
+        service_cpu = cpu_seconds(service.pids()) - cpu_before[1]
+        load_after = os.getloadavg()[0]
+        service.collect()
+        received = len(service.raw)
         latencies = sorted(at - published_at for at in service.accepted_at)
-    finally:
         for worker in workers:
             os.killpg(worker.pid, signal.SIGTERM)
         for worker in workers:
             worker.wait(timeout=30)
+        workers = []
+        service.decrypt_all()
+        per_device = service.per_device()
+        floors_after = floor_rates(subscriptions, processes, service.pids(), naive=True)
+        load_end = os.getloadavg()[0]
+    finally:
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGKILL)
+        service.stop()
 
-    load_after = os.getloadavg()[0]
-    service.decrypt_all()
-    per_device = service.per_device()
     once = len(per_device) == len(subscriptions) and set(per_device.values()) == {1}
     decrypted = sum(per_device.values())
-    rates = floor_rates(service, subscriptions, vapid_key)
-    service.stop()
     rate = received / elapsed
-    print(f"machine: {machine()}; load average {load_before:.1f} before, {load_after:.1f} after")
+    print(
+        f"machine: {machine()}; load average {load_before:.1f} before, {load_after:.1f} after the run, "
+        f"{load_end:.1f} after the floors"
+    )
+    print(
+        f"{args.workers} workers ({args.children} prefork children each, {args.concurrency} push threads, "
+        f"groups of {args.group}), "
+        f"push service in {args.service_processes} processes"
+    )
     print(
         f"{total} deliveries ({args.residents} residents x {args.devices} devices + 5 agents without device), "
         f"{received} pushes received, {decrypted} decrypted, {len(service.refused)} refused, {failed} failed, "
-        f"every device once: {once}; {args.workers} workers: {elapsed:.2f} s, {rate:.0f} pushes/s"
+        f"every device once: {once}; {elapsed:.2f} s, {rate:.0f} pushes/s"
     )
     p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
-    print(f"publication to push received by the push service: p50 {p50:.2f} s, p95 {p95:.2f} s")
-    for name, label in (
-        ("encryption", "encryption alone (pywebpush encode, one core)"),
-        ("bare_post", "bare HTTP POSTs of ready bodies, one kept-alive connection"),
-        ("floor", "floor, one loop encrypting and posting, no database or ledger"),
-    ):
-        print(
-            f"{label}: {rates[name]:.0f} pushes/s; ledger ({args.workers} workers) / this = {rate / rates[name]:.2f}x"
-        )
     print(
-        f"naive, pywebpush.webpush() per push: {rates['naive']:.0f} pushes/s; "
-        f"ledger with {args.workers} workers / naive = {rate / rates['naive']:.2f}x"
+        f"publication to push received by the push service: p50 {p50:.2f} s, p95 {p95:.2f} s "
+        f"(first push after {latencies[0]:.2f} s)"
     )
+    # PostgreSQL's own CPU is not counted: Celery closes a worker's connection after each task, so
+    # the backends are gone before they can be read.
+    per_push = 1000 * (workers_cpu + service_cpu) / received
+    workers_ms = 1000 * workers_cpu / received
+    print(
+        f"CPU per push: {per_push:.2f} ms, of which {workers_ms:.2f} ms in the workers and "
+        f"{1000 * service_cpu / received:.2f} ms in the local push service (PostgreSQL not counted); on "
+        f"{os.cpu_count()} idle cores that is at most {os.cpu_count() * 1000 / per_push:.0f} pushes/s, "
+        f"{os.cpu_count() * 1000 / workers_ms:.0f} with the push service elsewhere, as in production"
+    )
+    same = f"{processes} processes x {args.concurrency} threads"
+    print(f"the same pushes without the ledger, measured before and after the run (refused: {len(floor_refused)}):")
+    for name, label in (
+        ("floor", f"floor: encrypting and posting, no database or ledger ({same})"),
+        ("bare_post", f"bare HTTP POSTs of ready bodies ({same})"),
+        ("encryption", "encryption alone (pywebpush encode, one process)"),
+    ):
+        mean = (floors_before[name] + floors_after[name]) / 2
+        cpu = ""
+        if name != "encryption":
+            cpu_ms = (floors_before[f"{name}_cpu_ms"] + floors_after[f"{name}_cpu_ms"]) / 2
+            cpu = f"; {cpu_ms:.2f} ms CPU per push, ledger / this = {per_push / cpu_ms:.2f}x"
+        print(
+            f"  {label}: {floors_before[name]:.0f} and {floors_after[name]:.0f} pushes/s; "
+            f"ledger / their mean = {rate / mean:.2f}x{cpu}"
+        )
+    naive = floors_after["naive"]
+    print(f"  naive: pywebpush.webpush() per push ({same}): {naive:.0f} pushes/s; ledger / this = {rate / naive:.2f}x")
 
 
 if __name__ == "__main__":

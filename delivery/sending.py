@@ -9,11 +9,15 @@ silently. A plain INSERT rather than ON CONFLICT DO NOTHING spares a speculative
 unique index per row, and rows go in by recipient so the (recipient, ...) indexes are filled in
 order: together a 50,000-recipient alert is inserted in about half the time (bench/RESULTS.md).
 
-Sending: each delivery is locked (`SELECT ... FOR UPDATE SKIP LOCKED`) in its own short
-transaction that sends and marks it sent before committing. A worker killed mid-batch loses its
-locks with its connection, so the deliveries it had not committed stay pending and are sent by the
-redelivered task or the sweeper; those it committed are never sent again. The only window for a
-duplicate is between the SMTP server's acceptance and our commit, a fraction of a millisecond."""
+Sending: deliveries are locked (`SELECT ... FOR UPDATE SKIP LOCKED`) in a short transaction that
+sends them and marks them sent before committing. A worker killed mid-batch loses its locks with
+its connection, so the deliveries it had not committed stay pending and are sent by the redelivered
+task or the sweeper; those it committed are never sent again. A delivery with an email or a text
+message is claimed alone: the only window for a duplicate is between the SMTP server's acceptance
+and our commit, a fraction of a millisecond. Deliveries that only push are claimed by groups whose
+pushes go out together (a push costs a few milliseconds of waiting for the push service, the
+commit as much): their window is the group's slowest push, a few milliseconds, at most
+`PUSH_TIMEOUT_S` when a push service hangs."""
 
 import contextlib
 import logging
@@ -271,23 +275,19 @@ def _is_permanent(error: Exception) -> bool:
 
 @dataclass
 class SendContext:
-    """What one batch shares: an SMTP connection opened on first use, the SMS gateway, and the
-    Web Push session with its VAPID tokens."""
+    """What one batch shares: an SMTP connection opened on first use, the SMS gateway, and for Web
+    Push the devices of the batch's recipients and the pushes under way."""
 
     email_connection: object = field(default_factory=lambda: get_connection(fail_silently=False))
     sms_gateway: object = field(default_factory=sms_channel.gateway)
     messages: dict = field(default_factory=dict)
-    push_sender: push_channel.PushSender | None = None
-    # The devices of the batch's recipients who take push, read in one query on first use, and the
-    # devices the delivery being sent reached: recorded by the statement that settles it.
+    # The devices of the batch's recipients who take push, read in one query on first use; the
+    # pushes started for each claimed delivery; and the devices the delivery being settled reached,
+    # recorded by the statement that settles it.
     push_recipients: set = field(default_factory=set)
     push_devices: dict | None = None
+    push_started: dict = field(default_factory=dict)
     push_reached: list = field(default_factory=list)
-
-    def push_ready(self) -> push_channel.PushSender:
-        if self.push_sender is None:
-            self.push_sender = push_channel.PushSender()
-        return self.push_sender
 
     def devices_of(self, user_id: int) -> list:
         if self.push_devices is None:
@@ -309,25 +309,54 @@ class SendContext:
 def deliveries_send(*, delivery_ids: list[int]) -> list[int]:
     """Send a batch; returns the ids that failed transiently and should be retried later.
 
-    The batch's rows, recipients and messages are read in one query; each delivery is then claimed
-    under its row lock, which also re-reads the columns sending changes, so a copy read before
-    another worker's attempt never decides what to send."""
+    The batch's rows, recipients and messages are read in one query; deliveries are then claimed
+    under their row locks, which also re-read the columns sending changes, so a copy read before
+    another worker's attempt never decides what to send. A delivery with an email or a text
+    message to send is claimed, sent and committed alone; deliveries that only push are claimed,
+    pushed concurrently and settled by groups (`PUSH_GROUP_SIZE`)."""
     context = SendContext()
     to_retry = []
-    deliveries = Delivery.objects.select_related(
-        "recipient__notification_pref", "alert__category", "alert__commune", "broadcast__commune"
-    ).in_bulk(delivery_ids)
+    deliveries = _deliveries_with_messages(delivery_ids)
     context.push_recipients = {d.recipient_id for d in deliveries.values() if d.push_status == PENDING}
     try:
-        for delivery_id in delivery_ids:
-            delivery = deliveries.get(delivery_id)
-            if delivery is not None and _delivery_send_one(delivery=delivery, context=context):
-                to_retry.append(delivery_id)
+        for group in _groups([deliveries[i] for i in delivery_ids if i in deliveries]):
+            to_retry.extend(_deliveries_send_group(group, context=context))
     finally:
         context.reset_email()
-        if context.push_sender is not None:
-            context.push_sender.close()
     return to_retry
+
+
+def _deliveries_with_messages(delivery_ids: list[int]) -> dict[int, Delivery]:
+    """The batch's deliveries with their recipients, and each alert or broadcast they tell of read
+    once and shared by its deliveries (a batch is mostly one message: joining it to every row built
+    it a hundred times). Geometries no message shows, such as a commune's boundary, are not read."""
+    deliveries = Delivery.objects.select_related("recipient__notification_pref").in_bulk(delivery_ids)
+    alerts = (
+        Alert.objects.select_related("category", "commune")
+        .defer("location", "commune__boundary")
+        .in_bulk({d.alert_id for d in deliveries.values() if d.alert_id})
+    )
+    broadcasts = (
+        Broadcast.objects.select_related("commune")
+        .defer("area", "commune__boundary")
+        .in_bulk({d.broadcast_id for d in deliveries.values() if d.broadcast_id})
+    )
+    for delivery in deliveries.values():
+        if delivery.alert_id:
+            delivery.alert = alerts[delivery.alert_id]
+        if delivery.broadcast_id:
+            delivery.broadcast = broadcasts[delivery.broadcast_id]
+    return deliveries
+
+
+def _groups(deliveries: list[Delivery]) -> list[list[Delivery]]:
+    """Deliveries that only push go in groups; any other alone, so that a worker killed while it
+    talks to the SMTP server or the SMS gateway leaves nothing sent and not recorded but the message
+    under way (the email tests kill a worker there). The one exception is decided under the lock:
+    an urgent alert whose push found no device falls back to SMS from within its group."""
+    push_only = [d for d in deliveries if d.email_status != PENDING and d.sms_status != PENDING]
+    alone = [[d] for d in deliveries if d.email_status == PENDING or d.sms_status == PENDING]
+    return batches(push_only, settings.PUSH_GROUP_SIZE) + alone
 
 
 CHANNEL_STATUS_FIELDS = ("email_status", "sms_status", "push_status")
@@ -343,48 +372,66 @@ SETTLED_FIELDS = [
     "sent_at",
 ]
 
-# One statement per delivery each way, written out rather than built by the ORM: at two hundred
-# emails a second, building these two queries was the largest share of a worker's time.
+# One statement per group each way, written out rather than built by the ORM: at two hundred
+# emails a second, building these queries was the largest share of a worker's time.
 _CLAIM_SQL = sql.SQL(
     """
-    SELECT {fields} FROM alerts_delivery
-    WHERE id = %s AND status = %s AND send_after <= %s
+    SELECT id, {fields} FROM alerts_delivery
+    WHERE id = ANY(%s) AND status = %s AND send_after <= %s
+    ORDER BY id
     FOR UPDATE SKIP LOCKED"""
 ).format(fields=sql.SQL(", ").join(map(sql.Identifier, SETTLED_FIELDS)))
-_SETTLE_SQL = sql.SQL("UPDATE alerts_delivery SET {assignments} WHERE id = %s").format(
-    assignments=sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(name)) for name in SETTLED_FIELDS)
-)
-# The same, recording in the same statement the devices a push reached (one round trip, not two).
-_SETTLE_WITH_RECEIPTS_SQL = (
-    sql.SQL(
-        """WITH receipts AS (
-        INSERT INTO delivery_pushreceipt (delivery_id, subscription_id, pushed_at)
-        SELECT %s, device_id, now() FROM unnest(%s::bigint[]) AS device_id
-    )
+# The settled columns of the group come as one array each; the devices pushes reached are recorded
+# by the same statement (one round trip, not two).
+_SETTLE_SQL = sql.SQL(
     """
+    WITH receipts AS (
+        INSERT INTO delivery_pushreceipt (delivery_id, subscription_id, pushed_at)
+        SELECT delivery_id, device_id, now() FROM unnest(%s::bigint[], %s::bigint[]) AS r(delivery_id, device_id)
     )
-    + _SETTLE_SQL
+    UPDATE alerts_delivery AS d SET {assignments}
+    FROM unnest(%s::bigint[], {arrays}) AS v(id, {fields})
+    WHERE d.id = v.id"""
+).format(
+    assignments=sql.SQL(", ").join(sql.SQL("{0} = v.{0}").format(sql.Identifier(name)) for name in SETTLED_FIELDS),
+    arrays=sql.SQL(", ").join(
+        sql.SQL("%s::{}[]").format(sql.SQL(kind))
+        for kind in ("text", "text", "text", "text", "text", "smallint", "text", "timestamptz", "timestamptz")
+    ),
+    fields=sql.SQL(", ").join(map(sql.Identifier, SETTLED_FIELDS)),
 )
 
 
-def _delivery_send_one(*, delivery: Delivery, context: SendContext) -> bool:
-    """Send one delivery under its row lock; True if it must be retried."""
+def _deliveries_send_group(group: list[Delivery], *, context: SendContext) -> list[int]:
+    """Claim a group under its row locks, send, settle and commit it together; the ids to retry.
+    A worker killed before the commit releases the locks: the group stays pending, and only pushes
+    the push service accepted in the last moments before the kill can arrive twice."""
+    by_id = {delivery.id: delivery for delivery in group}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [delivery.id, PENDING, timezone.now()])
-        claimed = cursor.fetchone()
-        if claimed is None:
-            return False  # already sent, taken by another worker, gone, or not due yet
-        for name, value in zip(SETTLED_FIELDS, claimed, strict=True):
-            setattr(delivery, name, value)
-        context.push_reached = []
-        errors, transient = _channels_send(delivery, context)
-        _delivery_settle(delivery, errors=errors, transient=transient)
-        settled = [*(getattr(delivery, name) for name in SETTLED_FIELDS), delivery.id]
-        if context.push_reached:
-            cursor.execute(_SETTLE_WITH_RECEIPTS_SQL, [delivery.id, context.push_reached, *settled])
-        else:
-            cursor.execute(_SETTLE_SQL, settled)
-        return delivery.status == PENDING
+        cursor.execute(_CLAIM_SQL, [list(by_id), PENDING, timezone.now()])
+        claimed = []
+        for delivery_id, *values in cursor.fetchall():
+            delivery = by_id[delivery_id]  # others: sent, taken by another worker, gone, or not due yet
+            for name, value in zip(SETTLED_FIELDS, values, strict=True):
+                setattr(delivery, name, value)
+            claimed.append(delivery)
+        if not claimed:
+            return []
+        for delivery in claimed:
+            if delivery.push_status == PENDING:
+                push_channel.start(delivery=delivery, context=context)
+        receipts = []
+        for delivery in claimed:
+            context.push_reached = []
+            errors, transient = _channels_send(delivery, context)
+            _delivery_settle(delivery, errors=errors, transient=transient)
+            receipts.extend((delivery.id, device_id) for device_id in context.push_reached)
+        columns = [[getattr(delivery, name) for delivery in claimed] for name in SETTLED_FIELDS]
+        cursor.execute(
+            _SETTLE_SQL,
+            [[r[0] for r in receipts], [r[1] for r in receipts], [d.id for d in claimed], *columns],
+        )
+    return [delivery.id for delivery in claimed if delivery.status == PENDING]
 
 
 _SENDERS = {"email": email_channel.send, "sms": sms_channel.send, "push": push_channel.send}

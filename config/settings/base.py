@@ -460,6 +460,10 @@ ALERTS_SMS_GATEWAY = env("ALERTS_SMS_GATEWAY", default="delivery.channels.sms.Co
 VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env("VAPID_SUBJECT", default="mailto:ne-pas-repondre@vigie.localhost")
 PUSH_TIMEOUT_S = env.float("PUSH_TIMEOUT_S", default=10.0)
+# How many pushes a worker process has in flight (threads, each with its own kept-alive connection),
+# and how many push-only deliveries it claims, pushes and settles together in one transaction.
+PUSH_CONCURRENCY = env.int("PUSH_CONCURRENCY", default=16)
+PUSH_GROUP_SIZE = env.int("PUSH_GROUP_SIZE", default=50)
 # Browsers' push services are all HTTPS; plain HTTP endpoints only for a local test push service.
 PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
 CELERY_BEAT_SCHEDULE.update(

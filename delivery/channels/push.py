@@ -5,11 +5,19 @@ encrypted for that device (RFC 8291, aes128gcm) by pywebpush and signed with the
 Each device gets a delivery once: a device the push service accepted is recorded (`PushReceipt`)
 by the statement that settles the delivery, under its row lock, so a retry caused by another device skips it. A
 device the push service no longer knows (404, 410) is removed. The notification opens the
-delivery's message page, which marks it read."""
+delivery's message page, which marks it read.
+
+A worker posts the pushes of the deliveries it holds concurrently, from a small pool of threads
+(`PUSH_CONCURRENCY`), each with its own kept-alive connection to each push service: a push spends
+most of its time waiting for the push service, not encrypting. The threads never touch the
+database; deciding what to push and recording what arrived stay in the worker's own thread."""
 
 import http.client
 import json
+import os
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlsplit
@@ -79,8 +87,8 @@ _STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, Connection
 
 @dataclass
 class PushSender:
-    """What a batch shares: one kept-alive HTTP connection to each push service, and the process's
-    VAPID tokens. The payload is encrypted by pywebpush (`WebPusher.encode`) and posted with
+    """What one posting thread keeps from batch to batch: a kept-alive HTTP connection to each push
+    service, and the process's VAPID tokens. The payload is encrypted by pywebpush (`WebPusher.encode`) and posted with
     `http.client`: requests and urllib3 cost more per push than the encryption (bench/RESULTS.md)."""
 
     connections: dict = field(default_factory=dict)
@@ -181,6 +189,32 @@ def devices_of(user_ids) -> dict[int, list[PushSubscription]]:
     return devices
 
 
+_local = threading.local()
+_pool_lock = threading.Lock()
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _thread_sender() -> PushSender:
+    """The calling thread's sender: its connections stay open from one batch to the next."""
+    sender = getattr(_local, "sender", None)
+    if sender is None:
+        sender = _local.sender = PushSender()
+    return sender
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads that post pushes, made on first use in each process (never across a fork)."""
+    with _pool_lock:
+        pool = _pools.get(os.getpid())
+        if pool is None:
+            pool = _pools[os.getpid()] = ThreadPoolExecutor(settings.PUSH_CONCURRENCY, thread_name_prefix="push")
+        return pool
+
+
+def _push(subscription: PushSubscription, payload: bytes, urgency: str, ttl: int) -> int:
+    return _thread_sender().push(subscription, payload, urgency=urgency, ttl=ttl)
+
+
 def devices_to_push(delivery: Delivery, context) -> list[PushSubscription]:
     """The recipient's devices that did not get this delivery yet. Receipts are only written by an
     attempt (which counts in `attempts`, read under the row lock), so a first attempt skips the query."""
@@ -191,22 +225,34 @@ def devices_to_push(delivery: Delivery, context) -> list[PushSubscription]:
     return [device for device in devices if device.id not in reached]
 
 
-def send(*, delivery, context) -> None:
-    """Push to every device of the recipient not reached yet; raise if one must be retried, or if
-    none was reached and none ever will be."""
+def start(*, delivery, context) -> None:
+    """Start posting to every device of the recipient not reached yet, in the pool's threads;
+    `send` waits for the answers. A worker starts the pushes of several claimed deliveries before
+    waiting for any."""
     devices = devices_to_push(delivery, context)
+    pushes: list[Future] = []
+    if devices:
+        payload, urgent = payload_of(delivery, cache=context.messages)
+        urgency, ttl = urgency_of(delivery, urgent)
+        pushes = [_pool().submit(_push, device, payload, urgency, ttl) for device in devices]
+    context.push_started[delivery.id] = (devices, pushes)
+
+
+def send(*, delivery, context) -> None:
+    """Push to every device of the recipient not reached yet (or wait for the pushes `start`
+    began); raise if one must be retried, or if none was reached and none ever will be."""
+    if delivery.id not in context.push_started:
+        start(delivery=delivery, context=context)
+    devices, pushes = context.push_started.pop(delivery.id)
     if not devices:
         if not context.devices_of(delivery.recipient_id) and _never_reached(delivery):
             raise PushNoDevice("no device left")
         return  # all reached before this retry: nothing left to push
-    payload, urgent = payload_of(delivery, cache=context.messages)
-    urgency, ttl = urgency_of(delivery, urgent)
-    sender = context.push_ready()
     reached, transient, refused, removed = context.push_reached, [], [], 0
-    for device in devices:
+    for device, push in zip(devices, pushes, strict=True):
         try:
-            status = sender.push(device, payload, urgency=urgency, ttl=ttl)
-        except TRANSPORT_ERRORS as error:
+            status = push.result()
+        except Exception as error:  # noqa: BLE001 - a broken connection, or anything else: retried
             transient.append(f"{type(error).__name__}: {error}")
             continue
         if 200 <= status < 300:

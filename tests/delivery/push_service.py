@@ -4,13 +4,21 @@ the payload (RFC 8291, aes128gcm) with the device's own private key, and records
 
 Each device is a real key pair and authentication secret, as a browser makes them; `device()` gives
 the subscription (`PushSubscription.toJSON()`) a browser would send to the site. `answer` makes the
-service reply with another status for one device (410 once it is gone, 500 for a failure)."""
+service reply with another status for one device (410 once it is gone, 500 for a failure).
+
+`PushServicePool` is the same service for the benchmark: several processes on one port
+(SO_REUSEPORT), so the service is not what limits the senders. During the timed run they check each
+request as a push service does (device known, VAPID token signed by the subscription's key, for this
+origin, not expired; a token already verified is not verified again, as real services cache it)
+and keep the body; every body is decrypted afterwards with its device's key."""
 
 import asyncio
 import base64
 import contextlib
 import json
+import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -123,7 +131,7 @@ class PushService:
         parts = dict(part.split("=", 1) for part in authorization[len("vapid ") :].split(","))
         if parts.get("k") != self.application_server_key:
             raise ValueError("signed with another key than the subscription's")
-        if not Vapid02.verify(authorization):
+        if not self._vapid_verified(authorization):
             raise ValueError("bad VAPID signature")
         claims = json.loads(b64urldecode(parts["t"].split(".")[1].encode()))
         if claims.get("aud") != self.origin or claims.get("exp", 0) <= time.time() or not claims.get("sub"):
@@ -152,6 +160,9 @@ class PushService:
         )
         with self._lock:
             self.received.append(item)
+
+    def _vapid_verified(self, authorization: str) -> bool:
+        return Vapid02.verify(authorization)
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -209,3 +220,94 @@ class PushService:
             future.result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+
+class PushServicePool(PushService):
+    """The push service as `processes` forked processes sharing one port. Devices are made before
+    `start()` (the processes inherit them); `collect()` brings back what they kept, then
+    `decrypt_all()` decrypts it here."""
+
+    def __init__(self, *, application_server_key: str, processes: int = 2):
+        super().__init__(application_server_key=application_server_key, decrypt_later=True)
+        self.processes = processes
+        self._children: list[tuple[multiprocessing.Process, object]] = []
+        self._counters: list = []
+        self._verified: set[str] = set()
+
+    def start(self) -> "PushServicePool":
+        context = multiprocessing.get_context("fork")
+        for _ in range(self.processes):
+            parent_end, child_end = context.Pipe()
+            counter = context.RawValue("i", 0)
+            child = context.Process(target=self._serve, args=(child_end, counter), daemon=True)
+            child.start()
+            self._children.append((child, parent_end))
+            self._counters.append(counter)
+        for _, pipe in self._children:
+            if not pipe.poll(30) or pipe.recv() != "ready":
+                raise RuntimeError("the push service did not start")
+        return self
+
+    def count(self) -> int:
+        return sum(counter.value for counter in self._counters)
+
+    def pids(self) -> list[int]:
+        return [child.pid for child, _ in self._children]
+
+    def collect(self) -> None:
+        """Bring back the requests the processes kept (their counts go back to zero)."""
+        for _, pipe in self._children:
+            pipe.send("collect")
+        for counter, (_, pipe) in zip(self._counters, self._children, strict=True):
+            raw, accepted_at, refused = pipe.recv()
+            counter.value = 0
+            self.raw.extend(raw)
+            self.accepted_at.extend(accepted_at)
+            self.refused.extend(refused)
+
+    def stop(self) -> None:
+        for child, pipe in self._children:
+            with contextlib.suppress(OSError):
+                pipe.send("stop")
+            child.join(timeout=10)
+            if child.is_alive():
+                child.kill()
+        self._children = []
+
+    def _vapid_verified(self, authorization: str) -> bool:
+        if authorization in self._verified:
+            return True  # the expiry and audience are still checked on every request
+        if not Vapid02.verify(authorization):
+            return False
+        self._verified.add(authorization)
+        return True
+
+    def _serve(self, pipe, counter) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the benchmark, which stops us
+        self._loop = asyncio.new_event_loop()
+        self.raw, self.accepted_at, self.refused = [], [], []
+        self._count = counter
+
+        async def serve() -> None:
+            app = web.Application()
+            app.router.add_post("/push/{token}", self._handle)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", self.port, reuse_port=True).start()
+            pipe.send("ready")
+            while True:
+                await self._loop.run_in_executor(None, pipe.poll, None)
+                order = pipe.recv()
+                pipe.send((self.raw, self.accepted_at, self.refused))
+                self.raw, self.accepted_at, self.refused = [], [], []
+                if order == "stop":
+                    break
+            await runner.cleanup()
+
+        self._loop.run_until_complete(serve())
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        response = await super()._handle(request)
+        if response.status == 201:
+            self._count.value += 1
+        return response

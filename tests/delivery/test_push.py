@@ -188,3 +188,30 @@ def test_another_persons_endpoint_is_not_removed(town, push_service):
     )
     assert response.status_code == 204
     assert PushSubscription.objects.filter(user=owner).count() == 1
+
+
+def test_deliveries_that_only_push_are_pushed_together_and_each_device_gets_one(town, push_service, published):
+    people = [resident_at(town, 5.001 + 0.001 * index) for index in range(6)]
+    devices = {person.id: with_devices(person, push_service, 2) for person in people}
+    NotificationPreference.objects.filter(user__in=people).update(by_email=False)
+    failing, gone = devices[people[1].id][1], devices[people[2].id][0]
+    push_service.answer(failing["endpoint"], 503)
+    push_service.answer(gone["endpoint"], 410)
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004), description="Tag rue"))
+    deliveries = {d.recipient_id: d for d in Delivery.objects.filter(alert=alert)}
+    assert {(d.email_status, d.push_status) for d in deliveries.values()} == {("skipped", "pending")}
+
+    assert send_all(alert) == [deliveries[people[1].id].id]  # only the delivery whose device answered 503
+    assert push_service.refused == []
+    assert push_service.count() == 2 * len(people) - 2
+    assert not PushSubscription.objects.filter(endpoint=gone["endpoint"]).exists()
+    settled = {d.recipient_id: d for d in Delivery.objects.filter(alert=alert)}
+    assert {settled[p.id].status for p in people if p != people[1]} == {"sent"}
+    assert PushReceipt.objects.filter(delivery__alert=alert).count() == 2 * len(people) - 2
+
+    Delivery.objects.filter(alert=alert).update(send_after=alert.published_at)  # its backoff is over
+    assert send_all(alert) == []
+    tokens = [d["endpoint"].rsplit("/", 1)[1] for person_devices in devices.values() for d in person_devices]
+    assert push_service.per_device() == {token: 1 for token in tokens if token != gone["endpoint"].rsplit("/", 1)[1]}
+    assert set(Delivery.objects.filter(alert=alert).values_list("status", flat=True)) == {"sent"}
+    assert PushReceipt.objects.filter(delivery__alert=alert).count() == 2 * len(people) - 1
