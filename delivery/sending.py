@@ -17,7 +17,9 @@ message is claimed alone: the only window for a duplicate is between the SMTP se
 and our commit, a fraction of a millisecond. Deliveries that only push are claimed by groups whose
 pushes go out together (a push costs a few milliseconds of waiting for the push service, the
 commit as much): their window is the group's slowest push, a few milliseconds, at most
-`PUSH_TIMEOUT_S` when a push service hangs."""
+`PUSH_TIMEOUT_S` when a push service hangs. A push sent again in that window carries the same
+notification tag (`vigie-<delivery id>`), so the phone replaces the first notification with it
+instead of showing a second one."""
 
 import contextlib
 import logging
