@@ -20,7 +20,7 @@ import logging
 import random
 import smtplib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
@@ -34,6 +34,7 @@ from delivery.channels import email as email_channel
 from delivery.channels import push as push_channel
 from delivery.channels import sms as sms_channel
 from delivery.models import Broadcast, Delivery
+from partitions.monthly import month_of
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +90,9 @@ WITH recipients AS (
 _INSERT = sql.SQL(
     _AUDIENCE
     + """
-INSERT INTO alerts_delivery (recipient_id, kind, alert_id, broadcast_id, notice_id, status, reason, email_status,
-                             sms_status, push_status, attempts, last_error, created_at, send_after)
-SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s, %(notice_id)s,
+INSERT INTO alerts_delivery (recipient_id, kind, alert_id, broadcast_id, notice_id, month, status, reason,
+                             email_status, sms_status, push_status, attempts, last_error, created_at, send_after)
+SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s, %(notice_id)s, %(month)s,
        CASE WHEN t.email OR t.sms OR t.push THEN %(pending)s ELSE %(skipped)s END,
        CASE WHEN NOT (t.email OR t.sms OR t.push) THEN %(inbox_only)s WHEN t.quiet THEN %(quiet_hours)s ELSE '' END,
        CASE WHEN t.email THEN %(pending)s ELSE %(skipped)s END,
@@ -127,6 +128,7 @@ def deliveries_insert(
     recipients: sql.Composable,
     params: dict,
     time_zone: str,
+    message_at: datetime,
     alert_id: int | None = None,
     broadcast_id: int | None = None,
     notice_id: int | None = None,
@@ -137,11 +139,15 @@ def deliveries_insert(
 ) -> int:
     """Create the deliveries of one message in one statement; returns how many were created.
     `recipients` selects (user_id, is_police) with named `params`. Quiet hours are read in
-    `time_zone`, the local time of the message's commune."""
+    `time_zone`, the local time of the message's commune. `message_at` is when the message itself was
+    made (never now): its month is the deliveries' partition, the same for every delivery of the
+    message, which keeps the (message, recipient) unique indexes as strong as they were."""
     all_params = _audience_params(
         params, time_zone=time_zone, urgent=urgent, by_email=by_email, by_sms=by_sms, by_push=by_push
     )
-    all_params.update(kind=kind, alert_id=alert_id, broadcast_id=broadcast_id, notice_id=notice_id)
+    all_params.update(
+        kind=kind, alert_id=alert_id, broadcast_id=broadcast_id, notice_id=notice_id, month=month_of(message_at)
+    )
     all_params.update(pending=PENDING, skipped=SKIPPED, inbox_only="inbox_only", quiet_hours="quiet_hours")
     with connection.cursor() as cursor:
         cursor.execute(_INSERT.format(recipients=recipients), all_params)
@@ -348,18 +354,19 @@ SETTLED_FIELDS = [
 _CLAIM_SQL = sql.SQL(
     """
     SELECT {fields} FROM alerts_delivery
-    WHERE id = %s AND status = %s AND send_after <= %s
+    WHERE id = %s AND month = %s AND status = %s AND send_after <= %s
     FOR UPDATE SKIP LOCKED"""
 ).format(fields=sql.SQL(", ").join(map(sql.Identifier, SETTLED_FIELDS)))
-_SETTLE_SQL = sql.SQL("UPDATE alerts_delivery SET {assignments} WHERE id = %s").format(
+# With the month, each statement reads one partition's primary key, not every month's.
+_SETTLE_SQL = sql.SQL("UPDATE alerts_delivery SET {assignments} WHERE id = %s AND month = %s").format(
     assignments=sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(name)) for name in SETTLED_FIELDS)
 )
 # The same, recording in the same statement the devices a push reached (one round trip, not two).
 _SETTLE_WITH_RECEIPTS_SQL = (
     sql.SQL(
         """WITH receipts AS (
-        INSERT INTO delivery_pushreceipt (delivery_id, subscription_id, pushed_at)
-        SELECT %s, device_id, now() FROM unnest(%s::bigint[]) AS device_id
+        INSERT INTO delivery_pushreceipt (delivery_id, delivery_month, subscription_id, pushed_at)
+        SELECT %s, %s, device_id, now() FROM unnest(%s::bigint[]) AS device_id
     )
     """
     )
@@ -370,7 +377,7 @@ _SETTLE_WITH_RECEIPTS_SQL = (
 def _delivery_send_one(*, delivery: Delivery, context: SendContext) -> bool:
     """Send one delivery under its row lock; True if it must be retried."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [delivery.id, PENDING, timezone.now()])
+        cursor.execute(_CLAIM_SQL, [delivery.id, delivery.month, PENDING, timezone.now()])
         claimed = cursor.fetchone()
         if claimed is None:
             return False  # already sent, taken by another worker, gone, or not due yet
@@ -379,9 +386,9 @@ def _delivery_send_one(*, delivery: Delivery, context: SendContext) -> bool:
         context.push_reached = []
         errors, transient = _channels_send(delivery, context)
         _delivery_settle(delivery, errors=errors, transient=transient)
-        settled = [*(getattr(delivery, name) for name in SETTLED_FIELDS), delivery.id]
+        settled = [*(getattr(delivery, name) for name in SETTLED_FIELDS), delivery.id, delivery.month]
         if context.push_reached:
-            cursor.execute(_SETTLE_WITH_RECEIPTS_SQL, [delivery.id, context.push_reached, *settled])
+            cursor.execute(_SETTLE_WITH_RECEIPTS_SQL, [delivery.id, delivery.month, context.push_reached, *settled])
         else:
             cursor.execute(_SETTLE_SQL, settled)
         return delivery.status == PENDING

@@ -7,7 +7,7 @@ imports this module."""
 
 from celery import shared_task
 
-from delivery import routing, sending
+from delivery import retention, routing, sending
 
 
 @shared_task(name=sending.DISPATCH_TASK, ignore_result=True, bind=True)
@@ -39,3 +39,10 @@ def deliveries_sweep() -> int:
     for batch in sending.batches(ids):
         deliveries_send_batch.delay(delivery_ids=batch)
     return len(ids)
+
+
+@shared_task(name="delivery.partitions_maintain", ignore_result=True)
+def partitions_maintain() -> None:
+    """Deliveries' and events' monthly partitions: made ahead, emptied of defaulted rows, dropped past
+    their retention. Run by Celery beat every few hours; a month it could not drop is tried again."""
+    retention.partitions_maintain()
