@@ -21,8 +21,8 @@ from psycopg import errors, sql
 
 logger = logging.getLogger(__name__)
 
-# How long dropping a month may wait for the table's readers and writers before trying again later.
-DETACH_LOCK_TIMEOUT = "2s"
+# How long making or dropping a month may wait for the table's readers and writers before trying again.
+TABLE_LOCK_TIMEOUT = "2s"
 
 
 def month_of(moment: datetime) -> date:
@@ -63,7 +63,7 @@ class MaintenanceReport:
     dropped: list[str] = field(default_factory=list)
     # Rows found in a default partition, by table and month, before they were moved out.
     defaulted: dict[str, dict[date, int]] = field(default_factory=dict)
-    # Months that could not be dropped this time (the lock was not granted in time).
+    # Months that could not be made or dropped this time (the lock was not granted in time).
     postponed: list[str] = field(default_factory=list)
 
     def add(self, other: "MaintenanceReport") -> None:
@@ -117,6 +117,8 @@ def partition_create(monthly: MonthlyTable, month: date) -> bool:
     table, column = sql.Identifier(monthly.name), sql.Identifier(monthly.column)
     bounds = [month, month_add(month, 1)]
     with connection.cursor() as cursor:
+        # Creating a partition locks the whole table too: never queue behind a long reader.
+        _lock_timeout_set(cursor)
         cursor.execute(
             sql.SQL("SELECT 1 FROM {} WHERE {} >= %s AND {} < %s LIMIT 1").format(default, column, column), bounds
         )
@@ -133,19 +135,27 @@ def partition_create(monthly: MonthlyTable, month: date) -> bool:
     return True
 
 
+def _lock_timeout_set(cursor) -> None:
+    cursor.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(TABLE_LOCK_TIMEOUT)))
+
+
+def _is_lock_timeout(error: OperationalError) -> bool:
+    return isinstance(error.__cause__, errors.LockNotAvailable)
+
+
 def partition_detach(monthly: MonthlyTable, month: date) -> bool:
     """Take a month out of the table, in a transaction of its own, the only step that locks the whole
-    table; False, having waited no longer than DETACH_LOCK_TIMEOUT, if the lock was not granted."""
+    table; False, having waited no longer than TABLE_LOCK_TIMEOUT, if the lock was not granted."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(DETACH_LOCK_TIMEOUT)))
+            _lock_timeout_set(cursor)
             cursor.execute(
                 sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(
                     sql.Identifier(monthly.name), sql.Identifier(partition_name(monthly.name, month))
                 )
             )
     except OperationalError as error:
-        if not isinstance(error.__cause__, errors.LockNotAvailable):
+        if not _is_lock_timeout(error):
             raise
         logger.warning("partition %s not detached this time: %s", partition_name(monthly.name, month), error)
         return False
@@ -195,8 +205,14 @@ def monthly_table_maintain(
         report.defaulted[monthly.name] = defaulted
     wanted = {month_add(this_month, ahead) for ahead in range(months_ahead + 1)} | set(defaulted)
     for month in sorted(wanted):
-        if partition_create(monthly, month):
-            report.created.append(partition_name(monthly.name, month))
+        try:
+            if partition_create(monthly, month):
+                report.created.append(partition_name(monthly.name, month))
+        except OperationalError as error:
+            if not _is_lock_timeout(error):
+                raise
+            logger.warning("partition %s not created this time: %s", partition_name(monthly.name, month), error)
+            report.postponed.append(partition_name(monthly.name, month))
     if keep_months is not None:
         report.dropped, report.postponed = partitions_drop_before(monthly, month_add(this_month, -keep_months))
     return report
