@@ -194,6 +194,7 @@ def broadcast_send(*, whole_commune_confirmed: bool = False, **fields) -> Broadc
         broadcast_id=broadcast.id,
         urgent=broadcast.is_urgent,
         time_zone=broadcast.commune.time_zone,
+        message_at=broadcast.created_at,
         by_email=broadcast.by_email,
         by_sms=broadcast.by_sms,
     )

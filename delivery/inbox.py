@@ -30,7 +30,10 @@ def inbox_mark_read(*, user: User, delivery_id: int) -> Delivery:
     delivery = inbox_of(user).get(id=delivery_id)
     if delivery.read_at is None:
         delivery.read_at = timezone.now()
-        Delivery.objects.filter(id=delivery.id, read_at__isnull=True).update(read_at=delivery.read_at)
+        # With its month, the update reads one partition, not every month kept.
+        Delivery.objects.filter(id=delivery.id, month=delivery.month, read_at__isnull=True).update(
+            read_at=delivery.read_at
+        )
     return delivery
 
 

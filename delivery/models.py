@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Alert, AlertCategory
+from partitions.monthly import current_month
 
 
 class AlertRouting(models.Model):
@@ -213,6 +214,11 @@ class Delivery(models.Model):
     send_after = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The table is partitioned by this month (partitions/monthly.py), that of the message: its alert's
+    # or broadcast's creation, or the notice row's, in UTC. Being a function of the message, it is the
+    # same for every delivery of one message, so each "once" below, unique within a month, is unique
+    # overall; and a month of deliveries is dropped as one partition when its retention ends.
+    month = models.DateField(default=current_month, editable=False)
 
     class Meta:
         db_table = "alerts_delivery"  # created by the alerts app; kept so no data moves
@@ -231,18 +237,22 @@ class Delivery(models.Model):
                 name="delivery_points_at_its_message",
             ),
             models.UniqueConstraint(
-                fields=["alert", "recipient"], condition=Q(kind="alert"), name="delivery_once_per_alert"
+                fields=["alert", "recipient", "month"], condition=Q(kind="alert"), name="delivery_once_per_alert"
             ),
             models.UniqueConstraint(
-                fields=["broadcast", "recipient"], condition=Q(kind="broadcast"), name="delivery_once_per_broadcast"
+                fields=["broadcast", "recipient", "month"],
+                condition=Q(kind="broadcast"),
+                name="delivery_once_per_broadcast",
             ),
             models.UniqueConstraint(
-                fields=["alert", "recipient"], condition=Q(kind="near_repeat"), name="near_repeat_once_per_alert"
+                fields=["alert", "recipient", "month"],
+                condition=Q(kind="near_repeat"),
+                name="near_repeat_once_per_alert",
             ),
             # One notice per visit, one reminder per absence, one message per decision or step told to
             # an alert's author: sending twice aborts, never doubles.
             models.UniqueConstraint(
-                fields=["kind", "notice_id"], condition=Q(notice_id__isnull=False), name="notice_once"
+                fields=["kind", "notice_id", "month"], condition=Q(notice_id__isnull=False), name="notice_once"
             ),
         ]
         indexes = [
@@ -280,12 +290,20 @@ class PushReceipt(models.Model):
     """A device that the push service accepted a delivery for, written in the same transaction
     that settles the delivery: a retry (another device failed) never pushes to this one again."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Partitioned by the month of its delivery, so a month of deliveries and its receipts are dropped
+    # together. No database foreign key: one pointing at a partitioned table makes PostgreSQL search
+    # every detached month for receipts still pointing at it, the cost the partitions are there to avoid.
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    delivery_month = models.DateField(default=current_month, editable=False)
     subscription = models.ForeignKey(PushSubscription, on_delete=models.CASCADE, related_name="+")
     pushed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["delivery", "subscription"], name="push_once_per_device")]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "subscription", "delivery_month"], name="push_once_per_device")
+        ]
 
 
 class FollowedPlace(models.Model):

@@ -3,6 +3,8 @@ and push as they chose. On behalf of a higher app (a patrol's notice of passage,
 reminder), which passes the id of its row and delivery never reads; and to the author of an alert,
 told of the moderators' decision (published, or rejected with the reason) and of each follow-up step."""
 
+from datetime import datetime
+
 from django.db import transaction
 from psycopg import sql
 
@@ -14,10 +16,12 @@ from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
 _ONE_RESIDENT = sql.SQL("SELECT %(resident_id)s::bigint AS user_id, false AS is_police")
 
 
-def resident_notice_send(*, kind: str, notice_id: int, resident_id: int, time_zone: str) -> bool:
+def resident_notice_send(*, kind: str, notice_id: int, resident_id: int, time_zone: str, noticed_at: datetime) -> bool:
     """Create the notice unless one exists for this (kind, notice_id), and queue its sending after
     commit; False when it had already been created. Call inside the transaction that locked the row
-    the notice is about, so two callers cannot both create it."""
+    the notice is about, so two callers cannot both create it. `noticed_at` is a time that row keeps
+    (when the visit was made, the reminder decided, the decision taken): the notice's month, so a
+    second notice for the same row would meet the first in the unique index."""
     assert kind in Delivery.NOTICE_KINDS, kind
     if Delivery.objects.filter(kind=kind, notice_id=notice_id).exists():
         return False
@@ -27,6 +31,7 @@ def resident_notice_send(*, kind: str, notice_id: int, resident_id: int, time_zo
         params={"resident_id": resident_id},
         notice_id=notice_id,
         time_zone=time_zone,
+        message_at=noticed_at,
     )
     deliveries_dispatch_on_commit(kind=kind, message_id=notice_id)
     return bool(created)
@@ -59,4 +64,5 @@ def alert_author_notify(*, alert_id: int, field: str) -> bool:
             notice_id=transition.id,
             resident_id=alert.author_id,
             time_zone=alert.commune.time_zone,
+            noticed_at=transition.created_at,
         )

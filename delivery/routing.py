@@ -174,6 +174,7 @@ def alert_deliveries_create(*, alert: Alert, neighbourhood_ids: list[int], polic
         alert_id=alert.id,
         urgent=alert.category.is_urgent,
         time_zone=alert.commune.time_zone,
+        message_at=alert.created_at,
     )
     deliveries_dispatch_on_commit(kind=Delivery.Kind.ALERT, message_id=alert.id)
     return created
@@ -193,6 +194,7 @@ def near_repeat_notices_create(*, alert: Alert) -> int:
         params={**params, "near_repeat": Delivery.Kind.NEAR_REPEAT, "days": settings.ALERTS_NEAR_REPEAT_DAYS},
         alert_id=alert.id,
         time_zone=alert.commune.time_zone,
+        message_at=alert.created_at,
     )
     deliveries_dispatch_on_commit(kind=Delivery.Kind.NEAR_REPEAT, message_id=alert.id)
     return created
@@ -200,13 +202,17 @@ def near_repeat_notices_create(*, alert: Alert) -> int:
 
 @transaction.atomic
 def alert_follow_up_record(*, alert_id: int) -> list[AlertEvent]:
-    """A status_changed event for every police service the alert was routed to."""
+    """A status_changed event for every police service the alert was routed to: those of the police
+    sectors it was routed to, read from the routing's record rather than from the published events,
+    which are dropped after ALERTS_EVENT_RETENTION_MONTHS while a follow-up may come later."""
     alert = Alert.objects.filter(id=alert_id).first()
     if alert is None:
         return []
     service_ids = list(
-        AlertEvent.objects.filter(alert=alert, kind=AlertEvent.Kind.PUBLISHED)
-        .values_list("police_service_id", flat=True)
+        RoutedZone.objects.filter(
+            alert=alert, zone__kind=Zone.Kind.POLICE_SECTOR, zone__police_service_id__isnull=False
+        )
+        .values_list("zone__police_service_id", flat=True)
         .distinct()
     )
     return alert_event_record(alert=alert, kind=AlertEvent.Kind.STATUS_CHANGED, police_service_ids=service_ids)

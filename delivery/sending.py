@@ -26,7 +26,7 @@ import logging
 import random
 import smtplib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
@@ -40,6 +40,7 @@ from delivery.channels import email as email_channel
 from delivery.channels import push as push_channel
 from delivery.channels import sms as sms_channel
 from delivery.models import Broadcast, Delivery
+from partitions.monthly import month_of
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +96,9 @@ WITH recipients AS (
 _INSERT = sql.SQL(
     _AUDIENCE
     + """
-INSERT INTO alerts_delivery (recipient_id, kind, alert_id, broadcast_id, notice_id, status, reason, email_status,
-                             sms_status, push_status, attempts, last_error, created_at, send_after)
-SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s, %(notice_id)s,
+INSERT INTO alerts_delivery (recipient_id, kind, alert_id, broadcast_id, notice_id, month, status, reason,
+                             email_status, sms_status, push_status, attempts, last_error, created_at, send_after)
+SELECT t.user_id, %(kind)s, %(alert_id)s, %(broadcast_id)s, %(notice_id)s, %(month)s,
        CASE WHEN t.email OR t.sms OR t.push THEN %(pending)s ELSE %(skipped)s END,
        CASE WHEN NOT (t.email OR t.sms OR t.push) THEN %(inbox_only)s WHEN t.quiet THEN %(quiet_hours)s ELSE '' END,
        CASE WHEN t.email THEN %(pending)s ELSE %(skipped)s END,
@@ -133,6 +134,7 @@ def deliveries_insert(
     recipients: sql.Composable,
     params: dict,
     time_zone: str,
+    message_at: datetime,
     alert_id: int | None = None,
     broadcast_id: int | None = None,
     notice_id: int | None = None,
@@ -143,11 +145,15 @@ def deliveries_insert(
 ) -> int:
     """Create the deliveries of one message in one statement; returns how many were created.
     `recipients` selects (user_id, is_police) with named `params`. Quiet hours are read in
-    `time_zone`, the local time of the message's commune."""
+    `time_zone`, the local time of the message's commune. `message_at` is when the message itself was
+    made (never now): its month is the deliveries' partition, the same for every delivery of the
+    message, which keeps the (message, recipient) unique indexes as strong as they were."""
     all_params = _audience_params(
         params, time_zone=time_zone, urgent=urgent, by_email=by_email, by_sms=by_sms, by_push=by_push
     )
-    all_params.update(kind=kind, alert_id=alert_id, broadcast_id=broadcast_id, notice_id=notice_id)
+    all_params.update(
+        kind=kind, alert_id=alert_id, broadcast_id=broadcast_id, notice_id=notice_id, month=month_of(message_at)
+    )
     all_params.update(pending=PENDING, skipped=SKIPPED, inbox_only="inbox_only", quiet_hours="quiet_hours")
     with connection.cursor() as cursor:
         cursor.execute(_INSERT.format(recipients=recipients), all_params)
@@ -379,21 +385,23 @@ SETTLED_FIELDS = [
 _CLAIM_SQL = sql.SQL(
     """
     SELECT id, {fields} FROM alerts_delivery
-    WHERE id = ANY(%s) AND status = %s AND send_after <= %s
+    WHERE id = ANY(%s) AND month = ANY(%s) AND status = %s AND send_after <= %s
     ORDER BY id
     FOR UPDATE SKIP LOCKED"""
 ).format(fields=sql.SQL(", ").join(map(sql.Identifier, SETTLED_FIELDS)))
-# The settled columns of the group come as one array each; the devices pushes reached are recorded
-# by the same statement (one round trip, not two).
+# With the months of the group, each statement reads only those partitions' primary keys. The settled
+# columns of the group come as one array each; the devices pushes reached are recorded by the same
+# statement (one round trip, not two).
 _SETTLE_SQL = sql.SQL(
     """
     WITH receipts AS (
-        INSERT INTO delivery_pushreceipt (delivery_id, subscription_id, pushed_at)
-        SELECT delivery_id, device_id, now() FROM unnest(%s::bigint[], %s::bigint[]) AS r(delivery_id, device_id)
+        INSERT INTO delivery_pushreceipt (delivery_id, delivery_month, subscription_id, pushed_at)
+        SELECT delivery_id, delivery_month, device_id, now()
+        FROM unnest(%s::bigint[], %s::date[], %s::bigint[]) AS r(delivery_id, delivery_month, device_id)
     )
     UPDATE alerts_delivery AS d SET {assignments}
-    FROM unnest(%s::bigint[], {arrays}) AS v(id, {fields})
-    WHERE d.id = v.id"""
+    FROM unnest(%s::bigint[], %s::date[], {arrays}) AS v(id, month, {fields})
+    WHERE d.id = v.id AND d.month = v.month"""
 ).format(
     assignments=sql.SQL(", ").join(sql.SQL("{0} = v.{0}").format(sql.Identifier(name)) for name in SETTLED_FIELDS),
     arrays=sql.SQL(", ").join(
@@ -410,7 +418,7 @@ def _deliveries_send_group(group: list[Delivery], *, context: SendContext) -> li
     the push service accepted in the last moments before the kill can arrive twice."""
     by_id = {delivery.id: delivery for delivery in group}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [list(by_id), PENDING, timezone.now()])
+        cursor.execute(_CLAIM_SQL, [list(by_id), sorted({d.month for d in group}), PENDING, timezone.now()])
         claimed = []
         for delivery_id, *values in cursor.fetchall():
             delivery = by_id[delivery_id]  # others: sent, taken by another worker, gone, or not due yet
@@ -427,11 +435,16 @@ def _deliveries_send_group(group: list[Delivery], *, context: SendContext) -> li
             context.push_reached = []
             errors, transient = _channels_send(delivery, context)
             _delivery_settle(delivery, errors=errors, transient=transient)
-            receipts.extend((delivery.id, device_id) for device_id in context.push_reached)
+            receipts.extend((delivery.id, delivery.month, device_id) for device_id in context.push_reached)
         columns = [[getattr(delivery, name) for delivery in claimed] for name in SETTLED_FIELDS]
         cursor.execute(
             _SETTLE_SQL,
-            [[r[0] for r in receipts], [r[1] for r in receipts], [d.id for d in claimed], *columns],
+            [
+                *([r[k] for r in receipts] for k in range(3)),
+                [d.id for d in claimed],
+                [d.month for d in claimed],
+                *columns,
+            ],
         )
     return [delivery.id for delivery in claimed if delivery.status == PENDING]
 

@@ -7,7 +7,7 @@ imports this module."""
 
 from celery import shared_task
 
-from delivery import following, routing, sending
+from delivery import following, retention, routing, sending
 
 
 @shared_task(name=sending.DISPATCH_TASK, ignore_result=True, bind=True)
@@ -46,3 +46,10 @@ def near_me_expire() -> int:
     """Delete the "près de moi" positions whose time is over. Run by Celery beat every five minutes;
     routing already ignores them from the moment they expire."""
     return following.near_me_expire()
+
+
+@shared_task(name="delivery.partitions_maintain", ignore_result=True)
+def partitions_maintain() -> None:
+    """Deliveries' and events' monthly partitions: made ahead, emptied of defaulted rows, dropped past
+    their retention. Run by Celery beat every few hours; a month it could not drop is tried again."""
+    retention.partitions_maintain()

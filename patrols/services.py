@@ -117,6 +117,7 @@ def visit_notice_send(*, visit: Visit) -> bool:
         notice_id=visit.pk,
         resident_id=visit.resident_id,
         time_zone=visit.absence.residence.commune.time_zone,
+        noticed_at=visit.visited_at,
     )
 
 
@@ -142,6 +143,7 @@ def absence_reminders_send() -> int:
             notice_id=absence.pk,
             resident_id=absence.resident_id,
             time_zone=absence.residence.commune.time_zone,
+            noticed_at=absence.reminded_at,
         )
     return sent
 

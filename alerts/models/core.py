@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from partitions.monthly import current_month
+
 # A uniform random integer 0..255, drawn by the database for each new row (disclosure control's record key).
 CELL_KEY_DEFAULT = Cast(Floor(Random() * 256), models.SmallIntegerField())
 
@@ -241,6 +243,9 @@ class AlertEvent(models.Model):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)
+    # The table is partitioned by the month the event was written (UTC), so old months of the stream
+    # are dropped whole (ALERTS_EVENT_RETENTION_MONTHS); the live map replays only recent events.
+    month = models.DateField(default=current_month, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["police_service", "id"])]

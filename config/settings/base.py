@@ -275,7 +275,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # newsletter at all (docs/deployment.md).
 CELERY_TASK_QUEUES = [Queue("urgent"), Queue("alerts"), Queue("celery"), Queue("bulk")]
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"maps.council_report": {"queue": "bulk"}, "maps.dashboards_warm": {"queue": "bulk"}}
+CELERY_TASK_ROUTES = {
+    "maps.council_report": {"queue": "bulk"},
+    "maps.dashboards_warm": {"queue": "bulk"},
+    "delivery.partitions_maintain": {"queue": "bulk"},
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600),
     "queue_order_strategy": "priority",
@@ -466,12 +470,24 @@ PUSH_CONCURRENCY = env.int("PUSH_CONCURRENCY", default=16)
 PUSH_GROUP_SIZE = env.int("PUSH_GROUP_SIZE", default=50)
 # Browsers' push services are all HTTPS; plain HTTP endpoints only for a local test push service.
 PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
+# Deliveries and the police event stream are partitioned by month (delivery/retention.py): partitions
+# are made this many months ahead; deliveries (the inbox, with their push receipts) are kept this many
+# months, then dropped a month at a time; the live map's event stream, which it replays only for the
+# last MAPS_LIVE_HOURS, this many months (at least 1).
+PARTITIONS_MONTHS_AHEAD = env.int("PARTITIONS_MONTHS_AHEAD", default=3)
+DELIVERY_RETENTION_MONTHS = env.int("DELIVERY_RETENTION_MONTHS", default=13)
+ALERTS_EVENT_RETENTION_MONTHS = env.int("ALERTS_EVENT_RETENTION_MONTHS", default=3)
+PARTITIONS_MAINTAIN_EVERY_S = env.float("PARTITIONS_MAINTAIN_EVERY_S", default=6 * 3600.0)
 CELERY_BEAT_SCHEDULE.update(
     {
+        "delivery-partitions-maintain": {
+            "task": "delivery.partitions_maintain",
+            "schedule": PARTITIONS_MAINTAIN_EVERY_S,
+        },
         "alerts-delivery-sweep": {
             "task": "delivery.deliveries_sweep",
             "schedule": float(ALERTS_DELIVERY_SWEEP_EVERY_S),
-        }
+        },
     }
 )
 
