@@ -78,6 +78,16 @@ def moderation_queue(user: User) -> QuerySet[SolidarityRequest]:
     )
 
 
+def moderation_published(user: User) -> QuerySet[SolidarityRequest]:
+    """Requests on the lists now, which the commune's moderators may still withdraw."""
+    return (
+        SolidarityRequest.objects.active()
+        .filter(commune__in=moderated_communes(user))
+        .select_related("commune", "neighbourhood")
+        .order_by("-published_at")
+    )
+
+
 def moderatable_request(user: User, request_id: int) -> SolidarityRequest | None:
     return SolidarityRequest.objects.filter(commune__in=moderated_communes(user), pk=request_id).first()
 

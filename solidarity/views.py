@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.otp import staff_page
-from alerts.posting import EMERGENCY_NOTICE, posting_eligibility
+from accounts.selectors import charter_accepted, verified_residence
+from alerts.posting import EMERGENCY_NOTICE
 from solidarity import selectors, services
 from solidarity.forms import MessageForm, ModerationForm, OfferForm, RequestForm
 from solidarity.models import Kind, SolidarityOffer
@@ -28,10 +29,13 @@ MODERATION_ACTIONS = {"publier": "publish", "refuser": "reject", "retirer": "wit
 
 
 def _residence_or_403(user):
-    eligibility = posting_eligibility(user)
-    if eligibility.refusal:
-        raise PermissionDenied(eligibility.refusal)
-    return eligibility.residence
+    """Mutual help is between verified neighbours who accepted the charter, as posting alerts is."""
+    residence = verified_residence(user)
+    if residence is None:
+        raise PermissionDenied(_("L'entraide est réservée aux habitants dont le domicile est vérifié."))
+    if not charter_accepted(user):
+        raise PermissionDenied(_("Acceptez la charte en vigueur avant d'utiliser l'entraide."))
+    return residence
 
 
 @login_required
@@ -187,7 +191,11 @@ def conversation_view(request, offer_id: int):
 def moderation_view(request):
     if not selectors.moderated_communes(request.user).exists():
         raise Http404
-    context = {"queue": selectors.moderation_queue(request.user)[:100], "form": ModerationForm()}
+    context = {
+        "queue": selectors.moderation_queue(request.user)[:100],
+        "published": selectors.moderation_published(request.user)[:100],
+        "form": ModerationForm(),
+    }
     return render(request, "solidarity/moderation.html", context)
 
 

@@ -162,6 +162,7 @@ def test_light_moderation_publishes_plain_requests_at_once_but_never_a_check_on(
 def test_a_moderator_can_withdraw_a_published_request_and_decisions_are_not_replayed(world, neighbours):
     request = published(world, "coup-de-main", {"what": "Tondre la pelouse"})
     moderator = staff_client(world.people["moderator_a"])
+    assert "Tondre la pelouse" in moderator.get("/moderation/entraide/").content.decode().split('id="published"')[1]
 
     moderator.post(f"/moderation/entraide/{request.pk}/retirer/", {"note": "annonce commerciale"})
     moderator.post(f"/moderation/entraide/{request.pk}/publier/")
@@ -170,3 +171,12 @@ def test_a_moderator_can_withdraw_a_published_request_and_decisions_are_not_repl
     assert request.status == SolidarityRequest.Status.WITHDRAWN
     assert resident_client(neighbours["helper"]).get(f"/entraide/{request.pk}/").status_code == 404
     assert moderator.post(f"/moderation/entraide/{request.pk}/effacer/").status_code == 404
+
+
+def test_the_pages_speak_english_when_asked(world):
+    client = resident_client(world.people["resident_a"])
+    client.cookies["django_language"] = "en"
+
+    assert "What would you like to do?" in client.get("/signaler/").content.decode()
+    form = client.get("/entraide/nouvelle/animal-perdu/").content.decode()
+    assert "Where was it last seen?" in form and "Lost animal" in form
