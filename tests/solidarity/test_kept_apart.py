@@ -88,3 +88,30 @@ def test_the_dashboard_counts_solidarity_requests_in_a_section_of_their_own(worl
     assert SolidarityOffer.objects.filter(status="accepted").count() == 1
     # Another commune's dashboard is refused, and its figures never include A's requests.
     assert staff_client(world.people["mayor_a"]).get(f"/statistiques/{world.commune_b.code}/").status_code == 404
+
+
+def test_the_public_account_counts_solidarity_requests_in_their_own_section(world, lost_cat):
+    published = timezone.make_aware(dt.datetime(timezone.now().year, 3, 10, 12))
+    SolidarityRequest.objects.bulk_create(
+        SolidarityRequest(
+            kind="lost_animal",
+            author=world.people["resident_a"],
+            commune=world.commune_a,
+            species="dog",
+            what="Chien",
+            place="parc",
+            status=SolidarityRequest.Status.PUBLISHED,
+            published_at=published,
+            expires_at=published + dt.timedelta(days=7),
+        )
+        for _ in range(12)
+    )
+
+    response = world.client("anonymous").get(f"/compte-public/{world.commune_a.code}/compte.json")
+
+    year = str(published.year)
+    figures = {(f["section"], f["measure"]): f for f in response.json()["figures"] if f["period"] == year}
+    assert abs(figures[("solidarity", "lost_animal")]["value"] - 13) <= 2
+    assert figures[("alerts", "received")]["value"] in (None, 0)  # not one alert in the commune
+    page = world.client("anonymous").get(f"/compte-public/{world.commune_a.code}/").content.decode()
+    assert "Entraide entre voisins (comptée à part des alertes)" in page
