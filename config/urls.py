@@ -8,6 +8,7 @@ import alerts.urls
 import delivery.urls
 import maps.urls
 import patrols.urls
+import solidarity.urls
 import standards.urls
 import zones.urls
 from accounts.views import ResidentLoginView
@@ -47,6 +48,7 @@ urlpatterns = [
     path("", include(zones.urls.urlpatterns)),
     path("", include(accounts.urls.urlpatterns)),
     path("", include(alerts.urls.urlpatterns)),
+    path("", include(solidarity.urls.urlpatterns)),
     path("", include(delivery.urls.urlpatterns)),
     path("", include(patrols.urls.urlpatterns)),
     path("", include(standards.urls.urlpatterns)),

@@ -5,7 +5,7 @@ nothing. Each part of the product keeps its steps in its own module (`demo/<part
 from django.db import transaction
 
 from accounts.models import User
-from demo import accounts, addresses, alerts, routing, statistics, zones
+from demo import accounts, addresses, alerts, routing, solidarity, statistics, zones
 from demo.logins import DEMO_PASSWORD
 
 
@@ -24,6 +24,7 @@ def demo_steps() -> list:
         *addresses.STEPS,
         *accounts.STEPS,
         *alerts.STEPS,
+        *solidarity.STEPS,
         *routing.STEPS,
         *statistics.STEPS,
     ]

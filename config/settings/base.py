@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "addresses",
     "accounts",
     "alerts",
+    "solidarity",
     "delivery",
     "patrols",
     "standards",

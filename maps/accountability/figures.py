@@ -23,6 +23,7 @@ from psycopg import sql
 from edge.replica import fetch_all as _fetch
 from edge.replica import reads_from_replica
 from maps.statistics.disclosure import SMALL_CELL, display, protected
+from solidarity.models import Kind
 from zones.models import Commune
 
 _MONTH = "(date_trunc('month', {column} AT TIME ZONE %(tz)s))::date"
@@ -81,6 +82,16 @@ _BROADCASTS = sql.SQL(
     WHERE b.commune_id = %(commune)s AND b.created_at >= %(start)s AND b.created_at < %(end)s
     GROUP BY 1"""
 ).format(month=sql.SQL(_MONTH.format(column="b.created_at")))
+
+# Mutual help requests published in the month, by kind: a section of its own, never added to the
+# alerts (a request is not an incident). Keys are a fixed hash of the id, as for town-hall messages.
+_SOLIDARITY = sql.SQL(
+    """
+    SELECT {month} AS month, r.kind, count(*), sum(hashtext(r.id::text) & 255) %% 256
+    FROM solidarity_solidarityrequest r
+    WHERE r.commune_id = %(commune)s AND r.published_at >= %(start)s AND r.published_at < %(end)s
+    GROUP BY 1, 2"""
+).format(month=sql.SQL(_MONTH.format(column="r.published_at")))
 
 # Deliveries of the commune's alerts and messages: every one lands in the Vigie inbox; email and SMS
 # count when sent.
@@ -234,6 +245,7 @@ def public_account(*, commune: Commune, year: int) -> PublicAccount:
         *_counts("follow_up", _cells(_fetch(_FOLLOW_UPS, params)), list(FOLLOW_UP_STATES), periods),
         *_counts("town_hall", _cells(_fetch(_BROADCASTS, params)), ["sent"], periods),
         *_counts("deliveries", _cells(_fetch(_DELIVERIES, params)), list(CHANNELS), periods),
+        *_counts("solidarity", _cells(_fetch(_SOLIDARITY, params)), list(Kind.values), periods),
     ]
     return PublicAccount(commune=commune, year=year, months=months, figures=figures)
 

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import RejectionReason
+from solidarity.models import Kind
 
 SECTIONS = {
     "alerts": _("Alertes des habitants"),
@@ -11,6 +12,7 @@ SECTIONS = {
     "follow_up": _("Suivi par la police municipale"),
     "town_hall": _("Messages de la mairie"),
     "deliveries": _("Messages remis aux habitants"),
+    "solidarity": _("Entraide entre voisins (comptée à part des alertes) : demandes publiées"),
 }
 
 MEASURES = {
@@ -32,6 +34,7 @@ MEASURES = {
     "inbox": _("remis dans la boîte Vigie"),
     "email": _("envoyés par courriel"),
     "sms": _("envoyés par SMS"),
+    **dict(Kind.choices),
 }
 
 

@@ -1,8 +1,10 @@
 """The mayor's statistics dashboard and its downloads (session login, same access as the API)."""
 
+import datetime as dt
 import io
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -24,6 +26,7 @@ from maps.statistics.patrol_crime import recorded_burglaries_near_watched_homes
 from maps.tasks import council_report
 from patrols.access import local_today
 from patrols.figures import weekly_figures
+from solidarity.selectors import solidarity_figures
 
 
 def _query(request, code: str) -> reports.StatisticsQuery:
@@ -51,8 +54,16 @@ def statistics_dashboard(request, code: str):
         "period": query.start.strftime("%Y-%m"),
         "filter_items": sorted(request.GET.items()),
         "languages": settings.LANGUAGES,
+        "solidarity": _solidarity_figures(query),
     }
     return render(request, "maps/statistics/dashboard.html", context)
+
+
+def _solidarity_figures(query: reports.StatisticsQuery) -> list[dict]:
+    """Mutual help over the dashboard's months, in the commune's own calendar: a section of its own."""
+    zone = ZoneInfo(query.commune.time_zone)
+    start, end = (dt.datetime.combine(day, dt.time(), tzinfo=zone) for day in (query.start, query.end))
+    return solidarity_figures(commune_id=query.commune.id, start=start, end=end)
 
 
 def _year_choices(today) -> list[tuple[str, str]]:

@@ -134,6 +134,7 @@ def subjects(world, homes, private_storage):
     from alerts.models import AlertEvent
     from delivery.models import Broadcast, Delivery, FollowedPlace
     from tests.factories import make_alert, make_alert_photo
+    from tests.solidarity.world import solidarity_subjects
 
     people = world.people
     # Distinctive coordinates, so a test can search any answer for an exact location.
@@ -210,4 +211,5 @@ def subjects(world, homes, private_storage):
         "code_a": world.commune_a.code,
         "code_b": world.commune_b.code,
         "code_c": world.commune_c.code,
+        **solidarity_subjects(world),
     }

@@ -399,6 +399,22 @@ TABLE = [
              [403,          403,        403,        403,        403,        200,      403,      403,      403]),
     ("get", "/api/patrols/absences/", None,
              [403,          403,        403,        403,        403,        200,      403,      403,      403]),
+    # --- mutual help (solidarity/): verified residents of the request's neighbourhood; the two parties
+    # of an accepted offer read their conversation; the commune's moderators moderate ---
+    ("get", "/signaler/", None,
+             [LOGIN,        200,        200,        200,        200,        200,      200,      200,      200]),
+    ("get", "/entraide/", None,
+             [LOGIN,        403,        200,        403,        403,        403,      403,      403,      403]),
+    ("get", "/entraide/nouvelle/prendre-des-nouvelles/", None,
+             [LOGIN,        403,        200,        403,        403,        403,      403,      403,      403]),
+    ("get", "/entraide/{solidarity_a}/", None,
+             [LOGIN,        403,        200,        403,        403,        403,      403,      403,      403]),
+    ("get", "/entraide/{solidarity_b}/", None,
+             [LOGIN,        403,        404,        403,        403,        403,      403,      403,      403]),
+    ("get", "/entraide/conversations/{offer_a}/", None,
+             [LOGIN,        404,        200,        404,        404,        404,      404,      404,      404]),
+    ("get", "/moderation/entraide/", None,
+             [LOGIN,        403,        403,        200,        200,        404,      404,      404,      404]),
     # Writes last: they change what the rows above would see.
     ("post", "/tranquillite-vacances/999999/annuler/", None,
              [LOGIN,        403,        404,        403,        403,        403,      403,      403,      403]),
@@ -451,6 +467,26 @@ TABLE = [
              [LOGIN,        403,        302,        403,        403,        403,      403,      403,      403]),
     ("post", "/preferences/lieux-suivis/{followed_a}/supprimer/", None,
              [LOGIN,        403,        302,        403,        403,        403,      403,      403,      403]),
+    # Mutual help: offering on one's own request, answering an offer already accepted and publishing a
+    # request already published are refused in words on the page they lead back to (302).
+    ("post", "/entraide/{solidarity_a}/je-peux-aider/", None,
+             [LOGIN,        403,        302,        403,        403,        403,      403,      403,      403]),
+    ("post", "/entraide/{solidarity_b}/je-peux-aider/", None,
+             [LOGIN,        403,        404,        403,        403,        403,      403,      403,      403]),
+    ("post", "/entraide/propositions/{offer_a}/accepter/", None,
+             [LOGIN,        404,        302,        404,        404,        404,      404,      404,      404]),
+    ("post", "/moderation/entraide/{solidarity_a}/publier/", None,
+             [LOGIN,        403,        403,        QUEUE,      404,        404,      404,      404,      404]),
+    ("post", "/moderation/entraide/{solidarity_b}/publier/", None,
+             [LOGIN,        403,        403,        404,        QUEUE,      404,      404,      404,      404]),
+    ("post", "/entraide/conversations/{offer_a}/", {"body": "Merci !"},
+             [LOGIN,        404,        302,        404,        404,        404,      404,      404,      404]),
+    ("post", "/entraide/nouvelle/coup-de-main/", {"what": "Porter un carton"},
+             [LOGIN,        403,        302,        403,        403,        403,      403,      403,      403]),
+    ("post", "/entraide/{solidarity_b}/resolue/", None,
+             [LOGIN,        404,        404,        404,        404,        404,      404,      404,      404]),
+    ("post", "/entraide/{solidarity_a}/resolue/", None,
+             [LOGIN,        404,        302,        404,        404,        404,      404,      404,      404]),
 ]
 # fmt: on
 

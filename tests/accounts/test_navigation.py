@@ -21,5 +21,6 @@ def test_a_resident_finds_each_link_once_in_the_navigation(world, url):
 
     links = nav_links(client.get(url).content.decode())
 
-    assert "/alertes/nouvelle/" in links and "/alertes/mes-alertes/" in links
+    # "Signaler" opens the choice between an alert and a request for mutual help.
+    assert "/signaler/" in links and "/entraide/" in links and "/alertes/mes-alertes/" in links
     assert [link for link, count in Counter(links).items() if count > 1] == []

@@ -47,12 +47,19 @@ SAMPLES = {
     "photo_id": "{photo_published_a}",  # an image, not a page: requested, then left out of the walk
     "appeal_id": "1",  # deciding an appeal is a POST from the moderation page, never a page of its own
     "place_id": "{followed_a}",  # changing or removing a followed place: POSTs from its page
+    "kind": "prendre-des-nouvelles",
+    "request_id": "{solidarity_a}",
+    "offer_id": "{offer_a}",
 }
 # Pages the issue names: the walk must reach them, or it proves nothing.
 MUST_WALK = {
     "home",
     "alert-post",
     "my-alerts",
+    "post-choice",
+    "solidarity-list",
+    "solidarity-request",
+    "solidarity-conversation",
     "maps-neighbourhood",
     "inbox",
     "notification-preferences",
