@@ -8,6 +8,7 @@ imports this module."""
 from celery import shared_task
 
 from delivery import routing, sending
+from delivery.reminders import scheduling
 
 
 @shared_task(name=sending.DISPATCH_TASK, ignore_result=True, bind=True)
@@ -39,3 +40,9 @@ def deliveries_sweep() -> int:
     for batch in sending.batches(ids):
         deliveries_send_batch.delay(delivery_ids=batch)
     return len(ids)
+
+
+@shared_task(name="delivery.reminders_send_due", ignore_result=True)
+def reminders_send_due() -> int:
+    """Send the good-practice reminders whose time has come. Run by Celery beat every minute."""
+    return len(scheduling.reminders_send_due())
