@@ -271,3 +271,14 @@ def test_a_referent_cannot_start_endless_registrations(town, settings):
     assert refused.status_code == 400 and "demain" in refused.content.decode()
     assert client.post("/referent/inviter/", {"first_name": "", "email": "pas-une-adresse"}).status_code == 400
     assert ReferentInvitation.objects.count() == 2
+
+
+def test_the_referent_page_and_charter_read_in_english(town):
+    person = resident(town.commune, 5.01, 43.015)
+    make_referent(user=person, neighbourhoods=[town.north], charter=False)
+
+    page = resident_client(person).get("/referent/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "I am a relay, not an investigator" in page
+    assert "undertake to respect it" in page
+    assert "Je suis un relais" not in page

@@ -135,3 +135,11 @@ def test_the_town_hall_schedules_and_cancels_from_its_page(town, mayor):
     Reminder.objects.filter(pk=reminder.pk).update(send_at=timezone.now() - timedelta(seconds=1))
     assert reminders_send_due() == []
     assert "Before you go on holiday" in client.get("/mairie/rappels/").content.decode()
+
+
+def test_the_reminders_page_offers_the_library_in_the_pages_language(town, mayor):
+    english = staff_client(mayor).get("/mairie/rappels/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    french = staff_client(mayor).get("/mairie/rappels/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Heatwave: let&#x27;s check on each other" in english and "Good-practice reminders" in english
+    assert "Canicule : prenons des nouvelles" in french
