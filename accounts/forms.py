@@ -79,3 +79,33 @@ class OtpTokenForm(forms.Form):
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class ReferentNameForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Adresse électronique de l'habitant"),
+        help_text=_("Un habitant de la commune dont le domicile est vérifié."),
+    )
+    neighbourhoods = forms.ModelMultipleChoiceField(
+        label=_("Quartiers dont il ou elle est référent"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    starts_on = forms.DateField(label=_("Début du mandat"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label=_("Fin prévue (facultative)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, neighbourhoods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["neighbourhoods"].queryset = neighbourhoods
+
+
+class ReferentInviteForm(forms.Form):
+    first_name = forms.CharField(label=_("Prénom du voisin"), max_length=60)
+    email = forms.EmailField(label=_("Son adresse électronique"))
+
+
+class InvitationCompleteForm(RegisterForm):
+    """Registration by the link a référent sent: the address is the one the link was sent to."""
+
+    email = None
+    display_name = forms.CharField(label=_("Prénom ou pseudonyme"), max_length=150)

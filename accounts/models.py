@@ -94,6 +94,11 @@ class Role(models.Model):
     can_verify_residents = models.BooleanField(
         _("vérifie les justificatifs"), default=False, help_text=_("Pour le personnel municipal.")
     )
+    can_name_referents = models.BooleanField(
+        _("nomme les référents"),
+        default=False,
+        help_text=_("Pour le personnel municipal : le maire nomme toujours les référents de sa commune."),
+    )
 
     class Meta:
         verbose_name = _("rôle")
@@ -144,6 +149,9 @@ class Residence(models.Model):
     decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
     decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     rejection_reason = models.CharField(_("motif du refus"), max_length=300, blank=True)
+    # Consent, off until the resident turns it on: the référents of their neighbourhood may then read
+    # their first name and their street (never the house number, the point, the proof or a contact).
+    visible_to_referents = models.BooleanField(_("visible des référents de mon quartier"), default=False)
 
     class Meta:
         verbose_name = _("domicile")
@@ -236,6 +244,9 @@ class AccessLog(models.Model):
     class Kind(models.TextChoices):
         PROOF_OF_RESIDENCE = "proof_of_residence", _("justificatif de domicile")
         ALERT_LOCATION = "alert_location", _("position exacte d'une alerte")
+        REFERENT_RESIDENTS = "referent_residents", _("liste des voisins consultée par un référent")
+        REFERENT_INVITATION = "referent_invitation", _("inscription lancée par un référent")
+        REFERENT_RELAY = "referent_relay", _("message de la mairie relayé par un référent")
 
     viewer = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     # Kept when the viewer's account is deleted, so the log still says who looked.
@@ -255,3 +266,75 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_email} · {self.get_kind_display()} #{self.object_id} · {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class ReferentQuerySet(models.QuerySet):
+    def active(self, on=None):
+        """Terms in force on a day (today, in the site's time zone, by default): started, not over,
+        not ended early by the town hall."""
+        day = on or timezone.localdate()
+        return self.filter(ended_at__isnull=True, starts_on__lte=day).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day)
+        )
+
+
+class Referent(models.Model):
+    """A verified resident named by the mayor (or municipal staff with the right) to be the relay of
+    one or more neighbourhoods of their commune for a term (Participation citoyenne's "référent").
+    A référent is a resident with a few more pages, never staff: no moderation, no exact location,
+    no proof, no contact of anyone. Each term keeps who named and who ended it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="referent_terms", verbose_name=_("habitant"))
+    commune = models.ForeignKey("zones.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune"))
+    neighbourhoods = models.ManyToManyField("zones.Zone", related_name="referents", verbose_name=_("quartiers"))
+    starts_on = models.DateField(_("début"), default=timezone.localdate)
+    ends_on = models.DateField(_("fin prévue"), null=True, blank=True)
+    named_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("nommé par")
+    )
+    named_at = models.DateTimeField(_("nommé le"), default=timezone.now)
+    ended_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("fin décidée par")
+    )
+    ended_at = models.DateTimeField(_("fin décidée le"), null=True, blank=True)
+    # The référent charter (accounts/referents.py, shipped in French and English) accepted for this term.
+    charter_version = models.PositiveSmallIntegerField(_("version de la charte du référent"), null=True, blank=True)
+    charter_accepted_at = models.DateTimeField(_("charte acceptée le"), null=True, blank=True)
+
+    objects = ReferentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("référent")
+        verbose_name_plural = _("référents")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="referent_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.commune}"
+
+
+class ReferentInvitation(models.Model):
+    """A registration a référent started for a neighbour: the neighbour gets a link by email and
+    completes the normal way in themselves (password, charter, home, proof). The link carries a
+    signed token of the row; it expires with the row's `expires_at` and serves once."""
+
+    referent = models.ForeignKey(Referent, on_delete=models.CASCADE, related_name="invitations")
+    first_name = models.CharField(_("prénom"), max_length=60)
+    email = models.EmailField(_("adresse électronique"))
+    created_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    completed_at = models.DateTimeField(_("complétée le"), null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("inscription aidée par un référent")
+        verbose_name_plural = _("inscriptions aidées par un référent")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} · {self.referent}"

@@ -9,6 +9,8 @@ from accounts.selectors import (
     is_platform_admin,
     moderated_communes,
     police_services_of,
+    referent_naming_communes,
+    referent_terms_of,
     staffed_communes,
     verified_residence,
     verifier_communes,
@@ -24,6 +26,8 @@ class Navigation:
     verifier: bool
     admin: bool
     staffed_communes: list[Commune]
+    referent: bool = False
+    names_referents: bool = False
 
 
 def navigation_for(user) -> Navigation | None:
@@ -36,6 +40,8 @@ def navigation_for(user) -> Navigation | None:
         verifier=verifier_communes(user).exists(),
         admin=is_platform_admin(user),
         staffed_communes=list(staffed_communes(user).order_by("name")),
+        referent=referent_terms_of(user).exists(),
+        names_referents=referent_naming_communes(user).exists(),
     )
 
 

@@ -1,12 +1,14 @@
 """Who may see what: every queryset that shows territory-bound data is scoped with these."""
 
+import re
+
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from psycopg import sql
 
-from accounts.models import CharterAcceptance, CharterVersion, ProofOfResidence, Residence, Role, User
+from accounts.models import CharterAcceptance, CharterVersion, ProofOfResidence, Referent, Residence, Role, User
 from geo.distance import within_metres
 from zones.models import Commune, PoliceService
 from zones.timezones import time_zone_of_commune_code
@@ -190,3 +192,61 @@ def police_agents_sql(*, police_service_ids: list[int]) -> tuple[sql.Composed, d
         "WHERE role.kind = %(role_police_agent)s AND role.police_service_id = ANY(%(role_service_ids)s::bigint[])"
     )
     return query, {"role_police_agent": Role.Kind.POLICE_AGENT, "role_service_ids": list(police_service_ids)}
+
+
+# --- référents --------------------------------------------------------------------------------
+
+
+def referent_naming_communes(user: User) -> QuerySet[Commune]:
+    """Communes whose référents the user may name and end: the mayor's, and municipal staff's whose
+    role carries `can_name_referents`."""
+    if not user.is_authenticated:
+        return Commune.objects.none()
+    roles = Role.objects.filter(user=user).filter(
+        Q(kind=Role.Kind.MAYOR) | Q(kind=Role.Kind.MUNICIPAL_STAFF, can_name_referents=True)
+    )
+    return Commune.objects.filter(id__in=roles.values("commune_id"))
+
+
+def referent_terms_of(user: User) -> QuerySet[Referent]:
+    """The user's référent terms in force today, for the commune of their verified home only: a
+    référent who moved away or lost their verification is no longer one."""
+    if not user.is_authenticated:
+        return Referent.objects.none()
+    home = Residence.objects.filter(user=user, status=Residence.Status.VERIFIED).values("commune_id")
+    return Referent.objects.active().filter(user=user, commune_id__in=home).select_related("commune")
+
+
+def referent_neighbourhood_ids(terms) -> list[int]:
+    zones = Referent.neighbourhoods.through.objects.filter(referent__in=terms).values_list("zone_id", flat=True)
+    return sorted(set(zones))
+
+
+# A house number and its suffix at the start of an address ("12 bis", "3B", "7-9"), and what follows a
+# comma (postcode, commune): a référent reads the street, never where on it someone lives.
+_HOUSE_NUMBER = re.compile(r"^\s*\d+(?:\s*[-/]\s*\d+)?\s*(?:bis|ter|quater|[a-z])?\b[\s,]*", re.IGNORECASE)
+
+
+def street_of(address: str) -> str:
+    return _HOUSE_NUMBER.sub("", address.split(",")[0]).strip()
+
+
+def referent_neighbours(terms) -> list[dict]:
+    """The verified residents of the terms' neighbourhoods who agreed to be visible to their
+    référents: a first name (the name they chose to show) and a street, nothing else is read."""
+    rows = (
+        Residence.objects.filter(
+            status=Residence.Status.VERIFIED,
+            visible_to_referents=True,
+            commune_id__in=terms.values("commune_id"),
+            memberships__zone_id__in=referent_neighbourhood_ids(terms),
+        )
+        .exclude(user_id__in=terms.values("user_id"))
+        .distinct()
+        .values_list("user__display_name", "address", "neighbourhood__name")
+    )
+    neighbours = [
+        {"first_name": name.split(" ")[0] if name else "", "street": street_of(address), "neighbourhood": zone or ""}
+        for name, address, zone in rows
+    ]
+    return sorted(neighbours, key=lambda row: (row["street"].lower(), row["first_name"].lower()))

@@ -4,7 +4,7 @@ CELERY_BEAT_SCHEDULE)."""
 from celery import shared_task
 from django.conf import settings
 
-from accounts import services
+from accounts import referents, services
 
 
 @shared_task(name="accounts.proofs_purge_undecided", ignore_result=True)
@@ -35,3 +35,9 @@ def sessions_purge_expired() -> None:
 def registration_email_send(*, user_id: int, existing: bool) -> None:
     """Mail the confirmation link of a new account, or the warning to the owner of a known address."""
     services.registration_email_send(user_id=user_id, existing=existing)
+
+
+@shared_task(name=referents.INVITATION_EMAIL_TASK, ignore_result=True)
+def referent_invitation_email_send(*, invitation_id: int) -> None:
+    """Mail a neighbour the registration link a référent started for them."""
+    referents.referent_invitation_email_send(invitation_id=invitation_id)

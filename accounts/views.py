@@ -6,31 +6,35 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import otp, services
+from accounts import otp, referents, services
 from accounts.forms import (
     DecisionForm,
+    InvitationCompleteForm,
     LoginForm,
     OtpTokenForm,
     PasswordConfirmForm,
     ProofForm,
+    ReferentInviteForm,
+    ReferentNameForm,
     RegisterForm,
     ResidenceForm,
 )
 from accounts.geocoding import home_address_check
 from accounts.localtime import local_time_forget
-from accounts.models import AccessLog, Residence
+from accounts.models import AccessLog, Referent, ReferentInvitation, Residence, User
 from accounts.onboarding import onboarding_of
 from accounts.selectors import (
     can_post_alerts,
@@ -39,12 +43,14 @@ from accounts.selectors import (
     is_platform_admin,
     needs_two_factor,
     proof_pending,
+    referent_naming_communes,
+    referent_terms_of,
     residences_to_verify,
     verifier_communes,
 )
 from edge.private_files import IMAGE_CSP, PDF_CSP, inline_file_response
 from geo.points import InvalidCoordinates, parse_lon_lat
-from zones.models import Commune
+from zones.models import Commune, Zone
 from zones.outlines import commune_outlines
 
 
@@ -344,3 +350,158 @@ def proof_file(request, residence_id: int):
         filename=f"justificatif-{proof.pk}{services.PROOF_TYPES[proof.content_type]}",
         csp=PDF_CSP if is_pdf else IMAGE_CSP,
     )
+
+
+# --- référents --------------------------------------------------------------------------------
+
+
+def _naming_commune(request):
+    """The commune whose référents the page shows: `?commune=<code>` among those the user names for."""
+    communes = referent_naming_communes(request.user).order_by("name")
+    if not communes.exists():
+        raise Http404
+    code = request.GET.get("commune")
+    return get_object_or_404(communes, code=code) if code else communes.first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referents_manage(request):
+    """The town hall names référents of its neighbourhoods and sees the terms, current and past."""
+    commune = _naming_commune(request)
+    neighbourhoods = Zone.objects.current().filter(commune=commune, kind=Zone.Kind.NEIGHBOURHOOD).order_by("name")
+    form = ReferentNameForm(
+        request.POST or None, neighbourhoods=neighbourhoods, initial={"starts_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        person = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        try:
+            if person is None:
+                raise ValidationError({"email": [_("Aucun habitant inscrit avec cette adresse.")]})
+            referents.referent_name(
+                named_by=request.user,
+                commune=commune,
+                user=person,
+                neighbourhoods=list(form.cleaned_data["neighbourhoods"]),
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s est nommé référent.") % {"name": person})
+            return redirect(f"{reverse('referents-manage')}?{urlencode({'commune': commune.code})}")
+    terms = (
+        Referent.objects.filter(commune=commune)
+        .select_related("user", "named_by", "ended_by")
+        .prefetch_related("neighbourhoods")
+    )
+    active_ids = set(Referent.objects.active().filter(commune=commune).values_list("id", flat=True))
+    context = {"commune": commune, "form": form, "terms": terms, "active_ids": active_ids}
+    return render(request, "accounts/referents_manage.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def referents_end(request, referent_id: int):
+    referent = get_object_or_404(Referent, pk=referent_id, commune__in=referent_naming_communes(request.user))
+    try:
+        referents.referent_end(referent=referent, ended_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Le mandat de %(name)s est terminé.") % {"name": referent.user})
+    return redirect(f"{reverse('referents-manage')}?{urlencode({'commune': referent.commune.code})}")
+
+
+def referent_required(view):
+    """A référent's pages: a resident with a term in force; 403 for anyone else."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not referent_terms_of(request.user).exists():
+            return render(request, "accounts/referent_forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@referent_required
+@never_cache
+def referent_home(request):
+    """The référent's page: their charter until accepted; then the neighbours who agreed to be
+    listed (the reading is logged), the registrations they started, and what they may do."""
+    terms = referent_terms_of(request.user).prefetch_related("neighbourhoods")
+    context = {"terms": terms, "charter_accepted": referents.referent_charter_accepted(request.user)}
+    if context["charter_accepted"]:
+        context |= {
+            "neighbours": referents.referent_neighbours_open(user=request.user),
+            "invite_form": ReferentInviteForm(),
+            "invitations": ReferentInvitation.objects.filter(referent__user=request.user)[:50],
+            "now": timezone.now(),
+        }
+    return render(request, "accounts/referent_home.html", context)
+
+
+@referent_required
+@require_POST
+def referent_charter(request):
+    referents.referent_charter_accept(user=request.user)
+    messages.success(request, _("Merci : vous avez accepté la charte du référent."))
+    return redirect("referent-home")
+
+
+@referent_required
+@require_POST
+def referent_invite(request):
+    form = ReferentInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            referents.referent_invitation_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Un lien d'inscription part vers %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("referent-home")
+    context = {"form": form}
+    return render(request, "accounts/referent_invite.html", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_complete(request, token: str):
+    """The neighbour opens the link a référent started: a password and a name, then the normal way in."""
+    try:
+        invitation = referents.referent_invitation_of(token)
+    except ValidationError as exc:
+        return render(request, "accounts/email_confirm_failed.html", {"errors": exc.messages}, status=400)
+    form = InvitationCompleteForm(request.POST or None, initial={"display_name": invitation.first_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = referents.referent_invitation_complete(
+                token=token, password=form.cleaned_data["password1"], display_name=form.cleaned_data["display_name"]
+            )
+        except ValidationError as exc:
+            form.add_error("password1", exc)
+        else:
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[-1])
+            messages.success(request, _("Votre compte est créé. Il reste quelques étapes."))
+            return redirect(_onboarding_next(user))
+    context = {"form": form, "invitation": invitation}
+    return render(request, "accounts/invitation.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def referent_visibility(request):
+    visible = request.POST.get("visible") == "1"
+    if not referents.residence_visibility_set(user=request.user, visible=visible):
+        messages.error(request, _("Indiquez d'abord votre domicile."))
+    elif visible:
+        messages.success(request, _("Les référents de votre quartier voient votre prénom et votre rue."))
+    else:
+        messages.success(request, _("Les référents de votre quartier ne vous voient plus."))
+    return redirect("accounts-account")

@@ -177,6 +177,7 @@ def naive_routes(commune, runs: int, *, orm: bool) -> list[float]:
             params=params,
             alert_id=alert.id,
             time_zone=commune.time_zone,
+            message_at=alert.created_at,
         )
 
     routing.alert_deliveries_create = two_steps

@@ -95,6 +95,8 @@ class Broadcast(models.Model):
         WEATHER = "weather", _("alerte météo")
         ROAD_WORKS = "road_works", _("travaux")
         PUBLIC_SAFETY = "public_safety", _("sécurité publique")
+        # A good-practice reminder from the shipped library (delivery/reminders/), sent when scheduled.
+        REMINDER = "reminder", _("rappel de bonnes pratiques")
 
     # Kinds that may reach residents during their quiet hours.
     URGENT_KINDS = (Kind.WEATHER, Kind.PUBLIC_SAFETY)
@@ -137,6 +139,59 @@ class Broadcast(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+class BroadcastRelay(models.Model):
+    """A town hall message a référent relayed to the residents of their neighbourhoods: those who had
+    not received it get it then, once (the deliveries' own uniqueness); those who had are left alone."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="relays")
+    referent = models.ForeignKey("accounts.Referent", on_delete=models.CASCADE, related_name="relays")
+    relayed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("relayé le"), default=timezone.now)
+    recipients = models.PositiveIntegerField(_("nouveaux destinataires"), default=0)
+
+    class Meta:
+        verbose_name = _("relais d'un message par un référent")
+        verbose_name_plural = _("relais de messages par des référents")
+        constraints = [models.UniqueConstraint(fields=["broadcast", "relayed_by"], name="broadcast_relayed_once")]
+
+
+class Reminder(models.Model):
+    """A good-practice reminder the town hall scheduled: a ready text of the library, for a moment, to
+    the commune or chosen neighbourhoods. When it is due, Celery beat sends it as a broadcast of the
+    "reminder" kind, to residents who had no reminder in the last `DELIVERY_REMINDER_MIN_DAYS` days."""
+
+    class Target(models.TextChoices):
+        COMMUNE = "commune", _("toute la commune")
+        NEIGHBOURHOODS = "neighbourhoods", _("quartiers choisis")
+
+    commune = models.ForeignKey("zones.Commune", on_delete=models.CASCADE, related_name="reminders")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text_key = models.CharField(_("texte de la bibliothèque"), max_length=40)
+    title = models.CharField(_("titre"), max_length=150)
+    body = models.TextField(_("message"), max_length=2000)
+    target = models.CharField(_("destinataires"), max_length=20, choices=Target.choices)
+    neighbourhoods = models.ManyToManyField("zones.Zone", blank=True, related_name="+", verbose_name=_("quartiers"))
+    send_at = models.DateTimeField(_("à envoyer le"))
+    created_at = models.DateTimeField(_("programmé le"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    broadcast = models.OneToOneField(
+        Broadcast, on_delete=models.SET_NULL, null=True, blank=True, related_name="reminder"
+    )
+
+    class Meta:
+        verbose_name = _("rappel de bonnes pratiques")
+        verbose_name_plural = _("rappels de bonnes pratiques")
+        ordering = ["-send_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["send_at"], condition=Q(broadcast__isnull=True, cancelled_at__isnull=True), name="reminder_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class BroadcastRevision(models.Model):

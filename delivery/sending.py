@@ -32,14 +32,16 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from psycopg import sql
 
+from accounts.models import Referent
 from alerts.models import Alert
 from delivery.channels import email as email_channel
 from delivery.channels import push as push_channel
 from delivery.channels import sms as sms_channel
-from delivery.models import Broadcast, Delivery
+from delivery.models import Broadcast, Delivery, RoutedZone
 from partitions.monthly import month_of
 
 logger = logging.getLogger(__name__)
@@ -229,16 +231,24 @@ def deliveries_dispatch_enqueue(*, kind: str, message_id: int) -> bool:
 
 
 def pending_delivery_ids(*, kind: str, message_id: int) -> list[int]:
+    """The message's deliveries due now, in the order they are batched and sent. An alert's référents
+    of the routed neighbourhoods come first: they are the first to know, so they can pass the word
+    on to neighbours who read their messages less often."""
     column = "alert_id"
     if kind == Delivery.Kind.BROADCAST:
         column = "broadcast_id"
     elif kind in Delivery.NOTICE_KINDS:
         column = "notice_id"
-    return list(
-        Delivery.objects.filter(kind=kind, status=PENDING, send_after__lte=timezone.now(), **{column: message_id})
-        .order_by("id")
-        .values_list("id", flat=True)
+    deliveries = Delivery.objects.filter(
+        kind=kind, status=PENDING, send_after__lte=timezone.now(), **{column: message_id}
     )
+    order = ["id"]
+    if kind == Delivery.Kind.ALERT:
+        routed = RoutedZone.objects.filter(alert_id=message_id).values("zone_id")
+        referents = Referent.objects.active().filter(user_id=OuterRef("recipient_id"), neighbourhoods__in=routed)
+        deliveries = deliveries.annotate(referent_first=Exists(referents))
+        order = ["-referent_first", "id"]
+    return list(deliveries.order_by(*order).values_list("id", flat=True))
 
 
 def overdue_delivery_ids(*, limit: int = 50_000) -> list[int]:

@@ -8,6 +8,7 @@ imports this module."""
 from celery import shared_task
 
 from delivery import following, retention, routing, sending
+from delivery.reminders import scheduling
 
 
 @shared_task(name=sending.DISPATCH_TASK, ignore_result=True, bind=True)
@@ -53,3 +54,9 @@ def partitions_maintain() -> None:
     """Deliveries' and events' monthly partitions: made ahead, emptied of defaulted rows, dropped past
     their retention. Run by Celery beat every few hours; a month it could not drop is tried again."""
     retention.partitions_maintain()
+
+
+@shared_task(name="delivery.reminders_send_due", ignore_result=True)
+def reminders_send_due() -> int:
+    """Send the good-practice reminders whose time has come. Run by Celery beat every minute."""
+    return len(scheduling.reminders_send_due())

@@ -39,4 +39,8 @@ urlpatterns = [
     path("preferences/pres-de-moi/", following_views.near_me_switch, name="near-me"),
     path("mairie/messages/", views.broadcasts_page, name="broadcasts"),
     path("mairie/messages/<int:broadcast_id>/", views.broadcast_detail_page, name="broadcast-detail"),
+    path("mairie/rappels/", views.reminders_page, name="reminders"),
+    path("mairie/rappels/<int:reminder_id>/annuler/", views.reminder_cancel_page, name="reminder-cancel"),
+    path("referent/messages/", views.referent_broadcasts_page, name="referent-broadcasts"),
+    path("referent/messages/<int:broadcast_id>/relayer/", views.referent_relay, name="referent-relay"),
 ]

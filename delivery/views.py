@@ -4,14 +4,17 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from accounts.selectors import staffed_communes
+from accounts.views import referent_required
 from alerts.models import AlertCategory
 from alerts.selectors import published_photos
 from delivery.broadcasts import (
@@ -29,7 +32,10 @@ from delivery.channels.push import application_server_key
 from delivery.devices import push_devices_of
 from delivery.inbox import inbox_mark_read, inbox_of, inbox_unread_count, preference_of, preference_update
 from delivery.messages import message_of
-from delivery.models import Broadcast, Delivery
+from delivery.models import Broadcast, BroadcastRelay, Delivery, Reminder
+from delivery.relaying import broadcast_relay, relayable_broadcasts
+from delivery.reminders.library import THEMES, ready_texts
+from delivery.reminders.scheduling import reminder_cancel, reminder_schedule, reminders_of
 from zones.models import Zone
 from zones.outlines import commune_outlines, neighbourhood_outlines
 
@@ -259,3 +265,108 @@ def broadcast_detail_page(request, broadcast_id: int):
         "withdraw_form": withdraw_form,
     }
     return render(request, "delivery/broadcast.html", context, status=400 if posted is not None else 200)
+
+
+# --- a référent relays the town hall's messages -------------------------------------------------
+
+
+@referent_required
+def referent_broadcasts_page(request):
+    """The town hall's recent messages a référent may relay to their neighbourhoods."""
+    try:
+        broadcasts = list(relayable_broadcasts(request.user)[:30])
+    except PermissionDenied:
+        return redirect("referent-home")  # the référent charter comes first
+    relayed = set(
+        BroadcastRelay.objects.filter(relayed_by=request.user, broadcast__in=broadcasts).values_list(
+            "broadcast_id", flat=True
+        )
+    )
+    return render(request, "delivery/referent_broadcasts.html", {"broadcasts": broadcasts, "relayed": relayed})
+
+
+@referent_required
+@require_POST
+def referent_relay(request, broadcast_id: int):
+    try:
+        relay = broadcast_relay(broadcast_id=broadcast_id, user=request.user)
+    except Broadcast.DoesNotExist as error:
+        raise Http404 from error
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Message relayé : %(n)s voisins qui ne l'avaient pas reçu le reçoivent.") % {"n": relay.recipients},
+        )
+    return redirect("referent-broadcasts")
+
+
+# --- good-practice reminders ---------------------------------------------------------------------
+
+
+class ReminderForm(forms.Form):
+    commune = forms.ModelChoiceField(label=gettext_lazy("Commune"), queryset=None)
+    text_key = forms.ChoiceField(label=gettext_lazy("Texte"), widget=forms.RadioSelect)
+    language = forms.ChoiceField(label=gettext_lazy("Langue du message"), choices=settings.LANGUAGES)
+    send_at = forms.DateTimeField(
+        label=gettext_lazy("Envoyer le"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    target = forms.ChoiceField(label=gettext_lazy("Destinataires"), choices=Reminder.Target.choices)
+    neighbourhoods = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Quartiers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, communes, language, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = communes
+        self.fields["commune"].initial = communes.first()
+        self.fields["language"].initial = language
+        self.fields["text_key"].choices = [
+            (text.key, f"{THEMES[text.theme]} · {text.in_language(language)[0]}") for text in ready_texts().values()
+        ]
+        self.fields["neighbourhoods"].queryset = (
+            Zone.objects.current().filter(commune__in=communes, kind=Zone.Kind.NEIGHBOURHOOD).order_by("name")
+        )
+
+
+@login_required
+def reminders_page(request):
+    """Schedule a ready text of the library to the commune or some neighbourhoods; the list of what is
+    scheduled and what has left."""
+    communes = staffed_communes(request.user)
+    if not communes.exists():
+        raise Http404
+    language = translation.get_language()
+    form = ReminderForm(request.POST or None, communes=communes, language=language)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            reminder_schedule(author=request.user, **{**data, "neighbourhoods": list(data["neighbourhoods"])})
+        except ValidationError as error:
+            form.add_error(None, error)  # its fields' errors land on the fields (all are the form's)
+        else:
+            messages.success(request, _("Rappel programmé."))
+            return redirect("reminders")
+    texts = [(text, *text.in_language(language)) for text in ready_texts().values()]
+    context = {
+        "form": form,
+        "reminders": reminders_of(request.user)[:100],
+        "texts": texts,
+        "min_days": settings.DELIVERY_REMINDER_MIN_DAYS,
+    }
+    return render(request, "delivery/reminders.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def reminder_cancel_page(request, reminder_id: int):
+    try:
+        reminder_cancel(reminder_id=reminder_id, user=request.user)
+    except Reminder.DoesNotExist as error:
+        raise Http404 from error
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Rappel annulé."))
+    return redirect("reminders")

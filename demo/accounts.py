@@ -11,8 +11,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import ProofOfResidence, Residence, Role, User
+from accounts.models import ProofOfResidence, Referent, Residence, Role, User
 from accounts.otp import totp_device_install
+from accounts.referents import referent_charter_accept, referent_name
 from accounts.selectors import charter_current
 from accounts.services import charter_accept, residence_set
 from demo.logins import DEMO_PASSWORD
@@ -155,4 +156,22 @@ def demo_people() -> None:
     demo_residents_ensure()
 
 
-STEPS: list = [demo_people]
+def demo_referent() -> None:
+    """A référent in Tarascon: the first resident, named by the mayor for their neighbourhood; neighbours visible."""
+    tarascon = demo_commune("13108")
+    user = User.objects.get(email="habitant1@vigie.test")
+    residence = Residence.objects.get(user=user)
+    if residence.neighbourhood is None:
+        return
+    if not Referent.objects.active().filter(user=user).exists():
+        mayor = User.objects.get(email="maire.tarascon@vigie.test")
+        referent_name(named_by=mayor, commune=tarascon, user=user, neighbourhoods=[residence.neighbourhood])
+        referent_charter_accept(user=user)
+    # Half of the referent's neighbours agreed to be listed on their page.
+    neighbours = Residence.objects.filter(
+        neighbourhood=residence.neighbourhood, status=Residence.Status.VERIFIED
+    ).exclude(user=user)
+    Residence.objects.filter(id__in=[r.id for r in neighbours.order_by("id")[::2]]).update(visible_to_referents=True)
+
+
+STEPS: list = [demo_people, demo_referent]

@@ -4,7 +4,8 @@ copies used by routing exist exactly as in production."""
 import factory
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
-from accounts.models import Residence, Role, User
+from accounts.models import Referent, Residence, Role, User
+from accounts.referents import REFERENT_CHARTER_VERSION
 from accounts.services import residence_neighbourhoods_refresh
 from zones import services as zone_services
 from zones.models import Zone
@@ -114,3 +115,16 @@ def make_alert_photo(*, alert, author=None, data: bytes | None = None):
     (photo.published if published else photo.original).save(f"{uuid.uuid4().hex}.jpg", ContentFile(data), save=False)
     photo.save()
     return photo
+
+
+def make_referent(*, user: User, neighbourhoods, charter: bool = True, **kwargs):
+    """A référent term in force for `user` over `neighbourhoods` (of the user's commune), charter
+    accepted unless `charter=False`."""
+    referent = Referent.objects.create(
+        user=user,
+        commune=neighbourhoods[0].commune,
+        charter_version=REFERENT_CHARTER_VERSION if charter else None,
+        **kwargs,
+    )
+    referent.neighbourhoods.set(neighbourhoods)
+    return referent

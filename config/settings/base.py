@@ -383,6 +383,9 @@ ACCOUNTS_HOME_ADDRESS_WARNING_M = env.int("ACCOUNTS_HOME_ADDRESS_WARNING_M", def
 ACCOUNTS_GEOCODER_THROTTLE_RATE = env("ACCOUNTS_GEOCODER_THROTTLE_RATE", default="120/minute")
 # A staff session that passed two-factor authentication ends after this many seconds.
 ACCOUNTS_STAFF_SESSION_SECONDS = env.int("ACCOUNTS_STAFF_SESSION_SECONDS", default=4 * 3600)
+# Registration help by a référent: the neighbour's link expires after these days; at most this many a day.
+ACCOUNTS_REFERENT_INVITATION_DAYS = env.int("ACCOUNTS_REFERENT_INVITATION_DAYS", default=7)
+ACCOUNTS_REFERENT_INVITATIONS_PER_DAY = env.int("ACCOUNTS_REFERENT_INVITATIONS_PER_DAY", default=20)
 
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Failures are counted against the address as the login finds the account (any case).
@@ -491,6 +494,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# Good-practice reminders: at most one per resident in this many days (enforced by the fan-out's SQL);
+# beat sends the scheduled ones that are due every minute. A référent relays town hall messages of
+# the last DELIVERY_RELAY_MAX_DAYS days.
+DELIVERY_REMINDER_MIN_DAYS = env.int("DELIVERY_REMINDER_MIN_DAYS", default=7)
+DELIVERY_RELAY_MAX_DAYS = env.int("DELIVERY_RELAY_MAX_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["delivery-reminders-send-due"] = {"task": "delivery.reminders_send_due", "schedule": 60.0}
 
 
 # ---------------------------------------------------------------------------------------------

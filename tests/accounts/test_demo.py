@@ -60,3 +60,16 @@ def test_the_demo_people_step_is_idempotent_and_complete(demo_zones):
 def test_the_demo_refuses_clearly_when_the_zones_step_did_not_run():
     with pytest.raises(RuntimeError, match="Tarascon"):
         load()
+
+
+def test_the_demo_names_one_referent_in_tarascon_once(demo_zones):
+    from accounts.models import Referent
+    from accounts.referents import referent_charter_accepted
+
+    load()
+    load()
+
+    referent = Referent.objects.get()
+    assert referent.user.email == "habitant1@vigie.test" and referent.commune.code == "13108"
+    assert referent_charter_accepted(referent.user)
+    assert Residence.objects.filter(visible_to_referents=True).exists()

@@ -35,6 +35,7 @@ PUBLIC_URL_NAMES = {
     "admin:logout",
     "accounts-register",
     "accounts-email-confirm",
+    "accounts-invitation",  # the link a référent sent: its signed token is the only key
     "api-register",
     "api-email-confirm",
     "api-csrf-token",

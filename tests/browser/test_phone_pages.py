@@ -17,11 +17,12 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Residence, User
 from alerts.models import Alert
 from tests.accounts.conftest import homes, private_storage, subjects, world  # noqa: F401 - the access tests' world
 from tests.accounts.urlwalk import endpoints
 from tests.browser.conftest import screenshot
+from tests.factories import make_referent, make_resident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("categories")]
 
@@ -50,6 +51,8 @@ SAMPLES = {
     "kind": "prendre-des-nouvelles",
     "request_id": "{solidarity_a}",
     "offer_id": "{offer_a}",
+    "referent_id": "1",  # ending a référent's term is a POST from the town hall's référents page
+    "reminder_id": "1",  # cancelling a reminder is a POST from the reminders page
 }
 # Pages the issue names: the walk must reach them, or it proves nothing.
 MUST_WALK = {
@@ -71,6 +74,10 @@ MUST_WALK = {
     "broadcasts",
     "broadcast-detail",
     "accessibility-statement",
+    "referent-home",
+    "referent-broadcasts",
+    "referents-manage",
+    "reminders",
 }
 # Resident and police map pages open on their map. The mayor's dashboard opens on its written
 # summary (read aloud at the council), so its map comes after.
@@ -217,6 +224,10 @@ def test_every_resident_police_and_mayor_page_fits_a_phone_and_passes_axe(server
         ends_on=leaving + datetime.timedelta(days=7),
     )
     values = {**values, "absence_a": absence.pk}
+    # resident_a is also the référent of Nord, with a neighbour who agreed to be listed on their page.
+    make_referent(user=resident, neighbourhoods=[the_world.north_a])
+    neighbour = make_resident(commune=the_world.commune_a, home=resident.residence.home)
+    Residence.objects.filter(user=neighbour).update(visible_to_referents=True)
     clients = {role: the_world.client(role) for role in WALKERS}
 
     walked, missing = pages_by_role(clients, values)
