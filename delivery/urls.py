@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from delivery import apis, views
+from delivery import apis, sms_views, views
 
 api_urlpatterns = [
     path("inbox/", apis.InboxListApi.as_view(), name="api-inbox"),
@@ -28,4 +28,8 @@ urlpatterns = [
     path("preferences/notifications/", views.preferences_page, name="notification-preferences"),
     path("mairie/messages/", views.broadcasts_page, name="broadcasts"),
     path("mairie/messages/<int:broadcast_id>/", views.broadcast_detail_page, name="broadcast-detail"),
+    path("preferences/mobile/", sms_views.phone_page, name="phone-verification"),
+    path("mairie/guichet/", sms_views.desk_register_page, name="desk-register"),
+    path("mairie/guichet/<int:user_id>/", sms_views.desk_resident_page, name="desk-resident"),
+    path("sms/inbound/<slug:provider>/", sms_views.inbound_sms_webhook, name="sms-inbound"),
 ]
