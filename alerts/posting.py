@@ -334,13 +334,15 @@ def alert_post_from_sms(*, author: User, residence: Residence, text: str, receiv
         raise PostingInvalid({"description": errors})
     alert = Alert(
         author=author,
-        commune=residence.commune,
+        commune_id=residence.commune_id,
         category=AlertCategory.objects.get(code=UNQUALIFIED_CATEGORY),
         location=_home_cell(residence),
         occurred_at=received_at,
         description=description,
         source=Source.SMS,
     )
-    alert.full_clean()
+    # The author (locked above), the category and the commune were just read: no need to look them up
+    # again. A text message is answered while the provider waits.
+    alert.full_clean(exclude=["author", "category", "commune"])
     alert.save()
     return alert

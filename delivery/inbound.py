@@ -57,13 +57,14 @@ def _sender_of(phone_number: str) -> tuple[NotificationPreference | None, Reside
         NotificationPreference.objects.filter(
             phone_number=phone_number, phone_verified_at__isnull=False, user__is_active=True
         )
-        .select_related("user")
+        .select_related("user__residence")
         .first()
     )
     if preference is None:
         return None, None
-    residence = Residence.objects.filter(user=preference.user, status=Residence.Status.VERIFIED).first()
-    return preference, residence
+    residence = getattr(preference.user, "residence", None)
+    verified = residence is not None and residence.status == Residence.Status.VERIFIED
+    return preference, residence if verified else None
 
 
 def _help_due(phone_number: str, now) -> bool:

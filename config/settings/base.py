@@ -453,8 +453,6 @@ ALERTS_SMS_GATEWAY = env("ALERTS_SMS_GATEWAY", default="delivery.channels.sms.Co
 # empty secret refuses every webhook.
 DELIVERY_SMS_INBOUND_PROVIDERS = {"console": "delivery.channels.sms.SignedJsonInbound"}
 DELIVERY_SMS_INBOUND_SECRET = env("DELIVERY_SMS_INBOUND_SECRET", default="")
-# The commune's number shown in texts ("send your alerts to ..."); empty shows none.
-DELIVERY_SMS_NUMBER = env("DELIVERY_SMS_NUMBER", default="")
 # Verification codes: how long a code lives, how many wrong tries end it, how many a person may ask
 # for in an hour; and how often an unknown number is told how to register (at most once per window).
 DELIVERY_SMS_CODE_TTL_S = env.int("DELIVERY_SMS_CODE_TTL_S", default=600)

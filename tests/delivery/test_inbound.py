@@ -5,13 +5,15 @@ the webhook; a bad signature stores nothing; STOP stops every SMS to the number.
 import pytest
 from django.contrib.gis.geos import Point
 
+from accounts.models import Role
 from alerts.models import Alert
 from delivery.inbound import keyword_of
 from delivery.models import Delivery, InboundSms, NotificationPreference, SmsOptOut
+from tests.auth import staff_client
 from tests.delivery.conftest import home, resident_at
 from tests.delivery.inbound_sms import webhook_post, with_verified_phone
 from tests.delivery.test_push import send_all
-from tests.factories import make_alert
+from tests.factories import UserFactory, make_alert, make_role
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +165,22 @@ def test_stop_stops_every_sms_to_the_number_then_start_resumes(
     send_all(later)
     assert [number for number, _ in recording_sms] == [PHONE, PHONE, PHONE]  # START's confirmation, the alert
     assert Delivery.objects.get(alert=later, recipient=sender).sms_status == "sent"
+
+
+def test_the_moderator_sees_an_sms_alert_as_such_and_chooses_its_category_on_publishing(
+    client, town, sender, recording_sms, django_capture_on_commit_callbacks
+):
+    post(client, django_capture_on_commit_callbacks, message_id="m1", sender=PHONE, text=TEXT)
+    alert = Alert.objects.get()
+    moderator = UserFactory()
+    make_role(user=moderator, kind=Role.Kind.MODERATOR, commune=town.commune)
+    desk = staff_client(moderator)
+    assert "Reçue par SMS" in desk.get("/moderation/").content.decode()
+
+    refused = desk.post(f"/moderation/alertes/{alert.pk}/publish/", {"category": "pas-une-categorie"})
+    alert.refresh_from_db()
+    assert refused.status_code in (200, 302) and alert.status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        desk.post(f"/moderation/alertes/{alert.pk}/publish/", {"category": "vehicule-suspect"})
+    alert.refresh_from_db()
+    assert (alert.status, alert.category.code) == ("published", "vehicule-suspect")
