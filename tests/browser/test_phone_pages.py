@@ -46,6 +46,8 @@ SAMPLES = {
     "report_id": "inconnu",
     "photo_id": "{photo_published_a}",  # an image, not a page: requested, then left out of the walk
     "appeal_id": "1",  # deciding an appeal is a POST from the moderation page, never a page of its own
+    "user_id": "{desk_a}",  # a resident registered at the town hall's desk
+    "provider": "console",  # the inbound SMS webhook: a POST, never a page
 }
 # Pages the issue names: the walk must reach them, or it proves nothing.
 MUST_WALK = {
@@ -55,6 +57,7 @@ MUST_WALK = {
     "maps-neighbourhood",
     "inbox",
     "notification-preferences",
+    "phone-verification",
     "absences",
     "maps-police-live",
     "patrol-round",
