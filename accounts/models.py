@@ -338,3 +338,33 @@ class ReferentInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} · {self.referent}"
+
+
+class DeskStep(models.Model):
+    """One step of a registration made at the town hall's desk by an agent on a resident's behalf
+    (a resident without a smartphone): the audit trail of who did what for whom, and when."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT_CREATED = "account_created", _("compte créé au guichet")
+        HOME_PLACED = "home_placed", _("domicile placé à l'adresse")
+        PROOF_CHECKED = "proof_checked", _("justificatif de domicile vérifié au guichet")
+        CHARTER_READ = "charter_read", _("charte lue et acceptée par l'habitant")
+        PHONE_CODE_SENT = "phone_code_sent", _("code envoyé au mobile")
+        PHONE_VERIFIED_BY_CODE = "phone_code_read", _("mobile vérifié par le code lu au guichet")
+        PHONE_MARKED_VERIFIED = "phone_marked", _("mobile déclaré vérifié par l'agent")
+
+    resident = models.ForeignKey(User, on_delete=models.CASCADE, related_name="desk_steps")
+    agent = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Kept when the agent's account is deleted, so the trail still says who acted.
+    agent_email = models.EmailField(_("agent"))
+    kind = models.CharField(_("étape"), max_length=20, choices=Kind.choices)
+    detail = models.CharField(_("précision"), max_length=200, blank=True)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("étape d'inscription au guichet")
+        verbose_name_plural = _("étapes d'inscription au guichet")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_kind_display()} · {self.agent_email}"

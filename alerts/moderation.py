@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from alerts.models import Alert, RejectionReason
+from alerts.models import Alert, AlertCategory, RejectionReason
 from alerts.models.moderation import AlertRedaction, AlertTransition
 from alerts.photos import alert_photos_decided_on_commit
 from alerts.posting import description_errors
@@ -70,8 +70,13 @@ def _text_change_record(*, alert: Alert, moderator: User, to_state: str) -> None
 
 
 @transaction.atomic
-def alert_publish(*, alert: Alert, moderator: User) -> Alert:
-    alert = alert_decide(alert=_pending(alert=alert), moderator=moderator, to_status=Status.PUBLISHED)
+def alert_publish(*, alert: Alert, moderator: User, category: AlertCategory | None = None) -> Alert:
+    """Publish a pending alert; `category`, when given, is the one the moderator chose (an alert sent
+    by SMS arrives "à qualifier")."""
+    locked = _pending(alert=alert)
+    if category is not None:
+        locked.category = category
+    alert = alert_decide(alert=locked, moderator=moderator, to_status=Status.PUBLISHED)
     alert_published_on_commit(alert_id=alert.pk)
     return alert
 

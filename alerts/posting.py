@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Residence, User
 from accounts.selectors import charter_accepted, verified_residence
 from alerts.models import Alert, AlertCategory
-from alerts.models.core import Direction, VehicleColour, VehicleType
+from alerts.models.core import UNQUALIFIED_CATEGORY, Direction, Source, VehicleColour, VehicleType
+from geo.generalisation import GridCellCentre
 from geo.points import InvalidCoordinates, great_circle_m, parse_lon_lat, parse_number
 from zones.models import Commune
 from zones.selectors import commune_ids_covering
@@ -304,5 +305,44 @@ def alert_post(*, author: User, residence: Residence, data: PostingInput) -> Ale
         **cleaned,
     )
     alert.full_clean()
+    alert.save()
+    return alert
+
+
+def _home_cell(residence: Residence) -> Point:
+    """The centre of the grid cell of the resident's home: what an alert sent by SMS is placed at,
+    so neither moderators nor the map ever learn the exact home of its author."""
+    cell = GridCellCentre("home", "commune__metric_srid", settings.MAPS_RESIDENT_GRID_M)
+    return Residence.objects.filter(pk=residence.pk).annotate(cell=cell).values_list("cell", flat=True).get()
+
+
+@transaction.atomic
+def alert_post_from_sms(*, author: User, residence: Residence, text: str, received_at: datetime) -> Alert:
+    """Create a pending alert from a text message: the text is the description, the place the cell of
+    the author's home, the category "à qualifier" until a moderator chooses. The same checks as the
+    form apply: a verified home, the current charter accepted, the hourly limit, the description's
+    length (raised as `PostingInvalid`)."""
+    if residence.user_id != author.pk or residence.status != Residence.Status.VERIFIED or not charter_accepted(author):
+        raise PostingNotAllowed
+    User.objects.select_for_update().filter(pk=author.pk).first()
+    retry_after = posting_retry_after(author=author)
+    if retry_after is not None:
+        raise PostingRateLimited(retry_after)
+    description = " ".join(text.split())
+    errors = description_errors(description)
+    if errors:
+        raise PostingInvalid({"description": errors})
+    alert = Alert(
+        author=author,
+        commune_id=residence.commune_id,
+        category=AlertCategory.objects.get(code=UNQUALIFIED_CATEGORY),
+        location=_home_cell(residence),
+        occurred_at=received_at,
+        description=description,
+        source=Source.SMS,
+    )
+    # The author (locked above), the category and the commune were just read: no need to look them up
+    # again. A text message is answered while the provider waits.
+    alert.full_clean(exclude=["author", "category", "commune"])
     alert.save()
     return alert

@@ -19,7 +19,7 @@ from accounts.otp import staff_page
 from alerts import moderation, participation, photos, posting, selectors
 from alerts.forms import AlertPostForm, AppealDecisionForm, AppealForm, MergeForm, RedactForm, RejectForm
 from alerts.highlighting import KIND_EXPLANATIONS, KIND_LABELS, highlights_of, segments_of
-from alerts.models import Alert, RejectionReason
+from alerts.models import Alert, AlertCategory, RejectionReason
 from alerts.models.moderation import AlertRedaction
 from alerts.transitions import AlertTransitionConflict
 
@@ -226,6 +226,7 @@ def moderation_queue_view(request):
         "communes": communes,
         "commune_code": commune_code,
         "reject_form": RejectForm(),
+        "categories": AlertCategory.objects.filter(is_active=True),
         "redactions": redactions,
         "appeals": selectors.appeals_to_decide(request.user)[:50],
         "tiles": {"url": settings.MAPS_TILE_URL, "attribution": settings.MAPS_TILE_ATTRIBUTION},
@@ -256,6 +257,17 @@ def _blur_fields(post) -> dict[int, list]:
     return regions
 
 
+def _chosen_category(request) -> AlertCategory | None:
+    """The category a moderator chose on publishing (alerts sent by SMS), or None to keep it."""
+    code = request.POST.get("category", "")
+    if not code:
+        return None
+    category = AlertCategory.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise ValueError(_("Catégorie inconnue : « {code} ».").format(code=code))
+    return category
+
+
 def _run_action(request, alert: Alert, action: str) -> str:
     """Run the moderator's action; return what was done, in words, for the confirmation."""
     forms = {"reject": RejectForm, "redact": RedactForm, "merge": MergeForm}
@@ -268,7 +280,7 @@ def _run_action(request, alert: Alert, action: str) -> str:
     if action in ("publish", "redact"):
         photos.alert_photos_review(alert=alert, moderator=request.user, regions_by_photo=_blur_fields(request.POST))
     if action == "publish":
-        moderation.alert_publish(alert=alert, moderator=request.user)
+        moderation.alert_publish(alert=alert, moderator=request.user, category=_chosen_category(request))
         return _("Alerte n° {id} publiée.").format(id=alert.pk)
     if action == "reject":
         moderation.alert_reject(alert=alert, moderator=request.user, reason=data["reason"], note=data["note"])

@@ -67,6 +67,9 @@ def preference_update(
     preference.by_email = by_email
     preference.by_sms = by_sms
     preference.by_push = by_push
+    if preference.phone_number != phone_number:
+        # A new number has to be proven again before it may send alerts by SMS.
+        preference.phone_verified_at, preference.phone_verified_how = None, ""
     preference.phone_number = phone_number
     preference.quiet_start = quiet_start
     preference.quiet_end = quiet_end

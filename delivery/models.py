@@ -52,6 +52,11 @@ class RoutedZone(models.Model):
         constraints = [models.UniqueConstraint(fields=["alert", "zone"], name="routed_zone_once")]
 
 
+class PhoneVerifiedHow(models.TextChoices):
+    CODE = "code", _("code reçu par SMS")
+    DESK = "desk", _("agent au guichet de la mairie")
+
+
 class NotificationPreference(models.Model):
     """What a person wants to receive and how. No row means the defaults: inbox and email, every
     category, no quiet hours, prevention notices on."""
@@ -62,6 +67,12 @@ class NotificationPreference(models.Model):
     # Notifications on the person's devices (Web Push), once a browser has subscribed (PushSubscription).
     by_push = models.BooleanField(_("par notification sur mes appareils"), default=False)
     phone_number = models.CharField(_("numéro de téléphone mobile"), max_length=20, blank=True)
+    # Set when the person typed the code sent to `phone_number` (or a town hall agent vouched for it at
+    # the desk): only a verified number may send alerts by SMS. Changing the number clears it.
+    phone_verified_at = models.DateTimeField(_("numéro vérifié le"), null=True, blank=True)
+    phone_verified_how = models.CharField(
+        _("numéro vérifié par"), max_length=10, choices=PhoneVerifiedHow.choices, blank=True, default=""
+    )
     quiet_start = models.TimeField(_("début des heures calmes"), null=True, blank=True)
     quiet_end = models.TimeField(_("fin des heures calmes"), null=True, blank=True)
     prevention_notices = models.BooleanField(
@@ -82,7 +93,11 @@ class NotificationPreference(models.Model):
                 condition=Q(quiet_start__isnull=True, quiet_end__isnull=True)
                 | Q(quiet_start__isnull=False, quiet_end__isnull=False),
                 name="quiet_hours_both_or_none",
-            )
+            ),
+            # An SMS from a number names one person: a number is verified for one account at most.
+            models.UniqueConstraint(
+                fields=["phone_number"], condition=Q(phone_verified_at__isnull=False), name="verified_phone_once"
+            ),
         ]
 
 
@@ -412,3 +427,65 @@ class FollowedPlace(models.Model):
 
     def __str__(self) -> str:
         return self.label or self.get_kind_display()
+
+
+class PhoneVerification(models.Model):
+    """A code sent by SMS to prove a mobile number. Only its hash is kept (Django's password
+    hashers); it expires after DELIVERY_SMS_CODE_TTL_S and after DELIVERY_SMS_CODE_MAX_ATTEMPTS wrong
+    tries. `agent` is the town hall agent who asked for it at the desk, if any."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    phone_number = models.CharField(_("numéro de téléphone mobile"), max_length=20)
+    code_hash = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("vérification d'un numéro")
+        verbose_name_plural = _("vérifications de numéros")
+        indexes = [models.Index(fields=["user", "-created_at"], name="phone_verification_user")]
+
+
+class SmsOptOut(models.Model):
+    """A number that answered STOP: no SMS of any kind goes to it until it answers START."""
+
+    phone_number = models.CharField(_("numéro de téléphone mobile"), max_length=20, unique=True)
+    stopped_at = models.DateTimeField(_("désabonné le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("numéro désabonné des SMS")
+        verbose_name_plural = _("numéros désabonnés des SMS")
+
+
+class InboundSms(models.Model):
+    """A text message received on the commune's number through a provider's webhook. The provider's
+    message id is unique: a webhook the provider sends again finds its row and changes nothing."""
+
+    class Outcome(models.TextChoices):
+        ALERT = "alert", _("alerte en attente de modération")
+        STOP = "stop", _("désabonnement")
+        START = "start", _("réabonnement")
+        UNKNOWN_SENDER = "unknown_sender", _("numéro inconnu ou non vérifié")
+        REFUSED = "refused", _("alerte refusée (limite, texte trop court)")
+
+    provider = models.CharField(_("fournisseur"), max_length=40)
+    provider_message_id = models.CharField(_("identifiant chez le fournisseur"), max_length=100)
+    from_number = models.CharField(_("expéditeur"), max_length=20)
+    to_number = models.CharField(_("numéro de la commune"), max_length=20, blank=True)
+    text = models.TextField(_("texte"), max_length=2000)
+    received_at = models.DateTimeField(_("reçu le"), default=timezone.now)
+    outcome = models.CharField(_("suite donnée"), max_length=20, choices=Outcome.choices)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    alert = models.ForeignKey(Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reply = models.CharField(_("réponse envoyée"), max_length=400, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS reçu")
+        verbose_name_plural = _("SMS reçus")
+        constraints = [models.UniqueConstraint(fields=["provider", "provider_message_id"], name="inbound_sms_once")]
+        indexes = [models.Index(fields=["from_number", "-received_at"], name="inbound_sms_sender")]

@@ -41,7 +41,7 @@ from alerts.models import Alert
 from delivery.channels import email as email_channel
 from delivery.channels import push as push_channel
 from delivery.channels import sms as sms_channel
-from delivery.models import Broadcast, Delivery, RoutedZone
+from delivery.models import Broadcast, Delivery, RoutedZone, SmsOptOut
 from partitions.monthly import month_of
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ PENDING, SENT, FAILED, SKIPPED = (
 # message by SMS instead, if they gave a number and the message may go by SMS: push is free, but an
 # urgent alert must not wait for a phone that is no longer subscribed. Shared by the insert and by
 # the count shown before sending, so the town hall is told exactly who the statement will reach.
+# A number that answered STOP (delivery_smsoptout) gets no SMS, whatever the account's choices.
 _AUDIENCE = """
 WITH recipients AS (
     SELECT wanted.user_id, bool_or(wanted.is_police) AS is_police FROM (
@@ -76,7 +77,9 @@ WITH recipients AS (
     SELECT r.user_id,
            (r.is_police OR %(urgent)s) AS ignores_quiet_hours,
            (%(by_email)s AND coalesce(p.by_email, true)) AS email,
-           (%(by_sms)s AND coalesce(p.phone_number, '') <> '' AND (coalesce(p.by_sms, false)
+           (%(by_sms)s AND coalesce(p.phone_number, '') <> ''
+            AND NOT EXISTS (SELECT 1 FROM delivery_smsoptout o WHERE o.phone_number = p.phone_number)
+            AND (coalesce(p.by_sms, false)
             OR (%(urgent)s AND coalesce(p.by_push, false) AND NOT d.has_device))) AS sms,
            (%(by_push)s AND coalesce(p.by_push, false) AND d.has_device) AS push,
            p.quiet_start, p.quiet_end,
@@ -496,7 +499,9 @@ def _sms_fallback_applies(delivery: Delivery) -> bool:
     if delivery.kind != Delivery.Kind.ALERT or delivery.sms_status != SKIPPED or not delivery.alert.category.is_urgent:
         return False
     preference = getattr(delivery.recipient, "notification_pref", None)
-    return preference is not None and bool(preference.phone_number)
+    if preference is None or not preference.phone_number:
+        return False
+    return not SmsOptOut.objects.filter(phone_number=preference.phone_number).exists()
 
 
 def _delivery_settle(delivery: Delivery, *, errors: list[str], transient: bool) -> None:

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from delivery import apis, following_views, views
+from delivery import apis, following_views, sms_views, views
 
 api_urlpatterns = [
     path("inbox/", apis.InboxListApi.as_view(), name="api-inbox"),
@@ -43,4 +43,8 @@ urlpatterns = [
     path("mairie/rappels/<int:reminder_id>/annuler/", views.reminder_cancel_page, name="reminder-cancel"),
     path("referent/messages/", views.referent_broadcasts_page, name="referent-broadcasts"),
     path("referent/messages/<int:broadcast_id>/relayer/", views.referent_relay, name="referent-relay"),
+    path("preferences/mobile/", sms_views.phone_page, name="phone-verification"),
+    path("mairie/guichet/", sms_views.desk_register_page, name="desk-register"),
+    path("mairie/guichet/<int:user_id>/", sms_views.desk_resident_page, name="desk-resident"),
+    path("sms/inbound/<slug:provider>/", sms_views.inbound_sms_webhook, name="sms-inbound"),
 ]

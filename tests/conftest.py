@@ -71,6 +71,7 @@ def photo_tasks(request, monkeypatch) -> list:
 REFERENCE_DATA_MIGRATIONS = [
     ("alerts.migrations.0002_categories", "create_categories"),
     ("accounts.migrations.0005_charter_first_version", "charter_seed"),
+    ("alerts.migrations.0014_unqualified_category", "create"),
 ]
 
 

@@ -105,6 +105,17 @@ class Direction(models.TextChoices):
     STAYED = "stayed", _("resté sur place")
 
 
+class Source(models.TextChoices):
+    """How an alert reached Vigie: the site or the app, or a text message to the commune's number."""
+
+    WEB = "web", _("site ou application")
+    SMS = "sms", _("SMS")
+
+
+# The category of an alert sent by SMS until a moderator chooses one: never offered on the form.
+UNQUALIFIED_CATEGORY = "a-qualifier"
+
+
 class AlertQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Alert.Status.PUBLISHED)
@@ -206,6 +217,10 @@ class Alert(models.Model):
     )
     client_key = models.UUIDField(
         _("clé d'envoi"), null=True, blank=True, editable=False, help_text=_("Tirée par le téléphone à la rédaction.")
+    )
+
+    source = models.CharField(
+        _("envoyée par"), max_length=10, choices=Source.choices, default=Source.WEB, db_default=Source.WEB
     )
 
     objects = AlertQuerySet.as_manager()

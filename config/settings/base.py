@@ -462,6 +462,18 @@ ALERTS_DELIVERY_SWEEP_AFTER_S = env.int("ALERTS_DELIVERY_SWEEP_AFTER_S", default
 ALERTS_DELIVERY_SWEEP_EVERY_S = env.int("ALERTS_DELIVERY_SWEEP_EVERY_S", default=60)
 # SMS gateway: a dotted path to a class with send(*, phone_number, text). No provider is bundled.
 ALERTS_SMS_GATEWAY = env("ALERTS_SMS_GATEWAY", default="delivery.channels.sms.ConsoleSmsGateway")
+# Inbound SMS (delivery/inbound.py): each provider's webhook at /sms/inbound/<provider>/ is read by
+# the class named here (signature check and parsing). "console" is Vigie's own signed JSON, for the
+# demo, the tests and a relay in front of a provider: HMAC-SHA256 of the body with this secret. An
+# empty secret refuses every webhook.
+DELIVERY_SMS_INBOUND_PROVIDERS = {"console": "delivery.channels.sms.SignedJsonInbound"}
+DELIVERY_SMS_INBOUND_SECRET = env("DELIVERY_SMS_INBOUND_SECRET", default="")
+# Verification codes: how long a code lives, how many wrong tries end it, how many a person may ask
+# for in an hour; and how often an unknown number is told how to register (at most once per window).
+DELIVERY_SMS_CODE_TTL_S = env.int("DELIVERY_SMS_CODE_TTL_S", default=600)
+DELIVERY_SMS_CODE_MAX_ATTEMPTS = env.int("DELIVERY_SMS_CODE_MAX_ATTEMPTS", default=5)
+DELIVERY_SMS_CODES_PER_HOUR = env.int("DELIVERY_SMS_CODES_PER_HOUR", default=3)
+DELIVERY_SMS_HELP_EVERY_H = env.int("DELIVERY_SMS_HELP_EVERY_H", default=24)
 # Web Push (delivery/channels/push.py): the site's VAPID key (base64url, written into .env by
 # scripts/vapid-keys.sh from `make services`), the contact push services may write to, and how long
 # a push service may take to answer. Without a key, no page offers notifications.

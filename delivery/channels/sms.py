@@ -1,8 +1,13 @@
-"""SMS behind a small gateway interface. No provider is bundled: the console gateway logs the text,
-and an operator plugs a provider by writing a class with the same `send` and naming it in
-ALERTS_SMS_GATEWAY."""
+"""SMS behind a small gateway interface, both ways. No provider is bundled: the console gateway logs
+the text, and an operator plugs a provider by writing a class with the same `send` and naming it in
+ALERTS_SMS_GATEWAY. Inbound messages arrive at a webhook read by an `InboundReader` named in
+DELIVERY_SMS_INBOUND_PROVIDERS: it checks the provider's signature and gives the message's fields."""
 
+import hashlib
+import hmac
+import json
 import logging
+from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
@@ -44,6 +49,62 @@ def _gateway_class(path: str):
 
 def gateway() -> SmsGateway:
     return _gateway_class(settings.ALERTS_SMS_GATEWAY)()
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A text message received by a provider: its own id (the same when it retries), the sender, the
+    commune's number it was sent to, and the text."""
+
+    message_id: str
+    from_number: str
+    to_number: str
+    text: str
+
+
+class InboundRefused(Exception):
+    """The webhook is not from the provider (bad signature): answered 403, nothing stored."""
+
+
+class InboundMalformed(Exception):
+    """Signed, but not a message we can read: answered 400 with this text, nothing stored."""
+
+
+class InboundReader(Protocol):
+    def read(self, *, body: bytes, headers) -> InboundMessage:
+        """Check the signature (InboundRefused), then parse the body (InboundMalformed)."""
+
+
+def signature_of(body: bytes, secret: str) -> str:
+    """HMAC-SHA256 of the body with the shared secret, in hexadecimal: the `X-Vigie-Signature` header."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class SignedJsonInbound:
+    """Vigie's own inbound format: a JSON object {"id", "from", "to", "text"} signed with
+    DELIVERY_SMS_INBOUND_SECRET in `X-Vigie-Signature`. The console backend of the demo and the tests
+    speak it, and so can a small relay in front of any provider."""
+
+    def read(self, *, body: bytes, headers) -> InboundMessage:
+        secret = settings.DELIVERY_SMS_INBOUND_SECRET
+        given = headers.get("X-Vigie-Signature", "")
+        if not secret or not hmac.compare_digest(signature_of(body, secret), given.strip().lower()):
+            raise InboundRefused
+        try:
+            data = json.loads(body)
+            fields = [data["id"], data["from"], data.get("to", ""), data["text"]]
+        except (ValueError, TypeError, KeyError) as error:
+            raise InboundMalformed(
+                _("Message illisible : un objet JSON avec id, from et text est attendu.")
+            ) from error
+        if not all(isinstance(value, str) for value in fields) or not fields[0].strip() or len(fields[0]) > 100:
+            raise InboundMalformed(_("id, from, to et text doivent être des textes ; id de 1 à 100 caractères."))
+        return InboundMessage(fields[0].strip(), fields[1], fields[2][:20], fields[3][:2000])
+
+
+def inbound_reader(provider: str) -> InboundReader | None:
+    path = settings.DELIVERY_SMS_INBOUND_PROVIDERS.get(provider)
+    return _gateway_class(path)() if path else None
 
 
 def text_of(delivery, *, cache: dict | None = None) -> str:

@@ -131,6 +131,7 @@ def subjects(world, homes, private_storage):
     message in the inbox of a resident of each commune, a town-hall broadcast of each commune, and
     the communes' codes and ids; a photo of each alert (reviewable on the pending ones, blurred on the
     published ones), in a private storage of the test's own."""
+    from accounts.models import DeskStep
     from alerts.models import AlertEvent
     from delivery.models import Broadcast, Delivery, FollowedPlace
     from tests.factories import make_alert, make_alert_photo
@@ -196,9 +197,17 @@ def subjects(world, homes, private_storage):
             ("published_b", published_b),
         ]
     }
+    # A resident of each commune registered at the town hall's desk (tests/delivery/test_desk.py).
+    desk = {}
+    for key, person, agent in [("desk_a", "resident_a", "staff_a"), ("desk_b", "resident_b", "admin")]:
+        DeskStep.objects.create(
+            resident=people[person], agent=people[agent], agent_email=people[agent].email, kind="account_created"
+        )
+        desk[key] = people[person].pk
     return {
         **homes,
         **photos,
+        **desk,
         "pending_a": pending_a.pk,
         "published_a": published_a.pk,
         "pending_b": pending_b.pk,

@@ -73,6 +73,8 @@ PUBLIC_URL_NAMES = {
     "public-account-json",
     # the accessibility statement (RGAA) must be public
     "accessibility-statement",
+    # an SMS provider's webhook: refused without the provider's signature
+    "sms-inbound",
 }
 LOGIN_PATHS = ("/comptes/login/", "/admin/login/")
 

@@ -53,6 +53,8 @@ SAMPLES = {
     "offer_id": "{offer_a}",
     "referent_id": "1",  # ending a référent's term is a POST from the town hall's référents page
     "reminder_id": "1",  # cancelling a reminder is a POST from the reminders page
+    "user_id": "{desk_a}",  # a resident registered at the town hall's desk
+    "provider": "console",  # the inbound SMS webhook: a POST, never a page
 }
 # Pages the issue names: the walk must reach them, or it proves nothing.
 MUST_WALK = {
@@ -67,6 +69,7 @@ MUST_WALK = {
     "inbox",
     "notification-preferences",
     "followed-places",
+    "phone-verification",
     "absences",
     "maps-police-live",
     "patrol-round",

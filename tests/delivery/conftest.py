@@ -134,3 +134,15 @@ def push_service(settings):
     service = PushService(application_server_key=vapid_public_key(settings.VAPID_PRIVATE_KEY)).start()
     yield service
     service.stop()
+
+
+@pytest.fixture
+def recording_sms(settings):
+    """Text messages go to a recording gateway; inbound webhooks are signed with the test secret."""
+    from tests.delivery import sms
+    from tests.delivery.inbound_sms import SECRET
+
+    settings.ALERTS_SMS_GATEWAY = "tests.delivery.sms.RecordingSmsGateway"
+    settings.DELIVERY_SMS_INBOUND_SECRET = SECRET
+    sms.SENT.clear()
+    return sms.SENT
