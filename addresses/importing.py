@@ -180,8 +180,8 @@ def staging_bad_rows(cursor) -> tuple[int, list[str]]:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def file_streets_gather(cursor) -> int:
-    """The file's streets, once per spelling, with the centre of their numbers; returns how many."""
+def file_streets_gather(cursor) -> None:
+    """The file's streets, once per spelling, with the centre of their numbers."""
     cursor.execute(
         """CREATE TEMP TABLE addresses_import_streets ON COMMIT DROP AS
         SELECT code_insee, code_postal, nom_voie, min(nom_commune) AS nom_commune,
@@ -191,7 +191,32 @@ def file_streets_gather(cursor) -> int:
                NULL::bigint AS street_id
         FROM addresses_import_rows GROUP BY code_insee, code_postal, nom_voie"""
     )
-    return cursor.rowcount
+
+
+def file_streets_new(cursor) -> int:
+    """How many of the file's streets are not held yet."""
+    cursor.execute(
+        """SELECT count(DISTINCT key) FROM addresses_import_streets v
+        WHERE NOT EXISTS (SELECT FROM addresses_street s WHERE s.key = v.key)"""
+    )
+    return cursor.fetchone()[0]
+
+
+# Every n-th row of a file, this many in all, tells how many of its addresses are new.
+_NEW_SAMPLE = 10_000
+
+
+def file_addresses_new_estimate(cursor, rows: int) -> int:
+    """About how many of the file's addresses are not held yet, from a sample (one index probe
+    per sampled row): a file imported again must not rebuild the indexes for nothing."""
+    cursor.execute(
+        """SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT FROM addresses_address a WHERE a.ban_id = r.id)),
+                  count(*)
+        FROM addresses_import_rows r WHERE r.line %% %s = 0""",
+        [max(1, rows // _NEW_SAMPLE)],
+    )
+    new, sampled = cursor.fetchone()
+    return round(rows * new / sampled) if sampled else 0
 
 
 def streets_insert(cursor) -> int:
@@ -223,7 +248,8 @@ def addresses_insert(cursor) -> int:
     return cursor.rowcount
 
 
-# A file adding at least this share of the rows a table already holds rebuilds the table's
+# A file adding at least this share of the rows a table already holds (new rows: a file imported
+# again adds none) rebuilds the table's
 # secondary indexes (the GiST on points, the trigram GIN on street names, the btrees) by sorting,
 # once the rows are in, instead of inserting its entries one by one: measured in bench/RESULTS.md.
 REBUILD_SHARE = 0.25
@@ -285,12 +311,14 @@ def addresses_import(*, path: str, commit: bool = False) -> AddressImportReport:
                 )
             )
         with report.timed("streets"):
-            dropped = indexes_drop_for_bulk(cursor, table="addresses_street", adding=file_streets_gather(cursor))
+            file_streets_gather(cursor)
+            dropped = indexes_drop_for_bulk(cursor, table="addresses_street", adding=file_streets_new(cursor))
             report.streets_added = streets_insert(cursor)
         if dropped:
             with report.timed("street indexes rebuilt"):
                 indexes_build(cursor, dropped)
-        dropped = indexes_drop_for_bulk(cursor, table="addresses_address", adding=report.rows)
+        new = file_addresses_new_estimate(cursor, report.rows)
+        dropped = indexes_drop_for_bulk(cursor, table="addresses_address", adding=new)
         with report.timed("addresses"):
             report.addresses_added = addresses_insert(cursor)
         if dropped:

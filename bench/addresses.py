@@ -280,7 +280,9 @@ def import_files(folder: Path) -> list:
 def growth_bench(folder: Path, until: int) -> None:
     """Keep importing files of a million, each of new communes, until the table holds `until`
     addresses (--grow=N, after a first run): how time and memory grow towards the whole country."""
-    part = sql("SELECT count(*) FROM addresses_street")[0][0] // (COMMUNES_PER_FILE * STREETS_PER_COMMUNE)
+    # The next file after the last commune held (INSEE codes as addresses_generate numbers them).
+    insee = sql("SELECT max(insee_code) FROM addresses_street")[0][0]
+    part = ((int(insee[:2]) - 10) * 900 + int(insee[2:]) - 1) // COMMUNES_PER_FILE + 1
     while sql("SELECT count(*) FROM addresses_address")[0][0] < until:
         path, _rows, _seconds = import_file(folder, part)
         path.unlink()

@@ -22,6 +22,7 @@ def test_importing_the_same_file_again_adds_nothing(imported, tmp_path):
     again = addresses_import(path=write_national(tmp_path / "again.csv.gz"), commit=True)
 
     assert (again.rows, again.addresses_added, again.streets_added) == (22, 0, 0)
+    assert not {"address indexes rebuilt", "street indexes rebuilt"} & set(again.timings)  # nothing to rebuild for
     assert Address.objects.count() == 22
 
 
