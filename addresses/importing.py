@@ -249,9 +249,9 @@ def addresses_insert(cursor) -> int:
 
 
 # A file adding at least this share of the rows a table already holds (new rows: a file imported
-# again adds none) rebuilds the table's
-# secondary indexes (the GiST on points, the trigram GIN on street names, the btrees) by sorting,
-# once the rows are in, instead of inserting its entries one by one: measured in bench/RESULTS.md.
+# again adds none) rebuilds the table's secondary indexes (the GiST on points, the trigram GIN on
+# street names, the btrees) by sorting once the rows are in, instead of inserting its entries one
+# by one: measured in bench/RESULTS.md.
 REBUILD_SHARE = 0.25
 
 
@@ -278,6 +278,18 @@ def indexes_build(cursor, definitions: list[str]) -> None:
     """Build dropped indexes again, exactly as they were, each from one sort of its table."""
     for definition in definitions:
         cursor.execute(definition)
+
+
+def _insert_with_indexes(cursor, report: AddressImportReport, *, step: str, table: str, adding: int, insert) -> int:
+    """`insert(cursor)` into `table`, its indexes built again after it when `adding` rows is a
+    large share of the table; returns what `insert` returns."""
+    dropped = indexes_drop_for_bulk(cursor, table=table, adding=adding)
+    with report.timed(step):
+        inserted = insert(cursor)
+    if dropped:
+        with report.timed(f"{step}: indexes rebuilt"):
+            indexes_build(cursor, dropped)
+    return inserted
 
 
 def addresses_import(*, path: str, commit: bool = False) -> AddressImportReport:
@@ -312,18 +324,14 @@ def addresses_import(*, path: str, commit: bool = False) -> AddressImportReport:
             )
         with report.timed("streets"):
             file_streets_gather(cursor)
-            dropped = indexes_drop_for_bulk(cursor, table="addresses_street", adding=file_streets_new(cursor))
-            report.streets_added = streets_insert(cursor)
-        if dropped:
-            with report.timed("street indexes rebuilt"):
-                indexes_build(cursor, dropped)
-        new = file_addresses_new_estimate(cursor, report.rows)
-        dropped = indexes_drop_for_bulk(cursor, table="addresses_address", adding=new)
-        with report.timed("addresses"):
-            report.addresses_added = addresses_insert(cursor)
-        if dropped:
-            with report.timed("address indexes rebuilt"):
-                indexes_build(cursor, dropped)
+        report.streets_added = _insert_with_indexes(
+            cursor, report, step="streets", table="addresses_street", adding=file_streets_new(cursor),
+            insert=streets_insert,
+        )  # fmt: skip
+        report.addresses_added = _insert_with_indexes(
+            cursor, report, step="addresses", table="addresses_address",
+            adding=file_addresses_new_estimate(cursor, report.rows), insert=addresses_insert,
+        )  # fmt: skip
         cursor.execute(f"DROP TABLE {STAGING_TABLE}, addresses_import_streets CASCADE")
         if not commit:
             transaction.set_rollback(True)

@@ -22,7 +22,7 @@ def test_importing_the_same_file_again_adds_nothing(imported, tmp_path):
     again = addresses_import(path=write_national(tmp_path / "again.csv.gz"), commit=True)
 
     assert (again.rows, again.addresses_added, again.streets_added) == (22, 0, 0)
-    assert not {"address indexes rebuilt", "street indexes rebuilt"} & set(again.timings)  # nothing to rebuild for
+    assert not {"addresses: indexes rebuilt", "streets: indexes rebuilt"} & set(again.timings)  # none to add
     assert Address.objects.count() == 22
 
 
@@ -119,7 +119,7 @@ def test_a_large_import_builds_the_indexes_again_as_they_were(tmp_path, db):
 
     report = addresses_import(path=write_national(tmp_path / "adresses-13.csv.gz"), commit=True)
 
-    assert "address indexes rebuilt" in report.timings and "street indexes rebuilt" in report.timings
+    assert "addresses: indexes rebuilt" in report.timings and "streets: indexes rebuilt" in report.timings
     assert _indexes() == before and len(before) == 8
     assert _nearest_uses_the_point_index()
     assert Address.objects.filter(street__name="Rue des Halles", number=12).count() == 1
@@ -130,7 +130,7 @@ def test_a_dry_run_of_a_large_import_leaves_the_indexes(tmp_path, db):
 
     report = addresses_import(path=write_national(tmp_path / "adresses-13.csv.gz"))
 
-    assert "address indexes rebuilt" in report.timings and report.addresses_added == 22
+    assert "addresses: indexes rebuilt" in report.timings and report.addresses_added == 22
     assert _indexes() == before
     assert not Address.objects.exists()
 
@@ -149,7 +149,7 @@ def test_a_small_import_into_a_larger_index_inserts_into_it(imported, tmp_path, 
 
     report = addresses_import(path=write_lines(tmp_path / "extra.csv", extra), commit=True)
 
-    assert "address indexes rebuilt" not in report.timings and "street indexes rebuilt" not in report.timings
+    assert "addresses: indexes rebuilt" not in report.timings and "streets: indexes rebuilt" not in report.timings
     assert (report.rows, report.addresses_added, report.streets_added) == (2, 1, 0)
     assert Address.objects.get(number=99).street.name == "Rue des Halles"
     assert _nearest_uses_the_point_index() and len(_indexes()) == 8
