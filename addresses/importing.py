@@ -8,6 +8,7 @@ so a dry run or a failure leaves the database as it was. Addresses already held 
 identifier) are kept as they are, so importing the same file again adds nothing."""
 
 import gzip
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +39,16 @@ class AddressImportReport:
     streets_added: int = 0
     addresses_added: int = 0
     notes: list[str] = field(default_factory=list)
+    # Seconds spent in each step, in order: where an import's time goes.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[step] = self.timings.get(step, 0.0) + time.perf_counter() - start
 
     def lines(self) -> list[str]:
         verb = _("importée(s)") if self.committed else _("à importer (essai à blanc : relancer avec --commit)")
@@ -92,8 +103,9 @@ def _copy_error(error: psycopg.Error) -> AddressImportError:
     return AddressImportError(_("Ligne %(line)s : %(reason)s. Rien n'est importé.") % {"line": line, "reason": reason})
 
 
-def staging_load(cursor, stream: BinaryIO, columns: list[str]) -> None:
-    """COPY the rows into a temporary table of text columns; `line` is the row's line in the file."""
+def staging_load(cursor, stream: BinaryIO, columns: list[str]) -> int:
+    """COPY the rows into a temporary table of text columns; `line` is the row's line in the file.
+    Returns how many rows were read."""
     names = [f"c{n}" for n in range(len(columns))]
     # Temporary tables live until the end of the transaction, which may be an outer one (a test, a
     # script importing several files): start clean.
@@ -112,6 +124,7 @@ def staging_load(cursor, stream: BinaryIO, columns: list[str]) -> None:
     with cursor.cursor.copy(statement) as copy:
         while chunk := stream.read(_CHUNK):
             copy.write(chunk)
+    rows = cursor.cursor.rowcount
     # Named views of the needed columns, whatever their order in the file.
     cursor.execute(
         sql.SQL("CREATE TEMP VIEW addresses_import_rows AS SELECT line, {} FROM {}")
@@ -124,6 +137,7 @@ def staging_load(cursor, stream: BinaryIO, columns: list[str]) -> None:
         )
         .as_string(cursor.connection)
     )
+    return rows
 
 
 # --- checking ------------------------------------------------------------------------------------
@@ -166,16 +180,47 @@ def staging_bad_rows(cursor) -> tuple[int, list[str]]:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def streets_insert(cursor) -> int:
-    """The file's streets not yet held, with the centre of their numbers; returns how many."""
+def file_streets_gather(cursor) -> None:
+    """The file's streets, once per spelling, with the centre of their numbers."""
     cursor.execute(
         """CREATE TEMP TABLE addresses_import_streets ON COMMIT DROP AS
         SELECT code_insee, code_postal, nom_voie, min(nom_commune) AS nom_commune,
                code_insee || '|' || code_postal || '|' || addresses_normalise(nom_voie) AS key,
-               ST_SetSRID(ST_Centroid(ST_Collect(ST_MakePoint(lon::float8, lat::float8))), 4326) AS point,
+               -- The centroid of the numbers, without building a multipoint per street.
+               ST_SetSRID(ST_MakePoint(avg(lon::float8), avg(lat::float8)), 4326) AS point,
                NULL::bigint AS street_id
         FROM addresses_import_rows GROUP BY code_insee, code_postal, nom_voie"""
     )
+
+
+def file_streets_new(cursor) -> int:
+    """How many of the file's streets are not held yet."""
+    cursor.execute(
+        """SELECT count(DISTINCT key) FROM addresses_import_streets v
+        WHERE NOT EXISTS (SELECT FROM addresses_street s WHERE s.key = v.key)"""
+    )
+    return cursor.fetchone()[0]
+
+
+# Every n-th row of a file, this many in all, tells how many of its addresses are new.
+_NEW_SAMPLE = 10_000
+
+
+def file_addresses_new_estimate(cursor, rows: int) -> int:
+    """About how many of the file's addresses are not held yet, from a sample (one index probe
+    per sampled row): a file imported again must not rebuild the indexes for nothing."""
+    cursor.execute(
+        """SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT FROM addresses_address a WHERE a.ban_id = r.id)),
+                  count(*)
+        FROM addresses_import_rows r WHERE r.line %% %s = 0""",
+        [max(1, rows // _NEW_SAMPLE)],
+    )
+    new, sampled = cursor.fetchone()
+    return round(rows * new / sampled) if sampled else 0
+
+
+def streets_insert(cursor) -> int:
+    """The file's streets not yet held; returns how many."""
     cursor.execute(
         """INSERT INTO addresses_street (key, name, postcode, insee_code, commune_name, search, point)
         SELECT DISTINCT ON (key) key, nom_voie, code_postal, code_insee, nom_commune,
@@ -192,7 +237,7 @@ def streets_insert(cursor) -> int:
 
 
 def addresses_insert(cursor) -> int:
-    """The file's addresses not yet held (by BAN identifier), in the file's order; returns how many."""
+    """The file's addresses not yet held (by BAN identifier); returns how many."""
     cursor.execute(
         """INSERT INTO addresses_address (ban_id, street_id, number, suffix, point)
         SELECT r.id, v.street_id, r.numero::int, coalesce(btrim(r.rep), ''),
@@ -203,23 +248,73 @@ def addresses_insert(cursor) -> int:
     return cursor.rowcount
 
 
+# A file adding at least this share of the rows a table already holds (new rows: a file imported
+# again adds none) rebuilds the table's secondary indexes (the GiST on points, the trigram GIN on
+# street names, the btrees) by sorting once the rows are in, instead of inserting its entries one
+# by one: measured in bench/RESULTS.md.
+REBUILD_SHARE = 0.25
+
+
+def indexes_drop_for_bulk(cursor, *, table: str, adding: int) -> list[str]:
+    """When `adding` rows is a large share of `table`, drop its indexes that no constraint needs
+    and return their definitions, for `indexes_build`. In the import's transaction: a failure
+    puts them back, and suggestions wait for the import to end instead of seeing half of it."""
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+    held = cursor.fetchone()[0]  # the planner's estimate (-1: never counted), exact after an import
+    if held > 0 and adding < REBUILD_SHARE * held:
+        return []
+    cursor.execute(
+        """SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = %s::regclass AND NOT i.indisunique ORDER BY c.relname""",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in indexes:
+        cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)).as_string(cursor.connection))
+    return [definition for _name, definition in indexes]
+
+
+def indexes_build(cursor, definitions: list[str]) -> None:
+    """Build dropped indexes again, exactly as they were, each from one sort of its table."""
+    for definition in definitions:
+        cursor.execute(definition)
+
+
+def _insert_with_indexes(cursor, report: AddressImportReport, *, step: str, table: str, adding: int, insert) -> int:
+    """`insert(cursor)` into `table`, its indexes built again after it when `adding` rows is a
+    large share of the table; returns what `insert` returns."""
+    dropped = indexes_drop_for_bulk(cursor, table=table, adding=adding)
+    with report.timed(step):
+        inserted = insert(cursor)
+    if dropped:
+        with report.timed(f"{step}: indexes rebuilt"):
+            indexes_build(cursor, dropped)
+    return inserted
+
+
 def addresses_import(*, path: str, commit: bool = False) -> AddressImportReport:
     """Import a file in the national format; dry run unless `commit`. Refused whole, with the
     lines named, if any row is bad."""
     report = AddressImportReport(committed=commit)
     with _opened(path) as stream, transaction.atomic(), connection.cursor() as cursor:
         columns = _header(stream, path)
-        # Room to hash the file's streets instead of sorting a million rows on disk.
+        # Room to hash the file's streets in memory and to build an index without spilling. One
+        # commit: not waiting for its WAL flush means a crash in the next instant could lose the
+        # whole import (to run again), never half of it.
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        cursor.execute("SET LOCAL synchronous_commit = off")
         try:
-            staging_load(cursor, stream, columns)
+            with report.timed("copy"):
+                report.rows = staging_load(cursor, stream, columns)
         except (psycopg.errors.BadCopyFileFormat, psycopg.errors.DataError) as error:
             raise _copy_error(error) from None
         except (OSError, EOFError) as error:
             raise AddressImportError(
                 _("Format illisible : %(path)s (%(reason)s)") % {"path": path, "reason": error}
             ) from None
-        bad, examples = staging_bad_rows(cursor)
+        with report.timed("check"):
+            bad, examples = staging_bad_rows(cursor)
         if bad:
             raise AddressImportError(
                 "\n".join(
@@ -227,10 +322,16 @@ def addresses_import(*, path: str, commit: bool = False) -> AddressImportReport:
                     + ([_("(et %(more)d autre(s))") % {"more": bad - len(examples)}] if bad > len(examples) else [])
                 )
             )
-        cursor.execute("SELECT count(*) FROM addresses_import_rows")
-        report.rows = cursor.fetchone()[0]
-        report.streets_added = streets_insert(cursor)
-        report.addresses_added = addresses_insert(cursor)
+        with report.timed("streets"):
+            file_streets_gather(cursor)
+        report.streets_added = _insert_with_indexes(
+            cursor, report, step="streets", table="addresses_street", adding=file_streets_new(cursor),
+            insert=streets_insert,
+        )  # fmt: skip
+        report.addresses_added = _insert_with_indexes(
+            cursor, report, step="addresses", table="addresses_address",
+            adding=file_addresses_new_estimate(cursor, report.rows), insert=addresses_insert,
+        )  # fmt: skip
         cursor.execute(f"DROP TABLE {STAGING_TABLE}, addresses_import_streets CASCADE")
         if not commit:
             transaction.set_rollback(True)

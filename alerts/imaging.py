@@ -8,8 +8,10 @@ all, so nothing but pixels can reach the output; bytes after the end of the imag
 HTML) are never decoded, so they cannot come back either."""
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
+import numpy as np
 from PIL import Image, ImageCms, ImageFilter, ImageOps
 
 # What a sniffed type must be to go further (the name and the browser's declared type are ignored).
@@ -28,6 +30,8 @@ class CleanPhoto:
     data: bytes
     width: int
     height: int
+    # Where the face detector sees faces: suggestions for the moderator, never blurred by themselves.
+    faces: list[list[float]] = field(default_factory=list)
 
 
 def header_check(stream, *, content_type: str, max_pixels: int) -> tuple[int, int]:
@@ -85,7 +89,40 @@ def reencode(source, *, content_type: str, max_pixels: int, max_side: int, quali
         if isinstance(error, PhotoRefused):
             raise
         raise PhotoRefused(str(error)) from error
-    return CleanPhoto(_jpeg(pixels, quality), pixels.width, pixels.height)
+    return CleanPhoto(_jpeg(pixels, quality), pixels.width, pixels.height, faces_find(pixels))
+
+
+# Faces are looked for on a copy this long at most, 20 % larger from one scale to the next: at 1024
+# px and 10 % steps the detector took 1.1 s of a 12-megapixel photo's worker time (bench/photos.py);
+# here 0.44 s. A face under 24 px at this size (60 px of the 2000 px kept) is missed.
+_FACES_SIDE = 800
+_FACES_MAX = 20
+# Haar boxes hold eyes to mouth: widened so that the suggestion covers hair, ears and chin.
+_FACES_MARGIN = 0.2
+
+
+@cache
+def _face_cascade():
+    import cv2  # only the photo worker loads OpenCV, never the web processes
+
+    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+
+
+def faces_find(image: Image.Image) -> list[list[float]]:
+    """Frontal faces found by OpenCV's bundled Haar cascade, as [x, y, width, height] fractions of
+    the photo, widened by a margin. A detector misses faces in profile, small or in shade, and
+    sees faces in some patterns: what it finds is offered to the moderator, who decides."""
+    gray = image.convert("L")
+    gray.thumbnail((_FACES_SIDE, _FACES_SIDE), Image.Resampling.BILINEAR)
+    found = _face_cascade().detectMultiScale(np.asarray(gray), scaleFactor=1.2, minNeighbors=5, minSize=(24, 24))
+    faces = []
+    for x, y, w, h in sorted((tuple(int(v) for v in box) for box in found), key=lambda b: -b[2] * b[3]):
+        margin_x, margin_y = w * _FACES_MARGIN, h * _FACES_MARGIN
+        left, top = max(0.0, (x - margin_x) / gray.width), max(0.0, (y - margin_y) / gray.height)
+        right = min(1.0, (x + w + margin_x) / gray.width)
+        bottom = min(1.0, (y + h + margin_y) / gray.height)
+        faces.append([round(v, 4) for v in (left, top, right - left, bottom - top)])
+    return faces[:_FACES_MAX]
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:

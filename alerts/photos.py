@@ -148,6 +148,7 @@ def _clean_store(*, photo_id: int, clean: imaging.CleanPhoto) -> AlertPhoto | No
     photo.upload = ""
     photo.original.save(f"{uuid.uuid4().hex}.jpg", ContentFile(clean.data), save=False)
     photo.width, photo.height = clean.width, clean.height
+    photo.suggested_regions = clean.faces
     photo.status, photo.processed_at = Status.READY, timezone.now()
     photo.save()
     return photo

@@ -7,7 +7,9 @@ the geocoder API uses.
 
 Runs in its own database, `vigie_bench_addresses`, created (and migrated) when missing;
 BENCH_DATABASE_URL overrides the address. `.venv/bin/python bench/addresses.py [total] [--reuse]`:
-`--reuse` keeps the addresses already imported there (searches only, no import figures).
+`--reuse` keeps the addresses already imported there (searches only, no import figures);
+`--grow=N` imports more files of a million into them until N are held (imports only); `--files=DIR`
+keeps the generated files there for the next run.
 
 Prints: generation and import times (addresses/s) for each million, table and index sizes and the
 linear projection to the whole country (26 million), keystroke latency p50/p95/p99 and the final
@@ -24,8 +26,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DATABASE = "vigie_bench_addresses"
+DATABASE = os.environ.get("BENCH_DATABASE", "vigie_bench_addresses")
 REUSE = "--reuse" in sys.argv
+# --files=DIR keeps the generated files there and reuses them on the next run.
+GROW = next((int(arg.split("=", 1)[1]) for arg in sys.argv[1:] if arg.startswith("--grow=")), 0)
+FILES = next((arg.split("=", 1)[1] for arg in sys.argv[1:] if arg.startswith("--files=")), None)
 _SIZES = [arg for arg in sys.argv[1:] if arg.isdigit()]
 TOTAL = int(_SIZES[0]) if _SIZES else 2_000_000
 COMMUNES_PER_FILE = TOTAL // 2 // 1_000
@@ -201,7 +206,7 @@ def database_prepare() -> None:
 
     sql("CREATE EXTENSION IF NOT EXISTS postgis")
     call_command("migrate", "addresses", verbosity=0)
-    if not REUSE:
+    if not REUSE and not GROW:
         sql("TRUNCATE addresses_street, addresses_address")
 
 
@@ -217,31 +222,71 @@ def mb(size: float) -> str:
     return f"{size / 1e6:,.0f} MB"
 
 
-def import_files(folder: Path) -> list:
+def backend() -> tuple[int, float]:
+    """Peak resident memory (bytes; shared buffers it touched included) and CPU seconds used so
+    far of this connection's PostgreSQL backend, read from /proc: the bench runs on the
+    database's machine. CPU time says what the work costs whatever the machine's load."""
+    pid = sql("SELECT pg_backend_pid()")[0][0]
+    status = Path(f"/proc/{pid}/status").read_text()
+    peak = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) * 1024
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return peak, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def import_file(folder: Path, part: int) -> tuple[Path, int, float]:
+    """Generate (unless kept from an earlier run) and import the part-th file of a million
+    addresses; print its figures. Each import gets a new database session, so the backend's
+    peak memory is that import's."""
+    import resource
+
+    from django.db import connection
+
     from addresses.importing import addresses_import
     from addresses.national_format import national_file_write
 
-    files = []
-    for part in range(2):
-        path = folder / f"adresses-{part}.csv.gz"
-        start = time.perf_counter()
+    path = folder / f"adresses-{COMMUNES_PER_FILE}-{part}.csv.gz"
+    start = time.perf_counter()
+    if not path.exists():
         national_file_write(
             path, addresses_generate(part * COMMUNES_PER_FILE, COMMUNES_PER_FILE, part), compresslevel=1
         )
-        print(f"generated {path.name}: {time.perf_counter() - start:.0f} s, {path.stat().st_size / 1e6:.0f} MB")
-        start = time.perf_counter()
-        report = addresses_import(path=str(path), commit=True)
-        seconds = time.perf_counter() - start
-        sql("VACUUM ANALYZE addresses_street")
-        sql("VACUUM ANALYZE addresses_address")
-        size = sizes()
-        print(
-            f"import {part + 1}: {report.rows:,} rows, {report.streets_added:,} streets in {seconds:.1f} s "
-            f"= {report.rows / seconds:,.0f} addresses/s; street table+indexes {mb(size['addresses_street'])}, "
-            f"address table+indexes {mb(size['addresses_address'])}"
-        )
-        files.append((path, report.rows, seconds))
-    return files
+    print(f"generated {path.name}: {time.perf_counter() - start:.0f} s, {path.stat().st_size / 1e6:.0f} MB")
+    connection.close()
+    _peak, cpu_before = backend()
+    start, importer_cpu = time.perf_counter(), time.process_time()
+    report = addresses_import(path=str(path), commit=True)
+    seconds, importer_cpu = time.perf_counter() - start, time.process_time() - importer_cpu
+    peak, cpu = backend()
+    cpu -= cpu_before
+    sql("VACUUM ANALYZE addresses_street")
+    sql("VACUUM ANALYZE addresses_address")
+    size, held = sizes(), sql("SELECT reltuples::bigint FROM pg_class WHERE relname = 'addresses_address'")[0][0]
+    print(
+        f"import {part + 1}: {report.rows:,} rows, {report.streets_added:,} streets in {seconds:.1f} s "
+        f"= {report.rows / seconds:,.0f} addresses/s (CPU: database {cpu:.1f} s + importer {importer_cpu:.1f} s = "
+        f"{report.rows / (cpu + importer_cpu):,.0f}/s of CPU); "
+        f"{held:,} held: street table+indexes "
+        f"{mb(size['addresses_street'])}, address table+indexes {mb(size['addresses_address'])}; peak memory: "
+        f"database backend {mb(peak)}, importer {mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}"
+    )
+    print("  steps: " + ", ".join(f"{step} {spent:.1f} s" for step, spent in report.timings.items()))
+    return path, report.rows, seconds
+
+
+def import_files(folder: Path) -> list:
+    return [import_file(folder, part) for part in range(2)]
+
+
+def growth_bench(folder: Path, until: int) -> None:
+    """Keep importing files of a million, each of new communes, until the table holds `until`
+    addresses (--grow=N, after a first run): how time and memory grow towards the whole country."""
+    # The next file after the last commune held (INSEE codes as addresses_generate numbers them).
+    insee = sql("SELECT max(insee_code) FROM addresses_street")[0][0]
+    part = ((int(insee[:2]) - 10) * 900 + int(insee[2:]) - 1) // COMMUNES_PER_FILE + 1
+    while sql("SELECT count(*) FROM addresses_address")[0][0] < until:
+        path, _rows, _seconds = import_file(folder, part)
+        path.unlink()
+        part += 1
 
 
 def copy_floor(path: Path) -> float:
@@ -364,6 +409,10 @@ def reverse_bench() -> None:
 def main() -> None:
     print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
     database_prepare()
+    if GROW:
+        with tempfile.TemporaryDirectory() as folder:
+            growth_bench(Path(FILES or folder), GROW)
+        return
     if not REUSE:
         imports_bench()
     sequences = typed_sequences(random.Random(7))
@@ -380,8 +429,10 @@ def main() -> None:
 
 
 def imports_bench() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        files = import_files(Path(folder))
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(FILES or temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        files = import_files(folder)
         floor = sum(copy_floor(path) for path, _rows, _s in files)
         rows, seconds = sum(f[1] for f in files), sum(f[2] for f in files)
         print(

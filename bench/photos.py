@@ -3,7 +3,8 @@
     .venv/bin/python bench/photos.py [--photos 10] [--megapixels 12]
 
 Times, per photo, the worker's re-encoding (`alerts.imaging.reencode`: orientation, sRGB, shrink to
-ALERTS_PHOTO_MAX_SIDE, rebuild from pixels, JPEG without any metadata) and the blur at publication
+ALERTS_PHOTO_MAX_SIDE, rebuild from pixels, JPEG without any metadata, face suggestions; the face
+detector alone is also timed on the re-encoded photos) and the blur at publication
 (`alerts.imaging.blur_regions`, three regions), and prints them beside:
 - the floor: Pillow decoding the same JPEG and encoding it again at full size, nothing else;
 - the naive way: open, apply the orientation and save with Pillow's defaults, EXIF passed on as most
@@ -72,6 +73,11 @@ def blur(clean: bytes) -> bytes:
     return imaging.blur_regions(clean, [[0.1, 0.1, 0.2, 0.25], [0.5, 0.4, 0.3, 0.1], [0.7, 0.7, 0.1, 0.2]])
 
 
+def decoded(clean: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(clean)) as image:
+        return image.convert("RGB")
+
+
 def timed(function, inputs: list[bytes]) -> tuple[list[float], list[bytes]]:
     times, outputs = [], []
     for data in inputs:
@@ -109,10 +115,12 @@ def main() -> None:
     floor_times, _ = timed(floor, photos)
     naive_times, naive_out = timed(naive, photos)
     blur_times, _ = timed(blur, cleaned)
+    faces_times, _ = timed(imaging.faces_find, [decoded(clean) for clean in cleaned])
     ours_median = describe("worker re-encoding (ours)", ours_times)
     floor_median = describe("floor: Pillow decode + encode", floor_times)
     naive_median = describe("naive: Pillow save keeping EXIF", naive_times)
     blur_median = describe("blur at publication, 3 regions", blur_times)
+    describe("face suggestions (part of ours)", faces_times)
     print(f"ours / floor: {ours_median / floor_median:.2f}x   ours / naive: {ours_median / naive_median:.2f}x")
     print(f"re-encoding + blur per photo: {(ours_median + blur_median) * 1000:.0f} ms (target < 1000 ms)")
     print(f"GPS left: naive {sum(b'PhoneMaker' in out for out in naive_out)}/{len(naive_out)}, "

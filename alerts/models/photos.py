@@ -52,6 +52,15 @@ class AlertPhoto(models.Model):
         blank=True,
         help_text=_("[x, y, largeur, hauteur] en fractions de la photo."),
     )
+    suggested_regions = models.JSONField(
+        _("visages suggérés"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "[x, y, largeur, hauteur] en fractions de la photo : visages vus par le détecteur, proposés au "
+            "modérateur, jamais floutés sans son choix."
+        ),
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

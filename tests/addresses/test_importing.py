@@ -22,6 +22,7 @@ def test_importing_the_same_file_again_adds_nothing(imported, tmp_path):
     again = addresses_import(path=write_national(tmp_path / "again.csv.gz"), commit=True)
 
     assert (again.rows, again.addresses_added, again.streets_added) == (22, 0, 0)
+    assert not {"addresses: indexes rebuilt", "streets: indexes rebuilt"} & set(again.timings)  # none to add
     assert Address.objects.count() == 22
 
 
@@ -91,3 +92,64 @@ def test_the_command_is_a_dry_run_unless_committed(tmp_path, db):
     assert Address.objects.count() == 3
     with pytest.raises(CommandError, match="Fichier introuvable"):
         call_command("import_addresses", str(tmp_path / "absent.csv.gz"))
+
+
+def _indexes() -> set[tuple[str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'addresses_%'")
+        return set(cursor.fetchall())
+
+
+def _nearest_uses_the_point_index() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM addresses_address ORDER BY point <-> ST_SetSRID(ST_MakePoint(4.66, 43.8), 4326) "
+            "LIMIT 1"
+        )
+        return "addresses_address_point" in " ".join(line for (line,) in cursor.fetchall())
+
+
+def test_a_large_import_builds_the_indexes_again_as_they_were(tmp_path, db):
+    before = _indexes()
+
+    report = addresses_import(path=write_national(tmp_path / "adresses-13.csv.gz"), commit=True)
+
+    assert "addresses: indexes rebuilt" in report.timings and "streets: indexes rebuilt" in report.timings
+    assert _indexes() == before and len(before) == 8
+    assert _nearest_uses_the_point_index()
+    assert Address.objects.filter(street__name="Rue des Halles", number=12).count() == 1
+
+
+def test_a_dry_run_of_a_large_import_leaves_the_indexes(tmp_path, db):
+    before = _indexes()
+
+    report = addresses_import(path=write_national(tmp_path / "adresses-13.csv.gz"))
+
+    assert "addresses: indexes rebuilt" in report.timings and report.addresses_added == 22
+    assert _indexes() == before
+    assert not Address.objects.exists()
+
+
+def test_a_small_import_into_a_larger_index_inserts_into_it(imported, tmp_path, monkeypatch):
+    from addresses import importing
+
+    # Two rows for the 22 held: under the share that rebuilds.
+    monkeypatch.setattr(importing, "REBUILD_SHARE", 1.0)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE addresses_address")
+        cursor.execute("ANALYZE addresses_street")
+    extra = [GOOD.replace("00001", "00099").replace(";1;", ";99;"), GOOD.replace("00001", "00012")]
+
+    report = addresses_import(path=write_lines(tmp_path / "extra.csv", extra), commit=True)
+
+    assert "addresses: indexes rebuilt" not in report.timings and "streets: indexes rebuilt" not in report.timings
+    assert (report.rows, report.addresses_added, report.streets_added) == (2, 1, 0)
+    assert Address.objects.get(number=99).street.name == "Rue des Halles"
+    assert _nearest_uses_the_point_index() and len(_indexes()) == 8

@@ -1,6 +1,8 @@
 // Moderation page: draw rectangles on a photo to mark the regions the server will blur for good
 // when the alert is published. Rectangles are kept as fractions of the photo ([x, y, w, h] in 0..1),
 // so they do not depend on the size the photo is shown at. Pointer events: mouse, pen and touch.
+// Faces the worker's detector found are shown dashed: a suggestion is blurred only once the
+// moderator touches it (or "all"); one left alone is not.
 (function () {
   "use strict";
 
@@ -13,6 +15,10 @@
     var regions = [];
     var start = null;
     var preview = null;
+    var data = figure.querySelector('script[type="application/json"]');
+    var suggestions = data ? JSON.parse(data.textContent) : [];
+    suggestions.forEach(function (r, i) { r.order = i; });
+    var acceptAll = figure.querySelector(".photo-blur-accept-all");
 
     function point(event) {
       var box = area.getBoundingClientRect();
@@ -40,8 +46,31 @@
       }));
       count.textContent = regions.length ? regions.length + " ×" : "";
       figure.dataset.regions = String(regions.length);
+      renderSuggestions();
+    }
+    function accept(suggestion) {
+      suggestion.suggested = true;
+      suggestions.splice(suggestions.indexOf(suggestion), 1);
+      regions.push(suggestion);
+    }
+    function renderSuggestions() {
+      area.querySelectorAll(".photo-blur-suggestion").forEach(function (box) { box.remove(); });
+      suggestions.forEach(function (r) {
+        var box = document.createElement("button");
+        box.type = "button";
+        box.className = "photo-blur-suggestion";
+        box.setAttribute("aria-label", figure.dataset.acceptLabel);
+        place(box, r);
+        box.addEventListener("click", function () {
+          accept(r);
+          render();
+        });
+        area.appendChild(box);
+      });
+      if (acceptAll) { acceptAll.hidden = !suggestions.length; }
     }
     area.addEventListener("pointerdown", function (event) {
+      if (event.target.closest(".photo-blur-suggestion")) { return; }
       event.preventDefault();
       area.setPointerCapture(event.pointerId);
       start = point(event);
@@ -61,9 +90,19 @@
       render();
     });
     figure.querySelector(".photo-blur-undo").addEventListener("click", function () {
-      regions.pop();
+      var removed = regions.pop();
+      if (removed && removed.suggested) {  // offered again, in its place
+        suggestions.push(removed);
+        suggestions.sort(function (a, b) { return a.order - b.order; });
+      }
       render();
     });
+    if (acceptAll) {
+      acceptAll.addEventListener("click", function () {
+        suggestions.slice().forEach(accept);
+        render();
+      });
+    }
     render();
   }
 
