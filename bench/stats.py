@@ -5,7 +5,10 @@
 Runs on its own database (BENCH_STATS_DATABASE_URL, default vigie_bench_stats, created beforehand:
 `runuser -u postgres -- psql -c "CREATE DATABASE vigie_bench_stats OWNER vigie"` then, as vigie,
 `CREATE EXTENSION postgis`). Data: 20 communes of 25 neighbourhoods (500 zones), 1,000,000 published
-alerts over 36 months: 100,000 in the first commune, about 47,000 in each other one."""
+alerts over 36 months: 100,000 in the first commune, about 47,000 in each other one.
+
+BENCH_STATS_MONTHS=60 (in its own database) builds 60 months of history at the same monthly rate:
+166,666 alerts in the first commune, 1,666,666 in all."""
 
 import datetime as dt
 import os
@@ -46,8 +49,10 @@ from zones import services  # noqa: E402
 from zones.models import Commune  # noqa: E402
 
 COMMUNES, SIDE, GRID = 20, 0.05, 5  # each commune a 0.05° square (about 4 x 5.5 km) cut in 5 x 5
-TOTAL, FIRST = 1_000_000, 100_000
-START = dt.date(2023, 11, 1)
+MONTHS = int(os.environ.get("BENCH_STATS_MONTHS", "36"))
+TOTAL, FIRST = 1_000_000 * MONTHS // 36, 100_000 * MONTHS // 36
+END = dt.date(2026, 11, 1)
+START = dt.date(END.year - MONTHS // 12, END.month, 1)
 ADOPTED = dt.date(2025, 5, 1)
 
 ALERTS_SQL = """
@@ -61,7 +66,7 @@ ALERTS_SQL = """
            t.at, 'bench', 'published', 'none', t.at, t.at
     FROM generate_series(1, %(n)s) g
     -- g in the subquery makes it run once per row (uncorrelated, random() would be drawn once).
-    CROSS JOIN LATERAL (SELECT %(start)s::timestamptz + (random() + 0 * g) * interval '1095 days' AS at) t"""
+    CROSS JOIN LATERAL (SELECT %(start)s::timestamptz + (random() + 0 * g) * %(span)s AS at) t"""
 
 
 def build() -> list[Commune]:
@@ -106,6 +111,7 @@ def build() -> list[Commune]:
                     "side": SIDE,
                     "n": n,
                     "start": START,
+                    "span": END - START - dt.timedelta(days=1),
                 },
             )
         communes.append(commune)
@@ -152,8 +158,8 @@ def mayor_client(commune: Commune):
 def main() -> None:
     communes = build()
     first, other = communes[0], communes[1]
-    end = dt.date(2026, 11, 1)
-    print(f"alerts: {Alert.objects.count():,}, zones: {sum(c.zones.count() for c in communes)}, months: 36")
+    end = END
+    print(f"alerts: {Alert.objects.count():,}, zones: {sum(c.zones.count() for c in communes)}, months: {MONTHS}")
 
     def query(commune, **kwargs):
         return reports.StatisticsQuery(commune=commune, start=START, end=end, **kwargs)
@@ -276,4 +282,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--build"]:
+        build()
+    else:
+        main()
