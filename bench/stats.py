@@ -39,7 +39,7 @@ from esda import G_Local  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from alerts.models import Alert, AlertCategory  # noqa: E402
-from maps.models import RecordedCrime  # noqa: E402
+from maps.models import MonthlyCount, RecordedCrime  # noqa: E402
 from maps.statistics import caching, counts, dashboard, reports  # noqa: E402
 from maps.statistics.apis import statistics_query  # noqa: E402
 from maps.statistics.crime_import import POLICE_UK_COLUMNS, crimes_import  # noqa: E402
@@ -153,6 +153,67 @@ def mayor_client(commune: Commune):
     user, _ = User.objects.get_or_create(email="maire@banc.invalid")
     Role.objects.get_or_create(user=user, kind=Role.Kind.MAYOR, commune=commune)
     return staff_client(user)
+
+
+def spread(function, repeat: int = 7) -> tuple[float, float]:
+    """(min, median) in ms of `repeat` runs after one warm-up: the machine is shared, both are reported."""
+    function()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times), statistics.median(times)
+
+
+def monthly_counts_figures() -> None:
+    """The figures read from the monthly counts against the same figures scanned from the events (the
+    path they replace), and the floors of each: the bare aggregate over the monthly counts, the bare
+    scan of the events."""
+    communes = build()
+    first = communes[0]
+    kind = "neighbourhood"
+    print(
+        f"{MONTHS} months, first commune {first.alerts.count():,} alerts; monthly count rows "
+        f"{MonthlyCount.objects.filter(commune=first).count():,} (all communes {MonthlyCount.objects.count():,}); "
+        f"load average {Path('/proc/loadavg').read_text()[:14]}"
+    )
+    query = reports.StatisticsQuery(commune=first, start=START, end=END)
+    floor = spread(lambda: counts.zone_month_counts(query.events(), kind=kind))
+    stats = spread(lambda: reports.zone_statistics(query))
+    with counts.raw_scans():
+        raw_floor = spread(lambda: counts.zone_month_counts(query.events(), kind=kind), repeat=3)
+        raw_stats = spread(lambda: reports.zone_statistics(query), repeat=3)
+    print(
+        f"zone statistics with cell-key perturbation, {MONTHS} months, 5 families, computed afresh: "
+        f"min {stats[0]:.0f} / median {stats[1]:.0f} ms; floor (bare aggregate over the monthly counts) "
+        f"{floor[1]:.0f} ms (x{stats[1] / floor[1]:.1f}); the same figures from the events (the old path) "
+        f"{raw_stats[0]:.0f} / {raw_stats[1]:.0f} ms (x{stats[1] / raw_stats[1]:.2f}); its bare zone scan "
+        f"{raw_floor[1]:.0f} ms (x{stats[1] / raw_floor[1]:.2f})"
+    )
+    client = mayor_client(first)
+    mayor = User.objects.get(email="maire@banc.invalid")
+    for year in ({"from": "2025-01", "to": "2025-12"}, {"from": "2023-01", "to": "2023-12"}):
+        key = caching.cache_key(
+            "dashboard", dashboard.dashboard_query(mayor, year, first.code), today=timezone.localdate()
+        )
+
+        def cold_page(key=key, year=year):
+            cache.delete(key)  # as after any change of the commune's data (its fingerprint is in the key)
+            response = client.get(f"/statistiques/{first.code}/", year)
+            assert response.status_code == 200, response.status_code
+
+        page = spread(cold_page, repeat=5)
+        fingerprint = spread(lambda: counts.statistics_fingerprint(first.id))
+        with counts.raw_scans():
+            raw_page = spread(cold_page, repeat=3)
+        print(
+            f"mayor's dashboard page computed afresh, server side, {year['from']} to {year['to']}: min {page[0]:.0f} "
+            f"/ median {page[1]:.0f} ms (of which the data fingerprint {fingerprint[1]:.0f} ms); from the events "
+            f"(the old path, same fingerprint): {raw_page[0]:.0f} / {raw_page[1]:.0f} ms "
+            f"(x{page[1] / raw_page[1]:.2f}); "
+            f"load average {Path('/proc/loadavg').read_text()[:14]}"
+        )
 
 
 def main() -> None:
@@ -284,5 +345,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--build"]:
         build()
+    elif sys.argv[1:] == ["--monthly-counts"]:
+        monthly_counts_figures()
     else:
         main()

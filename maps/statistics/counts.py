@@ -59,11 +59,16 @@ _EVENTS = {
 _MONTHLY = """
     SELECT {groups} sum(m.events), sum(m.cell_key_sum) %% 256
     FROM maps_monthlycount m
+    LEFT JOIN alerts_alertcategory ac ON m.source = 'alerts' AND ac.id::text = m.family_key
     WHERE m.commune_id = %(commune)s AND m.source = %(source)s AND m.events > 0 AND {place}
       AND (%(keys)s::text[] IS NULL OR m.family_key = ANY(%(keys)s::text[]))
       AND (%(start)s::date IS NULL OR m.month >= %(start)s)
       AND (%(end)s::date IS NULL OR m.month < %(end)s)
     {group_by}"""
+
+# The family of a monthly count's key, as `EventFilter.families_of` gives it: grouping by it in SQL returns a
+# fifth of the rows (five families instead of each category).
+_FAMILY = "coalesce(ac.family, CASE WHEN m.family_key = ANY(%(families)s) THEN m.family_key END, %(other)s)"
 
 _RAW: ContextVar[bool] = ContextVar("statistics_raw_scans", default=False)
 
@@ -121,6 +126,8 @@ class EventFilter:
             "family": self.family,
             "categories": categories,
             "keys": keys,
+            "families": [family for family in Family.values if self.source != ALERTS],
+            "other": Family.OTHER.value,
             "start": self.start,
             "end": self.end,
             "start_at": _month_start_at(self.start, time_zone),
@@ -209,9 +216,9 @@ def zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str,
 def _zone_month_counts(events: EventFilter, *, kind: str) -> list[tuple[int, str, dt.date, int, int]]:
     if not _RAW.get():
         query = events.monthly_sql(
-            groups=("m.zone_id", "m.family_key", "m.month"), place="m.kind = %(kind)s AND m.zone_id IS NOT NULL"
+            groups=("m.zone_id", _FAMILY, "m.month"), place="m.kind = %(kind)s AND m.zone_id IS NOT NULL"
         )
-        return events.families_of(_fetch(query, events.params(kind=kind)), 1)
+        return _fetch(query, events.params(kind=kind))
     query = sql.SQL(
         """
         SELECT z.id, e.family_key, e.month, count(*), sum(e.cell_key) %% 256
