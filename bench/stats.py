@@ -166,6 +166,42 @@ def spread(function, repeat: int = 7) -> tuple[float, float]:
     return min(times), statistics.median(times)
 
 
+def maintenance_figures(commune: Commune) -> None:
+    """What keeping the counts costs a write, each rolled back: a publication (against the same INSERT with
+    the triggers off, its floor), and redrawing one of the commune's zones (a recount of its kind)."""
+    from django.contrib.gis.geos import MultiPolygon
+    from django.db import transaction
+
+    category = AlertCategory.objects.first()
+    at = timezone.now()
+
+    def publication(triggers: bool):
+        with transaction.atomic():
+            if not triggers:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL session_replication_role = replica")  # no trigger fires
+            Alert.objects.create(
+                category=category, commune=commune, location=commune.boundary.point_on_surface, occurred_at=at,
+                description="bench", status="published", published_at=at,
+            )  # fmt: skip
+            transaction.set_rollback(True)
+
+    def redraw():
+        zone = commune.zones.filter(valid_until__isnull=True).first()
+        with transaction.atomic():
+            services.zone_update_boundary(zone=zone, boundary=MultiPolygon(zone.boundary.buffer(-0.0005), srid=4326))
+            transaction.set_rollback(True)
+
+    published = spread(lambda: publication(True))
+    bare = spread(lambda: publication(False))
+    redrawn = spread(redraw, repeat=3)
+    print(
+        f"one publication with its monthly counts: min {published[0]:.1f} / median {published[1]:.1f} ms; the same "
+        f"INSERT with the triggers off {bare[1]:.1f} ms (x{published[1] / bare[1]:.1f}); redrawing one zone "
+        f"(its kind recounted for {commune.alerts.count():,} alerts): {redrawn[0]:.0f} / {redrawn[1]:.0f} ms"
+    )
+
+
 def monthly_counts_figures() -> None:
     """The figures read from the monthly counts against the same figures scanned from the events (the
     path they replace), and the floors of each: the bare aggregate over the monthly counts, the bare
@@ -191,6 +227,7 @@ def monthly_counts_figures() -> None:
         f"{raw_stats[0]:.0f} / {raw_stats[1]:.0f} ms (x{stats[1] / raw_stats[1]:.2f}); its bare zone scan "
         f"{raw_floor[1]:.0f} ms (x{stats[1] / raw_floor[1]:.2f})"
     )
+    maintenance_figures(first)
     client = mayor_client(first)
     mayor = User.objects.get(email="maire@banc.invalid")
     for year in ({"from": "2025-01", "to": "2025-12"}, {"from": "2023-01", "to": "2023-12"}):

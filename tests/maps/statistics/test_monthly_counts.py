@@ -291,52 +291,77 @@ def test_the_frozen_sql_knows_every_time_zone_and_zone_kind(db):
     assert all(f"'{kind}'" in source for kind in Zone.Kind.values)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_publications_in_the_same_cell_at_once_both_count():
-    town, west, *_ = world("99001", 5.0)
-    first_written, both_started = threading.Event(), threading.Event()
+def beside_a_publication_in_progress(town, write) -> bool:
+    """Runs `write` in a second thread while a first one holds a publication in `town` uncommitted;
+    whether `write` had to wait for it (a lock in pg_stat_activity), once both are done."""
+    first_written, released = threading.Event(), threading.Event()
     errors = []
 
+    def in_thread(function):
+        def run():
+            try:
+                function()
+            except Exception as error:  # noqa: BLE001 - reported by the caller's assertion
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        return threading.Thread(target=run)
+
     def publish_holding_the_transaction():
-        try:
-            with transaction.atomic():
-                publish_at(town, 5.001, 43.001, noon(dt.date(2024, 5, 2)))
-                first_written.set()
-                both_started.wait(timeout=60)
-        except Exception as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            publish_at(town, 5.001, 43.001, noon(dt.date(2024, 5, 2)))
+            first_written.set()
+            released.wait(timeout=60)
 
-    def publish_beside_it():
-        try:
-            first_written.wait(timeout=60)
-            publish_at(town, 5.002, 43.002, noon(dt.date(2024, 5, 3)))
-        except Exception as error:  # noqa: BLE001
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def second():
+        first_written.wait(timeout=60)
+        write()
 
-    threads = [threading.Thread(target=publish_holding_the_transaction), threading.Thread(target=publish_beside_it)]
+    threads = [in_thread(publish_holding_the_transaction), in_thread(second)]
     for thread in threads:
         thread.start()
     first_written.wait(timeout=60)
-    # The second publication waits for the first one's row lock on the shared monthly count.
+    waiting = False
     with connection.cursor() as cursor:
-        waiting = False
-        for _ in range(2000):
+        for _ in range(3000):  # until the second write waits on a lock (a readiness poll, not a delay)
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"alerts_alert\"%%'"
+                "AND wait_event_type = 'Lock' AND backend_type = 'client backend'"
             )
             waiting = cursor.fetchone()[0] == 1
-            if waiting:
+            if waiting or not threads[1].is_alive():
                 break
             threading.Event().wait(0.01)
-    both_started.set()
+    released.set()
     for thread in threads:
         thread.join(timeout=60)
-    assert waiting and not errors
+    assert not errors, [str(error) for error in errors]
+    return waiting
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_publications_in_the_same_cell_at_once_both_count():
+    town, west, *_ = world("99001", 5.0)
+    # The second publication waits for the first one's row lock on the shared monthly count.
+    assert beside_a_publication_in_progress(town, lambda: publish_at(town, 5.002, 43.002, noon(dt.date(2024, 5, 3))))
     key = str(AlertCategory.objects.get(code="cambriolage").id)
     assert cells(town)[("alerts", "neighbourhood", west.id, dt.date(2024, 5, 1), key, "")][0] == 2
     assert_counts_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redrawing_waits_for_a_publication_in_progress_in_its_commune_and_counts_it_once():
+    town, west, *_ = world("99001", 5.0)
+    publish_at(town, 5.003, 43.003, noon(dt.date(2024, 5, 4)))
+    redraw = lambda: zone_services.zone_update_boundary(zone=west, boundary=square(5.0, 43.0, 5.011, 43.015))  # noqa: E731
+    assert beside_a_publication_in_progress(town, redraw)
+    key = str(AlertCategory.objects.get(code="cambriolage").id)
+    new_west = Zone.objects.current().get(commune=town, name="Ouest")
+    assert cells(town)[("alerts", "neighbourhood", new_west.id, dt.date(2024, 5, 1), key, "")][0] == 2
+    assert_counts_exact()
+    # Another commune's publications do not wait for it.
+    other, *_ = world("99002", 5.03)
+    assert not beside_a_publication_in_progress(
+        town, lambda: publish_at(other, 5.031, 43.001, noon(dt.date(2024, 5, 3)))
+    )
