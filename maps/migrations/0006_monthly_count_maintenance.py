@@ -36,50 +36,23 @@ CREATE TYPE maps_statistics_event AS (
 """
 
 
-# What the statistics read of an event, the same for the triggers' rows and the recount's view.
-ALERT_FIELDS = (
-    "a.commune_id",
-    "'alerts'::text",
-    "a.category_id::text",
-    "''::text",
-    "(date_trunc('month', a.occurred_at AT TIME ZONE maps_commune_time_zone(c.code)))::date",
-    "a.location",
-    "a.cell_key::integer",
-)
-CRIME_FIELDS = (
-    "r.commune_id",
-    "'police-uk'::text",
-    "r.family::text",
-    "r.category::text",
-    "r.month",
-    "r.location",
-    "r.cell_key::integer",
-)
-ALERT_FROM = "{rows} a JOIN zones_commune c ON c.id = a.commune_id WHERE a.status = 'published'"
-CRIME_FROM = "{rows} r WHERE r.source = 'police-uk' AND r.commune_id IS NOT NULL AND r.location IS NOT NULL"
-
-
 def alert_events(rows: str, sign: int) -> str:
     """The published alerts of `rows` as statistics events: month of the commune's local time."""
-    return f"SELECT ROW({', '.join(ALERT_FIELDS)}, {sign})::maps_statistics_event FROM {ALERT_FROM.format(rows=rows)}"
+    return f"""
+        SELECT ROW(a.commune_id, 'alerts', a.category_id::text, '',
+                   (date_trunc('month', a.occurred_at AT TIME ZONE maps_commune_time_zone(c.code)))::date,
+                   a.location, a.cell_key, {sign})::maps_statistics_event
+        FROM {rows} a JOIN zones_commune c ON c.id = a.commune_id
+        WHERE a.status = 'published'"""
 
 
 def crime_events(rows: str, sign: int) -> str:
     """The located police.uk crimes of `rows` as statistics events."""
-    return f"SELECT ROW({', '.join(CRIME_FIELDS)}, {sign})::maps_statistics_event FROM {CRIME_FROM.format(rows=rows)}"
-
-
-# The same events as a view, with their ids: the recount joins it to the zones, and PostgreSQL pushes
-# each zone's bounding box into both branches, down to the events' spatial indexes.
-NAMES = ("commune_id", "source", "family_key", "category", "month", "location", "cell_key")
-EVENTS_VIEW_SQL = f"""
-CREATE VIEW maps_statistics_events AS
-SELECT a.id, {", ".join(f"{field} AS {name}" for field, name in zip(ALERT_FIELDS, NAMES, strict=True))}
-FROM {ALERT_FROM.format(rows="alerts_alert")}
-UNION ALL
-SELECT r.id, {", ".join(f"{field} AS {name}" for field, name in zip(CRIME_FIELDS, NAMES, strict=True))}
-FROM {CRIME_FROM.format(rows="maps_recordedcrime")};
-"""
+    return f"""
+        SELECT ROW(r.commune_id, 'police-uk', r.family, r.category, r.month, r.location, r.cell_key,
+                   {sign})::maps_statistics_event
+        FROM {rows} r
+        WHERE r.source = 'police-uk' AND r.commune_id IS NOT NULL AND r.location IS NOT NULL"""
 
 
 # Each event counts in the whole commune (kind ''), in every zone in force of the kinds asked that
@@ -130,42 +103,19 @@ BEGIN
 END $$;
 """.replace("LOCK_CLASS", LOCK_CLASS)
 
-# A commune's counts of some kinds (and of the whole commune) counted again from its events: each zone
-# in force takes the events its bounding box finds in their spatial index (as the scans did), and
-# "outside" is what lies strictly inside the commune and was found in no zone of the kind.
 RECOUNT_SQL = f"""
 CREATE FUNCTION maps_monthlycount_recount(p_commune bigint, p_kinds text[], p_commune_rows boolean)
-RETURNS void LANGUAGE plpgsql SET work_mem = '64MB' SET jit = off AS $$
+RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock({LOCK_CLASS}, p_commune::integer);
     DELETE FROM maps_monthlycount
     WHERE commune_id = p_commune AND (kind = ANY(p_kinds) OR (p_commune_rows AND kind = ''));
-    WITH everything AS MATERIALIZED (SELECT * FROM maps_statistics_events WHERE commune_id = p_commune),
-    hits AS MATERIALIZED (
-        SELECT z.kind, z.id AS zone_id, e.*
-        FROM zones_zone z CROSS JOIN LATERAL (
-            SELECT * FROM maps_statistics_events e
-            WHERE e.commune_id = p_commune AND e.location && z.boundary AND ST_Covers(z.boundary, e.location)
-            OFFSET 0
-        ) e
-        WHERE z.commune_id = p_commune AND z.kind = ANY(p_kinds) AND z.valid_until IS NULL
-    ),
-    outside AS (
-        SELECT k.kind, e.* FROM everything e JOIN zones_commune c ON c.id = e.commune_id
-        CROSS JOIN unnest(p_kinds) k(kind)
-        WHERE ST_Contains(c.boundary, e.location)
-          AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.kind = k.kind AND h.source = e.source AND h.id = e.id)
-    ),
-    cells AS (
-        SELECT ''::text AS kind, NULL::bigint AS zone_id, source, month, family_key, category, cell_key
-        FROM everything WHERE p_commune_rows
-        UNION ALL SELECT kind, zone_id, source, month, family_key, category, cell_key FROM hits
-        UNION ALL SELECT kind, NULL, source, month, family_key, category, cell_key FROM outside
-    )
-    INSERT INTO maps_monthlycount
-        (commune_id, source, kind, zone_id, month, family_key, category, events, cell_key_sum)
-    SELECT p_commune, source, kind, zone_id, month, family_key, category, count(*), sum(cell_key)
-    FROM cells GROUP BY source, kind, zone_id, month, family_key, category;
+    PERFORM maps_monthlycount_add(
+        ARRAY({alert_events("(SELECT * FROM alerts_alert WHERE commune_id = p_commune)", 1)}),
+        p_kinds, p_commune_rows);
+    PERFORM maps_monthlycount_add(
+        ARRAY({crime_events("(SELECT * FROM maps_recordedcrime WHERE commune_id = p_commune)", 1)}),
+        p_kinds, p_commune_rows);
 END $$;
 """
 
@@ -267,7 +217,6 @@ WHERE id IN (SELECT commune_id FROM alerts_alert WHERE status = 'published'
 FORWARD = (
     TIME_ZONE_SQL
     + ADD_SQL
-    + EVENTS_VIEW_SQL
     + RECOUNT_SQL
     + _table_triggers("alerts_alert", alert_events, ALERT_COLUMNS)
     + _table_triggers("maps_recordedcrime", crime_events, CRIME_COLUMNS)
@@ -283,7 +232,7 @@ BACKWARD = "".join(
     for table in ("alerts_alert", "maps_recordedcrime", "zones_zone", "zones_commune")
     for op in ("insert", "update", "delete")
 ) + (
-    "DROP FUNCTION maps_monthlycount_recount(bigint, text[], boolean); DROP VIEW maps_statistics_events;"
+    "DROP FUNCTION maps_monthlycount_recount(bigint, text[], boolean);"
     "DROP FUNCTION maps_monthlycount_add(maps_statistics_event[], text[], boolean);"
     "DROP TYPE maps_statistics_event; DROP FUNCTION maps_commune_time_zone(text);"
 )
