@@ -5,7 +5,10 @@
 Runs on its own database (BENCH_STATS_DATABASE_URL, default vigie_bench_stats, created beforehand:
 `runuser -u postgres -- psql -c "CREATE DATABASE vigie_bench_stats OWNER vigie"` then, as vigie,
 `CREATE EXTENSION postgis`). Data: 20 communes of 25 neighbourhoods (500 zones), 1,000,000 published
-alerts over 36 months: 100,000 in the first commune, about 47,000 in each other one."""
+alerts over 36 months: 100,000 in the first commune, about 47,000 in each other one.
+
+BENCH_STATS_MONTHS=60 (in its own database) builds 60 months of history at the same monthly rate:
+166,666 alerts in the first commune, 1,666,666 in all."""
 
 import datetime as dt
 import os
@@ -36,7 +39,7 @@ from esda import G_Local  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from alerts.models import Alert, AlertCategory  # noqa: E402
-from maps.models import RecordedCrime  # noqa: E402
+from maps.models import MonthlyCount, RecordedCrime  # noqa: E402
 from maps.statistics import caching, counts, dashboard, reports  # noqa: E402
 from maps.statistics.apis import statistics_query  # noqa: E402
 from maps.statistics.crime_import import POLICE_UK_COLUMNS, crimes_import  # noqa: E402
@@ -46,8 +49,10 @@ from zones import services  # noqa: E402
 from zones.models import Commune  # noqa: E402
 
 COMMUNES, SIDE, GRID = 20, 0.05, 5  # each commune a 0.05° square (about 4 x 5.5 km) cut in 5 x 5
-TOTAL, FIRST = 1_000_000, 100_000
-START = dt.date(2023, 11, 1)
+MONTHS = int(os.environ.get("BENCH_STATS_MONTHS", "36"))
+TOTAL, FIRST = 1_000_000 * MONTHS // 36, 100_000 * MONTHS // 36
+END = dt.date(2026, 11, 1)
+START = dt.date(END.year - MONTHS // 12, END.month, 1)
 ADOPTED = dt.date(2025, 5, 1)
 
 ALERTS_SQL = """
@@ -61,7 +66,7 @@ ALERTS_SQL = """
            t.at, 'bench', 'published', 'none', t.at, t.at
     FROM generate_series(1, %(n)s) g
     -- g in the subquery makes it run once per row (uncorrelated, random() would be drawn once).
-    CROSS JOIN LATERAL (SELECT %(start)s::timestamptz + (random() + 0 * g) * interval '1095 days' AS at) t"""
+    CROSS JOIN LATERAL (SELECT %(start)s::timestamptz + (random() + 0 * g) * %(span)s AS at) t"""
 
 
 def build() -> list[Commune]:
@@ -106,6 +111,7 @@ def build() -> list[Commune]:
                     "side": SIDE,
                     "n": n,
                     "start": START,
+                    "span": END - START - dt.timedelta(days=1),
                 },
             )
         communes.append(commune)
@@ -149,11 +155,109 @@ def mayor_client(commune: Commune):
     return staff_client(user)
 
 
+def spread(function, repeat: int = 7) -> tuple[float, float]:
+    """(min, median) in ms of `repeat` runs after one warm-up: the machine is shared, both are reported."""
+    function()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times), statistics.median(times)
+
+
+def maintenance_figures(commune: Commune) -> None:
+    """What keeping the counts costs a write, each rolled back: a publication (against the same INSERT with
+    the triggers off, its floor), and redrawing one of the commune's zones (a recount of its kind)."""
+    from django.contrib.gis.geos import MultiPolygon
+    from django.db import transaction
+
+    category = AlertCategory.objects.first()
+    at = timezone.now()
+
+    def publication(triggers: bool):
+        with transaction.atomic():
+            if not triggers:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL session_replication_role = replica")  # no trigger fires
+            Alert.objects.create(
+                category=category, commune=commune, location=commune.boundary.point_on_surface, occurred_at=at,
+                description="bench", status="published", published_at=at,
+            )  # fmt: skip
+            transaction.set_rollback(True)
+
+    def redraw():
+        zone = commune.zones.filter(valid_until__isnull=True).first()
+        with transaction.atomic():
+            services.zone_update_boundary(zone=zone, boundary=MultiPolygon(zone.boundary.buffer(-0.0005), srid=4326))
+            transaction.set_rollback(True)
+
+    published = spread(lambda: publication(True))
+    bare = spread(lambda: publication(False))
+    redrawn = spread(redraw, repeat=3)
+    print(
+        f"one publication with its monthly counts: min {published[0]:.1f} / median {published[1]:.1f} ms; the same "
+        f"INSERT with the triggers off {bare[1]:.1f} ms (x{published[1] / bare[1]:.1f}); redrawing one zone "
+        f"(its kind recounted for {commune.alerts.count():,} alerts): {redrawn[0]:.0f} / {redrawn[1]:.0f} ms"
+    )
+
+
+def monthly_counts_figures() -> None:
+    """The figures read from the monthly counts against the same figures scanned from the events (the
+    path they replace), and the floors of each: the bare aggregate over the monthly counts, the bare
+    scan of the events."""
+    communes = build()
+    first = communes[0]
+    kind = "neighbourhood"
+    print(
+        f"{MONTHS} months, first commune {first.alerts.count():,} alerts; monthly count rows "
+        f"{MonthlyCount.objects.filter(commune=first).count():,} (all communes {MonthlyCount.objects.count():,}); "
+        f"load average {Path('/proc/loadavg').read_text()[:14]}"
+    )
+    query = reports.StatisticsQuery(commune=first, start=START, end=END)
+    floor = spread(lambda: counts.zone_month_counts(query.events(), kind=kind))
+    stats = spread(lambda: reports.zone_statistics(query))
+    with counts.raw_scans():
+        raw_floor = spread(lambda: counts.zone_month_counts(query.events(), kind=kind), repeat=3)
+        raw_stats = spread(lambda: reports.zone_statistics(query), repeat=3)
+    print(
+        f"zone statistics with cell-key perturbation, {MONTHS} months, 5 families, computed afresh: "
+        f"min {stats[0]:.0f} / median {stats[1]:.0f} ms; floor (bare aggregate over the monthly counts) "
+        f"{floor[1]:.0f} ms (x{stats[1] / floor[1]:.1f}); the same figures from the events (the old path) "
+        f"{raw_stats[0]:.0f} / {raw_stats[1]:.0f} ms (x{stats[1] / raw_stats[1]:.2f}); its bare zone scan "
+        f"{raw_floor[1]:.0f} ms (x{stats[1] / raw_floor[1]:.2f})"
+    )
+    maintenance_figures(first)
+    client = mayor_client(first)
+    mayor = User.objects.get(email="maire@banc.invalid")
+    for year in ({"from": "2025-01", "to": "2025-12"}, {"from": "2023-01", "to": "2023-12"}):
+        key = caching.cache_key(
+            "dashboard", dashboard.dashboard_query(mayor, year, first.code), today=timezone.localdate()
+        )
+
+        def cold_page(key=key, year=year):
+            cache.delete(key)  # as after any change of the commune's data (its fingerprint is in the key)
+            response = client.get(f"/statistiques/{first.code}/", year)
+            assert response.status_code == 200, response.status_code
+
+        page = spread(cold_page, repeat=5)
+        fingerprint = spread(lambda: counts.statistics_fingerprint(first.id))
+        with counts.raw_scans():
+            raw_page = spread(cold_page, repeat=3)
+        print(
+            f"mayor's dashboard page computed afresh, server side, {year['from']} to {year['to']}: min {page[0]:.0f} "
+            f"/ median {page[1]:.0f} ms (of which the data fingerprint {fingerprint[1]:.0f} ms); from the events "
+            f"(the old path, same fingerprint): {raw_page[0]:.0f} / {raw_page[1]:.0f} ms "
+            f"(x{page[1] / raw_page[1]:.2f}); "
+            f"load average {Path('/proc/loadavg').read_text()[:14]}"
+        )
+
+
 def main() -> None:
     communes = build()
     first, other = communes[0], communes[1]
-    end = dt.date(2026, 11, 1)
-    print(f"alerts: {Alert.objects.count():,}, zones: {sum(c.zones.count() for c in communes)}, months: 36")
+    end = END
+    print(f"alerts: {Alert.objects.count():,}, zones: {sum(c.zones.count() for c in communes)}, months: {MONTHS}")
 
     def query(commune, **kwargs):
         return reports.StatisticsQuery(commune=commune, start=START, end=end, **kwargs)
@@ -276,4 +380,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--build"]:
+        build()
+    elif sys.argv[1:] == ["--monthly-counts"]:
+        monthly_counts_figures()
+    else:
+        main()

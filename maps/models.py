@@ -77,3 +77,50 @@ class RecordedCrime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} · {self.category} · {self.month or self.year}"
+
+
+class MonthlyCount(models.Model):
+    """Events of one source in one commune, month, family key and crime type, counted in a zone, outside
+    every zone of a kind, or in the whole commune: the statistics read these rows instead of scanning the
+    events, so their cost follows the number of zones and months, not the years of history.
+
+    Kept by the database itself, in the transaction of the write (triggers of migration 0005 on alerts,
+    recorded crimes, zones and communes): every path that writes (services, the admin, bulk SQL, COPY)
+    moves the counts, and a publication and its counts commit together. `cell_key_sum` is the plain sum
+    of the events' permanent cell keys, so the cell key of any group (the sum modulo 256) is exactly what
+    a GROUP BY over the events gives, after removals as after additions."""
+
+    commune = models.ForeignKey(
+        "zones.Commune", on_delete=models.CASCADE, db_constraint=False, related_name="+", verbose_name=_("commune")
+    )
+    source = models.CharField(_("source"), max_length=20)
+    # "" for the whole commune; a zone kind with `zone` for a zone, without it for outside every zone of
+    # that kind (strictly inside the commune, covered by none of its zones in force).
+    kind = models.CharField(_("type de zone"), max_length=20, blank=True)
+    # No constraint in the database: a zone deleted by plain SQL is recounted by the trigger afterwards.
+    zone = models.ForeignKey(
+        "zones.Zone",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("zone"),
+    )
+    month = models.DateField(_("mois"), null=True, help_text=_("Mois de l'heure locale de la commune."))
+    # The alert category's id (its family is looked up when read, so re-classifying a category moves no
+    # count) or the recorded crime's family.
+    family_key = models.CharField(_("clé de famille"), max_length=200)
+    category = models.CharField(_("type d'origine"), max_length=200, blank=True, help_text=_("Type police.uk."))
+    events = models.IntegerField(_("événements"))
+    cell_key_sum = models.BigIntegerField(_("somme des clés de cellule"))
+
+    class Meta:
+        verbose_name = _("compte mensuel")
+        verbose_name_plural = _("comptes mensuels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "source", "kind", "zone", "month", "family_key", "category"],
+                name="maps_monthlycount_cell",
+                nulls_distinct=False,
+            )
+        ]

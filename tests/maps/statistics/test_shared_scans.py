@@ -26,7 +26,8 @@ def _figures(query):
 
 
 def _scans(queries) -> int:
-    return sum(1 for q in queries if "FROM alerts_alert a" in q["sql"])
+    """Reads of the commune's events or of their monthly counts."""
+    return sum(1 for q in queries if "FROM alerts_alert a" in q["sql"] or "FROM maps_monthlycount m" in q["sql"])
 
 
 def test_figures_cut_from_shared_scans_equal_their_own_scans(town, west, east, history):  # noqa: F811
