@@ -51,12 +51,15 @@ def _places(request: SolidarityRequest) -> list[str]:
 
 
 def request_message(delivery: Delivery) -> Message:
-    """A neighbour told of a published request; of a withdrawn one, that it is withdrawn, and nothing more."""
+    """A neighbour told of a published request; of a withdrawn or closed one, that it is, and nothing more."""
     request = SolidarityRequest.objects.select_related("commune", "neighbourhood").get(pk=delivery.notice_id)
+    title, body = _request_text(request)
+    page = _page("solidarity-request", request_id=request.pk)
     if request.status == SolidarityRequest.Status.WITHDRAWN:
         title, body, page = _("Demande d'entraide retirée"), _("Cette demande a été retirée par la modération."), ""
-    else:
-        (title, body), page = _request_text(request), _page("solidarity-request", request_id=request.pk)
+    elif not SolidarityRequest.objects.active().filter(pk=request.pk).exists():
+        # Solved by its author or past its expiry: its page is no longer open to the neighbours.
+        body, page = _("Cette demande n'est plus ouverte."), ""
     return Message(
         kind=_("entraide"),
         title=title,

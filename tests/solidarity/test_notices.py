@@ -2,12 +2,15 @@
 verified resident of its neighbourhood once, in the inbox and by the channels they chose; the author
 learns of an offer, the helper of the acceptance; a withdrawn request leaves unread inboxes."""
 
+import json
+
 import pytest
 from django.contrib.gis.geos import Point
 from django.utils import translation
 
 from accounts.models import Role
 from accounts.selectors import verified_residence
+from delivery.channels import push as push_channel
 from delivery.channels.email import email_parts
 from delivery.channels.sms import sms_text
 from delivery.messages import message_of
@@ -22,6 +25,7 @@ from solidarity.services import (
     solidarity_offer_make,
     solidarity_request_moderate,
     solidarity_request_post,
+    solidarity_request_resolve,
 )
 from tests.accounts.conftest import resident
 from tests.auth import resident_client
@@ -235,3 +239,24 @@ def test_a_request_of_someone_living_in_no_neighbourhood_tells_the_whole_commune
     SolidarityRequest.objects.filter(pk=request.pk).update(neighbourhood=None)
     request = publish(world, request)
     assert told(request) == sorted(neighbour.pk for neighbour in neighbours.values())
+
+
+def test_the_push_leads_to_the_request_page_at_normal_urgency(world, neighbours, settings):
+    settings.SITE_URL = "https://vigie.example"
+    request = publish(world, posted(world))
+    delivery = Delivery.objects.select_related("recipient").get(notice_id=request.pk, recipient=neighbours["helper"])
+    payload, urgent = push_channel.payload_of(delivery)
+    data = json.loads(payload)
+    assert data["url"] == f"https://vigie.example/entraide/{request.pk}/"
+    assert data["title"] == "Prendre des nouvelles d'une personne isolée"
+    assert "Nord" in data["body"] and "(canicule)" in data["body"] and "Garnier" not in data["body"]
+    assert not urgent and push_channel.urgency_of(delivery, urgent) == push_channel.NORMAL
+
+
+def test_a_solved_request_no_longer_leads_to_its_page(world, neighbours):
+    request = publish(world, posted(world))
+    solidarity_request_resolve(request=request, author=world.people["resident_a"])
+    delivery = Delivery.objects.get(notice_id=request.pk, recipient=neighbours["helper"])
+    page = resident_client(neighbours["helper"]).get(f"/messages/{delivery.pk}/").content.decode()
+    article = page.split("<article>")[1].split("</article>")[0]
+    assert "Cette demande n&#x27;est plus ouverte." in article and "/entraide/" not in article
