@@ -37,6 +37,16 @@ def inbox_mark_read(*, user: User, delivery_id: int) -> Delivery:
     return delivery
 
 
+def inbox_mark_read_about(*, user: User, kind: str, notice_ids: list[int]) -> int:
+    """Opening the page a message leads to (a solidarity request, a conversation) reads the person's
+    inbox items about it, however they got there."""
+    if not user.is_authenticated:
+        return 0
+    return Delivery.objects.filter(recipient=user, kind=kind, notice_id__in=notice_ids, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def inbox_mark_all_read(*, user: User) -> int:
     return Delivery.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 

@@ -3,6 +3,7 @@
 Residents never see the exact location of an alert nor its author: a message names the category,
 the commune and the neighbourhoods the alert was routed to because it lies in them."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -30,13 +31,29 @@ class Message:
     # The local day the alert's event happened (none for a town hall's message): a resident told
     # today of a burglary needs to know whether it was last night or last week.
     occurred_on: date | None = None
+    # The page the message is about, when it has one of its own (a solidarity request, a
+    # conversation): the email, the SMS and the push lead there; the inbox item offers it.
+    page: str = ""
+
+
+# What a higher app's messages say (a solidarity request, an offer of help), registered by that app
+# when it is ready: delivery reads their rows through them and never imports the app.
+MESSAGE_TEXTS: dict[str, Callable[[Delivery], Message]] = {}
+
+
+def message_text_register(kind: str, text: Callable[[Delivery], Message]) -> None:
+    assert kind in Delivery.NOTICE_KINDS or kind in Delivery.FAN_OUT_NOTICE_KINDS, kind
+    MESSAGE_TEXTS[kind] = text
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 def delivery_link(delivery: Delivery) -> str:
     # Reversed against our own routes, which are mounted at the site root: this works in a worker
     # whatever the project's URL configuration includes.
-    path = reverse("inbox-message", kwargs={"delivery_id": delivery.id}, urlconf="delivery.urls")
-    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
+    return site_url(reverse("inbox-message", kwargs={"delivery_id": delivery.id}, urlconf="delivery.urls"))
 
 
 def alert_places(alert_id: int) -> list[str]:
@@ -56,9 +73,13 @@ def message_of(delivery: Delivery, *, cache: dict | None = None) -> Message:
     if cache is None or key not in cache:
         shared = _message_shared(delivery)
         if cache is None:
-            return replace(shared, link=delivery_link(delivery))
+            return _linked(shared, delivery)
         cache[key] = shared
-    return replace(cache[key], link=delivery_link(delivery))
+    return _linked(cache[key], delivery)
+
+
+def _linked(shared: Message, delivery: Delivery) -> Message:
+    return replace(shared, link=shared.page or delivery_link(delivery))
 
 
 def _resident_notice(delivery: Delivery) -> Message:
@@ -148,11 +169,13 @@ def broadcast_message(broadcast: Broadcast, *, link: str = "") -> Message:
 
 def inbox_link() -> str:
     """The inbox's address, standing for a delivery's own link where there is no delivery yet."""
-    return settings.SITE_URL.rstrip("/") + "/" + reverse("inbox", urlconf="delivery.urls").lstrip("/")
+    return site_url(reverse("inbox", urlconf="delivery.urls"))
 
 
 def _message_shared(delivery: Delivery) -> Message:
     link = ""
+    if delivery.kind in MESSAGE_TEXTS:
+        return MESSAGE_TEXTS[delivery.kind](delivery)
     if delivery.kind == Delivery.Kind.AUTHOR_UPDATE:
         return _author_update(delivery)
     if delivery.kind in Delivery.NOTICE_KINDS:

@@ -243,11 +243,24 @@ class Delivery(models.Model):
         PATROL_VISIT = "patrol_visit", _("avis de passage")
         ABSENCE_REMINDER = "absence_reminder", _("rappel de déclaration")
         AUTHOR_UPDATE = "author_update", _("suivi de votre alerte")
+        SOLIDARITY = "solidarity", _("demande d'entraide")
+        SOLIDARITY_OFFER = "solidarity_offer", _("proposition d'aide")
+        SOLIDARITY_ACCEPTED = "solidarity_accepted", _("aide acceptée")
 
-    # Notices to one person: about something of a higher app (a patrol's visit, an absence), whose
-    # row it points at by `notice_id` only, so delivery never imports that app; or, for the author
-    # of an alert, about a moderation decision or a follow-up step (`notice_id`: the AlertTransition).
-    NOTICE_KINDS = (Kind.PATROL_VISIT, Kind.ABSENCE_REMINDER, Kind.AUTHOR_UPDATE)
+    # Notices to one person: about something of a higher app (a patrol's visit, an absence, a
+    # neighbour's offer of help or its acceptance), whose row it points at by `notice_id` only, so
+    # delivery never imports that app; or, for the author of an alert, about a moderation decision or
+    # a follow-up step (`notice_id`: the AlertTransition).
+    NOTICE_KINDS = (
+        Kind.PATROL_VISIT,
+        Kind.ABSENCE_REMINDER,
+        Kind.AUTHOR_UPDATE,
+        Kind.SOLIDARITY_OFFER,
+        Kind.SOLIDARITY_ACCEPTED,
+    )
+    # Messages of a higher app told to many people, pointed at by `notice_id` as well: a solidarity
+    # request, told to the neighbours of its neighbourhood when it is published.
+    FAN_OUT_NOTICE_KINDS = (Kind.SOLIDARITY,)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("à envoyer")
@@ -300,10 +313,17 @@ class Delivery(models.Model):
                 | Q(kind="near_repeat", alert__isnull=False, broadcast__isnull=True)
                 | Q(kind="broadcast", alert__isnull=True, broadcast__isnull=False)
                 | Q(
-                    kind__in=["patrol_visit", "absence_reminder", "author_update"],
+                    kind__in=[
+                        "patrol_visit",
+                        "absence_reminder",
+                        "author_update",
+                        "solidarity_offer",
+                        "solidarity_accepted",
+                    ],
                     alert__isnull=True,
                     broadcast__isnull=True,
-                ),
+                )
+                | Q(kind="solidarity", alert__isnull=True, broadcast__isnull=True, notice_id__isnull=False),
                 name="delivery_points_at_its_message",
             ),
             models.UniqueConstraint(
@@ -320,9 +340,18 @@ class Delivery(models.Model):
                 name="near_repeat_once_per_alert",
             ),
             # One notice per visit, one reminder per absence, one message per decision or step told to
-            # an alert's author: sending twice aborts, never doubles.
+            # an alert's author, per offer of help and per acceptance: sending twice aborts, never doubles.
             models.UniqueConstraint(
-                fields=["kind", "notice_id", "month"], condition=Q(notice_id__isnull=False), name="notice_once"
+                fields=["kind", "notice_id", "month"],
+                condition=Q(notice_id__isnull=False) & ~Q(kind="solidarity"),
+                name="notice_once",
+            ),
+            # A solidarity request (`notice_id`) told once to each neighbour; its month is that of the
+            # request's publication.
+            models.UniqueConstraint(
+                fields=["notice_id", "recipient", "month"],
+                condition=Q(kind="solidarity"),
+                name="solidarity_once_per_request",
             ),
         ]
         indexes = [

@@ -1,17 +1,20 @@
 """Notices to one person, through the same channels as every other message: inbox, then email, SMS
 and push as they chose. On behalf of a higher app (a patrol's notice of passage, an absence
-reminder), which passes the id of its row and delivery never reads; and to the author of an alert,
-told of the moderators' decision (published, or rejected with the reason) and of each follow-up step."""
+reminder, a neighbour's offer of help), which passes the id of its row and delivery never reads; and
+to the author of an alert, told of the moderators' decision (published, or rejected with the reason)
+and of each follow-up step. And a higher app's message told to many at once (a solidarity request to
+its neighbourhood), pointed at by the same `notice_id`, once per recipient."""
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from psycopg import sql
 
 from alerts.models import Alert
 from alerts.models.moderation import AlertTransition
 from delivery.models import Delivery
 from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
+from partitions.monthly import month_of
 
 _ONE_RESIDENT = sql.SQL("SELECT %(resident_id)s::bigint AS user_id, false AS is_police")
 
@@ -66,3 +69,63 @@ def alert_author_notify(*, alert_id: int, field: str) -> bool:
             time_zone=alert.commune.time_zone,
             noticed_at=transition.created_at,
         )
+
+
+def fan_out_notice_send(
+    *, kind: str, notice_id: int, recipients: sql.Composable, params: dict, time_zone: str, message_at: datetime
+) -> int:
+    """Tell many people of a higher app's message (a solidarity request) in one statement, unless it
+    was told already, and queue the sending after commit; returns how many were told now. Call inside
+    the transaction that locked the message's row, so two callers cannot both insert. `message_at` is
+    a time that row keeps (its publication): the deliveries' month, the one the unique index holds."""
+    assert kind in Delivery.FAN_OUT_NOTICE_KINDS, kind
+    if Delivery.objects.filter(kind=kind, notice_id=notice_id, month=month_of(message_at)).exists():
+        return 0
+    created = deliveries_insert(
+        kind=kind,
+        recipients=recipients,
+        params=params,
+        notice_id=notice_id,
+        time_zone=time_zone,
+        message_at=message_at,
+    )
+    deliveries_dispatch_on_commit(kind=kind, message_id=notice_id)
+    return created
+
+
+_UNREAD_WITHDRAW = """
+WITH gone AS (
+    DELETE FROM alerts_delivery
+    WHERE kind = %(kind)s AND notice_id = %(notice_id)s AND month = %(month)s AND read_at IS NULL
+    RETURNING id
+), receipts AS (
+    DELETE FROM delivery_pushreceipt r USING gone WHERE r.delivery_id = gone.id AND r.delivery_month = %(month)s
+)
+SELECT count(*) FROM gone
+"""
+_READ_STOP = """
+UPDATE alerts_delivery SET status = %(skipped)s, reason = 'withdrawn',
+       email_status = CASE WHEN email_status = %(pending)s THEN %(skipped)s ELSE email_status END,
+       sms_status = CASE WHEN sms_status = %(pending)s THEN %(skipped)s ELSE sms_status END,
+       push_status = CASE WHEN push_status = %(pending)s THEN %(skipped)s ELSE push_status END
+WHERE kind = %(kind)s AND notice_id = %(notice_id)s AND month = %(month)s AND status = %(pending)s
+"""
+
+
+def fan_out_notice_withdraw(*, kind: str, notice_id: int, message_at: datetime) -> int:
+    """A message withdrawn by its moderators: gone from the inboxes that had not opened it (with what
+    was still to send), and nothing more sent to those who had; returns how many items left inboxes.
+    Two statements, each reading only the message's month."""
+    assert kind in Delivery.FAN_OUT_NOTICE_KINDS, kind
+    params = {
+        "kind": kind,
+        "notice_id": notice_id,
+        "month": month_of(message_at),
+        "pending": Delivery.Status.PENDING,
+        "skipped": Delivery.Status.SKIPPED,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD_WITHDRAW, params)
+        removed = cursor.fetchone()[0]
+        cursor.execute(_READ_STOP, params)
+    return removed

@@ -218,6 +218,8 @@ def dispatch_queue(*, kind: str, message_id: int) -> str:
     if kind == Delivery.Kind.BROADCAST:
         urgent = Broadcast.objects.filter(pk=message_id, kind__in=Broadcast.URGENT_KINDS).exists()
         return QUEUE_ALERTS if urgent else QUEUE_BULK
+    if kind in Delivery.FAN_OUT_NOTICE_KINDS:
+        return QUEUE_BULK  # a neighbourhood's mutual help never waits ahead of an alert
     return QUEUE_DEFAULT
 
 
@@ -240,7 +242,7 @@ def pending_delivery_ids(*, kind: str, message_id: int) -> list[int]:
     column = "alert_id"
     if kind == Delivery.Kind.BROADCAST:
         column = "broadcast_id"
-    elif kind in Delivery.NOTICE_KINDS:
+    elif kind in Delivery.NOTICE_KINDS or kind in Delivery.FAN_OUT_NOTICE_KINDS:
         column = "notice_id"
     deliveries = Delivery.objects.filter(
         kind=kind, status=PENDING, send_after__lte=timezone.now(), **{column: message_id}

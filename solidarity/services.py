@@ -1,5 +1,7 @@
 """Writes of solidarity requests: posting, moderation, "je peux aider", the conversation, closing.
-Each change writes its line of the audit trail in the same transaction."""
+Each change writes its line of the audit trail in the same transaction, and tells whom it concerns
+in it too (solidarity.notices): a publication its neighbours, an offer the author, an acceptance the
+helper; the sending goes after commit."""
 
 from dataclasses import dataclass
 
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Residence, User
 from alerts.highlighting import highlights_of
+from solidarity import notices
 from solidarity.models import (
     LIFETIME,
     CommuneSolidarityRules,
@@ -97,10 +100,11 @@ def _publish(*, request: SolidarityRequest, actor: User | None, note: str = "") 
     request.expires_at = now + LIFETIME[Kind(request.kind)]
     request.save(update_fields=["status", "published_at", "expires_at"])
     _log(request=request, actor=actor, action=SolidarityEvent.Action.PUBLISHED, note=note)
+    notices.request_neighbours_tell(request=request)
 
 
 def _locked(request: SolidarityRequest) -> SolidarityRequest:
-    return SolidarityRequest.objects.select_for_update().get(pk=request.pk)
+    return SolidarityRequest.objects.select_for_update(of=("self",)).select_related("commune").get(pk=request.pk)
 
 
 @transaction.atomic
@@ -122,6 +126,8 @@ def solidarity_request_moderate(
     request.closed_at = timezone.now()
     request.save(update_fields=["status", "closed_at"])
     _log(request=request, actor=moderator, action=target, note=note)
+    if target == Status.WITHDRAWN:
+        notices.request_withdrawn_untell(request=request)
     return request
 
 
@@ -140,13 +146,14 @@ def solidarity_offer_make(*, request: SolidarityRequest, helper: User, note: str
     except IntegrityError as error:
         raise SolidarityRefused(_("Vous avez déjà proposé votre aide pour cette demande.")) from error
     _log(request=request, actor=helper, action=SolidarityEvent.Action.OFFERED, offer=offer)
+    notices.offer_author_tell(offer=offer)
     return offer
 
 
 @transaction.atomic
 def solidarity_offer_decide(*, offer: SolidarityOffer, author: User, accept: bool) -> SolidarityOffer:
     """The author's answer: only an acceptance opens the conversation between the two."""
-    offer = SolidarityOffer.objects.select_for_update().select_related("request").get(pk=offer.pk)
+    offer = SolidarityOffer.objects.select_for_update(of=("self",)).select_related("request__commune").get(pk=offer.pk)
     if offer.request.author_id != author.pk:
         raise SolidarityRefused(_("Seul l'auteur de la demande répond aux propositions."))
     if offer.status != SolidarityOffer.Status.PENDING:
@@ -158,6 +165,8 @@ def solidarity_offer_decide(*, offer: SolidarityOffer, author: User, accept: boo
     offer.save(update_fields=["status", "decided_at"])
     action = SolidarityEvent.Action.ACCEPTED if accept else SolidarityEvent.Action.DECLINED
     _log(request=offer.request, actor=author, action=action, offer=offer)
+    if accept:
+        notices.acceptance_helper_tell(offer=offer)
     return offer
 
 

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 from accounts.otp import staff_page
 from accounts.selectors import charter_accepted, verified_residence
 from alerts.posting import EMERGENCY_NOTICE
+from delivery.inbox import inbox_mark_read_about
+from delivery.models import Delivery
 from solidarity import selectors, services
 from solidarity.forms import MessageForm, ModerationForm, OfferForm, RequestForm
 from solidarity.models import Kind, SolidarityOffer
@@ -94,6 +96,12 @@ def request_view(request, request_id: int):
     solidarity_request = _request_or_404(request.user, request_id)
     is_author = solidarity_request.author_id == request.user.pk
     offers = list(solidarity_request.offers.select_related("helper")) if is_author else []
+    # What the inbox said of this request, or of the offers on it, is read once its page is open.
+    inbox_mark_read_about(user=request.user, kind=Delivery.Kind.SOLIDARITY, notice_ids=[solidarity_request.pk])
+    if offers:
+        inbox_mark_read_about(
+            user=request.user, kind=Delivery.Kind.SOLIDARITY_OFFER, notice_ids=[offer.pk for offer in offers]
+        )
     context = {
         "request_": solidarity_request,
         "is_author": is_author,
@@ -176,6 +184,8 @@ def conversation_view(request, offer_id: int):
         else:
             return redirect("solidarity-conversation", offer_id=offer.pk)
     is_helper = offer.helper_id == request.user.pk
+    if is_helper:
+        inbox_mark_read_about(user=request.user, kind=Delivery.Kind.SOLIDARITY_ACCEPTED, notice_ids=[offer.pk])
     other = offer.request.author if is_helper else offer.helper
     context = {
         "offer": offer,

@@ -159,7 +159,9 @@ class PushSender:
 def urgency_of(delivery: Delivery, urgent: bool) -> tuple[str, int]:
     if urgent:
         return URGENT
-    if delivery.kind in (Delivery.Kind.ALERT, Delivery.Kind.BROADCAST):
+    # A neighbourhood's mutual help may be a check-on during a heatwave: it should not wait for the
+    # phone to leave battery saving, as a one-person notice may.
+    if delivery.kind in (Delivery.Kind.ALERT, Delivery.Kind.BROADCAST, Delivery.Kind.SOLIDARITY):
         return NORMAL
     return LOW
 

@@ -612,7 +612,7 @@ LISTS = [
     ("/api/moderation/queue/", "id",
      [None, None, None, {PA}, {PB}, NONE, NONE, NONE, NONE]),
     ("/api/inbox/", "id",
-     [None, NONE, {"delivery_a"}, NONE, NONE, NONE, NONE, NONE, NONE]),
+     [None, NONE, {"delivery_a", "offer_notice_a"}, NONE, NONE, NONE, NONE, NONE, NONE]),
     ("/api/broadcasts/", "id",
      [None, NONE, NONE, NONE, NONE, NONE, {"broadcast_a"}, {"broadcast_a"}, NONE]),
     ("/api/police/events/", "alert",

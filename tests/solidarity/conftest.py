@@ -2,6 +2,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from tests.accounts.conftest import World, resident, world  # noqa: F401 - the access tests' world
+from tests.delivery.conftest import sink, start_worker  # noqa: F401 - a real worker and SMTP server
 
 
 @pytest.fixture

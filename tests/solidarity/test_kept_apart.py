@@ -60,7 +60,12 @@ def test_a_published_request_reaches_neither_the_police_map_nor_its_stream_nor_a
     assert list(police_alerts(service_ids)) == [burglary]
     assert list(police_live_alerts(service_ids)) in ([], [burglary])
     assert list(police_events_after(user=world.people["police_a"])) == []
-    assert AlertEvent.objects.count() == 0 and Delivery.objects.count() == 0
+    assert AlertEvent.objects.count() == 0
+    # The neighbours, the author and the helper were told in their inboxes; no police agent was.
+    solidarity_kinds = [Delivery.Kind.SOLIDARITY, Delivery.Kind.SOLIDARITY_OFFER, Delivery.Kind.SOLIDARITY_ACCEPTED]
+    assert set(Delivery.objects.values_list("kind", flat=True)) == set(solidarity_kinds)
+    assert not Delivery.objects.filter(recipient=world.people["police_a"]).exists()
+    assert not Delivery.objects.filter(recipient__roles__kind="police_agent").exists()
 
 
 def test_no_security_page_or_feed_shows_a_solidarity_request(world, lost_cat):
