@@ -35,7 +35,8 @@ def counting():
 
     def recorder(alias):
         def record(execute, sql, params, many, context):
-            if "pg_current_wal_lsn" not in sql and "pg_is_in_recovery" not in sql:
+            text = sql if isinstance(sql, str) else sql.as_string(context["connection"].connection)
+            if "pg_current_wal_lsn" not in text and "pg_is_in_recovery" not in text:
                 counts[alias] += 1
             return execute(sql, params, many, context)
 
