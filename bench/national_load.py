@@ -54,12 +54,11 @@ os.environ["DATABASE_URL"] = os.environ.get(
 )
 os.environ["DEBUG"] = "False"  # no query log in any process
 os.environ["EMAIL_URL"] = "dummymail://"  # the sending is measured, not a mail server
-os.environ.setdefault("CONN_MAX_AGE", "60")  # as production runs (config/settings/prod.py)
 
 import live_map  # noqa: E402,F401 - sets Django up on the database above
 import national_data as data  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from live_map import free_port, start_server  # noqa: E402
+from live_map import free_port, start_server, wait_listening  # noqa: E402
 from live_map_processes import Nginx  # noqa: E402
 from routing_setup import machine  # noqa: E402
 
@@ -75,20 +74,69 @@ def sql(statement: str, params=None):
 # --- the stack ---------------------------------------------------------------------------------
 
 
-class Stack:
-    """Celery workers, uvicorn processes and nginx, on loopback; `stop` ends every one of them."""
+class PgBouncer:
+    """PgBouncer in transaction mode in front of the bench database, as docs/deployment.md runs it:
+    the web processes and workers share `pool` server connections however many requests run at
+    once (each ASGI request runs its view in a thread of its own, with its own connection)."""
 
-    def __init__(self, *, web: int, workers: int, directory: Path):
+    def __init__(self, *, pool: int):
+        self.port, self.directory = free_port(), Path(tempfile.mkdtemp(prefix="vigie-pgbouncer-"))
+        db = connection.settings_dict
+        self.name = db["NAME"]
+        (self.directory / "users.txt").write_text(f'"{db["USER"]}" ""\n')
+        (self.directory / "pgbouncer.ini").write_text(
+            f"[databases]\n{db['NAME']} = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} "
+            f"user={db['USER']} password={db['PASSWORD']}\n"
+            f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.directory}/users.txt\n"
+            f"pool_mode = transaction\ndefault_pool_size = {pool}\nmax_client_conn = 4000\n"
+            f"logfile = {self.directory}/pgbouncer.log\nignore_startup_parameters = extra_float_digits,options\n"
+        )
+        shutil.chown(self.directory, "postgres")
+
+    def start(self) -> "PgBouncer":
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        command = [binary, str(self.directory / "pgbouncer.ini")]
+        if os.geteuid() == 0:  # pgbouncer refuses to run as root
+            command = ["runuser", "-u", "postgres", "--", *command]
+        self.process = subprocess.Popen(command, start_new_session=True)  # noqa: S603
+        wait_listening(self.port)
+        return self
+
+    def environment(self) -> dict[str, str]:
+        """What the web processes and workers are started with: the pooler, and past it the direct
+        address for the live map's LISTEN."""
+        direct = os.environ["DATABASE_URL"]
+        return {
+            "DATABASE_URL": direct.replace(direct.rsplit("@", 1)[1], f"127.0.0.1:{self.port}/{self.name}"),
+            "DATABASE_DIRECT_URL": direct,
+            "DATABASE_TRANSACTION_POOLING": "True",
+            "CONN_MAX_AGE": "0",
+        }
+
+
+class Stack:
+    """PgBouncer, Celery workers, uvicorn processes and nginx, on loopback; `stop` ends every one."""
+
+    def __init__(self, *, web: int, workers: int, directory: Path, pool: int):
         self.web, self.workers, self.directory = web, workers, directory
         self.servers: list[subprocess.Popen] = []
         self.celery: list[subprocess.Popen] = []
         self.nginx = None
+        self.bouncer = PgBouncer(pool=pool)
 
     def start(self) -> "Stack":
-        for index in range(self.workers):
-            self.celery.append(self._worker(index))
-        ports = [free_port() for _ in range(self.web)]
-        self.servers = [start_server(port, 1) for port in ports]
+        self.bouncer.start()
+        saved = dict(os.environ)
+        os.environ.update(self.bouncer.environment())  # inherited by the processes started now
+        try:
+            for index in range(self.workers):
+                self.celery.append(self._worker(index))
+            ports = [free_port() for _ in range(self.web)]
+            self.servers = [start_server(port, 1) for port in ports]
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
         self.nginx = Nginx(ports).start()
         for index in range(self.workers):
             self._wait_ready(self.directory / f"worker{index}.log")
@@ -122,6 +170,7 @@ class Stack:
             "web": [server.pid for server in self.servers],
             "workers": [worker.pid for worker in self.celery],
             "nginx": [self.nginx.process.pid] if self.nginx else [],
+            "pgbouncer": [self.bouncer.process.pid],
         }
 
     def stop(self) -> None:
@@ -129,6 +178,9 @@ class Stack:
             self.nginx.stop()
         for process in self.servers + self.celery:
             stop_group(process)
+        if getattr(self.bouncer, "process", None) is not None:
+            stop_group(self.bouncer.process)
+        shutil.rmtree(self.bouncer.directory, ignore_errors=True)
 
 
 def stop_group(process: subprocess.Popen) -> None:
@@ -401,7 +453,7 @@ def point(args, *, web: int, workers: int, people: dict) -> dict:
     urgent_alert_id = data.pending_alerts_create(count=1, category="incendie", commune_id=data.broadcast_commune_id())[
         0
     ]
-    stack = Stack(web=web, workers=workers, directory=directory)
+    stack = Stack(web=web, workers=workers, directory=directory, pool=args.pool)
     locust = sampler = None
     try:
         stack.start()
@@ -588,6 +640,7 @@ def main() -> None:
     parser.add_argument("--web", default="1,2,4", help="counts of web processes")
     parser.add_argument("--workers", default="1,4", help="counts of Celery workers")
     parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument("--pool", type=int, default=16, help="PgBouncer server connections (the server is shared)")
     parser.add_argument("--write-results", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep each point's logs (printed as `logs`)")
     args = parser.parse_args()
