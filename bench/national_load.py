@@ -83,12 +83,13 @@ class PgBouncer:
         self.port, self.directory = free_port(), Path(tempfile.mkdtemp(prefix="vigie-pgbouncer-"))
         db = connection.settings_dict
         self.name = db["NAME"]
+        self.user = db["USER"]
         (self.directory / "users.txt").write_text(f'"{db["USER"]}" ""\n')
         (self.directory / "pgbouncer.ini").write_text(
             f"[databases]\n{db['NAME']} = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} "
             f"user={db['USER']} password={db['PASSWORD']}\n"
             f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
-            f"auth_type = trust\nauth_file = {self.directory}/users.txt\n"
+            f"auth_type = trust\nauth_file = {self.directory}/users.txt\nadmin_users = {db['USER']}\n"
             f"pool_mode = transaction\ndefault_pool_size = {pool}\nmax_client_conn = 4000\n"
             f"logfile = {self.directory}/pgbouncer.log\nignore_startup_parameters = extra_float_digits,options\n"
         )
@@ -102,6 +103,21 @@ class PgBouncer:
         self.process = subprocess.Popen(command, start_new_session=True)  # noqa: S603
         wait_listening(self.port)
         return self
+
+    def waiting(self) -> tuple[int, float]:
+        """(clients waiting for a server connection, the longest wait in seconds), from SHOW POOLS."""
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=self.user, dbname="pgbouncer", autocommit=True
+        ) as admin:
+            cursor = admin.execute("SHOW POOLS")
+            columns = [column.name for column in cursor.description]
+            for row in cursor.fetchall():
+                pool = dict(zip(columns, row, strict=True))
+                if pool["database"] == self.name:
+                    return pool["cl_waiting"], pool["maxwait"] + pool.get("maxwait_us", 0) / 1e6
+        return 0, 0.0
 
     def environment(self) -> dict[str, str]:
         """What the web processes and workers are started with: the pooler, and past it the direct
@@ -223,9 +239,11 @@ class Sampler(threading.Thread):
     """Once a second: CPU ticks of every process of each group (and of this database's PostgreSQL
     backends), PostgreSQL wait events of this database; Redis INFO before and after."""
 
-    def __init__(self, groups: dict[str, list[int]]):
+    def __init__(self, groups: dict[str, list[int]], bouncer: PgBouncer):
         super().__init__(daemon=True)
-        self.groups, self.stopped = groups, threading.Event()
+        self.groups, self.bouncer, self.stopped = groups, bouncer, threading.Event()
+        self.bouncer_waiting: list[int] = []
+        self.bouncer_maxwait = 0.0
         self.first: dict[tuple[str, int], int] = {}
         self.last: dict[tuple[str, int], int] = {}
         self.waits: Counter = Counter()
@@ -246,6 +264,9 @@ class Sampler(threading.Thread):
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         self.samples += 1
+        waiting, maxwait = self.bouncer.waiting()
+        self.bouncer_waiting.append(waiting)
+        self.bouncer_maxwait = max(self.bouncer_maxwait, maxwait)
         for _, wait, state in rows:
             if state == "active":
                 self.waits[wait] += 1
@@ -269,6 +290,8 @@ class Sampler(threading.Thread):
         return {
             "cpu_percent": {name: round(value) for name, value in sorted(cpu.items())},
             "pg_active_waits": {wait: round(n / self.samples, 1) for wait, n in self.waits.most_common(6)},
+            "pgbouncer_waiting_clients_mean": round(statistics.mean(self.bouncer_waiting or [0]), 1),
+            "pgbouncer_longest_wait_s": round(self.bouncer_maxwait, 2),
             "redis": {
                 "commands_per_s": round(
                     (after["total_commands_processed"] - self.redis_before["total_commands_processed"]) / elapsed
@@ -487,7 +510,7 @@ def point(args, *, web: int, workers: int, people: dict) -> dict:
             stdout=subprocess.DEVNULL,
             stderr=open(directory / "locust.log", "w"),  # noqa: SIM115 - closed with the process
         )
-        sampler = Sampler({**stack.groups(), "locust": [locust.pid]})
+        sampler = Sampler({**stack.groups(), "locust": [locust.pid]}, stack.bouncer)
         sampler.start()
         time.sleep(args.duration / 2)  # the broadcast goes out in the middle of the run
         moderator_published: dict = {}
@@ -642,6 +665,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--pool", type=int, default=16, help="PgBouncer server connections (the server is shared)")
     parser.add_argument("--write-results", action="store_true")
+    parser.add_argument("--populate-only", action="store_true", help="generate the population, run nothing")
     parser.add_argument("--keep", action="store_true", help="keep each point's logs (printed as `logs`)")
     args = parser.parse_args()
     if args.check:
@@ -651,6 +675,8 @@ def main() -> None:
         sys.exit("nginx is not installed (Debian: apt-get install nginx)")
     print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     populate(args)
+    if args.populate_only:
+        return
     people = people_signed_in(args)
     webs, workers = [int(n) for n in args.web.split(",")], [int(n) for n in args.workers.split(",")]
     series = [(web, workers[0]) for web in webs] + [(webs[-1], count) for count in workers[1:]]
