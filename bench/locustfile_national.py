@@ -20,6 +20,7 @@ CONFIG = json.loads(Path(os.environ["NATIONAL_LOAD_CONFIG"]).read_text())
 CSRF = "nationalbenchcsrftokenvalue00000"  # 32 characters, as Django's unmasked token
 received: list[tuple[int, int, float]] = []  # (agent, event id, wall clock at receipt)
 published: dict[int, float] = {}  # alert id -> wall clock just before the publish request
+connected: dict[int, float] = {}  # agent -> wall clock when its first stream was accepted
 agent_keys = iter(enumerate(CONFIG["agent_sessions"]))
 resident_keys = itertools.cycle(CONFIG["resident_sessions"])
 moderator_keys = itertools.cycle(CONFIG["moderator_sessions"])
@@ -48,6 +49,8 @@ class PoliceAgent(HttpUser):
             timeout=(30, 600),
             catch_response=True,
         ) as response:
+            if response.status_code == 200:
+                connected.setdefault(self.index, time.time())
             # chunk_size=None: each chunk as nginx sends it, so an event is read the moment it arrives.
             for line in response.iter_lines(chunk_size=None):
                 if line.startswith(b"id:"):
@@ -95,4 +98,5 @@ class Moderator(FastHttpUser):
 
 @events.quitting.add_listener
 def write_observations(environment, **kwargs):
-    Path(CONFIG["observations"]).write_text(json.dumps({"received": received, "published": published}))
+    seen = {"received": received, "published": published, "connected": connected}
+    Path(CONFIG["observations"]).write_text(json.dumps(seen))

@@ -92,6 +92,7 @@ class PgBouncer:
             f"auth_type = trust\nauth_file = {self.directory}/users.txt\nadmin_users = {db['USER']}\n"
             f"pool_mode = transaction\ndefault_pool_size = {pool}\nmax_client_conn = 4000\n"
             f"logfile = {self.directory}/pgbouncer.log\nignore_startup_parameters = extra_float_digits,options\n"
+            "log_connections = 0\nlog_disconnections = 0\n"  # one line per request otherwise
         )
         shutil.chown(self.directory, "postgres")
 
@@ -430,8 +431,10 @@ def locust_stats(prefix: Path) -> dict:
 
 def agent_latencies(observations: dict, window: tuple[float, float], agent_services: list[int]) -> dict:
     """Publication (the moment before the publish request) to receipt by each agent, over every
-    (event, agent); and how many expected receipts never came."""
+    (event, agent) where the agent's stream was open before the publication; how many of those
+    never came; and how many agents got their stream at all."""
     published = {int(alert): at for alert, at in observations["published"].items()}
+    connected = {int(agent): at for agent, at in observations["connected"].items()}
     events = dict(
         sql(
             "SELECT id, alert_id FROM alerts_alertevent WHERE alert_id = ANY(%s) AND kind = 'published'",
@@ -439,18 +442,24 @@ def agent_latencies(observations: dict, window: tuple[float, float], agent_servi
         )
     )
     services = dict(sql("SELECT id, police_service_id FROM alerts_alertevent WHERE id = ANY(%s)", [list(events)]))
-    agents_of = Counter(agent_services)
     latencies, during = [], []
     received = set()
     for agent, event_id, at in observations["received"]:
-        if event_id in events:
+        published_at = published.get(events.get(event_id), 0)
+        if event_id in events and connected.get(agent, math.inf) <= published_at:
             received.add((agent, event_id))
-            published_at = published[events[event_id]]
             latencies.append(at - published_at)
             if window[0] <= published_at <= window[1]:
                 during.append(at - published_at)
-    expected = sum(agents_of[services[event]] for event in events)
+    expected = sum(
+        1
+        for event, alert in events.items()
+        for agent, service in enumerate(agent_services)
+        if service == services[event] and connected.get(agent, math.inf) <= published[alert]
+    )
     return {
+        "connected": len(connected),
+        "connect_s": round(max(connected.values()) - min(connected.values()), 1) if connected else None,
         "events": len(events),
         "receipts": len(received),
         "expected": expected,
@@ -631,7 +640,8 @@ def summary_line(outcome: dict) -> str:
     page = {name: pages.get(name) or {} for name in ("resident map", "resident inbox")}
     return (
         f"| {outcome['web']} | {outcome['workers']} | {agents['p95_ms']} | {agents['during_broadcast_p95_ms']} | "
-        f"{agents['receipts']}/{agents['expected']} | {broadcast['broadcast_rows']:,} in {broadcast['broadcast_s']} s "
+        f"{agents['connected']} in {agents['connect_s']} s | {agents['receipts']}/{agents['expected']} | "
+        f"{broadcast['broadcast_rows']:,} in {broadcast['broadcast_s']} s "
         f"({broadcast['broadcast_s'] / max(outcome['bare_insert_s'], 0.01):.1f}x bare) | "
         f"{broadcast['urgent_rows_s']} s ({broadcast['urgent_rows']} rows) | {sending['urgent_sent_s']} s | "
         f"{sending['sent_per_s']}/s | "
@@ -642,8 +652,8 @@ def summary_line(outcome: dict) -> str:
 
 
 HEADER = (
-    "| web | workers | agent p95 ms | p95 during broadcast | receipts | broadcast rows | urgent inbox rows "
-    "| urgent sent | sending | map / inbox p95 | rps | load |\n|" + "---|" * 12
+    "| web | workers | agent p95 ms | p95 during broadcast | agents connected | receipts | broadcast rows "
+    "| urgent inbox rows | urgent sent | sending | map / inbox p95 | rps | load |\n|" + "---|" * 13
 )
 
 
