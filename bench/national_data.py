@@ -153,7 +153,7 @@ def residents_generate(*, residents: int, broadcast: int, seed: int) -> dict:
             continue  # this table was filled before an interruption
         _, timings[label] = timed(label, sql, statement.format(staging=STAGING, domain=DOMAIN), {"password": password})
     sql(f"DROP TABLE {STAGING}")
-    sql("ANALYZE accounts_user, accounts_residence, accounts_residenceneighbourhood")
+    sql(f"ANALYZE {', '.join(table for _, table, _, _ in RESIDENT_TABLES)}")
     return {"added": added, "timings": timings}
 
 
