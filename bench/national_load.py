@@ -657,6 +657,10 @@ HEADER = (
 )
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="tiny scale, about a minute: the harness works")
@@ -678,6 +682,7 @@ def main() -> None:
     parser.add_argument("--populate-only", action="store_true", help="generate the population, run nothing")
     parser.add_argument("--keep", action="store_true", help="keep each point's logs (printed as `logs`)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupted)  # `timeout` or a supervisor: stop the stack too
     if args.check:
         vars(args).update(CHECK, web="2", workers="1", drain=10, browsing=50)
     args.broadcast = min(args.broadcast, args.residents // 2)
