@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what Vigie needs on the machine and is missing.
 #   scripts/system-deps.sh            what the service needs to run
-#   scripts/system-deps.sh --browser  and what the tests start besides: Chromium, PgBouncer
+#   scripts/system-deps.sh --browser  and what the tests and benchmarks start besides: Chromium, PgBouncer, nginx
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   wanted+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
 fi
 command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
-[ "${1:-}" = "--browser" ] && wanted+=(chromium fonts-dejavu-core pgbouncer)
+[ "${1:-}" = "--browser" ] && wanted+=(chromium fonts-dejavu-core pgbouncer nginx)
 
 missing=()
 for package in "${wanted[@]}"; do

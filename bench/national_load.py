@@ -1,0 +1,717 @@
+"""The national load test: the running stack under locust, with four million residents.
+
+    .venv/bin/python bench/national_load.py --check                  # tiny scale, about a minute
+    .venv/bin/python bench/national_load.py --residents 200000 --agents 50 --duration 60
+    .venv/bin/python bench/national_load.py --residents 4000000 --agents 500 --rps 200 --duration 120 \\
+        --web 1,2,4 --workers 1,4
+
+Runs in its own database, `vigie_bench_national` (BENCH_NATIONAL_DATABASE_URL overrides it), a copy
+of the national geography of `bench/lookup.py`:
+    createdb -O vigie -T vigie_bench vigie_bench_national && DATABASE_URL=... manage.py migrate
+First it generates what is missing of the population in SQL (bench/national_data.py: joined
+communes, verified residents, police agents, moderators, one commune of `--broadcast` residents),
+timed, with the disk size per million rows. Then, for each point of the series (each count of web
+processes in `--web` with the first count of workers, then each count of workers in `--workers`
+with the last count of web processes), on the loopback interface only:
+- Celery workers (one process each, every queue), uvicorn web processes behind nginx with the
+  project's proxy configuration (bench/live_map_processes.py);
+- locust headless (bench/locustfile_national.py): police agents holding the live map's event
+  stream, residents opening their map and inbox at `--rps` requests per second in all, moderators
+  publishing `--alerts-per-hour` through the moderation API;
+- halfway, the broadcast commune's mayor sends a message to the whole commune and, while its
+  deliveries are being written, an urgent alert (fire) is published in the same commune.
+Everything it started is stopped at the end of each point, also on Ctrl-C.
+
+Prints per point: publication-to-agent p95 (all events, and those published during the broadcast),
+the broadcast's rows and time, the urgent alert's inbox rows latency and its sending latency
+behind the broadcast's queue, map and inbox p95 at the achieved request rate, the sending drain
+rate, and where the time went (CPU per process group from /proc, PostgreSQL wait events, Redis);
+then the ratios to the floors measured in the same run (pages fetched one at a time on the idle
+stack, the broadcast's rows inserted bare) and to the targets. `--write-results` appends the table
+to bench/RESULTS.md."""
+
+import argparse
+import csv
+import json
+import math
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR / "bench"))
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_NATIONAL_DATABASE_URL", "postgis://vigie:vigie@127.0.0.1:5432/vigie_bench_national"
+)
+os.environ["DEBUG"] = "False"  # no query log in any process
+os.environ["EMAIL_URL"] = "dummymail://"  # the sending is measured, not a mail server
+
+import live_map  # noqa: E402,F401 - sets Django up on the database above
+import national_data as data  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from live_map import free_port, start_server, wait_listening  # noqa: E402
+from live_map_processes import Nginx  # noqa: E402
+from routing_setup import machine  # noqa: E402
+
+LOCUSTFILE = BASE_DIR / "bench" / "locustfile_national.py"
+TICKS = os.sysconf("SC_CLK_TCK")
+CHECK = {"residents": 20_000, "broadcast": 5_000, "agents": 10, "moderators": 1, "rps": 10, "duration": 30}
+
+
+def sql(statement: str, params=None):
+    return data.sql(statement, params)
+
+
+# --- the stack ---------------------------------------------------------------------------------
+
+
+class PgBouncer:
+    """PgBouncer in transaction mode in front of the bench database, as docs/deployment.md runs it:
+    the web processes and workers share `pool` server connections however many requests run at
+    once (each ASGI request runs its view in a thread of its own, with its own connection)."""
+
+    def __init__(self, *, pool: int):
+        self.port, self.directory = free_port(), Path(tempfile.mkdtemp(prefix="vigie-pgbouncer-"))
+        db = connection.settings_dict
+        self.name = db["NAME"]
+        self.user = db["USER"]
+        (self.directory / "users.txt").write_text(f'"{db["USER"]}" ""\n')
+        (self.directory / "pgbouncer.ini").write_text(
+            f"[databases]\n{db['NAME']} = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} "
+            f"user={db['USER']} password={db['PASSWORD']}\n"
+            f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.directory}/users.txt\nadmin_users = {db['USER']}\n"
+            f"pool_mode = transaction\ndefault_pool_size = {pool}\nmax_client_conn = 4000\n"
+            f"logfile = {self.directory}/pgbouncer.log\nignore_startup_parameters = extra_float_digits,options\n"
+            "log_connections = 0\nlog_disconnections = 0\n"  # one line per request otherwise
+        )
+        shutil.chown(self.directory, "postgres")
+
+    def start(self) -> "PgBouncer":
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        command = [binary, str(self.directory / "pgbouncer.ini")]
+        if os.geteuid() == 0:  # pgbouncer refuses to run as root
+            command = ["runuser", "-u", "postgres", "--", *command]
+        self.process = subprocess.Popen(command, start_new_session=True)  # noqa: S603
+        wait_listening(self.port)
+        return self
+
+    def waiting(self) -> tuple[int, float]:
+        """(clients waiting for a server connection, the longest wait in seconds), from SHOW POOLS."""
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=self.user, dbname="pgbouncer", autocommit=True
+        ) as admin:
+            cursor = admin.execute("SHOW POOLS")
+            columns = [column.name for column in cursor.description]
+            for row in cursor.fetchall():
+                pool = dict(zip(columns, row, strict=True))
+                if pool["database"] == self.name:
+                    return pool["cl_waiting"], pool["maxwait"] + pool.get("maxwait_us", 0) / 1e6
+        return 0, 0.0
+
+    def environment(self) -> dict[str, str]:
+        """What the web processes and workers are started with: the pooler, and past it the direct
+        address for the live map's LISTEN."""
+        direct = os.environ["DATABASE_URL"]
+        return {
+            "DATABASE_URL": direct.replace(direct.rsplit("@", 1)[1], f"127.0.0.1:{self.port}/{self.name}"),
+            "DATABASE_DIRECT_URL": direct,
+            "DATABASE_TRANSACTION_POOLING": "True",
+            "CONN_MAX_AGE": "0",
+        }
+
+
+class Stack:
+    """PgBouncer, Celery workers, uvicorn processes and nginx, on loopback; `stop` ends every one."""
+
+    def __init__(self, *, web: int, workers: int, directory: Path, pool: int):
+        self.web, self.workers, self.directory = web, workers, directory
+        self.servers: list[subprocess.Popen] = []
+        self.celery: list[subprocess.Popen] = []
+        self.nginx = None
+        self.bouncer = PgBouncer(pool=pool)
+
+    def start(self) -> "Stack":
+        self.bouncer.start()
+        saved = dict(os.environ)
+        os.environ.update(self.bouncer.environment())  # inherited by the processes started now
+        try:
+            for index in range(self.workers):
+                self.celery.append(self._worker(index))
+            ports = [free_port() for _ in range(self.web)]
+            self.servers = [start_server(port, 1) for port in ports]
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        self.nginx = Nginx(ports).start()
+        for index in range(self.workers):
+            self._wait_ready(self.directory / f"worker{index}.log")
+        return self
+
+    def _worker(self, index: int) -> subprocess.Popen:
+        log = self.directory / f"worker{index}.log"
+        return subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-c", "1", "-n", f"national{index}@%h"]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", f"--logfile={log}"],
+            cwd=BASE_DIR,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def _wait_ready(self, log: Path) -> None:
+        """Until the worker logs that it consumes (its readiness signal)."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if log.exists() and " ready." in log.read_text(errors="replace"):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"Celery worker not ready, see {log}")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.nginx.port}"
+
+    def groups(self) -> dict[str, list[int]]:
+        return {
+            "web": [server.pid for server in self.servers],
+            "workers": [worker.pid for worker in self.celery],
+            "nginx": [self.nginx.process.pid] if self.nginx else [],
+            "pgbouncer": [self.bouncer.process.pid],
+        }
+
+    def stop(self) -> None:
+        if self.nginx is not None:
+            self.nginx.stop()
+        for process in self.servers + self.celery:
+            stop_group(process)
+        if getattr(self.bouncer, "process", None) is not None:
+            stop_group(self.bouncer.process)
+        shutil.rmtree(self.bouncer.directory, ignore_errors=True)
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# --- where the time goes -----------------------------------------------------------------------
+
+
+def descendants(pids: list[int]) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(pids), set(pids)
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def cpu_ticks(pid: int) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+class Sampler(threading.Thread):
+    """Once a second: CPU ticks of every process of each group (and of this database's PostgreSQL
+    backends), PostgreSQL wait events of this database; Redis INFO before and after."""
+
+    def __init__(self, groups: dict[str, list[int]], bouncer: PgBouncer):
+        super().__init__(daemon=True)
+        self.groups, self.bouncer, self.stopped = groups, bouncer, threading.Event()
+        self.bouncer_waiting: list[int] = []
+        self.bouncer_maxwait = 0.0
+        self.first: dict[tuple[str, int], int] = {}
+        self.last: dict[tuple[str, int], int] = {}
+        self.waits: Counter = Counter()
+        self.samples = 0
+
+    def run(self) -> None:
+        self.started = time.monotonic()
+        self.redis_before = redis_info()
+        try:
+            while not self.stopped.wait(1.0):
+                self.sample()
+        finally:
+            connection.close()
+
+    def sample(self) -> None:
+        rows = sql(
+            "SELECT pid, coalesce(wait_event_type || ':' || wait_event, 'CPU'), state FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        self.samples += 1
+        waiting, maxwait = self.bouncer.waiting()
+        self.bouncer_waiting.append(waiting)
+        self.bouncer_maxwait = max(self.bouncer_maxwait, maxwait)
+        for _, wait, state in rows:
+            if state == "active":
+                self.waits[wait] += 1
+        groups = {name: descendants(pids) for name, pids in self.groups.items()}
+        groups["postgres"] = {pid for pid, _, _ in rows}
+        for name, pids in groups.items():
+            for pid in pids:
+                ticks = cpu_ticks(pid)
+                if ticks is not None:
+                    self.first.setdefault((name, pid), ticks)
+                    self.last[(name, pid)] = ticks
+
+    def stop(self) -> dict:
+        self.stopped.set()
+        self.join()
+        elapsed = time.monotonic() - self.started
+        cpu = defaultdict(float)
+        for key, ticks in self.last.items():
+            cpu[key[0]] += (ticks - self.first[key]) / TICKS / elapsed * 100
+        after = redis_info()
+        return {
+            "cpu_percent": {name: round(value) for name, value in sorted(cpu.items())},
+            "pg_active_waits": {wait: round(n / self.samples, 1) for wait, n in self.waits.most_common(6)},
+            "pgbouncer_waiting_clients_mean": round(statistics.mean(self.bouncer_waiting or [0]), 1),
+            "pgbouncer_longest_wait_s": round(self.bouncer_maxwait, 2),
+            "redis": {
+                "commands_per_s": round(
+                    (after["total_commands_processed"] - self.redis_before["total_commands_processed"]) / elapsed
+                ),
+                "cpu_percent": round((redis_cpu(after) - redis_cpu(self.redis_before)) / elapsed * 100),
+            },
+        }
+
+
+def redis_cpu(info: dict) -> float:
+    return info["used_cpu_sys"] + info["used_cpu_user"]
+
+
+def redis_info() -> dict:
+    import redis
+    from django.conf import settings
+
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL).info()
+
+
+# --- the broadcast and the urgent alert during it ---------------------------------------------
+
+
+def broadcast_with_urgent_alert(*, urgent_alert_id: int, published: dict) -> dict:
+    """The mayor's message to the whole commune; 0.2 s later, in another connection, a moderator
+    publishes an urgent alert of the same commune while the broadcast's rows are being written."""
+    from accounts.models import User
+    from alerts import moderation
+    from alerts.models import Alert
+    from delivery.broadcasts import broadcast_send
+    from delivery.models import Broadcast, Delivery
+    from zones.models import Commune
+
+    mayor = User.objects.get(email=f"maire0@{data.DOMAIN}")
+    moderator = User.objects.get(email=f"moderateur0@{data.DOMAIN}")
+    urgent: dict = {}
+
+    def publish_urgent():
+        try:
+            started = time.time()
+            published[urgent_alert_id] = started
+            moderation.alert_publish(alert=Alert.objects.get(pk=urgent_alert_id), moderator=moderator)
+            # Routing ran on commit, in this call: its inbox rows exist now.
+            urgent["rows_s"] = time.time() - started
+            urgent["rows"] = Delivery.objects.filter(alert_id=urgent_alert_id).count()
+            urgent["started"] = started
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=publish_urgent)
+    started = time.time()
+    timer = threading.Timer(0.2, thread.start)
+    timer.start()
+    broadcast = broadcast_send(
+        author=mayor,
+        commune=Commune.objects.get(pk=data.broadcast_commune_id()),
+        kind=Broadcast.Kind.INFORMATION,
+        title="Fermeture de la mairie annexe",
+        body="La mairie annexe sera fermée lundi. Banc d'essai national.",
+        target=Broadcast.Target.COMMUNE,
+        whole_commune_confirmed=True,
+    )
+    committed = time.time()
+    timer.join()
+    thread.join()
+    return {
+        "broadcast_id": broadcast.id,
+        "broadcast_rows": Delivery.objects.filter(broadcast_id=broadcast.id).count(),
+        "broadcast_s": round(committed - started, 2),
+        "broadcast_started": started,
+        "broadcast_committed": committed,
+        "urgent_rows": urgent.get("rows"),
+        "urgent_rows_s": round(urgent["rows_s"], 2) if "rows_s" in urgent else None,
+        "urgent_done_before_broadcast": urgent.get("started", 0) + urgent.get("rows_s", 1e9) < committed,
+    }
+
+
+def sending_progress(*, broadcast_id: int, urgent_alert_id: int, since: float, wait_s: float) -> dict:
+    """Wait (up to wait_s) for the workers to send the urgent alert and the broadcast: when the urgent
+    alert's last delivery left, and how many deliveries of every kind left per second meanwhile."""
+    deadline = time.monotonic() + wait_s
+    urgent_sent = None
+    while True:
+        pending_urgent, pending_broadcast, sent = sql(
+            "SELECT count(*) FILTER (WHERE alert_id = %s AND status = 'pending'),"
+            " count(*) FILTER (WHERE broadcast_id = %s AND status = 'pending'),"
+            " count(*) FILTER (WHERE sent_at >= to_timestamp(%s))"
+            " FROM alerts_delivery WHERE alert_id = %s OR broadcast_id = %s OR sent_at >= to_timestamp(%s)",
+            [urgent_alert_id, broadcast_id, since, urgent_alert_id, broadcast_id, since],
+        )[0]
+        if urgent_sent is None and pending_urgent == 0:
+            urgent_sent = time.time() - since
+        if (pending_broadcast == 0 and urgent_sent is not None) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    return {
+        "urgent_sent_s": round(urgent_sent, 1) if urgent_sent is not None else f"> {wait_s}",
+        "broadcast_pending": pending_broadcast,
+        "sent_per_s": round(sent / (time.time() - since)),
+    }
+
+
+# --- one point of the series -------------------------------------------------------------------
+
+
+def floors(url: str, resident_sessions: list[str]) -> dict:
+    """The pages fetched one at a time on the idle stack: what the loaded p95 is compared with."""
+    times: dict[str, list[float]] = {"resident map": [], "resident inbox": []}
+    for index in range(20):
+        for name, path in (("resident map", "/carte/quartier/"), ("resident inbox", "/messages/")):
+            request = urllib.request.Request(  # noqa: S310 - loopback only
+                url + path, headers={"Cookie": f"sessionid={resident_sessions[index % len(resident_sessions)]}"}
+            )
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"{path} answered {response.status}")
+            times[name].append(time.perf_counter() - started)
+    return {name: round(1000 * statistics.median(values)) for name, values in times.items()}
+
+
+def locust_stats(prefix: Path) -> dict:
+    rows = {}
+    with open(f"{prefix}_stats.csv") as stats:
+        for row in csv.DictReader(stats):
+            rows[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": round(float(row["Requests/s"]), 1),
+                "p50_ms": int(float(row["50%"] or 0)),
+                "p95_ms": int(float(row["95%"] or 0)),
+            }
+    return rows
+
+
+def agent_latencies(observations: dict, window: tuple[float, float], agent_services: list[int]) -> dict:
+    """Publication (the moment before the publish request) to receipt by each agent, over every
+    (event, agent) where the agent's stream was open before the publication; how many of those
+    never came; and how many agents got their stream at all."""
+    published = {int(alert): at for alert, at in observations["published"].items()}
+    connected = {int(agent): at for agent, at in observations["connected"].items()}
+    events = dict(
+        sql(
+            "SELECT id, alert_id FROM alerts_alertevent WHERE alert_id = ANY(%s) AND kind = 'published'",
+            [list(published)],
+        )
+    )
+    services = dict(sql("SELECT id, police_service_id FROM alerts_alertevent WHERE id = ANY(%s)", [list(events)]))
+    latencies, during = [], []
+    received = set()
+    for agent, event_id, at in observations["received"]:
+        published_at = published.get(events.get(event_id), 0)
+        if event_id in events and connected.get(agent, math.inf) <= published_at:
+            received.add((agent, event_id))
+            latencies.append(at - published_at)
+            if window[0] <= published_at <= window[1]:
+                during.append(at - published_at)
+    expected = sum(
+        1
+        for event, alert in events.items()
+        for agent, service in enumerate(agent_services)
+        if service == services[event] and connected.get(agent, math.inf) <= published[alert]
+    )
+    return {
+        "connected": len(connected),
+        "connect_s": round(max(connected.values()) - min(connected.values()), 1) if connected else None,
+        "events": len(events),
+        "receipts": len(received),
+        "expected": expected,
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "during_broadcast_p95_ms": percentile(during, 95),
+        "during_broadcast_receipts": len(during),
+    }
+
+
+def percentile(values: list[float], p: int) -> int | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(1000 * ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)])
+
+
+def point(args, *, web: int, workers: int, people: dict) -> dict:
+    directory = Path(tempfile.mkdtemp(prefix="vigie-national-"))
+    redis_flush()
+    publications = math.ceil(args.alerts_per_hour * args.duration / 3600 * 1.5) + 3
+    pending = data.pending_alerts_create(count=publications)
+    urgent_alert_id = data.pending_alerts_create(count=1, category="incendie", commune_id=data.broadcast_commune_id())[
+        0
+    ]
+    stack = Stack(web=web, workers=workers, directory=directory, pool=args.pool)
+    locust = sampler = None
+    try:
+        stack.start()
+        floor = floors(stack.url, people["residents"])
+        config = directory / "config.json"
+        observations = directory / "observations.json"
+        resident_users = max(1, args.rps)  # one request a second each: the rate holds while pages slow down
+        config.write_text(
+            json.dumps(
+                {
+                    "agents": len(people["agents"]),
+                    "agent_sessions": people["agents"],
+                    "resident_sessions": people["residents"],
+                    "resident_rps_each": args.rps / resident_users,
+                    "moderators": len(people["moderators"]),
+                    "moderator_sessions": people["moderators"],
+                    "publications_per_second": args.alerts_per_hour / 3600,
+                    "pending_alert_ids": pending,
+                    "observations": str(observations),
+                }
+            )
+        )
+        users = len(people["agents"]) + len(people["moderators"]) + resident_users
+        locust = subprocess.Popen(  # noqa: S603 - fixed argv
+            [str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless", "--only-summary"]
+            + ["-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{args.duration}s", "--stop-timeout", "2"]
+            + ["--host", stack.url, "--csv", str(directory / "locust"), "-L", "WARNING"],
+            cwd=BASE_DIR,
+            start_new_session=True,
+            env={**os.environ, "NATIONAL_LOAD_CONFIG": str(config)},
+            stdout=subprocess.DEVNULL,
+            stderr=open(directory / "locust.log", "w"),  # noqa: SIM115 - closed with the process
+        )
+        sampler = Sampler({**stack.groups(), "locust": [locust.pid]}, stack.bouncer)
+        sampler.start()
+        time.sleep(args.duration / 2)  # the broadcast goes out in the middle of the run
+        moderator_published: dict = {}
+        broadcast = broadcast_with_urgent_alert(urgent_alert_id=urgent_alert_id, published=moderator_published)
+        sending = sending_progress(
+            broadcast_id=broadcast["broadcast_id"],
+            urgent_alert_id=urgent_alert_id,
+            since=broadcast["broadcast_started"],
+            wait_s=args.drain,
+        )
+        locust.wait(timeout=args.duration * 3 + 60)
+        evidence = sampler.stop()
+        sampler = None
+        seen = json.loads(observations.read_text())
+        seen["published"].update(moderator_published)
+        window = (broadcast["broadcast_started"], broadcast["broadcast_committed"] + 1.0)
+        agents = agent_latencies(seen, window, people["agent_services"])
+        stats = locust_stats(directory / "locust")
+    finally:
+        if sampler is not None:
+            sampler.stop()
+        if locust is not None:
+            stop_group(locust)
+        stack.stop()
+    bare = bare_insert_s(broadcast["broadcast_rows"])
+    if not args.keep:
+        shutil.rmtree(directory, ignore_errors=True)
+    return {
+        "web": web,
+        "workers": workers,
+        "agents": agents,
+        "broadcast": {k: v for k, v in broadcast.items() if not k.startswith("broadcast_st")},
+        "bare_insert_s": bare,
+        "sending": sending,
+        "pages": {name: stats.get(name) for name in ("resident map", "resident inbox", "moderator publish")},
+        "floor_ms": floor,
+        "evidence": evidence,
+        "load": round(os.getloadavg()[0], 1),
+        "logs": str(directory) if args.keep else None,
+    }
+
+
+def bare_insert_s(rows: int) -> float:
+    """The floor of the broadcast: the same number of rows inserted into a bare copy of the table."""
+    with transaction.atomic():
+        sql(
+            "CREATE TEMP TABLE bare_delivery (LIKE alerts_delivery INCLUDING DEFAULTS INCLUDING IDENTITY)"
+            " ON COMMIT DROP"
+        )
+        started = time.perf_counter()
+        sql(
+            "INSERT INTO bare_delivery (recipient_id, kind, broadcast_id, status, reason, email_status, sms_status,"
+            " push_status, attempts, last_error, created_at, send_after)"
+            " SELECT user_id, 'broadcast', NULL, 'pending', '', 'pending', 'skipped', 'skipped', 0, '', now(), now()"
+            " FROM accounts_residence WHERE commune_id = %s LIMIT %s",
+            [data.broadcast_commune_id(), rows],
+        )
+        return round(time.perf_counter() - started, 2)
+
+
+def redis_flush() -> None:
+    """This bench's own Redis database (REDIS_URL of .env): queues left by an earlier point go."""
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+
+
+# --- the population and the series -------------------------------------------------------------
+
+
+def populate(args) -> None:
+    print(f"population: {args.communes} joined communes, {args.residents:,} residents", flush=True)
+    data.communes_join(args.communes)
+    before = data.sizes()
+    started = time.perf_counter()
+    outcome = data.residents_generate(residents=args.residents, broadcast=args.broadcast, seed=args.seed)
+    elapsed = time.perf_counter() - started
+    data.staff_generate(agents=max(args.agents, 500), moderators=max(args.moderators, 4))
+    after = data.sizes()
+    if outcome["added"]:
+        per_million = 1_000_000 / outcome["added"]
+        print(
+            f"  added {outcome['added']:,} residents (5 rows each) in {elapsed:.0f} s: "
+            f"{elapsed * per_million:.0f} s and {(after['tables_mb'] - before['tables_mb']) * per_million:.0f} MB "
+            f"per million residents",
+            flush=True,
+        )
+    big = data.broadcast_commune_id()
+    in_big, elsewhere = data.residents_present(big)
+    print(
+        f"  present: {in_big + elsewhere:,} residents ({in_big:,} in the broadcast commune); resident tables "
+        f"{after['tables_mb']:,} MB, database {after['database_mb']:,} MB",
+        flush=True,
+    )
+
+
+def people_signed_in(args) -> dict:
+    agents = data.sessions_create(emails_like=f"agent%@{data.DOMAIN}", limit=args.agents)
+    agent_services = [
+        row[0]
+        for row in sql(
+            "SELECT r.police_service_id FROM accounts_role r JOIN accounts_user u ON u.id = r.user_id"
+            " WHERE u.email LIKE %s ORDER BY u.id LIMIT %s",
+            [f"agent%@{data.DOMAIN}", args.agents],
+        )
+    ]
+    return {
+        "agents": agents,
+        "agent_services": agent_services,
+        "moderators": data.sessions_create(emails_like=f"moderateur%@{data.DOMAIN}", limit=args.moderators),
+        "residents": data.sessions_create(emails_like=data.RESIDENT_EMAIL, limit=args.browsing, every=97),
+    }
+
+
+def summary_line(outcome: dict) -> str:
+    agents, broadcast, sending, pages = (outcome[key] for key in ("agents", "broadcast", "sending", "pages"))
+    page = {name: pages.get(name) or {} for name in ("resident map", "resident inbox")}
+    return (
+        f"| {outcome['web']} | {outcome['workers']} | {agents['p95_ms']} | {agents['during_broadcast_p95_ms']} | "
+        f"{agents['connected']} in {agents['connect_s']} s | {agents['receipts']}/{agents['expected']} | "
+        f"{broadcast['broadcast_rows']:,} in {broadcast['broadcast_s']} s "
+        f"({broadcast['broadcast_s'] / max(outcome['bare_insert_s'], 0.01):.1f}x bare) | "
+        f"{broadcast['urgent_rows_s']} s ({broadcast['urgent_rows']} rows) | {sending['urgent_sent_s']} s | "
+        f"{sending['sent_per_s']}/s | "
+        f"{page['resident map'].get('p95_ms')} / {page['resident inbox'].get('p95_ms')} ms "
+        f"(idle {outcome['floor_ms']['resident map']} / {outcome['floor_ms']['resident inbox']}) | "
+        f"{sum(p.get('rps', 0) for p in page.values()):.0f} | {outcome['load']} |"
+    )
+
+
+HEADER = (
+    "| web | workers | agent p95 ms | p95 during broadcast | agents connected | receipts | broadcast rows "
+    "| urgent inbox rows | urgent sent | sending | map / inbox p95 | rps | load |\n|" + "---|" * 13
+)
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="tiny scale, about a minute: the harness works")
+    parser.add_argument("--communes", type=int, default=1000)
+    parser.add_argument("--residents", type=int, default=200_000)
+    parser.add_argument("--broadcast", type=int, default=100_000, help="residents of the broadcast commune")
+    parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument("--moderators", type=int, default=2)
+    parser.add_argument("--browsing", type=int, default=2000, help="residents signed in to browse")
+    parser.add_argument("--rps", type=int, default=200, help="map and inbox requests per second, in all")
+    parser.add_argument("--alerts-per-hour", type=int, default=1000)
+    parser.add_argument("--duration", type=int, default=60, help="seconds of locust per point")
+    parser.add_argument("--drain", type=int, default=60, help="seconds the sending may take after the broadcast")
+    parser.add_argument("--web", default="1,2,4", help="counts of web processes")
+    parser.add_argument("--workers", default="1,4", help="counts of Celery workers")
+    parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument("--pool", type=int, default=16, help="PgBouncer server connections (the server is shared)")
+    parser.add_argument("--write-results", action="store_true")
+    parser.add_argument("--populate-only", action="store_true", help="generate the population, run nothing")
+    parser.add_argument("--keep", action="store_true", help="keep each point's logs (printed as `logs`)")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupted)  # `timeout` or a supervisor: stop the stack too
+    if args.check:
+        vars(args).update(CHECK, web="2", workers="1", drain=10, browsing=50)
+    args.broadcast = min(args.broadcast, args.residents // 2)
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        sys.exit("nginx is not installed (Debian: apt-get install nginx)")
+    print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    populate(args)
+    if args.populate_only:
+        return
+    people = people_signed_in(args)
+    webs, workers = [int(n) for n in args.web.split(",")], [int(n) for n in args.workers.split(",")]
+    series = [(web, workers[0]) for web in webs] + [(webs[-1], count) for count in workers[1:]]
+    lines = []
+    try:
+        for web, count in series:
+            outcome = point(args, web=web, workers=count, people=people)
+            print(json.dumps(outcome), flush=True)
+            lines.append(summary_line(outcome))
+            print(HEADER + "\n" + "\n".join(lines), flush=True)
+    finally:
+        data.sessions_delete(people["agents"] + people["moderators"] + people["residents"])
+    if args.write_results:
+        with open(BASE_DIR / "bench" / "RESULTS.md", "a") as results:
+            results.write(
+                f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine()}, "
+                f"{args.residents:,} residents, {args.agents} agents, target {args.rps} rps, {args.duration} s "
+                f"per point:\n\n{HEADER}\n" + "\n".join(lines) + "\n"
+            )
+
+
+if __name__ == "__main__":
+    main()
