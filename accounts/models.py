@@ -97,6 +97,7 @@ class Role(models.Model):
     can_name_referents = models.BooleanField(
         _("nomme les référents"),
         default=False,
+        db_default=False,
         help_text=_("Pour le personnel municipal : le maire nomme toujours les référents de sa commune."),
     )
 
@@ -151,7 +152,10 @@ class Residence(models.Model):
     rejection_reason = models.CharField(_("motif du refus"), max_length=300, blank=True)
     # Consent, off until the resident turns it on: the référents of their neighbourhood may then read
     # their first name and their street (never the house number, the point, the proof or a contact).
-    visible_to_referents = models.BooleanField(_("visible des référents de mon quartier"), default=False)
+    # Defaults in the database too: rows written by SQL (bulk loads, benchmarks) need not name the column.
+    visible_to_referents = models.BooleanField(
+        _("visible des référents de mon quartier"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("domicile")

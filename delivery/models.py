@@ -71,7 +71,7 @@ class NotificationPreference(models.Model):
     # the desk): only a verified number may send alerts by SMS. Changing the number clears it.
     phone_verified_at = models.DateTimeField(_("numéro vérifié le"), null=True, blank=True)
     phone_verified_how = models.CharField(
-        _("numéro vérifié par"), max_length=10, choices=PhoneVerifiedHow.choices, blank=True, default=""
+        _("numéro vérifié par"), max_length=10, choices=PhoneVerifiedHow.choices, blank=True, default="", db_default=""
     )
     quiet_start = models.TimeField(_("début des heures calmes"), null=True, blank=True)
     quiet_end = models.TimeField(_("fin des heures calmes"), null=True, blank=True)
