@@ -23,6 +23,7 @@ os.environ["DATABASE_URL"] = os.environ.get(
     "BENCH_STATS_DATABASE_URL", "postgis://vigie:vigie@127.0.0.1:5432/vigie_bench_stats"
 )
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")  # the dashboard is requested through the test client
 
 import django  # noqa: E402
 
