@@ -22,9 +22,9 @@ from delivery.messages import broadcast_message, inbox_link
 from delivery.models import Broadcast, BroadcastRevision, Delivery
 from delivery.sending import (
     AudienceCounts,
+    broadcast_deliveries_insert,
     deliveries_audience_counts,
     deliveries_dispatch_on_commit,
-    deliveries_insert,
 )
 from zones.locking import boundaries_lock_for_routing
 from zones.models import Commune, Zone
@@ -187,17 +187,7 @@ def broadcast_send(*, whole_commune_confirmed: bool = False, **fields) -> Broadc
     if broadcast.target == Broadcast.Target.NEIGHBOURHOODS:
         broadcast.neighbourhoods.set(broadcast.chosen_neighbourhoods)
     recipients, params = _recipients_sql(broadcast)
-    broadcast.recipients = deliveries_insert(
-        kind=Delivery.Kind.BROADCAST,
-        recipients=recipients,
-        params=params,
-        broadcast_id=broadcast.id,
-        urgent=broadcast.is_urgent,
-        time_zone=broadcast.commune.time_zone,
-        message_at=broadcast.created_at,
-        by_email=broadcast.by_email,
-        by_sms=broadcast.by_sms,
-    )
+    broadcast.recipients = broadcast_deliveries_insert(broadcast=broadcast, recipients=recipients, params=params)
     broadcast.save(update_fields=["recipients"])
     deliveries_dispatch_on_commit(kind=Delivery.Kind.BROADCAST, message_id=broadcast.id)
     return broadcast

@@ -17,7 +17,7 @@ from accounts.referents import referent_terms_or_403
 from accounts.selectors import referent_neighbourhood_ids, verified_residents_sql
 from accounts.services import access_log_record
 from delivery.models import Broadcast, BroadcastRelay, Delivery
-from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
+from delivery.sending import broadcast_deliveries_insert, deliveries_dispatch_on_commit
 
 _RELAY_RECIPIENTS = sql.SQL(
     """
@@ -56,16 +56,10 @@ def broadcast_relay(*, broadcast_id: int, user: User) -> BroadcastRelay:
     residents, params = verified_residents_sql(
         commune_id=broadcast.commune_id, neighbourhood_ids=referent_neighbourhood_ids(terms), excluding_user_id=user.pk
     )
-    created = deliveries_insert(
-        kind=Delivery.Kind.BROADCAST,
+    created = broadcast_deliveries_insert(
+        broadcast=broadcast,
         recipients=_RELAY_RECIPIENTS.format(residents=residents),
         params={**params, "relay_kind": Delivery.Kind.BROADCAST, "relay_broadcast_id": broadcast.id},
-        broadcast_id=broadcast.id,
-        urgent=broadcast.is_urgent,
-        time_zone=broadcast.commune.time_zone,
-        message_at=broadcast.created_at,
-        by_email=broadcast.by_email,
-        by_sms=broadcast.by_sms,
     )
     Broadcast.objects.filter(pk=broadcast.pk).update(recipients=F("recipients") + created)
     relay = BroadcastRelay.objects.create(

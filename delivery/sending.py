@@ -165,6 +165,22 @@ def deliveries_insert(
         return cursor.rowcount
 
 
+def broadcast_deliveries_insert(*, broadcast: Broadcast, recipients: sql.Composable, params: dict) -> int:
+    """The deliveries of a town hall message (sent, relayed by a référent, or a reminder) to the
+    residents `recipients` selects: its urgency, channels, commune's time zone and month."""
+    return deliveries_insert(
+        kind=Delivery.Kind.BROADCAST,
+        recipients=recipients,
+        params=params,
+        broadcast_id=broadcast.id,
+        urgent=broadcast.is_urgent,
+        time_zone=broadcast.commune.time_zone,
+        message_at=broadcast.created_at,
+        by_email=broadcast.by_email,
+        by_sms=broadcast.by_sms,
+    )
+
+
 def _audience_params(
     params: dict, *, time_zone: str, urgent: bool, by_email: bool, by_sms: bool, by_push: bool
 ) -> dict:

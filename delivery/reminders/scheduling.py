@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.selectors import staffed_communes, verified_residents_sql
 from delivery.models import Broadcast, Delivery, Reminder
 from delivery.reminders.library import ready_text
-from delivery.sending import deliveries_dispatch_on_commit, deliveries_insert
+from delivery.sending import broadcast_deliveries_insert, deliveries_dispatch_on_commit
 from zones.models import Commune, Zone
 
 _REMINDER_RECIPIENTS = sql.SQL(
@@ -141,8 +141,8 @@ def reminder_deliveries_create(*, broadcast: Broadcast, neighbourhood_ids: list[
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_LOCK])
     residents, params = verified_residents_sql(commune_id=broadcast.commune_id, neighbourhood_ids=neighbourhood_ids)
-    created = deliveries_insert(
-        kind=Delivery.Kind.BROADCAST,
+    created = broadcast_deliveries_insert(
+        broadcast=broadcast,
         recipients=_REMINDER_RECIPIENTS.format(residents=residents),
         params={
             **params,
@@ -150,11 +150,6 @@ def reminder_deliveries_create(*, broadcast: Broadcast, neighbourhood_ids: list[
             "reminder_kind": Broadcast.Kind.REMINDER,
             "reminder_days": settings.DELIVERY_REMINDER_MIN_DAYS,
         },
-        broadcast_id=broadcast.id,
-        time_zone=broadcast.commune.time_zone,
-        message_at=broadcast.created_at,
-        by_email=broadcast.by_email,
-        by_sms=broadcast.by_sms,
     )
     deliveries_dispatch_on_commit(kind=Delivery.Kind.BROADCAST, message_id=broadcast.id)
     return created
