@@ -1,4 +1,5 @@
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
@@ -232,3 +233,17 @@ class ZonePart(models.Model):
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="parts")
     kind = models.CharField(max_length=20, choices=Zone.Kind.choices)
     geom = models.PolygonField(srid=4326)
+
+
+class RoutingFace(models.Model):
+    """A piece of the planar overlay of one commune by every boundary crossing it (communes,
+    neighbourhoods, police sectors), shrunk by `ROUTING_FACE_MARGIN_DEG` and subdivided, with what
+    covers it. One GiST probe and one `ST_Covers` on a face answer a point; a point within the margin
+    of a border (on it, say) is covered by no face and is routed against the parts themselves, so
+    the answer is always the parts' answer, both sides of a border included."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="routing_faces")
+    geom = models.PolygonField(srid=4326)
+    commune_ids = ArrayField(models.BigIntegerField())
+    neighbourhood_ids = ArrayField(models.BigIntegerField())
+    police_sector_ids = ArrayField(models.BigIntegerField())

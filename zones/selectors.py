@@ -106,21 +106,31 @@ class PointRoutes:
     police_sector_ids: list[int] = field(default_factory=list)
 
 
-# The points go through the GiST indexes in geohash order, so that consecutive probes read the same
-# index pages; UNION ALL, because a point on the cut line between two parts of one zone is found
-# twice and deduplicating a handful of rows in Python costs less than PostgreSQL's sort of all of them.
+# The points go through the GiST index in geohash order, so that consecutive probes read the same
+# index pages. Each point is answered by the routing face covering it (one probe, one `ST_Covers`,
+# see RoutingFace); the few covered by none (within a millimetre of a border, or outside every
+# commune) are answered by the parts of communes and zones themselves. A point can meet two faces
+# (communes that overlap, or the cut line of a subdivided face): duplicates are dropped in Python.
 _ROUTES_SQL = """
     WITH p AS MATERIALIZED (
         SELECT t.i, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS g
         FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, i)
         ORDER BY CASE WHEN abs(t.x) <= 180 AND abs(t.y) <= 90
                       THEN ST_GeoHash(ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), 10) END
+    ),
+    faced AS MATERIALIZED (
+        SELECT p.i, f.commune_ids, f.neighbourhood_ids, f.police_sector_ids FROM p
+        JOIN zones_routingface f ON f.geom && p.g AND ST_Covers(f.geom, p.g)
     )
-    SELECT p.i, 'commune', cp.commune_id FROM p
-    JOIN zones_communepart cp ON cp.geom && p.g AND ST_Covers(cp.geom, p.g)
+    SELECT * FROM faced
     UNION ALL
-    SELECT p.i, zp.kind, zp.zone_id FROM p
-    JOIN zones_zonepart zp ON zp.geom && p.g AND ST_Covers(zp.geom, p.g)
+    SELECT p.i,
+        ARRAY(SELECT cp.commune_id FROM zones_communepart cp WHERE cp.geom && p.g AND ST_Covers(cp.geom, p.g)),
+        ARRAY(SELECT zp.zone_id FROM zones_zonepart zp
+              WHERE zp.kind = 'neighbourhood' AND zp.geom && p.g AND ST_Covers(zp.geom, p.g)),
+        ARRAY(SELECT zp.zone_id FROM zones_zonepart zp
+              WHERE zp.kind = 'police_sector' AND zp.geom && p.g AND ST_Covers(zp.geom, p.g))
+    FROM p WHERE NOT EXISTS (SELECT FROM faced WHERE faced.i = p.i)
 """
 
 
@@ -141,21 +151,19 @@ def _without_jit(*, large: bool):
 
 
 def routes_of_points(lons: list[float], lats: list[float]) -> list[PointRoutes]:
-    """Route many points in one query against the subdivided boundaries (GiST `&&`, then an exact
-    `ST_Covers`, so a point on a shared border belongs to both sides). One point is a batch of one:
-    the lookup API and the benchmark go through this same function."""
+    """Route many points in one query against the routing faces, or the subdivided boundaries near a
+    border (GiST `&&`, then an exact `ST_Covers`, so a point on a shared border belongs to both
+    sides). One point is a batch of one: the lookup API and the benchmark go through this same
+    function."""
     routes = [PointRoutes() for _ in lons]
     with _without_jit(large=len(lons) >= _JIT_PRONE_BATCH), connection.cursor() as cursor:
         cursor.execute(_ROUTES_SQL, [list(lons), list(lats)])
-        for index, kind, object_id in cursor.fetchall():
+        for index, *found in cursor.fetchall():
             target = routes[index - 1]
-            ids = {
-                "commune": target.commune_ids,
-                Zone.Kind.NEIGHBOURHOOD: target.neighbourhood_ids,
-                Zone.Kind.POLICE_SECTOR: target.police_sector_ids,
-            }[kind]
-            if object_id not in ids:
-                ids.append(object_id)
+            for ids, more in zip(
+                (target.commune_ids, target.neighbourhood_ids, target.police_sector_ids), found, strict=True
+            ):
+                ids.extend(object_id for object_id in more if object_id not in ids)
     return routes
 
 

@@ -69,8 +69,78 @@ def boundary_check(*, boundary, clip_to: Commune | None = None) -> CheckedBounda
     return checked
 
 
-def commune_parts_rebuild(*, commune_ids: list[int]) -> None:
+# How far inside its face a routing face is cut (degrees, about a millimetre): far beyond the
+# rounding of the overlay (about 1e-13 degree), so every part either covers a whole face or misses
+# it; a point nearer a border than this is routed against the parts themselves.
+ROUTING_FACE_MARGIN_DEG = 1e-8
+
+_REACHED_SQL = """
+    SELECT DISTINCT cp.commune_id FROM {parts} changed
+    JOIN zones_communepart cp ON cp.geom && changed.geom WHERE changed.{owner} = ANY(%s)
+"""
+
+
+def _communes_reached(cursor, parts: str, owner: str, ids: list[int]) -> set[int]:
+    """Communes whose parts' boxes meet the given parts: those whose routing faces may change."""
+    cursor.execute(sql.SQL(_REACHED_SQL).format(parts=sql.Identifier(parts), owner=sql.Identifier(owner)), [ids])
+    return {row[0] for row in cursor.fetchall()}
+
+
+# The overlay of each commune: the outlines of every part crossing it (its own, its neighbours',
+# every neighbourhood and sector) noded and polygonised into faces that no boundary crosses; each
+# face is shrunk by the margin, labelled by what covers a point inside it (the same for the whole
+# shrunk face, since no part boundary comes within the margin) and subdivided for the GiST index.
+_ROUTING_FACES_SQL = """
+    WITH c AS (SELECT id, boundary FROM zones_commune WHERE id = ANY(%(communes)s)),
+    linework AS (
+        SELECT c.id, ST_UnaryUnion(ST_Collect(ST_Boundary(crossing.geom))) AS lines
+        FROM c CROSS JOIN LATERAL (
+            SELECT geom FROM zones_communepart p WHERE p.geom && c.boundary AND ST_Intersects(p.geom, c.boundary)
+            UNION ALL
+            SELECT geom FROM zones_zonepart p WHERE p.geom && c.boundary AND ST_Intersects(p.geom, c.boundary)
+        ) AS crossing
+        GROUP BY c.id
+    ),
+    faces AS (SELECT id, ST_Polygonize(lines) AS faces FROM linework GROUP BY id),
+    pieces AS (
+        SELECT f.id, piece.geom, ST_PointOnSurface(piece.geom) AS label
+        FROM faces f, ST_Dump(f.faces) AS face,
+             ST_Dump(ST_Buffer(face.geom, -%(margin)s, 'join=mitre')) AS piece
+        WHERE NOT ST_IsEmpty(piece.geom)
+    ),
+    labelled AS MATERIALIZED (
+        SELECT p.id, p.geom,
+            ARRAY(SELECT DISTINCT cp.commune_id FROM zones_communepart cp
+                  WHERE cp.geom && p.label AND ST_Covers(cp.geom, p.label) ORDER BY 1) AS communes,
+            ARRAY(SELECT DISTINCT zp.zone_id FROM zones_zonepart zp WHERE zp.kind = 'neighbourhood'
+                  AND zp.geom && p.label AND ST_Covers(zp.geom, p.label) ORDER BY 1) AS neighbourhoods,
+            ARRAY(SELECT DISTINCT zp.zone_id FROM zones_zonepart zp WHERE zp.kind = 'police_sector'
+                  AND zp.geom && p.label AND ST_Covers(zp.geom, p.label) ORDER BY 1) AS sectors
+        FROM pieces p
+    )
+    INSERT INTO zones_routingface (commune_id, geom, commune_ids, neighbourhood_ids, police_sector_ids)
+    SELECT l.id, part.geom, l.communes, l.neighbourhoods, l.sectors
+    FROM labelled l, ST_Subdivide(l.geom, %(vertices)s) AS part(geom)
+    WHERE l.id = ANY(l.communes)
+"""
+
+
+def routing_faces_rebuild(*, commune_ids: list[int]) -> None:
+    """Rebuild the communes' routing faces from the current parts, in the caller's transaction, so
+    routing sees a boundary edit exactly when it sees the edited parts."""
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM zones_routingface WHERE commune_id = ANY(%s)", [commune_ids])
+        cursor.execute(
+            _ROUTING_FACES_SQL,
+            {"communes": commune_ids, "margin": ROUTING_FACE_MARGIN_DEG, "vertices": SUBDIVIDE_MAX_VERTICES},
+        )
+
+
+def commune_parts_rebuild(*, commune_ids: list[int]) -> None:
+    """Rebuild the communes' parts, then the routing faces of every commune their old or new
+    outline reaches (a neighbour's faces are cut by the border they share)."""
+    with connection.cursor() as cursor:
+        reached = _communes_reached(cursor, "zones_communepart", "commune_id", commune_ids)
         cursor.execute("DELETE FROM zones_communepart WHERE commune_id = ANY(%s)", [commune_ids])
         cursor.execute(
             """
@@ -80,6 +150,8 @@ def commune_parts_rebuild(*, commune_ids: list[int]) -> None:
             """,
             [SUBDIVIDE_MAX_VERTICES, commune_ids],
         )
+        reached |= _communes_reached(cursor, "zones_communepart", "commune_id", commune_ids)
+        routing_faces_rebuild(commune_ids=sorted(reached | set(commune_ids)))
 
 
 def zone_parts_rebuild(*, zone_ids: list[int]) -> None:
@@ -88,6 +160,7 @@ def zone_parts_rebuild(*, zone_ids: list[int]) -> None:
     is also where the change of neighbourhoods is announced."""
     boundaries_lock_for_writing()
     with connection.cursor() as cursor:
+        reached = _communes_reached(cursor, "zones_zonepart", "zone_id", zone_ids)
         cursor.execute("DELETE FROM zones_zonepart WHERE zone_id = ANY(%s)", [zone_ids])
         cursor.execute(
             """
@@ -97,6 +170,8 @@ def zone_parts_rebuild(*, zone_ids: list[int]) -> None:
             """,
             [SUBDIVIDE_MAX_VERTICES, zone_ids],
         )
+        reached |= _communes_reached(cursor, "zones_zonepart", "zone_id", zone_ids)
+        routing_faces_rebuild(commune_ids=sorted(reached))
     neighbourhoods = Zone.objects.filter(id__in=zone_ids, kind=Zone.Kind.NEIGHBOURHOOD)
     changed = dict(neighbourhoods.values_list("id", "commune_id"))
     if changed:

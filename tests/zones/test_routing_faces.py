@@ -1,0 +1,139 @@
+"""Routing through the faces of the overlay gives exactly what the boundaries themselves give, borders
+included, and follows boundary edits inside the editing transaction."""
+
+import random
+
+import pytest
+from django.db import connection, transaction
+
+from tests.factories import make_commune, make_police_sector, square
+from zones.models import Commune, RoutingFace
+from zones.selectors import routes_of_points
+from zones.services import neighbourhoods_generate, police_service_create, zone_update_boundary
+
+pytestmark = pytest.mark.django_db
+
+# What covers each point, asked of the unsubdivided boundaries of communes and current zones: the
+# answer routing gave before the overlay existed.
+_REFERENCE_SQL = """
+    WITH p AS (SELECT t.i, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS g
+               FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, i))
+    SELECT p.i, 'commune', c.id FROM p JOIN zones_commune c ON ST_Covers(c.boundary, p.g)
+    UNION ALL
+    SELECT p.i, z.kind, z.id FROM p JOIN zones_zone z ON z.valid_until IS NULL AND ST_Covers(z.boundary, p.g)
+"""
+
+# Points on borders: every vertex of every boundary, and points interpolated along their edges.
+_BORDER_POINTS_SQL = """
+    WITH b AS (SELECT boundary FROM zones_commune UNION ALL SELECT boundary FROM zones_zone WHERE valid_until IS NULL),
+    rings AS (SELECT ST_ExteriorRing((ST_Dump(boundary)).geom) AS ring FROM b)
+    SELECT ST_X(v.geom), ST_Y(v.geom) FROM rings, ST_DumpPoints(ring) AS v
+    UNION ALL
+    SELECT ST_X(q), ST_Y(q) FROM rings, generate_series(1, 9) AS k, ST_LineInterpolatePoint(ring, k / 10.0) AS q
+"""
+
+
+def reference_routes(lons, lats) -> list[tuple]:
+    found = [(set(), set(), set()) for _ in lons]
+    slot = {"commune": 0, "neighbourhood": 1, "police_sector": 2}
+    with connection.cursor() as cursor:
+        cursor.execute(_REFERENCE_SQL, [lons, lats])
+        for index, kind, object_id in cursor.fetchall():
+            found[index - 1][slot[kind]].add(object_id)
+    return found
+
+
+def routed(lons, lats) -> list[tuple]:
+    return [
+        (set(r.commune_ids), set(r.neighbourhood_ids), set(r.police_sector_ids)) for r in routes_of_points(lons, lats)
+    ]
+
+
+def points_on_faces(lons, lats) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT count(DISTINCT t.i) FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, i)
+               JOIN zones_routingface f ON ST_Covers(f.geom, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326))""",
+            [lons, lats],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def geography(seed_communes):
+    """Two square communes side by side cut into hexagons, a sector over both, one reaching beyond
+    them, and Tarascon's real outline in hexagons with its own sector."""
+    west = make_commune(code="99001", bounds=(5.0, 43.0, 5.01, 43.01))
+    east = make_commune(code="99002", bounds=(5.01, 43.0, 5.02, 43.01))
+    tarascon = Commune.objects.get(code="13108")
+    for commune, size in ((west, 150), (east, 220), (tarascon, 1500)):
+        neighbourhoods_generate(commune=commune, hex_size_m=size)
+    both = police_service_create(name="PI", communes=[west, east], kind="intercommunal")
+    make_police_sector(service=both, commune=west, name="Nord", bounds=(5.0, 43.005, 5.02, 43.01))
+    make_police_sector(service=both, commune=east, name="Large", bounds=(5.015, 42.995, 5.03, 43.004))
+    own = police_service_create(name="PM Tarascon", communes=[tarascon])
+    box = tarascon.boundary.extent
+    make_police_sector(service=own, commune=tarascon, name="Centre", bounds=box[:2] + (box[0] + 0.05, box[1] + 0.05))
+    return west, east, tarascon
+
+
+def test_faces_route_random_and_border_points_exactly_as_the_boundaries(geography):
+    rng = random.Random(20)
+    west, east, tarascon = geography
+    boxes = [(4.995, 42.99, 5.035, 43.015), tarascon.boundary.extent]
+    inside = [(rng.uniform(x0, x1), rng.uniform(y0, y1)) for x0, y0, x1, y1 in boxes for _ in range(1500)]
+    with connection.cursor() as cursor:
+        cursor.execute(_BORDER_POINTS_SQL)
+        borders = cursor.fetchall()
+    shared_edge = [(5.01, rng.uniform(43.0, 43.01)) for _ in range(50)]
+    outside = [(2.0, 60.0), (-61.0, 14.5)]
+    lons, lats = (list(axis) for axis in zip(*(inside + borders + shared_edge + outside), strict=True))
+
+    assert routed(lons, lats) == reference_routes(lons, lats)
+    # The faces answer nearly every random point (the rest are near a border or outside); border
+    # points are answered by the parts.
+    assert points_on_faces(lons[: len(inside)], lats[: len(inside)]) > 0.9 * sum(
+        1 for found in reference_routes(lons[: len(inside)], lats[: len(inside)]) if found[0]
+    )
+    assert points_on_faces(lons[len(inside) :], lats[len(inside) :]) < len(borders) / 10
+    on_edge = routed([5.01], [43.005])[0]
+    assert on_edge[0] == {west.id, east.id}
+
+
+def faces_snapshot() -> list[tuple]:
+    return sorted(
+        (f.commune_id, f.geom.wkb.hex(), tuple(f.commune_ids), tuple(f.neighbourhood_ids), tuple(f.police_sector_ids))
+        for f in RoutingFace.objects.all()
+    )
+
+
+def test_an_edit_is_routed_in_its_transaction_and_a_rollback_leaves_nothing(geography):
+    west, east, _tarascon = geography
+    sector = west.zones.get(name="Nord")
+    before, faces_before = routed([5.005], [43.002]), faces_snapshot()
+    assert before[0][2] == set()
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        redrawn = zone_update_boundary(zone=sector, boundary=square(5.0, 43.0, 5.02, 43.01))
+        inside_transaction = routed([5.005, 5.005], [43.002, 43.0])
+        assert [found[2] for found in inside_transaction] == [{redrawn.id}, {redrawn.id}]
+        assert inside_transaction == reference_routes([5.005, 5.005], [43.002, 43.0])
+        raise Undo
+
+    assert routed([5.005], [43.002]) == before
+    assert faces_snapshot() == faces_before
+
+
+def test_a_commune_edit_reshapes_its_neighbours_faces(geography):
+    west, east, _tarascon = geography
+    from zones.services import commune_boundary_save
+
+    east.boundary = square(5.008, 43.0, 5.02, 43.01)
+    commune_boundary_save(commune=east)
+    lons, lats = [5.009, 5.008, 5.0095], [43.005, 43.001, 43.0099]
+
+    assert routed(lons, lats) == reference_routes(lons, lats)
+    assert routed(lons, lats)[0][0] == {west.id, east.id}
