@@ -7,14 +7,18 @@ Runs in its own database, `vigie_bench` (never the demo database): create it onc
 then `.venv/bin/python bench/lookup.py` (BENCH_DATABASE_URL overrides the address). It needs the
 national file ../shared/data/communes-fr.geojson.gz beside the repository and says so when absent.
 
-Prints: import and loading times, batch points/second, single-lookup p50/p99 latency, and from the
-same run the ratio against a shapely STRtree held in memory and against unsubdivided boundaries."""
+Prints: import and loading times (the national overlay of routing faces built when absent; with
+BENCH_IMPORT=1, a national re-import as a dry run with and without the faces), batch points/second,
+single-lookup p50/p99 latency, and from the same run the ratio against a shapely STRtree held in
+memory, against the subdivided parts alone (routing before the faces) and against unsubdivided
+boundaries."""
 
 import os
 import random
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,6 +27,7 @@ POINTS = 100_000
 BATCH = 10_000
 SINGLE_LOOKUPS = 2_000
 WHOLE_HEXAGONS_PER_COMMUNE = 5  # clipped at the boundary, this gives about ten cells per commune
+FACES_SLICE = 1_000
 
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -95,37 +100,101 @@ UNSUBDIVIDED_SQL = """
 """
 
 
+# Routing before the routing faces: every point probes the commune parts and the zone parts.
+PARTS_ONLY_SQL = """
+    WITH p AS MATERIALIZED (
+        SELECT t.i, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS g
+        FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, i)
+        ORDER BY ST_GeoHash(ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), 10)
+    )
+    SELECT p.i, 'commune', cp.commune_id FROM p JOIN zones_communepart cp ON cp.geom && p.g AND ST_Covers(cp.geom, p.g)
+    UNION ALL
+    SELECT p.i, zp.kind, zp.zone_id FROM p JOIN zones_zonepart zp ON zp.geom && p.g AND ST_Covers(zp.geom, p.g)
+"""
+
+
 def load() -> None:
     from django.core.management import call_command
 
     from zones.importing import communes_import
-    from zones.models import Commune
+    from zones.models import Commune, RoutingFace
     from zones.services import SUBDIVIDE_MAX_VERTICES
 
     call_command("migrate", verbosity=0)
     if Commune.objects.count() < 34_000 or os.environ.get("BENCH_RELOAD"):
         sql("TRUNCATE zones_commune, zones_policeservice RESTART IDENTITY CASCADE")
-        timed(
-            "import_communes (34,867 communes, repair, subdivided parts)",
-            communes_import,
-            path=str(NATIONAL_FILE),
-            population_field="population",
-            town_hall_field="town_hall",
-            commit=True,
-        )
+        with faces_left_out():  # built once below, when the zones are in
+            timed(
+                "import_communes (34,867 communes, repair, subdivided parts, no routing faces)",
+                communes_import,
+                path=str(NATIONAL_FILE),
+                population_field="population",
+                town_hall_field="town_hall",
+                commit=True,
+            )
         timed("neighbourhoods (hexagons clipped per commune)", sql, NEIGHBOURHOODS_SQL, [WHOLE_HEXAGONS_PER_COMMUNE])
         timed("police sectors (one per commune, one service per department)", sql, SECTORS_SQL)
         timed("zone parts (ST_Subdivide)", sql, PARTS_SQL, [SUBDIVIDE_MAX_VERTICES])
+        sql("TRUNCATE zones_routingface")
+    if not RoutingFace.objects.exists():
+        ids = list(Commune.objects.values_list("id", flat=True))
+        timed("routing faces, national overlay of communes, neighbourhoods and sectors", faces_build, ids)
         timed("ANALYZE", sql, "ANALYZE")
     counts = sql(
         """SELECT (SELECT count(*) FROM zones_commune), (SELECT count(*) FROM zones_communepart),
                   (SELECT count(*) FROM zones_zone WHERE kind = 'neighbourhood'),
                   (SELECT count(*) FROM zones_zone WHERE kind = 'police_sector'),
-                  (SELECT count(*) FROM zones_zonepart)"""
+                  (SELECT count(*) FROM zones_zonepart), (SELECT count(*) FROM zones_routingface)"""
     )[0]
     print(
-        "communes {:,}, commune parts {:,}, neighbourhoods {:,}, police sectors {:,}, zone parts {:,}".format(*counts)
+        "communes {:,}, commune parts {:,}, neighbourhoods {:,}, police sectors {:,}, zone parts {:,}, "
+        "routing faces {:,}".format(*counts)
     )
+
+
+def faces_build(commune_ids: list[int]) -> None:
+    """The overlay in one transaction, in slices of communes so that progress shows."""
+    from django.db import transaction
+
+    from zones.services import routing_faces_rebuild
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        for offset in range(0, len(commune_ids), FACES_SLICE):
+            routing_faces_rebuild(commune_ids=commune_ids[offset : offset + FACES_SLICE])
+            done = min(offset + FACES_SLICE, len(commune_ids))
+            print(f"  {done:,} communes: {time.perf_counter() - start:.1f} s", flush=True)
+
+
+@contextmanager
+def faces_left_out():
+    from zones import services
+
+    rebuild, services.routing_faces_rebuild = services.routing_faces_rebuild, lambda **kwargs: None
+    try:
+        yield
+    finally:
+        services.routing_faces_rebuild = rebuild
+
+
+def import_cost() -> None:
+    """A national re-import of the communes as a dry run (rolled back, the data stay): every commune
+    part and routing face rebuilt, then the same import with the faces left out, for their cost."""
+    from zones.importing import communes_import
+
+    options = {"path": str(NATIONAL_FILE), "population_field": "population", "town_hall_field": "town_hall"}
+    timed("import_communes, national re-import (dry run), with routing faces", communes_import, **options)
+    with faces_left_out():
+        timed("import_communes, national re-import (dry run), without routing faces", communes_import, **options)
+
+
+def points_on_faces(lons, lats) -> float:
+    (count,) = sql(
+        """SELECT count(DISTINCT t.i) FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, i)
+           JOIN zones_routingface f ON ST_Covers(f.geom, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326))""",
+        [list(lons), list(lats)],
+    )[0]
+    return count / len(lons)
 
 
 def backend_cpu_seconds() -> float:
@@ -145,9 +214,20 @@ def route_all(route, lons, lats) -> tuple[float, list]:
     return time.perf_counter() - start, results
 
 
+def parts_only_routes(lons, lats):
+    from django.db import transaction
+
+    with transaction.atomic():
+        sql("SET LOCAL jit = off")
+        return found_sets(sql(PARTS_ONLY_SQL, [list(lons), list(lats)]), len(lons))
+
+
 def unsubdivided_routes(lons, lats):
-    rows = sql(UNSUBDIVIDED_SQL, [list(lons), list(lats)])
-    found = [set() for _ in lons]
+    return found_sets(sql(UNSUBDIVIDED_SQL, [list(lons), list(lats)]), len(lons))
+
+
+def found_sets(rows, count: int) -> list[set]:
+    found = [set() for _ in range(count)]
     for index, kind, object_id in rows:
         found[index - 1].add((kind, object_id))
     return found
@@ -223,7 +303,7 @@ def strtree_route(tree, labels, lons, lats):
 
 
 def main() -> None:
-    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"load average at start: {Path('/proc/loadavg').read_text().strip()} on {os.cpu_count()} CPUs")
     if not NATIONAL_FILE.exists():
         print(f"National file absent: {NATIONAL_FILE} - nothing measured.")
         sys.exit(1)
@@ -238,6 +318,8 @@ def main() -> None:
     random.Random(11).shuffle(order)
     lons, lats = [lons[i] for i in order][:POINTS], [lats[i] for i in order][:POINTS]
     print(f"{len(lons):,} random points inside French communes (uniform by area)")
+    on_faces = points_on_faces(lons[:10_000], lats[:10_000])
+    print(f"  answered by one routing face (the rest by the parts): {on_faces:.2%}")
 
     subdivided_s, routes = route_all(routes_of_points, lons, lats)
     print(f"routes_of_points, batches of {BATCH:,}: {len(lons) / subdivided_s:,.0f} points/s ({subdivided_s:.2f} s)")
@@ -255,6 +337,12 @@ def main() -> None:
         )
     )
 
+    parts_s, parts = route_all(parts_only_routes, lons, lats)
+    print(f"subdivided parts alone, as before the faces: {len(lons) / parts_s:,.0f} points/s")
+    print(f"  same answers: {parts == routed}; faces / parts alone: {parts_s / subdivided_s:.2f}x")
+    parts_concurrent_s = route_concurrently(parts_only_routes, lons, lats, clients)
+    print(f"subdivided parts alone, {clients} connections at once: {len(lons) / parts_concurrent_s:,.0f} points/s")
+
     sample = len(lons) // 10
     unsub_s, unsub = route_all(unsubdivided_routes, lons[:sample], lats[:sample])
     unsub_rate = sample / unsub_s
@@ -270,9 +358,15 @@ def main() -> None:
     print(f"  same answers: {tree_routes == routed}")
     print(f"  ratio PostGIS subdivided / STRtree: {tree_s / subdivided_s:.2f}x (one connection)")
     print(f"  ratio PostGIS, {clients} connections / STRtree: {tree_s / concurrent_s:.2f}x")
+    print(
+        f"  ratio parts alone / STRtree: {tree_s / parts_s:.2f}x (one connection), "
+        f"{tree_s / parts_concurrent_s:.2f}x ({clients} connections)"
+    )
     tree_single = single_latencies(lambda x, y: strtree_route(tree, labels, x, y), lons, lats)
     print(f"  STRtree single point: {percentiles(tree_single)}")
-    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    if os.environ.get("BENCH_IMPORT"):
+        import_cost()
+    print(f"load average at end: {Path('/proc/loadavg').read_text().strip()}")
 
 
 if __name__ == "__main__":

@@ -87,9 +87,10 @@ def _communes_reached(cursor, parts: str, owner: str, ids: list[int]) -> set[int
 
 
 # The overlay of each commune: the outlines of every part crossing it (its own, its neighbours',
-# every neighbourhood and sector) noded and polygonised into faces that no boundary crosses; each
-# face is shrunk by the margin, labelled by what covers a point inside it (the same for the whole
-# shrunk face, since no part boundary comes within the margin) and subdivided for the GiST index.
+# every neighbourhood and sector) noded and polygonised into faces that no boundary crosses. The
+# commune's own faces (the neighbours' are theirs to build) are shrunk by the margin, labelled by
+# what covers a point inside (the same for the whole shrunk face, since no part boundary comes
+# within the margin) and subdivided for the GiST index.
 _ROUTING_FACES_SQL = """
     WITH c AS (SELECT id, boundary FROM zones_commune WHERE id = ANY(%(communes)s)),
     linework AS (
@@ -102,10 +103,13 @@ _ROUTING_FACES_SQL = """
         GROUP BY c.id
     ),
     faces AS (SELECT id, ST_Polygonize(lines) AS faces FROM linework GROUP BY id),
+    own_faces AS (
+        SELECT f.id, face.geom FROM faces f JOIN c ON c.id = f.id, ST_Dump(f.faces) AS face
+        WHERE ST_Covers(c.boundary, ST_PointOnSurface(face.geom))
+    ),
     pieces AS (
         SELECT f.id, piece.geom, ST_PointOnSurface(piece.geom) AS label
-        FROM faces f, ST_Dump(f.faces) AS face,
-             ST_Dump(ST_Buffer(face.geom, -%(margin)s, 'join=mitre')) AS piece
+        FROM own_faces f, ST_Dump(ST_Buffer(f.geom, -%(margin)s, 'join=mitre')) AS piece
         WHERE NOT ST_IsEmpty(piece.geom)
     ),
     labelled AS MATERIALIZED (
