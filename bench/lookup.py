@@ -132,8 +132,12 @@ def load() -> None:
                 town_hall_field="town_hall",
                 commit=True,
             )
+        # The monthly-count triggers take one advisory lock per commune, more than one statement over
+        # every commune may hold (max_locks_per_transaction); this database has no alert to count.
+        sql("SET session_replication_role = replica")
         timed("neighbourhoods (hexagons clipped per commune)", sql, NEIGHBOURHOODS_SQL, [WHOLE_HEXAGONS_PER_COMMUNE])
         timed("police sectors (one per commune, one service per department)", sql, SECTORS_SQL)
+        sql("SET session_replication_role = DEFAULT")
         timed("zone parts (ST_Subdivide)", sql, PARTS_SQL, [SUBDIVIDE_MAX_VERTICES])
         sql("TRUNCATE zones_routingface")
     if not RoutingFace.objects.exists():
@@ -186,6 +190,37 @@ def import_cost() -> None:
     timed("import_communes, national re-import (dry run), with routing faces", communes_import, **options)
     with faces_left_out():
         timed("import_communes, national re-import (dry run), without routing faces", communes_import, **options)
+    zone_edit_cost()
+
+
+def zone_edit_cost(edits: int = 20) -> None:
+    """Median time of redrawing one neighbourhood (a new version, its parts and the routing faces of
+    the communes it reaches), each rolled back, with and without the faces."""
+    from django.db import transaction
+
+    from zones.models import Zone
+    from zones.services import zone_update_boundary
+
+    zones = list(Zone.objects.filter(kind=Zone.Kind.NEIGHBOURHOOD).order_by("?")[:edits])
+
+    def redraw_all() -> float:
+        times = []
+        for zone in zones:
+            shrunk = zone.boundary.buffer(-0.0001)  # about 10 m inward
+            if shrunk.empty:
+                continue
+            start = time.perf_counter()
+            with transaction.atomic():
+                zone_update_boundary(zone=zone, boundary=shrunk)
+                transaction.set_rollback(True)
+            times.append(time.perf_counter() - start)
+            zone.refresh_from_db()
+        return statistics.median(times) * 1000
+
+    with_faces = redraw_all()
+    with faces_left_out():
+        without = redraw_all()
+    print(f"neighbourhood redraw, median of {edits}: {with_faces:.0f} ms with routing faces, {without:.0f} ms without")
 
 
 def points_on_faces(lons, lats) -> float:
