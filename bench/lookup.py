@@ -201,14 +201,14 @@ def zone_edit_cost(edits: int = 20) -> None:
     from django.db import transaction
 
     from zones.models import Zone
-    from zones.services import zone_update_boundary
+    from zones.services import as_multipolygon, zone_update_boundary
 
     zones = list(Zone.objects.filter(kind=Zone.Kind.NEIGHBOURHOOD).order_by("?")[:edits])
 
     def redraw_all() -> float:
         times = []
         for zone in zones:
-            shrunk = zone.boundary.buffer(-0.0001)  # about 10 m inward
+            shrunk = as_multipolygon(zone.boundary.buffer(-0.0001))  # about 10 m inward
             if shrunk.empty:
                 continue
             start = time.perf_counter()
