@@ -203,11 +203,12 @@ def zone_edit_cost(edits: int = 20) -> None:
     from zones.models import Zone
     from zones.services import as_multipolygon, zone_update_boundary
 
-    zones = list(Zone.objects.filter(kind=Zone.Kind.NEIGHBOURHOOD).order_by("?")[:edits])
+    neighbourhoods = Zone.objects.filter(kind=Zone.Kind.NEIGHBOURHOOD).order_by("?")
+    zone_ids = list(neighbourhoods.values_list("id", flat=True)[:edits])
 
     def redraw_all() -> float:
         times = []
-        for zone in zones:
+        for zone in Zone.objects.filter(id__in=zone_ids):  # afresh: a redraw turns the instance into a new version
             shrunk = as_multipolygon(zone.boundary.buffer(-0.0001))  # about 10 m inward
             if shrunk.empty:
                 continue
@@ -216,7 +217,6 @@ def zone_edit_cost(edits: int = 20) -> None:
                 zone_update_boundary(zone=zone, boundary=shrunk)
                 transaction.set_rollback(True)
             times.append(time.perf_counter() - start)
-            zone.refresh_from_db()
         return statistics.median(times) * 1000
 
     with_faces = redraw_all()
