@@ -5,6 +5,7 @@ what each read saw and where its queries went, as JSON, for the test to check.
 
     python -m tests.config.replica_scenario PG_CTL STANDBY_DATA_DIRECTORY"""
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -22,9 +23,9 @@ django.setup()
 from django.contrib.gis.geos import Point  # noqa: E402
 from django.db import connections  # noqa: E402
 
-from alerts.models import Alert  # noqa: E402
+from alerts.models import Alert, Family  # noqa: E402
 from edge.replica import probe, reads_from_replica, replica_lag, replica_usable  # noqa: E402
-from maps.statistics import reports  # noqa: E402
+from maps.statistics import dashboard, reports  # noqa: E402
 from tests.factories import make_alert, make_commune, make_neighbourhood  # noqa: E402
 
 
@@ -68,6 +69,16 @@ def read(query) -> dict:
     return {"published": published, "statistics": statistics, "queries": dict(counts)}
 
 
+def dashboard_read(query) -> dict:
+    """The mayor's whole dashboard as its page computes it (the cache is empty), and where its
+    queries went."""
+    with counting() as counts:
+        data = dashboard.cached_dashboard_data(
+            dataclasses.replace(query, family=Family.BURGLARY), today=dt.datetime.now(dt.UTC).date()
+        )
+    return {"zones": sorted({row["zone"] for row in data["statistics"]["totals"]}), "queries": dict(counts)}
+
+
 def main() -> None:
     now = dt.datetime.now(dt.UTC)
     town = make_commune(code="99001", name="Réplique", adopted_on=dt.date(2024, 1, 1))
@@ -84,6 +95,7 @@ def main() -> None:
 
     wait_until(caught_up, "the standby never caught up")
     result["caught_up"] = read(query)
+    result["dashboard"] = dashboard_read(query)
     with counting() as counts:
         writes_side = Alert.objects.filter(status=Alert.Status.PUBLISHED).count()
         primary_statistics = reports.zone_statistics.__wrapped__(query)
