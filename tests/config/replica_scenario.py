@@ -20,6 +20,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.gis.geos import Point  # noqa: E402
 from django.db import connections  # noqa: E402
 
@@ -114,10 +115,15 @@ def main() -> None:
     wait_until(caught_up, "the standby never caught up after resuming")
     result["resumed"] = read(query)
 
-    # Stopped: the standby's process is killed, statistics still answer, from the primary.
+    # Stopped: the standby's process is killed between two probes, while the last verdict ("usable")
+    # still holds. The dashboard still answers, read again from the primary, and the replica is left out.
+    settings.DATABASE_REPLICA_CHECK_S = 3600
+    result["usable_before_the_kill"] = replica_usable()
     pg_ctl, data = sys.argv[1:3]
     subprocess.run(["runuser", "-u", "postgres", "--", pg_ctl, "-D", data, "stop", "-m", "immediate"], check=True)  # noqa: S603, S607
+    result["died_between_probes"] = dashboard_read(query)
     result["stopped_usable"] = replica_usable()
+    settings.DATABASE_REPLICA_CHECK_S = 0
     result["stopped"] = read(query)
     print(json.dumps(result, default=str))
 

@@ -83,6 +83,9 @@ def test_statistics_read_from_the_replica_only_while_it_is_usable(primary_and_st
     assert resumed["published"] == 13 and resumed["queries"].get("default", 0) == 0
     assert resumed["statistics"] == result["primary_statistics_after"]
 
+    assert result["usable_before_the_kill"] is True
+    died = result["died_between_probes"]
+    assert died["zones"] == ["Nord", "Sud"] and died["queries"]["default"] > 0
     assert result["stopped_usable"] is False
     stopped = result["stopped"]
     assert stopped["published"] == 13 and stopped["statistics"] == resumed["statistics"]
