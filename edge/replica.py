@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +34,48 @@ def _replica_reads():
     token = _wanted.set(True)
     try:
         yield
+    except (OperationalError, InterfaceError):
+        replica_failed()
+        raise
     finally:
         _wanted.reset(token)
 
 
 def reads_from_replica(function=None):
     """Decorator (or context manager, called without argument) for read-only work that may use the
-    replica. Safe with threads and asyncio: the wish is held in a context variable."""
+    replica. Safe with threads and asyncio: the wish is held in a context variable.
+
+    A replica that stops answering between two probes fails the reads sent to it meanwhile. The
+    decorated function is then run again on the primary, once a fresh probe has left the replica
+    out: it only reads, so running it twice changes nothing. The context manager cannot run its
+    block again; it leaves the replica out at once, so the next read goes to the primary."""
     if function is None:
         return _replica_reads()
 
     @functools.wraps(function)
     def wrapped(*args, **kwargs):
-        with _replica_reads():
-            return function(*args, **kwargs)
+        try:
+            with _replica_reads():
+                return function(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            if not replica_failed():
+                raise
+        return function(*args, **kwargs)
 
     return wrapped
+
+
+def replica_failed() -> bool:
+    """After a connection error in reads that may have gone to the replica: whether the replica
+    was the cause. It is probed again at once, and left out until a later probe finds it back."""
+    if REPLICA not in settings.DATABASES:
+        return False
+    connections[REPLICA].close()
+    probe.reset()
+    failed = not replica_usable()
+    if failed:
+        logger.warning("a read failed on the read replica, which no longer answers: read again from the primary")
+    return failed
 
 
 class _Probe:

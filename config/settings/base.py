@@ -267,6 +267,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker keeps its database connection from one task to the next (Celery's Django fixup would
+# otherwise close it around every task, a new PostgreSQL backend per batch of deliveries); it is
+# still closed after a task when broken or older than CONN_MAX_AGE (config/celery.py), and at the
+# latest every CELERY_DB_REUSE_MAX tasks.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Longer than the longest retry delay, or Redis would hand a delayed task to a second worker.
 # Queues, most urgent first: `urgent` (alerts of urgent categories), `alerts` (other alerts and
 # urgent town-hall messages), `celery` (notices to one person, everything else), `bulk`

@@ -1,6 +1,6 @@
 """Web Push: a notification on each device the recipient subscribed (RFC 8030), its payload
-encrypted for that device (RFC 8291, aes128gcm) by pywebpush and signed with the site's VAPID key
-(RFC 8292, py-vapid). No cryptography is written here.
+encrypted for that device (RFC 8291, aes128gcm) by http_ece, the library pywebpush encrypts with,
+and signed with the site's VAPID key (RFC 8292, py-vapid). No cryptography is written here.
 
 Each device gets a delivery once: a device the push service accepted is recorded (`PushReceipt`)
 by the statement that settles the delivery, under its row lock, so a retry caused by another device skips it. A
@@ -20,13 +20,15 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
+import http_ece
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.utils import translation
-from py_vapid import Vapid02, b64urlencode
-from pywebpush import WebPusher
+from py_vapid import Vapid02, b64urldecode, b64urlencode
 
 from delivery.messages import message_of
 from delivery.models import Delivery, PushReceipt, PushSubscription
@@ -53,6 +55,17 @@ class PushPermanentError(Exception):
 class PushNoDevice(Exception):
     """The recipient has no device left to push to (all removed since the delivery was created, or
     answered 404/410 now) and none got it before: the notification reached nobody."""
+
+
+class Device(NamedTuple):
+    """What a push needs of a `PushSubscription`, read as a plain tuple: a model instance per
+    device of a batch is Python work no push needs (bench/RESULTS.md)."""
+
+    id: int
+    user_id: int
+    endpoint: str
+    p256dh: str
+    auth: str
 
 
 @cache
@@ -88,7 +101,7 @@ _STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, Connection
 @dataclass
 class PushSender:
     """What one posting thread keeps from batch to batch: a kept-alive HTTP connection to each push
-    service, and the process's VAPID tokens. The payload is encrypted by pywebpush (`WebPusher.encode`) and posted with
+    service, and the process's VAPID tokens. The payload is encrypted by `encrypted` and posted with
     `http.client`: requests and urllib3 cost more per push than the encryption (bench/RESULTS.md)."""
 
     connections: dict = field(default_factory=dict)
@@ -104,10 +117,9 @@ class PushSender:
             _TOKENS[audience] = (headers, expires - 3600)
         return headers
 
-    def push(self, subscription: PushSubscription, payload: bytes, *, urgency: str, ttl: int) -> int:
+    def push(self, subscription: Device, payload: bytes, *, urgency: str, ttl: int) -> int:
         """POST the encrypted payload (RFC 8030, aes128gcm); the push service's status code."""
-        info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
-        body = WebPusher(info).encode(payload, "aes128gcm")["body"]
+        body = encrypted(payload, p256dh=subscription.p256dh, auth=subscription.auth)
         headers = {
             **self.authorization(subscription.endpoint),
             "Content-Encoding": "aes128gcm",
@@ -156,6 +168,19 @@ class PushSender:
             self._drop(netloc)
 
 
+def encrypted(payload: bytes, *, p256dh: str, auth: str) -> bytes:
+    """The aes128gcm body (RFC 8291) of `payload` for the device with these keys, under a new
+    ephemeral key as the RFC requires: the call pywebpush's `WebPusher.encode` makes, without the
+    copy of the subscription and the headers it builds around it for every push."""
+    return http_ece.encrypt(
+        payload,
+        private_key=ec.generate_private_key(ec.SECP256R1()),
+        dh=b64urldecode(p256dh.encode()),
+        auth_secret=b64urldecode(auth.encode()),
+        version="aes128gcm",
+    )
+
+
 def urgency_of(delivery: Delivery, urgent: bool) -> tuple[str, int]:
     if urgent:
         return URGENT
@@ -183,10 +208,11 @@ def payload_of(delivery: Delivery, *, cache: dict | None = None) -> tuple[bytes,
     return json.dumps(data, ensure_ascii=False).encode(), message.urgent
 
 
-def devices_of(user_ids) -> dict[int, list[PushSubscription]]:
+def devices_of(user_ids) -> dict[int, list[Device]]:
     """The devices of these people, by person, in one query (a batch's recipients)."""
-    devices: dict[int, list[PushSubscription]] = {}
-    for device in PushSubscription.objects.filter(user_id__in=list(user_ids)).order_by("id"):
+    devices: dict[int, list[Device]] = {}
+    rows = PushSubscription.objects.filter(user_id__in=list(user_ids)).order_by("id").values_list(*Device._fields)
+    for device in map(Device._make, rows):
         devices.setdefault(device.user_id, []).append(device)
     return devices
 
@@ -213,11 +239,11 @@ def _pool() -> ThreadPoolExecutor:
         return pool
 
 
-def _push(subscription: PushSubscription, payload: bytes, urgency: str, ttl: int) -> int:
+def _push(subscription: Device, payload: bytes, urgency: str, ttl: int) -> int:
     return _thread_sender().push(subscription, payload, urgency=urgency, ttl=ttl)
 
 
-def devices_to_push(delivery: Delivery, context) -> list[PushSubscription]:
+def devices_to_push(delivery: Delivery, context) -> list[Device]:
     """The recipient's devices that did not get this delivery yet. Receipts are only written by an
     attempt (which counts in `attempts`, read under the row lock), so a first attempt skips the query."""
     devices = context.devices_of(delivery.recipient_id)

@@ -41,11 +41,15 @@ def cached(name: str, query: StatisticsQuery, compute: Callable[[], T], *, today
     """`compute()` once per state of the data; `today` for figures that read the date. The state and
     the figures are both read where statistics read (the replica when there is a usable one), so
     the key always names the data the figures were computed from."""
-    with reads_from_replica():
+
+    @reads_from_replica
+    def read() -> T:
         key = cache_key(name, query, today=today)
         value = cache.get(key)
         if value is None:
             with counts.shared_scans():
                 value = compute()
             cache.set(key, value, timeout=settings.MAPS_STATISTICS_CACHE_S)
-    return value
+        return value
+
+    return read()

@@ -56,6 +56,8 @@ def monthly_counts_rebuild(*, commit: bool) -> RebuildReport:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.monthly_counts_before")
         cursor.execute(_SNAPSHOT)
         cursor.execute("DELETE FROM maps_monthlycount")
+        # Every commune at once: one lock for the whole counts once there are many (maps migration 0007).
+        cursor.execute("SELECT maps_monthlycount_lock(ARRAY(SELECT id FROM zones_commune), true)")
         cursor.execute(_RECOUNT)
         cursor.execute(_DIFFERENCES)
         report = RebuildReport(differences=cursor.fetchall(), committed=commit)

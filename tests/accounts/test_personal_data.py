@@ -10,6 +10,7 @@ from django.test import Client
 from accounts.models import CharterAcceptance, ProofOfResidence, Residence, User
 from accounts.services import alert_location_opened
 from alerts.models import AlertTransition
+from delivery.following import followed_place_create
 from delivery.models import Broadcast, Delivery
 from tests.accounts.conftest import PDF, resident, upload
 from tests.auth import resident_client, staff_client
@@ -35,6 +36,7 @@ def test_the_export_holds_the_residents_data_and_no_secret(world, author):
         description="Voiture fracturée devant l'école.",
     )
     staff_client(author)  # gives the person a TOTP device, whose key must not leak
+    followed_place_create(user=author, label="École", centre=Point(5.011, 43.005, srid=4326), radius_m=300)
 
     response = resident_client(author).get("/api/me/export/")
 
@@ -48,6 +50,8 @@ def test_the_export_holds_the_residents_data_and_no_secret(world, author):
     assert home["home"]["coordinates"] == [5.012, 43.004]
     assert body["accounts.charteracceptance.user"][0]["charter"]["label"] == "Charte v1"
     assert "Voiture fracturée devant l'école." in [alert["description"] for alert in body["alerts.alert.author"]]
+    (place,) = body["delivery.followedplace.user"]
+    assert (place["label"], place["radius_m"]) == ("École", 300)
     assert author.password not in text
     assert "otp_totp.totpdevice.user" in body and '"key"' not in text
 

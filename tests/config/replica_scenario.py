@@ -5,6 +5,7 @@ what each read saw and where its queries went, as JSON, for the test to check.
 
     python -m tests.config.replica_scenario PG_CTL STANDBY_DATA_DIRECTORY"""
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -19,12 +20,13 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.gis.geos import Point  # noqa: E402
 from django.db import connections  # noqa: E402
 
-from alerts.models import Alert  # noqa: E402
+from alerts.models import Alert, Family  # noqa: E402
 from edge.replica import probe, reads_from_replica, replica_lag, replica_usable  # noqa: E402
-from maps.statistics import reports  # noqa: E402
+from maps.statistics import dashboard, reports  # noqa: E402
 from tests.factories import make_alert, make_commune, make_neighbourhood  # noqa: E402
 
 
@@ -68,6 +70,16 @@ def read(query) -> dict:
     return {"published": published, "statistics": statistics, "queries": dict(counts)}
 
 
+def dashboard_read(query) -> dict:
+    """The mayor's whole dashboard as its page computes it (the cache is empty), and where its
+    queries went."""
+    with counting() as counts:
+        data = dashboard.cached_dashboard_data(
+            dataclasses.replace(query, family=Family.BURGLARY), today=dt.datetime.now(dt.UTC).date()
+        )
+    return {"zones": sorted({row["zone"] for row in data["statistics"]["totals"]}), "queries": dict(counts)}
+
+
 def main() -> None:
     now = dt.datetime.now(dt.UTC)
     town = make_commune(code="99001", name="Réplique", adopted_on=dt.date(2024, 1, 1))
@@ -84,6 +96,7 @@ def main() -> None:
 
     wait_until(caught_up, "the standby never caught up")
     result["caught_up"] = read(query)
+    result["dashboard"] = dashboard_read(query)
     with counting() as counts:
         writes_side = Alert.objects.filter(status=Alert.Status.PUBLISHED).count()
         primary_statistics = reports.zone_statistics.__wrapped__(query)
@@ -102,10 +115,15 @@ def main() -> None:
     wait_until(caught_up, "the standby never caught up after resuming")
     result["resumed"] = read(query)
 
-    # Stopped: the standby's process is killed, statistics still answer, from the primary.
+    # Stopped: the standby's process is killed between two probes, while the last verdict ("usable")
+    # still holds. The dashboard still answers, read again from the primary, and the replica is left out.
+    settings.DATABASE_REPLICA_CHECK_S = 3600
+    result["usable_before_the_kill"] = replica_usable()
     pg_ctl, data = sys.argv[1:3]
     subprocess.run(["runuser", "-u", "postgres", "--", pg_ctl, "-D", data, "stop", "-m", "immediate"], check=True)  # noqa: S603, S607
+    result["died_between_probes"] = dashboard_read(query)
     result["stopped_usable"] = replica_usable()
+    settings.DATABASE_REPLICA_CHECK_S = 0
     result["stopped"] = read(query)
     print(json.dumps(result, default=str))
 

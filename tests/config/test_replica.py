@@ -62,6 +62,11 @@ def test_statistics_read_from_the_replica_only_while_it_is_usable(primary_and_st
     assert caught_up["queries"].get("replica", 0) > 0 and caught_up["queries"].get("default", 0) == 0
     assert caught_up["statistics"] == result["primary_statistics"]  # the same figures, read on the standby
 
+    # The mayor's whole dashboard (reports, layers, map, evaluation, sources) reads only the standby.
+    dashboard = result["dashboard"]
+    assert dashboard["zones"] == ["Nord", "Sud"]
+    assert dashboard["queries"].get("replica", 0) > 0 and dashboard["queries"].get("default", 0) == 0
+
     # Code that did not ask for the replica (posting, moderation, routing...) never reads from it.
     assert result["without_asking"]["published"] == 12
     assert result["without_asking"]["queries"].get("replica", 0) == 0
@@ -78,6 +83,9 @@ def test_statistics_read_from_the_replica_only_while_it_is_usable(primary_and_st
     assert resumed["published"] == 13 and resumed["queries"].get("default", 0) == 0
     assert resumed["statistics"] == result["primary_statistics_after"]
 
+    assert result["usable_before_the_kill"] is True
+    died = result["died_between_probes"]
+    assert died["zones"] == ["Nord", "Sud"] and died["queries"]["default"] > 0
     assert result["stopped_usable"] is False
     stopped = result["stopped"]
     assert stopped["published"] == 13 and stopped["statistics"] == resumed["statistics"]

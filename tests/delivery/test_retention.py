@@ -56,6 +56,20 @@ def test_partitions_are_made_ahead_and_only_once(db, settings):
     assert retention.partitions_maintain(today=date(2031, 5, 10)).created == []
 
 
+def test_maintenance_gathers_the_statistics_of_each_whole_partitioned_table(town):
+    resident_at(town, 5.004)
+    routed_alert(town, created_at=moment_in(THIS_MONTH))
+    report = retention.partitions_maintain()
+    tables = ["alerts_delivery", "delivery_pushreceipt", "alerts_alertevent"]
+    assert sorted(report.analysed) == sorted(tables)
+    with connection.cursor() as cursor:
+        # Statistics of a parent over all its partitions are the "inherited" rows of pg_stats.
+        cursor.execute(
+            "SELECT DISTINCT tablename FROM pg_stats WHERE inherited AND tablename = ANY(%s) ORDER BY 1", [tables]
+        )
+        assert [row[0] for row in cursor.fetchall()] == ["alerts_alertevent", "alerts_delivery"]
+
+
 def test_a_message_of_a_month_without_partition_lands_in_the_default_and_is_moved_out(town, settings, caplog):
     """An alert made months ago (its month has no partition in a fresh database) is delivered all the
     same; maintenance reports the rows and gives them their month's partition."""

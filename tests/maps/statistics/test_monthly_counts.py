@@ -365,3 +365,54 @@ def test_a_redrawing_waits_for_a_publication_in_progress_in_its_commune_and_coun
     assert not beside_a_publication_in_progress(
         town, lambda: publish_at(other, 5.031, 43.001, noon(dt.date(2024, 5, 3)))
     )
+
+
+def advisory_locks_held() -> list[tuple]:
+    """The monthly counts' advisory locks this connection holds: (class, commune or 0, mode)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT classid::int, objid::int, mode FROM pg_locks"
+            " WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 2 AND classid IN (1716, 1717)"
+            " ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_neighbourhoods_of_many_communes_in_one_statement_take_one_lock_wait_for_publications_and_count():
+    # A national import inserts every commune's neighbourhoods in one statement; one lock per commune
+    # would exhaust PostgreSQL's lock table (6,400 entries by default) long before 34,867 communes.
+    town, *_ = world("99001", 5.0)
+    publish_at(town, 5.012, 43.018, noon(dt.date(2024, 5, 2)))  # outside every neighbourhood of the town
+    many = [
+        make_commune(code=f"98{i:03d}", name=f"Bourg {i}", bounds=(6 + i * 0.01, 44.0, 6.01 + i * 0.01, 44.01))
+        for i in range(260)
+    ]
+    held = []
+
+    def insert_all_at_once():
+        with transaction.atomic():
+            Zone.objects.bulk_create(
+                [
+                    Zone(commune=c, kind=Zone.Kind.NEIGHBOURHOOD, name="Tout", boundary=c.boundary, households=1)
+                    for c in [*many, town]
+                ]
+            )
+            held.extend(advisory_locks_held())
+
+    # A publication in progress anywhere holds the whole counts' lock in shared mode: the import waits.
+    assert beside_a_publication_in_progress(town, insert_all_at_once)
+    assert held == [(1716, 0, "ExclusiveLock")]
+    key = str(AlertCategory.objects.get(code="cambriolage").id)
+    whole = Zone.objects.current().get(commune=town, name="Tout")
+    assert cells(town)[("alerts", "neighbourhood", whole.id, dt.date(2024, 5, 1), key, "")][0] == 2
+    assert_counts_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_publication_holds_the_whole_counts_lock_shared_and_its_commune_s():
+    town, *_ = world("99001", 5.0)
+    with transaction.atomic():
+        publish_at(town, 5.001, 43.001, noon(dt.date(2024, 5, 2)))
+        locks = advisory_locks_held()
+    assert locks == [(1716, 0, "ShareLock"), (1717, town.id, "ShareLock")]
