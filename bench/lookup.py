@@ -135,12 +135,8 @@ def load() -> None:
                 town_hall_field="town_hall",
                 commit=True,
             )
-        # The monthly-count triggers take one advisory lock per commune, more than one statement over
-        # every commune may hold (max_locks_per_transaction); this database has no alert to count.
-        sql("SET session_replication_role = replica")
         timed("neighbourhoods (hexagons clipped per commune)", sql, NEIGHBOURHOODS_SQL, [WHOLE_HEXAGONS_PER_COMMUNE])
         timed("police sectors (one per commune, one service per department)", sql, SECTORS_SQL)
-        sql("SET session_replication_role = DEFAULT")
         timed("zone parts (ST_Subdivide)", sql, PARTS_SQL, [SUBDIVIDE_MAX_VERTICES])
         sql("TRUNCATE zones_routingface")
     if not RoutingFace.objects.exists():

@@ -13,7 +13,7 @@ from psycopg import sql
 from geo.projection import metric_srid
 from zones import signals
 from zones.locking import boundaries_lock_for_writing
-from zones.models import Commune, PoliceService, Zone
+from zones.models import Commune, PoliceService, RoutingFace, Zone
 
 # ST_Subdivide's vertex budget per piece: small pieces keep point-in-polygon tests cheap while
 # keeping the number of index entries moderate.
@@ -146,6 +146,47 @@ def routing_faces_rebuild(*, commune_ids: list[int]) -> None:
         )
 
 
+# A boundary change reaching more communes than this (an import) does not wait for their routing
+# faces: it deletes them in its own transaction, so routing there answers from the parts (the same
+# answers, more slowly), and `routing_faces_fill` builds them afterwards, a slice of communes per
+# transaction. Building every commune's faces inline made a national import last about 35 minutes.
+ROUTING_FACES_INLINE_MAX = 64
+ROUTING_FACES_FILL_SLICE = 20
+
+
+def _routing_faces_follow(commune_ids: list[int]) -> None:
+    """Faces of communes whose parts just changed: rebuilt now, or removed to be filled later."""
+    if len(commune_ids) <= ROUTING_FACES_INLINE_MAX:
+        routing_faces_rebuild(commune_ids=commune_ids)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM zones_routingface WHERE commune_id = ANY(%s)", [commune_ids])
+
+
+def routing_faces_fill(*, limit: int | None = None) -> int:
+    """Build the routing faces of communes that have none (after an import), in commune order, a
+    slice per transaction holding the boundaries' lock for writing, as an edit does: routings wait
+    for at most one slice (about a second), and no edit can slip between reading the parts and
+    writing their faces. Returns the number of communes whose faces were built; a commune whose
+    every face fails the exactness check keeps none and is routed by its parts."""
+    done, after = 0, 0
+    while limit is None or done < limit:
+        size = ROUTING_FACES_FILL_SLICE if limit is None else min(ROUTING_FACES_FILL_SLICE, limit - done)
+        with transaction.atomic():
+            boundaries_lock_for_writing()
+            ids = list(
+                Commune.objects.filter(id__gt=after)
+                .exclude(id__in=RoutingFace.objects.values("commune_id"))
+                .order_by("id")
+                .values_list("id", flat=True)[:size]
+            )
+            if not ids:
+                break
+            routing_faces_rebuild(commune_ids=ids)
+        done, after = done + len(ids), ids[-1]
+    return done
+
+
 def commune_parts_rebuild(*, commune_ids: list[int]) -> None:
     """Rebuild the communes' parts, then the routing faces of every commune their old or new
     outline reaches (a neighbour's faces are cut by the border they share)."""
@@ -161,7 +202,7 @@ def commune_parts_rebuild(*, commune_ids: list[int]) -> None:
             [SUBDIVIDE_MAX_VERTICES, commune_ids],
         )
         reached |= _communes_reached(cursor, "zones_communepart", "commune_id", commune_ids)
-        routing_faces_rebuild(commune_ids=sorted(reached | set(commune_ids)))
+        _routing_faces_follow(sorted(reached | set(commune_ids)))
 
 
 def zone_parts_rebuild(*, zone_ids: list[int]) -> None:
@@ -181,7 +222,7 @@ def zone_parts_rebuild(*, zone_ids: list[int]) -> None:
             [SUBDIVIDE_MAX_VERTICES, zone_ids],
         )
         reached |= _communes_reached(cursor, "zones_zonepart", "zone_id", zone_ids)
-        routing_faces_rebuild(commune_ids=sorted(reached))
+        _routing_faces_follow(sorted(reached))
     neighbourhoods = Zone.objects.filter(id__in=zone_ids, kind=Zone.Kind.NEIGHBOURHOOD)
     changed = dict(neighbourhoods.values_list("id", "commune_id"))
     if changed:

@@ -285,6 +285,7 @@ CELERY_TASK_ROUTES = {
     "maps.council_report": {"queue": "bulk"},
     "maps.dashboards_warm": {"queue": "bulk"},
     "delivery.partitions_maintain": {"queue": "bulk"},
+    "zones.routing_faces_fill": {"queue": "bulk"},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600),
@@ -517,6 +518,8 @@ CELERY_BEAT_SCHEDULE.update(
 DELIVERY_REMINDER_MIN_DAYS = env.int("DELIVERY_REMINDER_MIN_DAYS", default=7)
 DELIVERY_RELAY_MAX_DAYS = env.int("DELIVERY_RELAY_MAX_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["delivery-reminders-send-due"] = {"task": "delivery.reminders_send_due", "schedule": 60.0}
+# Routing faces of communes an import left without them (zones.services.ROUTING_FACES_INLINE_MAX).
+CELERY_BEAT_SCHEDULE["zones-routing-faces-fill"] = {"task": "zones.routing_faces_fill", "schedule": 300.0}
 
 
 # ---------------------------------------------------------------------------------------------

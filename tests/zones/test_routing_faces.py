@@ -137,3 +137,28 @@ def test_a_commune_edit_reshapes_its_neighbours_faces(geography):
 
     assert routed(lons, lats) == reference_routes(lons, lats)
     assert routed(lons, lats)[0][0] == {west.id, east.id}
+
+
+def test_an_import_leaves_its_communes_to_the_parts_until_their_faces_are_filled(geography, monkeypatch):
+    from zones import services
+
+    west, east, tarascon = geography
+    lons, lats = [5.005, 5.015, 5.01], [43.002, 43.007, 43.005]
+    faces_before = faces_snapshot()
+    monkeypatch.setattr(services, "ROUTING_FACES_INLINE_MAX", 1)  # as many communes as an import reaches
+    east.boundary = square(5.01, 43.0, 5.021, 43.01)
+    services.commune_boundary_save(commune=east)
+
+    without_faces = set(
+        Commune.objects.exclude(id__in=RoutingFace.objects.values("commune_id")).values_list("id", flat=True)
+    )
+    assert {west.id, east.id} <= without_faces and tarascon.id not in without_faces
+    assert points_on_faces(lons, lats) == 0
+    assert routed(lons, lats) == reference_routes(lons, lats)  # answered by the parts meanwhile
+
+    assert services.routing_faces_fill(limit=1) == 1
+    assert services.routing_faces_fill() == len(without_faces) - 1
+    assert services.routing_faces_fill() == 0
+    assert points_on_faces(lons[:2], lats[:2]) == 2
+    assert routed(lons, lats) == reference_routes(lons, lats)
+    assert {face[0] for face in faces_snapshot()} == {face[0] for face in faces_before}
