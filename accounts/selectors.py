@@ -158,13 +158,6 @@ def verified_residents_sql(
         conditions.append(sql.SQL("res.commune_id = %(res_commune_id)s"))
         params["res_commune_id"] = commune_id
     if neighbourhood_ids is not None:
-        # Every neighbourhood covering the home, so a home on a shared border hears from both sides.
-        conditions.append(
-            sql.SQL(
-                "EXISTS (SELECT 1 FROM accounts_residenceneighbourhood rn "
-                "WHERE rn.residence_id = res.id AND rn.zone_id = ANY(%(res_neighbourhood_ids)s::bigint[]))"
-            )
-        )
         params["res_neighbourhood_ids"] = list(neighbourhood_ids)
     if area is not None:
         conditions.append(
@@ -179,9 +172,20 @@ def verified_residents_sql(
     if excluding_user_id is not None:
         conditions.append(sql.SQL("res.user_id <> %(res_excluded)s"))
         params["res_excluded"] = excluding_user_id
-    query = sql.SQL("SELECT res.user_id FROM accounts_residence res WHERE {}").format(
-        sql.SQL(" AND ").join(conditions)
-    )
+    where = sql.SQL(" AND ").join(conditions)
+    if neighbourhood_ids is None:
+        return sql.SQL("SELECT res.user_id FROM accounts_residence res WHERE {}").format(where), params
+    # Every neighbourhood covering the home, so a home on a shared border hears from both sides.
+    # Read from the neighbourhoods' memberships, each home then by its key in the table's order
+    # (`OFFSET 0` keeps it a lookup): as a semi-join, the planner read every home of the country to
+    # find a few thousand (bench/RESULTS.md, "Broadcast at national scale").
+    query = sql.SQL(
+        "SELECT res.user_id FROM ("
+        "SELECT DISTINCT rn.residence_id FROM accounts_residenceneighbourhood rn "
+        "WHERE rn.zone_id = ANY(%(res_neighbourhood_ids)s::bigint[]) ORDER BY rn.residence_id) AS member "
+        "CROSS JOIN LATERAL (SELECT res.user_id FROM accounts_residence res "
+        "WHERE res.id = member.residence_id AND {} OFFSET 0) AS res"
+    ).format(where)
     return query, params
 
 

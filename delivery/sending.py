@@ -59,20 +59,28 @@ PENDING, SENT, FAILED, SKIPPED = (
 
 # The recipients query (the caller's, composed from accounts' selections) yields (user_id, is_police);
 # preferences, channels and quiet hours are applied around it, in the same statement.
-# The active-account check comes before the GROUP BY: after it the planner can only guess the
-# number of recipients (200), and with tens of thousands it then probed the user table once per row.
 # The audience of a message as the insert will see it: one row per recipient with its channels and
 # whether quiet hours hold it back. Someone who chose push but has no device left gets an urgent
 # message by SMS instead, if they gave a number and the message may go by SMS: push is free, but an
 # urgent alert must not wait for a phone that is no longer subscribed. Shared by the insert and by
 # the count shown before sending, so the town hall is told exactly who the statement will reach.
 # A number that answered STOP (delivery_smsoptout) gets no SMS, whatever the account's choices.
+#
+# Each recipient's account, preferences and devices are read by primary key or unique index, one
+# recipient at a time: the `OFFSET 0` / `LIMIT 1` keep each LATERAL subquery from being merged into
+# a join, so the cost is proportional to the audience, never to the country. Joined plainly, the
+# planner could read every account and preference instead (hash joins over sequential scans): with
+# 4 million residents a 100,000-resident message read all of them from disk, 2.7 s, unless
+# `random_page_cost` was lowered on the server (bench/RESULTS.md, "Broadcast at national scale").
 _AUDIENCE = """
-WITH recipients AS (
+WITH wanted AS (
     SELECT wanted.user_id, bool_or(wanted.is_police) AS is_police FROM (
 {recipients}
-    ) AS wanted JOIN accounts_user u ON u.id = wanted.user_id AND u.is_active
+    ) AS wanted
     GROUP BY wanted.user_id
+), recipients AS (
+    SELECT w.user_id, w.is_police FROM wanted w
+    CROSS JOIN LATERAL (SELECT 1 FROM accounts_user u WHERE u.id = w.user_id AND u.is_active OFFSET 0) u
 ), chosen AS (
     SELECT r.user_id,
            (r.is_police OR %(urgent)s) AS ignores_quiet_hours,
@@ -86,10 +94,14 @@ WITH recipients AS (
            (now() AT TIME ZONE %(tz)s)::time AS local_time,
            (now() AT TIME ZONE %(tz)s)::date AS local_date
     FROM recipients r
-    LEFT JOIN alerts_notificationpreference p ON p.user_id = r.user_id
-    CROSS JOIN LATERAL (
-        SELECT EXISTS (SELECT 1 FROM delivery_pushsubscription s WHERE s.user_id = r.user_id) AS has_device
-    ) d
+    LEFT JOIN LATERAL (
+        SELECT p.by_email, p.by_sms, p.by_push, p.phone_number, p.quiet_start, p.quiet_end
+        FROM alerts_notificationpreference p WHERE p.user_id = r.user_id OFFSET 0
+    ) p ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS has_device FROM delivery_pushsubscription s WHERE s.user_id = r.user_id LIMIT 1
+    ) device ON true
+    CROSS JOIN LATERAL (SELECT device.has_device IS NOT NULL AS has_device) d
 ), timed AS (
     SELECT c.*,
            (NOT c.ignores_quiet_hours AND c.quiet_start IS NOT NULL AND CASE
@@ -161,6 +173,7 @@ def deliveries_insert(
     )
     all_params.update(pending=PENDING, skipped=SKIPPED, inbox_only="inbox_only", quiet_hours="quiet_hours")
     with connection.cursor() as cursor:
+        _jit_off(cursor)
         cursor.execute(_INSERT.format(recipients=recipients), all_params)
         return cursor.rowcount
 
@@ -179,6 +192,13 @@ def broadcast_deliveries_insert(*, broadcast: Broadcast, recipients: sql.Composa
         by_email=broadcast.by_email,
         by_sms=broadcast.by_sms,
     )
+
+
+def _jit_off(cursor) -> None:
+    """No JIT compilation for the rest of the transaction: the audience's cost estimate (one index
+    lookup per recipient, priced as a random read) is far above `jit_above_cost` for a large message,
+    and compiling it took 1.6 s of a 100,000-resident message, more than reading its audience."""
+    cursor.execute("SET LOCAL jit = off")
 
 
 def _audience_params(
@@ -215,6 +235,7 @@ def deliveries_audience_counts(
         params, time_zone=time_zone, urgent=urgent, by_email=by_email, by_sms=by_sms, by_push=by_push
     )
     with connection.cursor() as cursor:
+        _jit_off(cursor)
         cursor.execute(_AUDIENCE_COUNTS.format(recipients=recipients), all_params)
         return AudienceCounts(*cursor.fetchone())
 

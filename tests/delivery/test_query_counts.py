@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 # (zones/locking.py) so a re-import cannot commit between reading the zones and their homes; three
 # more (the alert's row locked in a savepoint) since its author is told of the decision; one to
 # find photos left to clean up, and one for the count of neighbours' confirmations the answer gives.
-PUBLISH_QUERIES = 40
+# Two more: each audience insert (the alert's, the near-repeat notices') turns JIT off first.
+PUBLISH_QUERIES = 42
 POST_QUERIES = 24
 
 
