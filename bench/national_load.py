@@ -155,14 +155,14 @@ class Stack:
         try:
             for index in range(self.workers):
                 self.celery.append(self._worker(index))
-            ports = [free_port() for _ in range(self.web)]
-            self.servers = [start_server(port, 1) for port in ports]
-            live_ports = [free_port() for _ in range(self.live)]
-            self.live_servers = [start_server(port, 1) for port in live_ports]
+            self.ports = [free_port() for _ in range(self.web)]
+            self.servers = [start_server(port, 1) for port in self.ports]
+            self.live_ports = [free_port() for _ in range(self.live)]
+            self.live_servers = [start_server(port, 1) for port in self.live_ports]
         finally:
             os.environ.clear()
             os.environ.update(saved)
-        self.nginx = Nginx(ports, live_ports).start()
+        self.nginx = Nginx(self.ports, self.live_ports).start()
         for index in range(self.workers):
             self._wait_ready(self.directory / f"worker{index}.log")
         return self
@@ -427,6 +427,20 @@ def floors(url: str, resident_sessions: list[str]) -> dict:
     return {name: round(1000 * statistics.median(values)) for name, values in times.items()}
 
 
+def streams_opened(ports: list[int], agent_session: str) -> None:
+    """Opens the live map's stream on each process that serves it, straight (not through nginx), and
+    waits for its first line: the processes have imported and connected everything before the
+    agents come, as the floors do for the pages. An agent refused here stops the run."""
+    for port in ports:
+        request = urllib.request.Request(  # noqa: S310 - loopback only
+            f"http://127.0.0.1:{port}/carte/police/flux/",
+            headers={"Cookie": f"sessionid={agent_session}", "Accept": "text/event-stream"},
+        )
+        with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
+            if response.status != 200 or not response.readline():
+                raise RuntimeError(f"the live map's stream on port {port} answered {response.status}")
+
+
 def locust_stats(prefix: Path) -> dict:
     rows = {}
     with open(f"{prefix}_stats.csv") as stats:
@@ -533,6 +547,7 @@ def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
     try:
         stack.start()
         floor = floors(stack.url, people["residents"])
+        streams_opened(stack.live_ports or stack.ports, people["agents"][0])
         config = directory / "config.json"
         resident_users = max(1, args.rps)  # one request a second each: the rate holds while pages slow down
         config.write_text(
@@ -612,8 +627,9 @@ def bare_insert_s(rows: int) -> float:
         started = time.perf_counter()
         sql(
             "INSERT INTO bare_delivery (recipient_id, kind, broadcast_id, status, reason, email_status, sms_status,"
-            " push_status, attempts, last_error, created_at, send_after)"
-            " SELECT user_id, 'broadcast', NULL, 'pending', '', 'pending', 'skipped', 'skipped', 0, '', now(), now()"
+            " push_status, attempts, last_error, created_at, send_after, month)"
+            " SELECT user_id, 'broadcast', NULL, 'pending', '', 'pending', 'skipped', 'skipped', 0, '', now(), now(),"
+            " date_trunc('month', now())::date"
             " FROM accounts_residence WHERE commune_id = %s LIMIT %s",
             [data.broadcast_commune_id(), rows],
         )
