@@ -13,7 +13,6 @@ Bench rows live in their own commune (code 99990) and are deleted at the end."""
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from nginx_proxy import free_port, wait_listening  # noqa: E402 - the other benches import them from here
 
 from accounts.models import Role, User  # noqa: E402
 from alerts.models import Alert, AlertCategory  # noqa: E402
@@ -127,12 +127,6 @@ async def agent(port: int, session_key: str, sent_at: dict, latencies: list, con
         writer.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(port: int, workers: int) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603 - fixed argv
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
@@ -142,17 +136,6 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
     )
     wait_listening(port)
     return server
-
-
-def wait_listening(port: int) -> None:
-    """Until something accepts connections on the port (the server's readiness signal)."""
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 async def run(args) -> list[float]:

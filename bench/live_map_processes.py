@@ -21,13 +21,10 @@ import os
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from string import Template
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR / "bench"))
@@ -35,53 +32,8 @@ sys.path.insert(0, str(BASE_DIR / "bench"))
 import live_map  # noqa: E402 - sets Django up on the database of .env
 from chaos_live_map import watching_agent  # noqa: E402
 from live_map import cleanup, free_port, publish, setup, start_server  # noqa: E402
+from nginx_proxy import Nginx  # noqa: E402
 from routing_setup import machine  # noqa: E402
-
-TEMPLATE = BASE_DIR / "deploy" / "nginx-vigie.conf.template"
-
-
-class Nginx:
-    """nginx in the foreground in a directory of its own, with the project's server block."""
-
-    def __init__(self, upstream_ports: list[int]):
-        self.port = free_port()
-        self.directory = Path(tempfile.mkdtemp(prefix="vigie-nginx-"))
-        servers = " ".join(f"server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in upstream_ports)
-        block = Template(TEMPLATE.read_text()).safe_substitute(
-            VIGIE_UPSTREAM_SERVERS=servers, VIGIE_PROXY_PORT=f"127.0.0.1:{self.port}"
-        )
-        log = self.directory / "access.log"
-        (self.directory / "nginx.conf").write_text(
-            f"daemon off;\nworker_processes 1;\npid {self.directory}/nginx.pid;\n"
-            f"error_log {self.directory}/error.log;\n"
-            f"events {{ worker_connections 4096; }}\nhttp {{\n"
-            f"  log_format upstream '$request_uri $upstream_addr $status';\n  access_log {log} upstream;\n"
-            f"  client_body_temp_path {self.directory}; proxy_temp_path {self.directory};\n"
-            f"{block}\n}}\n"
-        )
-        self.log = log
-
-    def start(self) -> "Nginx":
-        binary = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.process = subprocess.Popen(  # noqa: S603
-            [binary, "-c", str(self.directory / "nginx.conf"), "-p", str(self.directory)], start_new_session=True
-        )
-        live_map.wait_listening(self.port)
-        return self
-
-    def streams_per_upstream(self) -> Counter:
-        lines = self.log.read_text().splitlines() if self.log.exists() else []
-        # `$upstream_addr` lists every process tried ("a, b" when a was dead): the last one served.
-        return Counter(
-            line[: line.rfind(" ")].split(" ", 1)[1].split(", ")[-1]
-            for line in lines
-            if line.startswith("/carte/police/flux/")
-        )
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def latencies_of(received_at: dict, committed: dict, events: set) -> list[float]:

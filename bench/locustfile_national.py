@@ -1,6 +1,8 @@
 """The users of the national load test, for locust; run by bench/national_load.py, which writes the
 configuration (sessions, alerts to publish, rates) to the JSON file named by NATIONAL_LOAD_CONFIG
-and reads back what the agents received from the file named in it.
+and reads back what this process observed (receipts, publications, connections) from the file
+named by NATIONAL_LOAD_OBSERVATIONS. It runs the agents in one locust process and the residents
+and moderators in another, naming the user classes on locust's command line.
 
 - PoliceAgent holds the live map's Server-Sent Events stream open, as the browser's EventSource
   does (reconnecting with Last-Event-ID), and stamps each `id:` line with the wall clock.
@@ -99,4 +101,4 @@ class Moderator(FastHttpUser):
 @events.quitting.add_listener
 def write_observations(environment, **kwargs):
     seen = {"received": received, "published": published, "connected": connected}
-    Path(CONFIG["observations"]).write_text(json.dumps(seen))
+    Path(os.environ["NATIONAL_LOAD_OBSERVATIONS"]).write_text(json.dumps(seen))

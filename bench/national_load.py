@@ -3,7 +3,7 @@
     .venv/bin/python bench/national_load.py --check                  # tiny scale, about a minute
     .venv/bin/python bench/national_load.py --residents 200000 --agents 50 --duration 60
     .venv/bin/python bench/national_load.py --residents 4000000 --agents 500 --rps 200 --duration 120 \\
-        --web 1,2,4 --workers 1,4
+        --web 1,2,4 --live 2 --workers 1,4
 
 Runs in its own database, `vigie_bench_national` (BENCH_NATIONAL_DATABASE_URL overrides it), a copy
 of the national geography of `bench/lookup.py`:
@@ -11,13 +11,17 @@ of the national geography of `bench/lookup.py`:
 First it generates what is missing of the population in SQL (bench/national_data.py: joined
 communes, verified residents, police agents, moderators, one commune of `--broadcast` residents),
 timed, with the disk size per million rows. Then, for each point of the series (each count of web
-processes in `--web` with the first count of workers, then each count of workers in `--workers`
-with the last count of web processes), on the loopback interface only:
-- Celery workers (one process each, every queue), uvicorn web processes behind nginx with the
-  project's proxy configuration (bench/live_map_processes.py);
-- locust headless (bench/locustfile_national.py): police agents holding the live map's event
-  stream, residents opening their map and inbox at `--rps` requests per second in all, moderators
-  publishing `--alerts-per-hour` through the moderation API;
+processes in `--web` with the first counts of live processes and workers, then each other count of
+live processes in `--live`, then each other count of workers in `--workers`, with the last count
+before), on the loopback interface only:
+- Celery workers (one process each, every queue), uvicorn web processes for pages and the API and
+  uvicorn live processes for the police live map's event stream alone, behind nginx with the
+  project's proxy configuration (bench/live_map_processes.py; `--live 0`: the stream goes to the
+  web processes, as in an install without live processes);
+- locust headless (bench/locustfile_national.py), two processes: one for the police agents holding
+  the live map's event stream (so that their receipt times are not taken by a process busy with
+  page requests), one for the residents opening their map and inbox at `--rps` requests per second
+  in all and the moderators publishing `--alerts-per-hour` through the moderation API;
 - halfway, the broadcast commune's mayor sends a message to the whole commune and, while its
   deliveries are being written, an urgent alert (fire) is published in the same commune.
 Everything it started is stopped at the end of each point, also on Ctrl-C.
@@ -59,7 +63,7 @@ import live_map  # noqa: E402,F401 - sets Django up on the database above
 import national_data as data  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from live_map import free_port, start_server, wait_listening  # noqa: E402
-from live_map_processes import Nginx  # noqa: E402
+from nginx_proxy import Nginx  # noqa: E402
 from routing_setup import machine  # noqa: E402
 
 LOCUSTFILE = BASE_DIR / "bench" / "locustfile_national.py"
@@ -133,11 +137,13 @@ class PgBouncer:
 
 
 class Stack:
-    """PgBouncer, Celery workers, uvicorn processes and nginx, on loopback; `stop` ends every one."""
+    """PgBouncer, Celery workers, uvicorn web and live processes and nginx, on loopback; `stop` ends
+    every one."""
 
-    def __init__(self, *, web: int, workers: int, directory: Path, pool: int):
-        self.web, self.workers, self.directory = web, workers, directory
+    def __init__(self, *, web: int, live: int, workers: int, directory: Path, pool: int):
+        self.web, self.live, self.workers, self.directory = web, live, workers, directory
         self.servers: list[subprocess.Popen] = []
+        self.live_servers: list[subprocess.Popen] = []
         self.celery: list[subprocess.Popen] = []
         self.nginx = None
         self.bouncer = PgBouncer(pool=pool)
@@ -149,12 +155,14 @@ class Stack:
         try:
             for index in range(self.workers):
                 self.celery.append(self._worker(index))
-            ports = [free_port() for _ in range(self.web)]
-            self.servers = [start_server(port, 1) for port in ports]
+            self.ports = [free_port() for _ in range(self.web)]
+            self.servers = [start_server(port, 1) for port in self.ports]
+            self.live_ports = [free_port() for _ in range(self.live)]
+            self.live_servers = [start_server(port, 1) for port in self.live_ports]
         finally:
             os.environ.clear()
             os.environ.update(saved)
-        self.nginx = Nginx(ports).start()
+        self.nginx = Nginx(self.ports, self.live_ports).start()
         for index in range(self.workers):
             self._wait_ready(self.directory / f"worker{index}.log")
         return self
@@ -185,6 +193,7 @@ class Stack:
     def groups(self) -> dict[str, list[int]]:
         return {
             "web": [server.pid for server in self.servers],
+            "live": [server.pid for server in self.live_servers],
             "workers": [worker.pid for worker in self.celery],
             "nginx": [self.nginx.process.pid] if self.nginx else [],
             "pgbouncer": [self.bouncer.process.pid],
@@ -193,7 +202,7 @@ class Stack:
     def stop(self) -> None:
         if self.nginx is not None:
             self.nginx.stop()
-        for process in self.servers + self.celery:
+        for process in self.servers + self.live_servers + self.celery:
             stop_group(process)
         if getattr(self.bouncer, "process", None) is not None:
             stop_group(self.bouncer.process)
@@ -284,12 +293,15 @@ class Sampler(threading.Thread):
         self.stopped.set()
         self.join()
         elapsed = time.monotonic() - self.started
-        cpu = defaultdict(float)
+        cpu, busiest = defaultdict(float), defaultdict(float)
         for key, ticks in self.last.items():
-            cpu[key[0]] += (ticks - self.first[key]) / TICKS / elapsed * 100
+            share = (ticks - self.first[key]) / TICKS / elapsed * 100
+            cpu[key[0]] += share
+            busiest[key[0]] = max(busiest[key[0]], share)
         after = redis_info()
         return {
             "cpu_percent": {name: round(value) for name, value in sorted(cpu.items())},
+            "cpu_percent_busiest_process": {name: round(value) for name, value in sorted(busiest.items())},
             "pg_active_waits": {wait: round(n / self.samples, 1) for wait, n in self.waits.most_common(6)},
             "pgbouncer_waiting_clients_mean": round(statistics.mean(self.bouncer_waiting or [0]), 1),
             "pgbouncer_longest_wait_s": round(self.bouncer_maxwait, 2),
@@ -415,6 +427,20 @@ def floors(url: str, resident_sessions: list[str]) -> dict:
     return {name: round(1000 * statistics.median(values)) for name, values in times.items()}
 
 
+def streams_opened(ports: list[int], agent_session: str) -> None:
+    """Opens the live map's stream on each process that serves it, straight (not through nginx), and
+    waits for its first line: the processes have imported and connected everything before the
+    agents come, as the floors do for the pages. An agent refused here stops the run."""
+    for port in ports:
+        request = urllib.request.Request(  # noqa: S310 - loopback only
+            f"http://127.0.0.1:{port}/carte/police/flux/",
+            headers={"Cookie": f"sessionid={agent_session}", "Accept": "text/event-stream"},
+        )
+        with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
+            if response.status != 200 or not response.readline():
+                raise RuntimeError(f"the live map's stream on port {port} answered {response.status}")
+
+
 def locust_stats(prefix: Path) -> dict:
     rows = {}
     with open(f"{prefix}_stats.csv") as stats:
@@ -430,9 +456,9 @@ def locust_stats(prefix: Path) -> dict:
 
 
 def agent_latencies(observations: dict, window: tuple[float, float], agent_services: list[int]) -> dict:
-    """Publication (the moment before the publish request) to receipt by each agent, over every
-    (event, agent) where the agent's stream was open before the publication; how many of those
-    never came; and how many agents got their stream at all."""
+    """Publication (the moment before the publish request) to receipt by each agent, and the event
+    row's own timestamp to receipt, over every (event, agent) where the agent's stream was open
+    before the publication; how many of those never came; and how many agents got their stream."""
     published = {int(alert): at for alert, at in observations["published"].items()}
     connected = {int(agent): at for agent, at in observations["connected"].items()}
     events = dict(
@@ -441,16 +467,23 @@ def agent_latencies(observations: dict, window: tuple[float, float], agent_servi
             [list(published)],
         )
     )
-    services = dict(sql("SELECT id, police_service_id FROM alerts_alertevent WHERE id = ANY(%s)", [list(events)]))
-    latencies, during = [], []
+    services, written = {}, {}
+    for event, service, at in sql(
+        "SELECT id, police_service_id, extract(epoch FROM created_at) FROM alerts_alertevent WHERE id = ANY(%s)",
+        [list(events)],
+    ):
+        services[event], written[event] = service, float(at)
+    latencies, during, streamed, streamed_during = [], [], [], []
     received = set()
     for agent, event_id, at in observations["received"]:
         published_at = published.get(events.get(event_id), 0)
         if event_id in events and connected.get(agent, math.inf) <= published_at:
             received.add((agent, event_id))
             latencies.append(at - published_at)
+            streamed.append(at - written[event_id])
             if window[0] <= published_at <= window[1]:
                 during.append(at - published_at)
+                streamed_during.append(at - written[event_id])
     expected = sum(
         1
         for event, alert in events.items()
@@ -467,6 +500,10 @@ def agent_latencies(observations: dict, window: tuple[float, float], agent_servi
         "p95_ms": percentile(latencies, 95),
         "during_broadcast_p95_ms": percentile(during, 95),
         "during_broadcast_receipts": len(during),
+        # From the event row's timestamp (taken in the publishing transaction, before its commit):
+        # the part of the latency after the web process's request, the stream's own share.
+        "from_event_p95_ms": percentile(streamed, 95),
+        "from_event_during_broadcast_p95_ms": percentile(streamed_during, 95),
     }
 
 
@@ -477,21 +514,52 @@ def percentile(values: list[float], p: int) -> int | None:
     return round(1000 * ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)])
 
 
-def point(args, *, web: int, workers: int, people: dict) -> dict:
+def locust_start(directory: Path, name: str, classes: list[str], users: int, args, url: str) -> subprocess.Popen:
+    """One headless locust process running only `classes`; what it observed goes to
+    `{name}_observations.json`, its request statistics to `{name}_stats.csv`."""
+    return subprocess.Popen(  # noqa: S603 - fixed argv
+        [str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless", "--only-summary"]
+        + ["-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{args.duration}s", "--stop-timeout", "2"]
+        + ["--host", url, "--csv", str(directory / name), "-L", "WARNING", *classes],
+        cwd=BASE_DIR,
+        start_new_session=True,
+        env={
+            **os.environ,
+            "NATIONAL_LOAD_CONFIG": str(directory / "config.json"),
+            "NATIONAL_LOAD_OBSERVATIONS": str(directory / f"{name}_observations.json"),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=open(directory / f"{name}.log", "w"),  # noqa: SIM115 - closed with the process
+    )
+
+
+def observations_read(directory: Path, names: list[str]) -> dict:
+    seen: dict = {"received": [], "published": {}, "connected": {}}
+    for name in names:
+        part = json.loads((directory / f"{name}_observations.json").read_text())
+        seen["received"] += part["received"]
+        seen["published"].update(part["published"])
+        seen["connected"].update(part["connected"])
+    return seen
+
+
+def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
     directory = Path(tempfile.mkdtemp(prefix="vigie-national-"))
+    load_start = round(os.getloadavg()[0], 1)
     redis_flush()
     publications = math.ceil(args.alerts_per_hour * args.duration / 3600 * 1.5) + 3
     pending = data.pending_alerts_create(count=publications)
     urgent_alert_id = data.pending_alerts_create(count=1, category="incendie", commune_id=data.broadcast_commune_id())[
         0
     ]
-    stack = Stack(web=web, workers=workers, directory=directory, pool=args.pool)
-    locust = sampler = None
+    stack = Stack(web=web, live=live, workers=workers, directory=directory, pool=args.pool)
+    locusts: list[subprocess.Popen] = []
+    sampler = None
     try:
         stack.start()
         floor = floors(stack.url, people["residents"])
+        streams_opened(stack.live_ports or stack.ports, people["agents"][0])
         config = directory / "config.json"
-        observations = directory / "observations.json"
         resident_users = max(1, args.rps)  # one request a second each: the rate holds while pages slow down
         config.write_text(
             json.dumps(
@@ -504,22 +572,17 @@ def point(args, *, web: int, workers: int, people: dict) -> dict:
                     "moderator_sessions": people["moderators"],
                     "publications_per_second": args.alerts_per_hour / 3600,
                     "pending_alert_ids": pending,
-                    "observations": str(observations),
                 }
             )
         )
-        users = len(people["agents"]) + len(people["moderators"]) + resident_users
-        locust = subprocess.Popen(  # noqa: S603 - fixed argv
-            [str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless", "--only-summary"]
-            + ["-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{args.duration}s", "--stop-timeout", "2"]
-            + ["--host", stack.url, "--csv", str(directory / "locust"), "-L", "WARNING"],
-            cwd=BASE_DIR,
-            start_new_session=True,
-            env={**os.environ, "NATIONAL_LOAD_CONFIG": str(config)},
-            stdout=subprocess.DEVNULL,
-            stderr=open(directory / "locust.log", "w"),  # noqa: SIM115 - closed with the process
+        agents_users, page_users = len(people["agents"]), len(people["moderators"]) + resident_users
+        locusts = [
+            locust_start(directory, "agents", ["PoliceAgent"], agents_users, args, stack.url),
+            locust_start(directory, "pages", ["Resident", "Moderator"], page_users, args, stack.url),
+        ]
+        sampler = Sampler(
+            {**stack.groups(), "locust agents": [locusts[0].pid], "locust pages": [locusts[1].pid]}, stack.bouncer
         )
-        sampler = Sampler({**stack.groups(), "locust": [locust.pid]}, stack.bouncer)
         sampler.start()
         time.sleep(args.duration / 2)  # the broadcast goes out in the middle of the run
         moderator_published: dict = {}
@@ -530,18 +593,19 @@ def point(args, *, web: int, workers: int, people: dict) -> dict:
             since=broadcast["broadcast_started"],
             wait_s=args.drain,
         )
-        locust.wait(timeout=args.duration * 3 + 60)
+        for locust in locusts:
+            locust.wait(timeout=args.duration * 3 + 60)
         evidence = sampler.stop()
         sampler = None
-        seen = json.loads(observations.read_text())
+        seen = observations_read(directory, ["agents", "pages"])
         seen["published"].update(moderator_published)
         window = (broadcast["broadcast_started"], broadcast["broadcast_committed"] + 1.0)
         agents = agent_latencies(seen, window, people["agent_services"])
-        stats = locust_stats(directory / "locust")
+        stats = locust_stats(directory / "pages")
     finally:
         if sampler is not None:
             sampler.stop()
-        if locust is not None:
+        for locust in locusts:
             stop_group(locust)
         stack.stop()
     bare = bare_insert_s(broadcast["broadcast_rows"])
@@ -549,6 +613,7 @@ def point(args, *, web: int, workers: int, people: dict) -> dict:
         shutil.rmtree(directory, ignore_errors=True)
     return {
         "web": web,
+        "live": live,
         "workers": workers,
         "agents": agents,
         "broadcast": {k: v for k, v in broadcast.items() if not k.startswith("broadcast_st")},
@@ -557,6 +622,7 @@ def point(args, *, web: int, workers: int, people: dict) -> dict:
         "pages": {name: stats.get(name) for name in ("resident map", "resident inbox", "moderator publish")},
         "floor_ms": floor,
         "evidence": evidence,
+        "load_start": load_start,
         "load": round(os.getloadavg()[0], 1),
         "logs": str(directory) if args.keep else None,
     }
@@ -572,8 +638,9 @@ def bare_insert_s(rows: int) -> float:
         started = time.perf_counter()
         sql(
             "INSERT INTO bare_delivery (recipient_id, kind, broadcast_id, status, reason, email_status, sms_status,"
-            " push_status, attempts, last_error, created_at, send_after)"
-            " SELECT user_id, 'broadcast', NULL, 'pending', '', 'pending', 'skipped', 'skipped', 0, '', now(), now()"
+            " push_status, attempts, last_error, created_at, send_after, month)"
+            " SELECT user_id, 'broadcast', NULL, 'pending', '', 'pending', 'skipped', 'skipped', 0, '', now(), now(),"
+            " date_trunc('month', now())::date"
             " FROM accounts_residence WHERE commune_id = %s LIMIT %s",
             [data.broadcast_commune_id(), rows],
         )
@@ -639,7 +706,9 @@ def summary_line(outcome: dict) -> str:
     agents, broadcast, sending, pages = (outcome[key] for key in ("agents", "broadcast", "sending", "pages"))
     page = {name: pages.get(name) or {} for name in ("resident map", "resident inbox")}
     return (
-        f"| {outcome['web']} | {outcome['workers']} | {agents['p95_ms']} | {agents['during_broadcast_p95_ms']} | "
+        f"| {outcome['web']} | {outcome['live']} | {outcome['workers']} | {agents['p95_ms']} | "
+        f"{agents['during_broadcast_p95_ms']} ({agents['during_broadcast_receipts']}) | "
+        f"{agents['from_event_p95_ms']} / {agents['from_event_during_broadcast_p95_ms']} | "
         f"{agents['connected']} in {agents['connect_s']} s | {agents['receipts']}/{agents['expected']} | "
         f"{broadcast['broadcast_rows']:,} in {broadcast['broadcast_s']} s "
         f"({broadcast['broadcast_s'] / max(outcome['bare_insert_s'], 0.01):.1f}x bare) | "
@@ -647,13 +716,24 @@ def summary_line(outcome: dict) -> str:
         f"{sending['sent_per_s']}/s | "
         f"{page['resident map'].get('p95_ms')} / {page['resident inbox'].get('p95_ms')} ms "
         f"(idle {outcome['floor_ms']['resident map']} / {outcome['floor_ms']['resident inbox']}) | "
-        f"{sum(p.get('rps', 0) for p in page.values()):.0f} | {outcome['load']} |"
+        f"{sum(p.get('rps', 0) for p in page.values()):.0f} | {cpu_cell(outcome['evidence'])} | "
+        f"{outcome['load_start']} / {outcome['load']} |"
+    )
+
+
+def cpu_cell(evidence: dict) -> str:
+    """CPU % of a core per process group (busiest process of the group in brackets)."""
+    cpu, busiest = evidence["cpu_percent"], evidence["cpu_percent_busiest_process"]
+    return ", ".join(
+        f"{name} {cpu[name]} ({busiest[name]})" for name in ("web", "live", "postgres", "workers") if name in cpu
     )
 
 
 HEADER = (
-    "| web | workers | agent p95 ms | p95 during broadcast | agents connected | receipts | broadcast rows "
-    "| urgent inbox rows | urgent sent | sending | map / inbox p95 | rps | load |\n|" + "---|" * 13
+    "| web | live | workers | agent p95 ms | p95 during broadcast (receipts) | from event row p95: all / broadcast "
+    "| agents connected | receipts "
+    "| broadcast rows | urgent inbox rows | urgent sent | sending | map / inbox p95 | rps "
+    "| CPU % (busiest process) | load start / end |\n|" + "---|" * 16
 )
 
 
@@ -674,7 +754,10 @@ def main() -> None:
     parser.add_argument("--alerts-per-hour", type=int, default=1000)
     parser.add_argument("--duration", type=int, default=60, help="seconds of locust per point")
     parser.add_argument("--drain", type=int, default=60, help="seconds the sending may take after the broadcast")
-    parser.add_argument("--web", default="1,2,4", help="counts of web processes")
+    parser.add_argument("--web", default="1,2,4", help="counts of web processes (pages, API)")
+    parser.add_argument(
+        "--live", default="2", help="counts of live processes (the live map's stream; 0: on the web processes)"
+    )
     parser.add_argument("--workers", default="1,4", help="counts of Celery workers")
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--pool", type=int, default=16, help="PgBouncer server connections (the server is shared)")
@@ -684,7 +767,7 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _interrupted)  # `timeout` or a supervisor: stop the stack too
     if args.check:
-        vars(args).update(CHECK, web="2", workers="1", drain=10, browsing=50)
+        vars(args).update(CHECK, web="1", live="1", workers="1", drain=10, browsing=50)
     args.broadcast = min(args.broadcast, args.residents // 2)
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         sys.exit("nginx is not installed (Debian: apt-get install nginx)")
@@ -693,12 +776,16 @@ def main() -> None:
     if args.populate_only:
         return
     people = people_signed_in(args)
-    webs, workers = [int(n) for n in args.web.split(",")], [int(n) for n in args.workers.split(",")]
-    series = [(web, workers[0]) for web in webs] + [(webs[-1], count) for count in workers[1:]]
+    webs, lives, workers = ([int(n) for n in value.split(",")] for value in (args.web, args.live, args.workers))
+    series = (
+        [(web, lives[0], workers[0]) for web in webs]
+        + [(webs[-1], live, workers[0]) for live in lives[1:]]
+        + [(webs[-1], lives[-1], count) for count in workers[1:]]
+    )
     lines = []
     try:
-        for web, count in series:
-            outcome = point(args, web=web, workers=count, people=people)
+        for web, live, count in series:
+            outcome = point(args, web=web, live=live, workers=count, people=people)
             print(json.dumps(outcome), flush=True)
             lines.append(summary_line(outcome))
             print(HEADER + "\n" + "\n".join(lines), flush=True)

@@ -64,3 +64,21 @@ def test_the_proxy_spreads_several_web_processes_and_never_buffers_the_live_map(
     stream = template.split("location /carte/police/flux/")[1].split("}")[0]
     assert "proxy_buffering off;" in stream and "proxy_read_timeout 1h;" in stream
     assert "${VIGIE_UPSTREAM_SERVERS}" in template and services["proxy"]["environment"]["VIGIE_UPSTREAM_SERVERS"]
+
+
+def test_the_live_map_stream_has_web_processes_of_its_own_behind_the_proxy():
+    services = load_compose()["services"]
+    live, proxy = services["live"], services["proxy"]
+    assert live["command"] == services["web"]["command"]  # the same application, given only the stream
+    assert "healthcheck" in live and "ports" not in live
+    assert "VIGIE_LIVE_REPLICAS" in str(live["deploy"]["replicas"])
+    assert "server live:8000;" in proxy["environment"]["VIGIE_LIVE_UPSTREAM_SERVERS"]
+    # The nginx image sources /docker-entrypoint.d/*.envsh before rendering its templates, in name order.
+    defaults = next(volume for volume in proxy["volumes"] if "nginx-vigie-defaults.envsh" in volume)
+    source, target = defaults.split(":")[:2]
+    assert (Path(settings.BASE_DIR) / source).stat().st_mode & 0o111, "the image sources only executable files"
+    assert target.startswith("/docker-entrypoint.d/") and target.endswith(".envsh")
+    assert Path(target).name < "20-envsubst-on-templates.sh"
+    template = (Path(settings.BASE_DIR) / "deploy" / "nginx-vigie.conf.template").read_text()
+    stream = template.split("location /carte/police/flux/")[1].split("}")[0]
+    assert "proxy_pass http://vigie_live;" in stream and "${VIGIE_LIVE_UPSTREAM_SERVERS}" in template
