@@ -2,12 +2,13 @@
 map (/carte/quartier/) and their inbox (/messages/), as the national load test opens them.
 
     .venv/bin/python manage.py load_demo          # once
-    .venv/bin/python bench/resident_pages.py      # this code against the commit named by --before
+    .venv/bin/python bench/resident_pages.py --before fba650e --rounds 2 --requests 50
 
 Data (created once, idempotent, in the worktree's own database): the demo's Tarascon plus 2,000
 verified residents spread over its neighbourhoods and 300 alerts published over the last 30 days
 at random places in the commune, each routed as publication routes it (deliveries, routed zones);
-the measured resident is the demo's habitant1, with three alerts of their own among them.
+the measured resident is the demo's habitant1, with three alerts of their own among them, and 40
+messages in their inbox (as if they also followed places elsewhere in the commune).
 
 Each page is asked through Django's whole stack (test client, every middleware, DEBUG off, the
 template loader cached) by a signed-in resident, after a warm-up; the figure is the process's CPU
