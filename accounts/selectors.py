@@ -37,10 +37,15 @@ def police_services_of(user: User) -> QuerySet[PoliceService]:
     )
 
 
-def verified_residence(user: User) -> Residence | None:
+def verified_residences(user: User) -> QuerySet[Residence]:
+    """The user's home if it is verified (at most one row)."""
     if not user.is_authenticated:
-        return None
-    return Residence.objects.filter(user=user, status=Residence.Status.VERIFIED).select_related("commune").first()
+        return Residence.objects.none()
+    return Residence.objects.filter(user=user, status=Residence.Status.VERIFIED)
+
+
+def verified_residence(user: User) -> Residence | None:
+    return verified_residences(user).select_related("commune").first()
 
 
 def charter_current() -> CharterVersion | None:

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,12 @@ def inbox_of(user: User) -> QuerySet[Delivery]:
 
 def inbox_unread_count(user: User) -> int:
     return inbox_of(user).filter(read_at__isnull=True).count()
+
+
+def inbox_counts(user: User) -> tuple[int, int]:
+    """How many messages the person has, and how many of them are unread: one query for both."""
+    counts = inbox_of(user).aggregate(total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
+    return counts["total"], counts["unread"]
 
 
 def inbox_mark_read(*, user: User, delivery_id: int) -> Delivery:

@@ -56,22 +56,29 @@ def delivery_link(delivery: Delivery) -> str:
     return site_url(reverse("inbox-message", kwargs={"delivery_id": delivery.id}, urlconf="delivery.urls"))
 
 
-def alert_places(alert_id: int) -> list[str]:
-    """Names of the neighbourhoods the alert lies in (never its exact point), as they were named when
+def alerts_places(alert_ids: list[int]) -> dict[int, list[str]]:
+    """Names of the neighbourhoods each alert lies in (never its exact point), as they were named when
     it was routed: a later re-import or regeneration never changes a message already sent."""
-    return list(
-        RoutedZone.objects.filter(alert_id=alert_id, reason=RoutedZone.Reason.COVERS, zone__kind="neighbourhood")
-        .order_by("zone_name")
-        .values_list("zone_name", flat=True)
+    places: dict[int, list[str]] = {alert_id: [] for alert_id in alert_ids}
+    rows = (
+        RoutedZone.objects.filter(alert_id__in=alert_ids, reason=RoutedZone.Reason.COVERS, zone__kind="neighbourhood")
+        .order_by("alert_id", "zone_name")
+        .values_list("alert_id", "zone_name")
     )
+    for alert_id, name in rows:
+        places[alert_id].append(name)
+    return places
 
 
-def message_of(delivery: Delivery, *, cache: dict | None = None) -> Message:
+def message_of(
+    delivery: Delivery, *, cache: dict | None = None, places: dict[int, list[str]] | None = None
+) -> Message:
     """The message of a delivery; `cache` (one per batch) keeps what all recipients of the same
-    alert or broadcast share, so a batch reads it once."""
+    alert or broadcast share, so a batch reads it once; `places`, the alerts' neighbourhoods when
+    they are already read (`messages_of`)."""
     key = (delivery.kind, delivery.alert_id, delivery.broadcast_id, delivery.notice_id, translation.get_language())
     if cache is None or key not in cache:
-        shared = _message_shared(delivery)
+        shared = _message_shared(delivery, places)
         if cache is None:
             return _linked(shared, delivery)
         cache[key] = shared
@@ -172,7 +179,15 @@ def inbox_link() -> str:
     return site_url(reverse("inbox", urlconf="delivery.urls"))
 
 
-def _message_shared(delivery: Delivery) -> Message:
+def messages_of(deliveries: list[Delivery]) -> list[Message]:
+    """The messages of one person's page of deliveries, the neighbourhoods of all their alerts read
+    in one query rather than one per message."""
+    places = alerts_places(sorted({delivery.alert_id for delivery in deliveries if delivery.alert_id}))
+    cache: dict = {}
+    return [message_of(delivery, cache=cache, places=places) for delivery in deliveries]
+
+
+def _message_shared(delivery: Delivery, places: dict[int, list[str]] | None = None) -> Message:
     link = ""
     if delivery.kind in MESSAGE_TEXTS:
         return MESSAGE_TEXTS[delivery.kind](delivery)
@@ -183,7 +198,7 @@ def _message_shared(delivery: Delivery) -> Message:
     if delivery.kind == Delivery.Kind.BROADCAST:
         return broadcast_message(delivery.broadcast)
     alert = delivery.alert
-    places = alert_places(alert.id)
+    places = (places if places is not None else alerts_places([alert.id]))[alert.id]
     occurred_on = timezone.localtime(alert.occurred_at, ZoneInfo(alert.commune.time_zone)).date()
     if delivery.kind == Delivery.Kind.NEAR_REPEAT:
         return Message(

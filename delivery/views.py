@@ -30,8 +30,14 @@ from delivery.broadcasts import (
 )
 from delivery.channels.push import application_server_key
 from delivery.devices import push_devices_of
-from delivery.inbox import inbox_mark_read, inbox_of, inbox_unread_count, preference_of, preference_update
-from delivery.messages import message_of
+from delivery.inbox import (
+    inbox_counts,
+    inbox_mark_read,
+    inbox_of,
+    preference_of,
+    preference_update,
+)
+from delivery.messages import message_of, messages_of
 from delivery.models import Broadcast, BroadcastRelay, Delivery, Reminder
 from delivery.relaying import broadcast_relay, relayable_broadcasts
 from delivery.reminders.library import THEMES, ready_texts
@@ -42,9 +48,13 @@ from zones.outlines import commune_outlines, neighbourhood_outlines
 
 @login_required
 def inbox_page(request):
-    page = Paginator(inbox_of(request.user), 20).get_page(request.GET.get("page"))
-    items = [(delivery, message_of(delivery)) for delivery in page]
-    context = {"page": page, "items": items, "unread": inbox_unread_count(request.user)}
+    total, unread = inbox_counts(request.user)
+    paginator = Paginator(inbox_of(request.user), 20)
+    paginator.count = total  # counted above with the unread ones: the paginator need not count again
+    page = paginator.get_page(request.GET.get("page"))
+    deliveries = list(page)
+    items = list(zip(deliveries, messages_of(deliveries), strict=True))
+    context = {"page": page, "items": items, "unread": unread}
     return render(request, "delivery/inbox.html", context)
 
 

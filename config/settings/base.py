@@ -387,6 +387,9 @@ ACCOUNTS_GEOCODER_NEAR_M = env.int("ACCOUNTS_GEOCODER_NEAR_M", default=150)
 ACCOUNTS_HOME_ADDRESS_WARNING_M = env.int("ACCOUNTS_HOME_ADDRESS_WARNING_M", default=150)
 # One request per keystroke: enough for fast typing, not for harvesting the index.
 ACCOUNTS_GEOCODER_THROTTLE_RATE = env("ACCOUNTS_GEOCODER_THROTTLE_RATE", default="120/minute")
+# The site navigation (links by role) is kept this many seconds per person at most; a change of their
+# roles, home or référent terms forgets it at once (accounts/navigation.py).
+ACCOUNTS_NAVIGATION_CACHE_S = env.int("ACCOUNTS_NAVIGATION_CACHE_S", default=300)
 # A staff session that passed two-factor authentication ends after this many seconds.
 ACCOUNTS_STAFF_SESSION_SECONDS = env.int("ACCOUNTS_STAFF_SESSION_SECONDS", default=4 * 3600)
 # Registration help by a référent: the neighbour's link expires after these days; at most this many a day.

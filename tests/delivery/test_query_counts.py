@@ -80,3 +80,25 @@ def test_posting_an_alert_reads_the_authors_home_once(town):
     # The request's clock also looks up the commune of the home (its time zone), not the home itself.
     home_reads = [q["sql"] for q in queries.captured_queries if '"accounts_residence"."home"' in q["sql"]]
     assert len(home_reads) == 1, home_reads
+
+
+def inbox_page_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/messages/")
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_the_inbox_page_reads_as_many_rows_for_twenty_alerts_as_for_two(town):
+    """The page's messages name the neighbourhoods of their alerts: read for the whole page at once."""
+    resident = resident_at(town, 5.002)
+    client = resident_client(resident)
+    for n in range(20):
+        alert = make_alert(commune=town.commune, location=home(5.003), status="published")
+        Delivery.objects.create(recipient=resident, kind=Delivery.Kind.ALERT, alert=alert)
+        if n == 1:
+            client.get("/messages/")  # the session's first page also works out its time zone
+            with_two = inbox_page_queries(client)
+
+    assert inbox_page_queries(client) == with_two
+    assert client.get("/messages/").content.decode().count("Cambriolage à Testville") == 20
