@@ -3,12 +3,15 @@ from django.urls import path
 from maps import views
 from maps.accountability import urls as accountability_urls
 from maps.live import urls as live_urls
+from maps.neighbourhood import views as neighbourhood_views
 from maps.statistics import urls as statistics_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accessibilite/", views.accessibility_statement, name="accessibility-statement"),
-    *live_urls.urlpatterns,
+    path("carte/quartier/", neighbourhood_views.neighbourhood_map, name="maps-neighbourhood"),
+    # The live map's own routes, but the neighbourhood map's, which is the view above.
+    *(pattern for pattern in live_urls.urlpatterns if pattern.name != "maps-neighbourhood"),
     *statistics_urls.urlpatterns,
     *accountability_urls.urlpatterns,
 ]

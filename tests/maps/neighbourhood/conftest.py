@@ -1,0 +1,1 @@
+from tests.maps.live.conftest import world  # noqa: F401 - the same two communes as the live maps' tests
