@@ -25,7 +25,7 @@ from accounts.models import Residence, ResidenceNeighbourhood
 from alerts.models import Alert, AlertCategory
 from alerts.structured import structured_summary
 from geo.generalisation import GridCellCentre
-from zones.models import Commune, CommunePart, Zone, ZonePart
+from zones.models import Commune, Zone
 
 
 @dataclass(frozen=True)
@@ -64,17 +64,14 @@ def resident_area(residence: Residence) -> ResidentArea:
     return ResidentArea(names=names, keys=keys, extent=tuple(extent) if names else None)
 
 
-# Whether an alert lies in the area is asked of the subdivided parts of the neighbourhoods (or of
-# the commune when the home lies in none) under their GiST index, with ST_Covers so an alert on a
-# border is in: the same answer as covered-by the union of the boundaries, without building that
-# union on every request.
+# Whether an alert lies in the area: covered by the union of the home's neighbourhoods (or by its
+# commune when it lies in none), so an alert on a border is in. The union is an InitPlan, built once
+# per query and prepared by PostGIS for the alerts it tests: asking each alert of the commune
+# whether a subdivided part covers it cost four times as much PostgreSQL time (2.5 against 0.6 ms
+# for Tarascon's 300 alerts of the month) and grows with the commune's alerts.
 IN_NEIGHBOURHOODS_SQL = f"""
-    EXISTS (SELECT 1 FROM {ZonePart._meta.db_table} part
-             WHERE part.zone_id IN (SELECT zone.id FROM ({NEIGHBOURHOODS_SQL}) zone)
-               AND ST_Covers(part.geom, alert.location))"""
-IN_COMMUNE_SQL = f"""
-    EXISTS (SELECT 1 FROM {CommunePart._meta.db_table} part
-             WHERE part.commune_id = alert.commune_id AND ST_Covers(part.geom, alert.location))"""
+    ST_CoveredBy(alert.location, (SELECT ST_Union(zone.boundary) FROM ({NEIGHBOURHOODS_SQL}) zone))"""
+IN_COMMUNE_SQL = "ST_CoveredBy(alert.location, commune.boundary)"
 
 
 @cache
