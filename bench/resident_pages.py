@@ -2,7 +2,7 @@
 map (/carte/quartier/) and their inbox (/messages/), as the national load test opens them.
 
     .venv/bin/python manage.py load_demo          # once
-    .venv/bin/python bench/resident_pages.py --before fba650e --rounds 2 --requests 50
+    .venv/bin/python bench/resident_pages.py --before 9ab6b82 --rounds 3 --requests 60
 
 Data (created once, idempotent, in the worktree's own database): the demo's Tarascon plus 2,000
 verified residents spread over its neighbourhoods and 300 alerts published over the last 30 days
@@ -16,7 +16,9 @@ time (user + system: Python, and the client side of the database driver; Postgre
 another process) divided by the requests, and the queries of one request. The floor is a view that
 renders a tiny template to the same signed-in resident through the same middleware. The "before"
 code is the commit named by --before (exported with `git archive`), measured in the same run,
-rounds alternating, against the same database."""
+rounds alternating, against the same database. PostgreSQL's own time per page is the sum of the
+planning and execution times EXPLAIN ANALYZE gives for the page's queries, replayed after the
+measured requests."""
 
 import argparse
 import os
@@ -171,14 +173,15 @@ def measure(code_dir: Path, requests: int) -> None:
         for _ in range(10):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
-        queries: list[str] = []
+        queries: list[tuple[str, object]] = []
 
         def counted(execute, sql, params, many, context, queries=queries):
-            queries.append(sql)
+            queries.append((sql, params))
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(counted):
             size = len(client.get(url).content)
+        pg_ms = postgresql_ms(queries)
         walls = []
         cpu = time.process_time()
         for _ in range(requests):
@@ -188,9 +191,29 @@ def measure(code_dir: Path, requests: int) -> None:
         cpu_ms = (time.process_time() - cpu) * 1000 / requests
         print(
             f"{name} cpu_ms={cpu_ms:.2f} wall_median_ms={statistics.median(walls) * 1000:.2f}"
-            f" queries={len(queries)} bytes={size}",
+            f" queries={len(queries)} bytes={size} pg_ms={pg_ms:.2f}",
             flush=True,
         )
+
+
+def postgresql_ms(queries: list[tuple[str, object]], repeats: int = 5) -> float:
+    """PostgreSQL's own time for the page's queries: planning + execution as EXPLAIN ANALYZE reports
+    them, summed over the queries, the median of `repeats` passes. Only reads are explained (EXPLAIN
+    ANALYZE would run a write); a page that writes says so by counting fewer here."""
+    from django.db import connection
+
+    passes = []
+    for _ in range(repeats):
+        total = 0.0
+        with connection.cursor() as cursor:
+            for sql, params in queries:
+                if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, SUMMARY ON, FORMAT JSON) " + sql, params)
+                plan = cursor.fetchone()[0][0]
+                total += plan["Planning Time"] + plan["Execution Time"]
+        passes.append(total)
+    return statistics.median(passes)
 
 
 def run_round(code_dir: Path, requests: int) -> dict[str, dict[str, float]]:
@@ -212,11 +235,13 @@ def report(label: str, rounds: list[dict], floor_cpu: float) -> None:
     for name in PAGES:
         cpu = [figures[name]["cpu_ms"] for figures in rounds]
         wall = [figures[name]["wall_median_ms"] for figures in rounds]
+        pg = statistics.median(figures[name]["pg_ms"] for figures in rounds)
         median, each = statistics.median(cpu), ", ".join(f"{c:.2f}" for c in cpu)
         print(
             f"  {label:6} {name:6} CPU ms/page median {median:6.2f} (rounds {each});"
             f" wall median {statistics.median(wall):6.2f} ms; queries {rounds[0][name]['queries']:.0f};"
-            f" {rounds[0][name]['bytes'] / 1024:.1f} KiB; {median / floor_cpu:.2f}x the floor"
+            f" {rounds[0][name]['bytes'] / 1024:.1f} KiB; {median / floor_cpu:.2f}x the floor;"
+            f" PostgreSQL {pg:.2f} ms/page (plan + run)"
         )
 
 
@@ -260,7 +285,12 @@ def main() -> None:
         for name in ("map", "inbox"):
             before = statistics.median(figures[name]["cpu_ms"] for figures in rounds["before"])
             after = statistics.median(figures[name]["cpu_ms"] for figures in rounds["after"])
-            print(f"  {name}: before / after = {before / after:.2f}")
+            before_pg = statistics.median(figures[name]["pg_ms"] for figures in rounds["before"])
+            after_pg = statistics.median(figures[name]["pg_ms"] for figures in rounds["after"])
+            print(
+                f"  {name}: before / after = {before / after:.2f} (Python);"
+                f" {(before + before_pg) / (after + after_pg):.2f} (Python + PostgreSQL)"
+            )
 
 
 if __name__ == "__main__":
