@@ -6,6 +6,7 @@ the commune and the neighbourhoods the alert was routed to because it lies in th
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -51,9 +52,21 @@ def site_url(path: str) -> str:
 
 
 def delivery_link(delivery: Delivery) -> str:
-    # Reversed against our own routes, which are mounted at the site root: this works in a worker
-    # whatever the project's URL configuration includes.
-    return site_url(reverse("inbox-message", kwargs={"delivery_id": delivery.id}, urlconf="delivery.urls"))
+    prefix, suffix = _message_path_around_id()
+    return site_url(f"{prefix}{delivery.id}{suffix}")
+
+
+@cache
+def _message_path_around_id() -> tuple[str, str]:
+    """The message page's path before and after the delivery's id, reversed once per process: a
+    worker builds a link for every push, and reversing it each time cost more than encrypting the
+    push's payload. Reversed against our own routes, which are mounted at the site root: this works
+    in a worker whatever the project's URL configuration includes."""
+    sentinel = 987654321
+    path = reverse("inbox-message", kwargs={"delivery_id": sentinel}, urlconf="delivery.urls")
+    prefix, found, suffix = path.partition(str(sentinel))
+    assert found, path
+    return prefix, suffix
 
 
 def alerts_places(alert_ids: list[int]) -> dict[int, list[str]]:

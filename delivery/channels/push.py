@@ -30,7 +30,7 @@ from django.conf import settings
 from django.utils import translation
 from py_vapid import Vapid02, b64urldecode, b64urlencode
 
-from delivery.messages import message_of
+from delivery.messages import delivery_link, message_of
 from delivery.models import Delivery, PushReceipt, PushSubscription
 
 BODY_MAX_LENGTH = 300
@@ -192,20 +192,30 @@ def urgency_of(delivery: Delivery, urgent: bool) -> tuple[str, int]:
 
 
 def payload_of(delivery: Delivery, *, cache: dict | None = None) -> tuple[bytes, bool]:
-    """The notification as the service worker shows it, in the recipient's language."""
-    with translation.override(delivery.recipient.language or settings.LANGUAGE_CODE):
-        message = message_of(delivery, cache=cache)
-        body = ", ".join(message.places) or message.commune
-        if message.body:
-            body = f"{body} · {message.body}" if body else message.body
+    """The notification as the service worker shows it, in the recipient's language. What every
+    recipient of a message in one language shares is built once per batch (`cache`); each
+    delivery adds its own link and tag."""
+    language = delivery.recipient.language or settings.LANGUAGE_CODE
+    key = ("push", delivery.kind, delivery.alert_id, delivery.broadcast_id, delivery.notice_id, language)
+    shared = cache.get(key) if cache is not None else None
+    if shared is None:
+        with translation.override(language):
+            message = message_of(delivery, cache=cache)
+            body = ", ".join(message.places) or message.commune
+            if message.body:
+                body = f"{body} · {message.body}" if body else message.body
+        shared = (message.title, body[:BODY_MAX_LENGTH], message.page, message.urgent)
+        if cache is not None:
+            cache[key] = shared
+    title, body, page, urgent = shared
     data = {
-        "title": message.title,
-        "body": body[:BODY_MAX_LENGTH],
-        "url": message.link,
+        "title": title,
+        "body": body,
+        "url": page or delivery_link(delivery),
         "tag": f"vigie-{delivery.id}",
-        "urgent": message.urgent,
+        "urgent": urgent,
     }
-    return json.dumps(data, ensure_ascii=False).encode(), message.urgent
+    return json.dumps(data, ensure_ascii=False).encode(), urgent
 
 
 def devices_of(user_ids) -> dict[int, list[Device]]:
