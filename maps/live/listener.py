@@ -9,11 +9,21 @@ cost fifty short queries on one open connection, not fifty new connections.
 
 NOTIFY is only a wake-up: rows in AlertEvent are the truth. After the listening connection drops,
 subscribers re-read their streams (`RESYNC`), and a periodic sweep picks up any event whose
-notification never came (a row written without `alert_event_record`)."""
+notification never came (a row written without `alert_event_record`).
+
+Open streams re-check their agent's access (`access`): the checks asked at the same moment (an
+event reaching every agent of a service, heartbeats falling together) are answered by one batch of
+queries in the same thread, not one set of queries per agent queued before the next event's read.
+
+With MAPS_LIVE_TRACE set to a directory, each process appends to `live-<pid>.log` one line per
+event when its notification arrives (N), once read (R), and per stream when written (W), with the
+wall clock: what the load test uses to split the publication's latency into its stages."""
 
 import asyncio
 import json
 import logging
+import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,13 +37,25 @@ from psycopg.conninfo import make_conninfo
 
 from alerts.models import AlertEvent
 from delivery.events import NOTIFY_CHANNEL
-from maps.live import selectors
+from maps.live import access, selectors
 from maps.live.geojson import PoliceAlertFeatureSerializer
 
 logger = logging.getLogger(__name__)
 
 RESYNC = object()  # queued to a subscriber when it must re-read its stream from the database
 QUEUE_SIZE = 1000
+TRACE_DIRECTORY = os.environ.get("MAPS_LIVE_TRACE", "")
+_trace_file = None
+
+
+def trace(stage: str, event_id: int) -> None:
+    """One timing line (stage, event id, wall clock) when MAPS_LIVE_TRACE names a directory."""
+    global _trace_file
+    if not TRACE_DIRECTORY:
+        return
+    if _trace_file is None:
+        _trace_file = open(os.path.join(TRACE_DIRECTORY, f"live-{os.getpid()}.log"), "a", buffering=1)  # noqa: SIM115
+    _trace_file.write(f"{stage} {event_id} {time.time():.6f}\n")
 
 
 def database_conninfo() -> str:
@@ -104,6 +126,8 @@ class AlertEventHub:
         self._tasks: dict[str, asyncio.Task] = {}
         self._listening = asyncio.Event()
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-events-hub")
+        self._access_asked: dict[str, asyncio.Future] = {}
+        self._access_known: dict[str, tuple[float, list[int]]] = {}  # key -> (checked at, services)
 
     async def read(self, function: Callable, *args):
         """Run an ORM read in the hub's database thread, whose connection stays open."""
@@ -116,6 +140,39 @@ class AlertEventHub:
         except (OperationalError, InterfaceError):
             connections["default"].close()  # dropped: the next read opens a new connection
             raise
+
+    async def access(self, session_key: str, *, max_age_s: float) -> tuple[float, list[int]]:
+        """(when it was checked, on the monotonic clock; the police services the stream of this
+        session may serve, as `access.stream_service_ids` says), checked at most `max_age_s` ago.
+        Every check asked while the hub's thread is busy goes into the next batch: one set of
+        queries for all of them."""
+        known = self._access_known.get(session_key)
+        if known is not None and time.monotonic() - known[0] < max_age_s:
+            return known
+        future = self._access_asked.get(session_key)
+        if future is None:
+            future = self._access_asked[session_key] = asyncio.get_running_loop().create_future()
+            self._start("access", self._access_check)
+        return await asyncio.shield(future)
+
+    async def _access_check(self) -> None:
+        while self._access_asked:
+            asked, self._access_asked = self._access_asked, {}
+            checked_at = time.monotonic()  # the answers hold as of the start of the queries
+            try:
+                answers = await self.read(access.streams_service_ids, list(asked))
+            except Exception as error:
+                for future in asked.values():
+                    if not future.done():
+                        future.set_exception(error)
+                        future.exception()  # a stream gone meanwhile never retrieves it
+                continue
+            horizon = checked_at - settings.MAPS_LIVE_ACCESS_RECHECK_S
+            self._access_known = {key: known for key, known in self._access_known.items() if known[0] > horizon}
+            for key, future in asked.items():
+                self._access_known[key] = (checked_at, answers.get(key, []))
+                if not future.done():
+                    future.set_result(self._access_known[key])
 
     async def subscribe(self, service_ids: Iterable[int], *, wait_s: float = 5.0) -> Subscription:
         """Register a live map; returns once LISTEN is active, so nothing committed after the
@@ -195,6 +252,7 @@ class AlertEventHub:
         except ValueError:
             logger.warning("live maps: ignored a malformed notification %r", payload)
             return
+        trace("N", event_id)
         self._pending.add(event_id)
         self._start("flush", self._flush)
 
@@ -209,6 +267,7 @@ class AlertEventHub:
                 self._broadcast(RESYNC)
                 continue
             for event_id, service_id, message in events:
+                trace("R", event_id)
                 self._newest = max(self._newest, event_id)
                 for subscription in list(self._subscribers):
                     if service_id in subscription.service_ids:

@@ -69,6 +69,7 @@ async def alert_event_stream(
                 continue
             sent.add(event_id)
             newest = max(newest, event_id)
+            listener.trace("W", event_id)
             yield message
     finally:
         hub.unsubscribe(subscription)
