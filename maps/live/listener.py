@@ -1,11 +1,13 @@
 """One PostgreSQL LISTEN connection per server process, fanned out to every connected live map.
 
 A connection per browser would cost one PostgreSQL backend per agent on shift; here the process
-holds one listening connection and one reading connection (in one dedicated thread). Each
+holds one listening connection and two reading connections, each in a dedicated thread: one passes
+the live events on and checks access, the other serves the streams' replays. Each
 notification ('<police_service_id>:<event_id>') is read from the database once, whatever the
 number of agents, and handed to the subscribers whose police services it concerns. Replays for
-reconnecting browsers go through the same reading thread, so fifty agents reconnecting at once
-cost fifty short queries on one open connection, not fifty new connections.
+reconnecting browsers go through the replay thread, so fifty agents reconnecting at once cost
+fifty short queries on one open connection, not fifty new connections, and the live events do not
+wait behind them.
 
 NOTIFY is only a wake-up: rows in AlertEvent are the truth. After the listening connection drops,
 subscribers re-read their streams (`RESYNC`), and a periodic sweep picks up any event whose
@@ -126,12 +128,19 @@ class AlertEventHub:
         self._tasks: dict[str, asyncio.Task] = {}
         self._listening = asyncio.Event()
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-events-hub")
+        self._replays = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-events-replay")
         self._access_asked: dict[str, asyncio.Future] = {}
         self._access_known: dict[str, tuple[float, list[int]]] = {}  # key -> (checked at, services)
 
     async def read(self, function: Callable, *args):
         """Run an ORM read in the hub's database thread, whose connection stays open."""
         return await asyncio.get_running_loop().run_in_executor(self._database, self._read, function, args)
+
+    async def read_for_replay(self, function: Callable, *args):
+        """Run a stream's own reads (where it starts, what it missed) in the hub's second thread and
+        connection: a crowd of agents connecting at once queues there, never before the reads that
+        pass the live events on and the access checks."""
+        return await asyncio.get_running_loop().run_in_executor(self._replays, self._read, function, args)
 
     @staticmethod
     def _read(function: Callable, args: tuple):
@@ -197,8 +206,9 @@ class AlertEventHub:
     async def close(self) -> None:
         for task in self._tasks.values():
             task.cancel()
-        await asyncio.get_running_loop().run_in_executor(self._database, connections.close_all)
-        self._database.shutdown(wait=False)
+        for executor in (self._database, self._replays):
+            await asyncio.get_running_loop().run_in_executor(executor, connections.close_all)
+            executor.shutdown(wait=False)
 
     def _start(self, name: str, coroutine_function) -> None:
         task = self._tasks.get(name)

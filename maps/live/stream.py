@@ -33,14 +33,14 @@ async def alert_event_stream(
     subscription = await hub.subscribe(service_ids)
     try:
         if last_event_id is None:
-            last_event_id = await hub.read(listener.last_event_id, service_ids)
+            last_event_id = await hub.read_for_replay(listener.last_event_id, service_ids)
         yield f"retry: {RETRY_MS}\n\n"
         sent: set[int] = set()
         newest = last_event_id
 
         async def replay() -> AsyncIterator[str]:
             nonlocal newest
-            while batch := await hub.read(listener.events_after, service_ids, newest):
+            while batch := await hub.read_for_replay(listener.events_after, service_ids, newest):
                 for event_id, message in batch:
                     newest = max(newest, event_id)
                     if event_id not in sent:

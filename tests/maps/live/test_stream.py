@@ -3,6 +3,7 @@ the stream reads from other threads and listens on its own PostgreSQL connection
 
 import asyncio
 import json
+import threading
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -277,3 +278,35 @@ def test_an_open_stream_goes_on_while_the_agent_keeps_access(committed_world, se
     messages, _ended = stream_after(committed_world, staff_client(committed_world.agent), lambda: None)
 
     assert len(event_ids(messages)) == 1
+
+
+def test_a_live_event_is_passed_on_while_the_replays_of_connecting_agents_are_stuck(committed_world):
+    """The replays of agents connecting at once queue in a thread of their own: the reads that pass
+    the live events on do not wait behind them."""
+    world = committed_world
+    stuck, release = threading.Event(), threading.Event()
+
+    def slow_replay():
+        stuck.set()
+        release.wait(30)
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        try:
+            subscription = await hub.subscribe([world.service.id])
+            replay = asyncio.ensure_future(hub.read_for_replay(slow_replay))
+            await asyncio.to_thread(stuck.wait, 30)
+            _alert, event = await published(world=world, location=HERE)
+            event_id, _message = await asyncio.wait_for(subscription.queue.get(), 20)
+            replay_done = replay.done()
+            release.set()
+            await replay
+            return event_id, event.id, replay_done
+        finally:
+            release.set()
+            await hub.close()
+
+    received, expected, replay_done = run(scenario())
+
+    assert received == expected
+    assert not replay_done
