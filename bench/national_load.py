@@ -534,7 +534,7 @@ def stages_of_publication(directory: Path, seen: dict) -> dict:
         for line in trace.read_text().splitlines():
             stage, event, at = line.split()
             event, at = int(event), float(at)
-            if stage == "W":
+            if stage in ("W", "P"):  # written live, or in a stream's replay
                 written[event].append(at)
             else:
                 key = {"N": "notified", "R": "read"}[stage]
@@ -572,7 +572,7 @@ def live_cpu_per_write(directory: Path, evidence: dict) -> float | None:
     """CPU of the processes serving the streams per event written to an agent's stream, ms: all
     their work (notifications, reads, access checks, heartbeats, writes) over the run."""
     writes = sum(
-        line.startswith("W ") for trace in directory.glob("live-*.log") for line in trace.read_text().splitlines()
+        line[:2] in ("W ", "P ") for trace in directory.glob("live-*.log") for line in trace.read_text().splitlines()
     )
     seconds = evidence["cpu_seconds"].get("live") or evidence["cpu_seconds"].get("web", 0)
     return round(1000 * seconds / writes, 2) if writes else None

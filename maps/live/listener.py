@@ -18,8 +18,8 @@ event reaching every agent of a service, heartbeats falling together) are answer
 queries in the same thread, not one set of queries per agent queued before the next event's read.
 
 With MAPS_LIVE_TRACE set to a directory, each process appends to `live-<pid>.log` one line per
-event when its notification arrives (N), once read (R), and per stream when written (W), with the
-wall clock: what the load test uses to split the publication's latency into its stages."""
+event when its notification arrives (N), once read (R), and per stream when written live (W) or
+in a replay (P), with the wall clock: what the load test uses to split the publication's latency into its stages."""
 
 import asyncio
 import json
@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 RESYNC = object()  # queued to a subscriber when it must re-read its stream from the database
 QUEUE_SIZE = 1000
+REPLAY_BATCH = 500  # events per replay read
 TRACE_DIRECTORY = os.environ.get("MAPS_LIVE_TRACE", "")
 _trace_file = None
 
@@ -81,7 +82,8 @@ def event_message(event: AlertEvent) -> str:
 
 
 def events_after(service_ids: list[int], after_id: int) -> list[tuple[int, str]]:
-    return [(event.id, event_message(event)) for event in selectors.alert_events_after(service_ids, after_id)]
+    events = selectors.alert_events_after(service_ids, after_id, limit=REPLAY_BATCH)
+    return [(event.id, event_message(event)) for event in events]
 
 
 def events_by_ids(event_ids: list[int]) -> list[tuple[int, int, str]]:

@@ -39,13 +39,20 @@ async def alert_event_stream(
         newest = last_event_id
 
         async def replay() -> AsyncIterator[str]:
+            # Read again only while the reads come back full: what is committed after the
+            # subscription is in its queue already. Chasing the newest events instead, a stream
+            # whose reads wait behind hundreds of connecting agents never caught up with them.
             nonlocal newest
-            while batch := await hub.read_for_replay(listener.events_after, service_ids, newest):
+            while True:
+                batch = await hub.read_for_replay(listener.events_after, service_ids, newest)
                 for event_id, message in batch:
                     newest = max(newest, event_id)
                     if event_id not in sent:
                         sent.add(event_id)
+                        listener.trace("P", event_id)
                         yield message
+                if len(batch) < listener.REPLAY_BATCH:
+                    return
 
         async for message in replay():
             yield message

@@ -95,6 +95,39 @@ def test_a_live_event_follows_the_replay_and_a_replayed_id_is_never_sent_twice(c
     assert event_ids(following) == [live.id]
 
 
+def test_a_replay_reads_again_only_while_its_reads_come_back_full(committed_world, monkeypatch):
+    """Events committed after the subscription come from its queue: the replay does not chase them
+    with more reads (behind hundreds of connecting agents it would never catch up)."""
+    monkeypatch.setattr(listener, "REPLAY_BATCH", 2)
+    missed = [publish(world=committed_world, location=HERE)[1] for _ in range(3)]
+    reads = []
+    real = listener.events_after
+
+    def counted(service_ids, after_id):
+        reads.append(after_id)
+        return real(service_ids, after_id)
+
+    monkeypatch.setattr(listener, "events_after", counted)
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        stream = alert_event_stream(
+            service_ids=[committed_world.service.id], last_event_id=missed[0].id - 1, heartbeat_s=30, hub=hub
+        )
+        replayed = await collect(stream, 3)
+        _alert, live = await published(world=committed_world, location=HERE)
+        following = await collect(stream, 1)
+        await stream.aclose()
+        await hub.close()
+        return replayed, following, live
+
+    replayed, following, live = run(scenario())
+
+    assert event_ids(replayed) == [event.id for event in missed]
+    assert event_ids(following) == [live.id]
+    assert reads == [missed[0].id - 1, missed[1].id]
+
+
 def test_an_agent_never_receives_another_police_service_events(committed_world):
     world = committed_world
     _alert, start = publish(world=world, location=HERE)
