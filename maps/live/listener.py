@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -131,6 +132,8 @@ class AlertEventHub:
         self._listening = asyncio.Event()
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-events-hub")
         self._replays = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-events-replay")
+        self._replays_lock = threading.Lock()
+        self._replays_waiting: dict[tuple, asyncio.Future] = {}
         self._access_asked: dict[str, asyncio.Future] = {}
         self._access_known: dict[str, tuple[float, list[int]]] = {}  # key -> (checked at, services)
 
@@ -141,8 +144,23 @@ class AlertEventHub:
     async def read_for_replay(self, function: Callable, *args):
         """Run a stream's own reads (where it starts, what it missed) in the hub's second thread and
         connection: a crowd of agents connecting at once queues there, never before the reads that
-        pass the live events on and the access checks."""
-        return await asyncio.get_running_loop().run_in_executor(self._replays, self._read, function, args)
+        pass the live events on and the access checks. A read asked with the same (hashable)
+        arguments as one still waiting for the thread shares its answer: the agents of one service
+        connecting together cost one read, not one each. A read already running is never shared,
+        since it may have begun before the caller subscribed."""
+        key = (function, args)
+        with self._replays_lock:
+            future = self._replays_waiting.get(key)
+            if future is None:
+                future = asyncio.get_running_loop().run_in_executor(self._replays, self._replay_read, key)
+                self._replays_waiting[key] = future
+        return await asyncio.shield(future)
+
+    def _replay_read(self, key: tuple):
+        with self._replays_lock:  # from now on a new caller gets a read of its own
+            self._replays_waiting.pop(key, None)
+        function, args = key
+        return self._read(function, args)
 
     @staticmethod
     def _read(function: Callable, args: tuple):

@@ -30,6 +30,7 @@ async def alert_event_stream(
     hub: listener.AlertEventHub,
     still_allowed: Callable[[], Awaitable[bool]] = always_allowed,
 ) -> AsyncIterator[str]:
+    service_ids = tuple(sorted(service_ids))  # the key of reads shared by the agents of the same services
     subscription = await hub.subscribe(service_ids)
     try:
         if last_event_id is None:

@@ -343,3 +343,39 @@ def test_a_live_event_is_passed_on_while_the_replays_of_connecting_agents_are_st
 
     assert received == expected
     assert not replay_done
+
+
+def test_agents_of_one_service_connecting_together_share_a_replay_read_never_a_running_one(committed_world):
+    world = committed_world
+    running, release = threading.Event(), threading.Event()
+    calls = []
+
+    def read(service_ids, after_id):
+        calls.append((service_ids, after_id))
+        if len(calls) == 1:
+            running.set()
+            release.wait(30)
+        return [(after_id, f"read {len(calls)}")]
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        try:
+            first = asyncio.ensure_future(hub.read_for_replay(read, (world.service.id,), 0))
+            await asyncio.to_thread(running.wait, 30)
+            # Asked while the first identical read runs: a read of its own, shared by the two
+            # identical reads asked while it waits; another service's read is never shared.
+            later = [asyncio.ensure_future(hub.read_for_replay(read, (world.service.id,), 0)) for _ in range(2)]
+            other = asyncio.ensure_future(hub.read_for_replay(read, (world.other_service.id,), 0))
+            await asyncio.sleep(0.1)
+            release.set()
+            return await first, [await future for future in later], await other
+        finally:
+            release.set()
+            await hub.close()
+
+    first, later, other = run(scenario())
+
+    assert first == [(0, "read 1")]
+    assert later == [[(0, "read 2")]] * 2
+    assert other == [(0, "read 3")]
+    assert calls == [((world.service.id,), 0), ((world.service.id,), 0), ((world.other_service.id,), 0)]
