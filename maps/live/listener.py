@@ -15,7 +15,9 @@ notification never came (a row written without `alert_event_record`).
 
 Open streams re-check their agent's access (`access`): the checks asked at the same moment (an
 event reaching every agent of a service, heartbeats falling together) are answered by one batch of
-queries in the same thread, not one set of queries per agent queued before the next event's read.
+queries in the same thread, not one set of queries per agent queued before the next event's read;
+and the sessions of the streams in use are re-checked ahead of their need, every half re-check
+period, so that an event does not wait for a query.
 
 With MAPS_LIVE_TRACE set to a directory, each process appends to `live-<pid>.log` one line per
 event when its notification arrives (N), once read (R), and per stream when written live (W) or
@@ -24,6 +26,7 @@ in a replay (P), with the wall clock: what the load test uses to split the publi
 import asyncio
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -136,6 +139,7 @@ class AlertEventHub:
         self._replays_waiting: dict[tuple, asyncio.Future] = {}
         self._access_asked: dict[str, asyncio.Future] = {}
         self._access_known: dict[str, tuple[float, list[int]]] = {}  # key -> (checked at, services)
+        self._access_used: dict[str, float] = {}  # key -> when a stream last asked
 
     async def read(self, function: Callable, *args):
         """Run an ORM read in the hub's database thread, whose connection stays open."""
@@ -175,6 +179,9 @@ class AlertEventHub:
         session may serve, as `access.stream_service_ids` says), checked at most `max_age_s` ago.
         Every check asked while the hub's thread is busy goes into the next batch: one set of
         queries for all of them."""
+        self._access_used[session_key] = time.monotonic()
+        if settings.MAPS_LIVE_ACCESS_RECHECK_S > 0:
+            self._start("access-refresh", self._access_refresh)
         known = self._access_known.get(session_key)
         if known is not None and time.monotonic() - known[0] < max_age_s:
             return known
@@ -183,6 +190,27 @@ class AlertEventHub:
             future = self._access_asked[session_key] = asyncio.get_running_loop().create_future()
             self._start("access", self._access_check)
         return await asyncio.shield(future)
+
+    async def _access_refresh(self) -> None:
+        """Every half re-check period, one batch re-checks the sessions of the streams in use whose
+        answer is that old: an event then finds every answer fresh and waits for no query, even
+        while the database is busy with a commune-wide message. A session no stream asked about for
+        two heartbeats (its stream is gone) is no longer re-checked."""
+        while True:
+            period = settings.MAPS_LIVE_ACCESS_RECHECK_S / 2
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            forgotten = now - 2 * settings.MAPS_LIVE_HEARTBEAT_S
+            self._access_used = {key: used for key, used in self._access_used.items() if used > forgotten}
+            due = [
+                key
+                for key in self._access_used
+                if key not in self._access_asked and now - self._access_known.get(key, (-math.inf,))[0] >= period
+            ]
+            for key in due:
+                self._access_asked[key] = asyncio.get_running_loop().create_future()
+            if due:
+                self._start("access", self._access_check)
 
     async def _access_check(self) -> None:
         while self._access_asked:

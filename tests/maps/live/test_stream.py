@@ -253,15 +253,16 @@ def test_the_stream_view_refuses_a_malformed_last_event_id(committed_world):
     assert "Last-Event-ID" in messages[0]
 
 
-def stream_after(world, sync_client, change) -> tuple[list[str], bool]:
-    """Open the stream, apply `change` once it is listening, publish an alert of the agent's commune:
-    the event messages received, and whether the stream ended by itself."""
+def stream_after(world, sync_client, change, *, settle_s: float = 0) -> tuple[list[str], bool]:
+    """Open the stream, apply `change` once it is listening, publish an alert of the agent's commune
+    `settle_s` later: the event messages received, and whether the stream ended by itself."""
 
     async def scenario():
         response = await async_client_of(sync_client).get("/carte/police/flux/")
         reading = asyncio.ensure_future(collect(response.streaming_content, 1, timeout=3))
         await asyncio.sleep(0.5)
         await in_thread(change)()
+        await asyncio.sleep(settle_s)
         await published(world=world, location=HERE)
         try:
             messages, ended = await reading, True
@@ -294,12 +295,15 @@ def test_an_open_stream_stops_once_the_agent_may_no_longer_see_it(committed_worl
 
 
 def test_a_revoked_stream_stops_within_the_recheck_interval(committed_world, settings):
-    """With the answer kept for a while, the stream still ends at its next check (the heartbeat)."""
+    """With the answer kept for a while (and re-checked ahead of need), an event published once
+    that while has passed is never sent, and the stream ends."""
     settings.MAPS_LIVE_HEARTBEAT_S = 0.2
     settings.MAPS_LIVE_ACCESS_RECHECK_S = 0.1
     agent = committed_world.agent
 
-    messages, ended = stream_after(committed_world, staff_client(agent), Role.objects.filter(user=agent).delete)
+    messages, ended = stream_after(
+        committed_world, staff_client(agent), Role.objects.filter(user=agent).delete, settle_s=0.2
+    )
 
     assert messages == []
     assert ended

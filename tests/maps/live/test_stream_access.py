@@ -56,7 +56,10 @@ def test_many_sessions_are_checked_in_a_few_queries_with_the_answers_of_one_at_a
     assert all(answers[key] == [world.service.id] for _agent, key in agents[3:])
 
 
-def test_checks_asked_together_are_answered_by_one_batch_and_kept_for_their_age(committed_world, monkeypatch):
+def test_checks_asked_together_are_answered_by_one_batch_and_kept_for_their_age(
+    committed_world, monkeypatch, settings
+):
+    settings.MAPS_LIVE_ACCESS_RECHECK_S = 0  # no re-check ahead of need here: only the batches asked
     world = committed_world
     keys = [key for _agent, key in agents_signed_in(world, 8)]
     batches = []
@@ -86,9 +89,12 @@ def test_checks_asked_together_are_answered_by_one_batch_and_kept_for_their_age(
     assert fresh[1] == [world.service.id] and fresh[0] > first[0][0]
 
 
-def test_a_check_asked_during_a_batch_waits_for_the_next_one_and_sees_the_revocation(committed_world, monkeypatch):
+def test_a_check_asked_during_a_batch_waits_for_the_next_one_and_sees_the_revocation(
+    committed_world, monkeypatch, settings
+):
     """A batch's answers hold as of its start: a stream asking after a revocation is not given the
     answer of a batch that began before it."""
+    settings.MAPS_LIVE_ACCESS_RECHECK_S = 0
     world = committed_world
     (agent, key), (_other, other_key) = agents_signed_in(world, 2)
     real = access.streams_service_ids
@@ -124,3 +130,41 @@ def test_a_check_asked_during_a_batch_waits_for_the_next_one_and_sees_the_revoca
     assert calls == [[other_key], [key]]
     assert before[1] == [world.service.id]
     assert after[1] == []
+
+
+def test_the_sessions_in_use_are_rechecked_ahead_of_need_and_a_revocation_shows_unasked(
+    committed_world, monkeypatch, settings
+):
+    settings.MAPS_LIVE_ACCESS_RECHECK_S = 0.4
+    world = committed_world
+    ((agent, key),) = agents_signed_in(world, 1)
+    batches = []
+    real = access.streams_service_ids
+
+    def counted(session_keys):
+        batches.append(list(session_keys))
+        return real(session_keys)
+
+    monkeypatch.setattr(access, "streams_service_ids", counted)
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        try:
+            first = await hub.access(key, max_age_s=0.4)
+            async with asyncio.timeout(30):
+                while len(batches) < 2:  # the first batch was asked; the next one nobody asked
+                    await asyncio.sleep(0.05)
+            refreshed = hub._access_known[key]
+            await in_thread(lambda: Role.objects.filter(user=agent).delete())()
+            async with asyncio.timeout(30):
+                while hub._access_known[key][1]:
+                    await asyncio.sleep(0.05)
+            return first, refreshed
+        finally:
+            await hub.close()
+
+    first, refreshed = asyncio.run(scenario())
+
+    assert first[1] == [world.service.id]
+    assert refreshed[1] == [world.service.id] and refreshed[0] > first[0]
+    assert all(batch == [key] for batch in batches)
