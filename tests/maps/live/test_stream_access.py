@@ -26,6 +26,19 @@ def agents_signed_in(world, count: int) -> list[tuple]:
     return people
 
 
+def batches_counted(monkeypatch) -> list[list[str]]:
+    """The session keys of every batch of access checks from now on, each sorted."""
+    batches = []
+    real = access.streams_service_ids
+
+    def counted(session_keys):
+        batches.append(sorted(session_keys))
+        return real(session_keys)
+
+    monkeypatch.setattr(access, "streams_service_ids", counted)
+    return batches
+
+
 def test_many_sessions_are_checked_in_a_few_queries_with_the_answers_of_one_at_a_time(
     committed_world, django_assert_max_num_queries
 ):
@@ -62,14 +75,7 @@ def test_checks_asked_together_are_answered_by_one_batch_and_kept_for_their_age(
     settings.MAPS_LIVE_ACCESS_RECHECK_S = 0  # no re-check ahead of need here: only the batches asked
     world = committed_world
     keys = [key for _agent, key in agents_signed_in(world, 8)]
-    batches = []
-    real = access.streams_service_ids
-
-    def counted(session_keys):
-        batches.append(sorted(session_keys))
-        return real(session_keys)
-
-    monkeypatch.setattr(access, "streams_service_ids", counted)
+    batches = batches_counted(monkeypatch)
 
     async def scenario():
         hub = listener.AlertEventHub()
@@ -138,14 +144,7 @@ def test_the_sessions_in_use_are_rechecked_ahead_of_need_and_a_revocation_shows_
     settings.MAPS_LIVE_ACCESS_RECHECK_S = 0.4
     world = committed_world
     ((agent, key),) = agents_signed_in(world, 1)
-    batches = []
-    real = access.streams_service_ids
-
-    def counted(session_keys):
-        batches.append(list(session_keys))
-        return real(session_keys)
-
-    monkeypatch.setattr(access, "streams_service_ids", counted)
+    batches = batches_counted(monkeypatch)
 
     async def scenario():
         hub = listener.AlertEventHub()
