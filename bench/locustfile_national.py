@@ -22,6 +22,7 @@ CONFIG = json.loads(Path(os.environ["NATIONAL_LOAD_CONFIG"]).read_text())
 CSRF = "nationalbenchcsrftokenvalue00000"  # 32 characters, as Django's unmasked token
 received: list[tuple[int, int, float]] = []  # (agent, event id, wall clock at receipt)
 published: dict[int, float] = {}  # alert id -> wall clock just before the publish request
+answered: dict[int, float] = {}  # alert id -> wall clock when the publish request's answer came
 connected: dict[int, float] = {}  # agent -> wall clock when its first stream was accepted
 agent_keys = iter(enumerate(CONFIG["agent_sessions"]))
 resident_keys = itertools.cycle(CONFIG["resident_sessions"])
@@ -62,7 +63,7 @@ class PoliceAgent(HttpUser):
 
 class Resident(FastHttpUser):
     weight = 1
-    wait_time = constant_throughput(CONFIG["resident_rps_each"])
+    wait_time = constant_throughput(CONFIG["resident_rps_each"] or 1)  # --rps 0: not started at all
 
     def on_start(self):
         self.cookie = {"Cookie": f"sessionid={next(resident_keys)}"}
@@ -96,9 +97,10 @@ class Moderator(FastHttpUser):
         self.client.post(
             f"/api/moderation/alerts/{alert_id}/publish/", data="{}", headers=self.headers, name="moderator publish"
         )
+        answered[alert_id] = time.time()
 
 
 @events.quitting.add_listener
 def write_observations(environment, **kwargs):
-    seen = {"received": received, "published": published, "connected": connected}
+    seen = {"received": received, "published": published, "answered": answered, "connected": connected}
     Path(os.environ["NATIONAL_LOAD_OBSERVATIONS"]).write_text(json.dumps(seen))

@@ -293,15 +293,17 @@ class Sampler(threading.Thread):
         self.stopped.set()
         self.join()
         elapsed = time.monotonic() - self.started
-        cpu, busiest = defaultdict(float), defaultdict(float)
+        cpu, busiest, seconds = defaultdict(float), defaultdict(float), defaultdict(float)
         for key, ticks in self.last.items():
             share = (ticks - self.first[key]) / TICKS / elapsed * 100
+            seconds[key[0]] += (ticks - self.first[key]) / TICKS
             cpu[key[0]] += share
             busiest[key[0]] = max(busiest[key[0]], share)
         after = redis_info()
         return {
             "cpu_percent": {name: round(value) for name, value in sorted(cpu.items())},
             "cpu_percent_busiest_process": {name: round(value) for name, value in sorted(busiest.items())},
+            "cpu_seconds": {name: round(value, 2) for name, value in sorted(seconds.items())},
             "pg_active_waits": {wait: round(n / self.samples, 1) for wait, n in self.waits.most_common(6)},
             "pgbouncer_waiting_clients_mean": round(statistics.mean(self.bouncer_waiting or [0]), 1),
             "pgbouncer_longest_wait_s": round(self.bouncer_maxwait, 2),
@@ -507,6 +509,75 @@ def agent_latencies(observations: dict, window: tuple[float, float], agent_servi
     }
 
 
+STAGES = (
+    ("click -> moderation commit", "click", "decided"),
+    ("moderation commit -> event row", "decided", "row"),
+    ("event row -> NOTIFY at first live process", "row", "notified"),
+    ("NOTIFY -> read by the live process", "notified", "read"),
+    ("read -> written to the last agent stream", "read", "written_last"),
+    ("written -> received by the last agent", "written_last", "received_last"),
+    ("click -> received by the last agent", "click", "received_last"),
+    ("click -> publish answer", "click", "answered"),
+)
+
+
+def stages_of_publication(directory: Path, seen: dict) -> dict:
+    """Where each moderator publication's time went on its way to the agents, from the wall clocks
+    of one run: the click (locust), the moderation commit (`Alert.decided_at`, taken just before it),
+    the event row (`AlertEvent.created_at`, in the routing transaction), the notification's arrival
+    and the read in each live process, the write to each agent's stream (trace lines of
+    maps/live/listener.py), the receipt by each agent (locust). Per event: the first process to
+    hear it, the last stream and the last agent; then the p50 / p95 over events of each stage, ms."""
+    marks: dict[int, dict[str, float]] = defaultdict(dict)
+    written: dict[int, list[float]] = defaultdict(list)
+    for trace in directory.glob("live-*.log"):
+        for line in trace.read_text().splitlines():
+            stage, event, at = line.split()
+            event, at = int(event), float(at)
+            if stage in ("W", "P"):  # written live, or in a stream's replay
+                written[event].append(at)
+            else:
+                key = {"N": "notified", "R": "read"}[stage]
+                marks[event][key] = min(marks[event].get(key, math.inf), at)
+    received: dict[int, list[float]] = defaultdict(list)
+    for _agent, event, at in seen["received"]:
+        received[event].append(at)
+    published = {int(alert): at for alert, at in seen["published"].items()}
+    answered = {int(alert): at for alert, at in seen.get("answered", {}).items()}
+    rows = sql(
+        "SELECT e.id, e.alert_id, extract(epoch FROM a.decided_at), extract(epoch FROM e.created_at)"
+        " FROM alerts_alertevent e JOIN alerts_alert a ON a.id = e.alert_id"
+        " WHERE e.alert_id = ANY(%s) AND e.kind = 'published'",
+        [list(published)],
+    )
+    durations: dict[str, list[float]] = defaultdict(list)
+    for event, alert, decided, row in rows:
+        mark = {"click": published[alert], "decided": float(decided), "row": float(row), **marks.get(event, {})}
+        if alert in answered:
+            mark["answered"] = answered[alert]
+        if written.get(event):
+            mark["written_last"] = max(written[event])
+        if received.get(event):
+            mark["received_last"] = max(received[event])
+        for name, start, end in STAGES:
+            if start in mark and end in mark:
+                durations[name].append(mark[end] - mark[start])
+    return {
+        name: {"events": len(values), "p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95)}
+        for name, values in durations.items()
+    }
+
+
+def live_cpu_per_write(directory: Path, evidence: dict) -> float | None:
+    """CPU of the processes serving the streams per event written to an agent's stream, ms: all
+    their work (notifications, reads, access checks, heartbeats, writes) over the run."""
+    writes = sum(
+        line[:2] in ("W ", "P ") for trace in directory.glob("live-*.log") for line in trace.read_text().splitlines()
+    )
+    seconds = evidence["cpu_seconds"].get("live") or evidence["cpu_seconds"].get("web", 0)
+    return round(1000 * seconds / writes, 2) if writes else None
+
+
 def percentile(values: list[float], p: int) -> int | None:
     if not values:
         return None
@@ -534,11 +605,12 @@ def locust_start(directory: Path, name: str, classes: list[str], users: int, arg
 
 
 def observations_read(directory: Path, names: list[str]) -> dict:
-    seen: dict = {"received": [], "published": {}, "connected": {}}
+    seen: dict = {"received": [], "published": {}, "answered": {}, "connected": {}}
     for name in names:
         part = json.loads((directory / f"{name}_observations.json").read_text())
         seen["received"] += part["received"]
         seen["published"].update(part["published"])
+        seen["answered"].update(part.get("answered", {}))
         seen["connected"].update(part["connected"])
     return seen
 
@@ -555,19 +627,20 @@ def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
     stack = Stack(web=web, live=live, workers=workers, directory=directory, pool=args.pool)
     locusts: list[subprocess.Popen] = []
     sampler = None
+    os.environ["MAPS_LIVE_TRACE"] = str(directory)  # the stream processes' timing lines (maps/live/listener.py)
     try:
         stack.start()
         floor = floors(stack.url, people["residents"])
         streams_opened(stack.live_ports or stack.ports, people["agents"][0])
         config = directory / "config.json"
-        resident_users = max(1, args.rps)  # one request a second each: the rate holds while pages slow down
+        resident_users = args.rps  # one request a second each: the rate holds while pages slow down
         config.write_text(
             json.dumps(
                 {
                     "agents": len(people["agents"]),
                     "agent_sessions": people["agents"],
                     "resident_sessions": people["residents"],
-                    "resident_rps_each": args.rps / resident_users,
+                    "resident_rps_each": 1 if args.rps else 0,
                     "moderators": len(people["moderators"]),
                     "moderator_sessions": people["moderators"],
                     "publications_per_second": args.alerts_per_hour / 3600,
@@ -576,9 +649,10 @@ def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
             )
         )
         agents_users, page_users = len(people["agents"]), len(people["moderators"]) + resident_users
+        page_classes = ["Resident", "Moderator"] if args.rps else ["Moderator"]
         locusts = [
             locust_start(directory, "agents", ["PoliceAgent"], agents_users, args, stack.url),
-            locust_start(directory, "pages", ["Resident", "Moderator"], page_users, args, stack.url),
+            locust_start(directory, "pages", page_classes, page_users, args, stack.url),
         ]
         sampler = Sampler(
             {**stack.groups(), "locust agents": [locusts[0].pid], "locust pages": [locusts[1].pid]}, stack.bouncer
@@ -601,8 +675,11 @@ def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
         seen["published"].update(moderator_published)
         window = (broadcast["broadcast_started"], broadcast["broadcast_committed"] + 1.0)
         agents = agent_latencies(seen, window, people["agent_services"])
+        agents["stages"] = stages_of_publication(directory, seen)
+        agents["live_cpu_ms_per_receipt"] = live_cpu_per_write(directory, evidence)
         stats = locust_stats(directory / "pages")
     finally:
+        os.environ.pop("MAPS_LIVE_TRACE", None)
         if sampler is not None:
             sampler.stop()
         for locust in locusts:

@@ -112,18 +112,48 @@ def alerts_unrouted_route(*, within_days: int = 2) -> list[int]:
     return unrouted
 
 
-@transaction.atomic
 def alert_route(*, alert_id: int) -> AlertRouting | None:
-    """Route a published alert once: zones, police events, deliveries, near-repeat notices; the
-    sending is queued after commit. Returns None if the alert is not published or already routed."""
+    """Route a published alert once, in two transactions. The first records the police services'
+    events and commits them, which wakes the live maps: an agent hears of the alert without
+    waiting for the residents' deliveries, the longest part of routing. The second records the
+    zones, the deliveries and the near-repeat notices; the sending is queued after it commits.
+    Returns None if the alert is not published or already routed. Should the process die between
+    the two, `alerts_unrouted_route` routes the alert later and its events are not repeated."""
+    alert_police_events_record(alert_id=alert_id)
+    return _alert_route(alert_id=alert_id)
+
+
+def _published_alert_locked(alert_id: int) -> Alert | None:
+    """The published alert, its row locked, read as of one set of boundaries (shared lock)."""
     boundaries_lock_for_routing()  # the zones and the homes in them read as of one set of boundaries
-    alert = (
+    return (
         Alert.objects.select_related("commune", "category")
         .annotate(public_location=public_location_of_alert())
         .filter(id=alert_id, status=Alert.Status.PUBLISHED)
         .select_for_update(of=("self",))
         .first()
     )
+
+
+@transaction.atomic
+def alert_police_events_record(*, alert_id: int) -> list[AlertEvent]:
+    """The "published" event of every police service owning a police sector at the alert or within
+    its radius, in a transaction of its own: committed, it notifies the live maps. Nothing when the
+    alert is not published, already routed, or its events are recorded (the row lock orders two
+    calls for the same alert)."""
+    alert = _published_alert_locked(alert_id)
+    if alert is None or AlertRouting.objects.filter(alert_id=alert_id).exists():
+        return []
+    if AlertEvent.objects.filter(alert_id=alert_id, kind=AlertEvent.Kind.PUBLISHED).exists():
+        return []
+    sectors = zones_near(alert.location, radius_m=routing_radius_m(alert), kinds=[Zone.Kind.POLICE_SECTOR])
+    service_ids = sorted({zone.police_service_id for zone in sectors if zone.police_service_id is not None})
+    return alert_event_record(alert=alert, kind=AlertEvent.Kind.PUBLISHED, police_service_ids=service_ids)
+
+
+@transaction.atomic
+def _alert_route(*, alert_id: int) -> AlertRouting | None:
+    alert = _published_alert_locked(alert_id)
     if alert is None:
         return None
     radius_m = routing_radius_m(alert)
@@ -133,7 +163,11 @@ def alert_route(*, alert_id: int) -> AlertRouting | None:
     zones = routed_zones_record(alert=alert, radius_m=radius_m)
     neighbourhood_ids = sorted(zone.zone_id for zone in zones if zone.kind == Zone.Kind.NEIGHBOURHOOD)
     police_service_ids = sorted({zone.police_service_id for zone in zones if zone.kind == Zone.Kind.POLICE_SECTOR})
-    alert_event_record(alert=alert, kind=AlertEvent.Kind.PUBLISHED, police_service_ids=police_service_ids)
+    # A sector redrawn between the two transactions: a service that got no event yet gets it now.
+    notified = AlertEvent.objects.filter(alert_id=alert.id, kind=AlertEvent.Kind.PUBLISHED)
+    notified_ids = set(notified.values_list("police_service_id", flat=True))
+    missing = [service_id for service_id in police_service_ids if service_id not in notified_ids]
+    alert_event_record(alert=alert, kind=AlertEvent.Kind.PUBLISHED, police_service_ids=missing)
     recipients = alert_deliveries_create(
         alert=alert, neighbourhood_ids=neighbourhood_ids, police_service_ids=police_service_ids
     )

@@ -30,22 +30,30 @@ async def alert_event_stream(
     hub: listener.AlertEventHub,
     still_allowed: Callable[[], Awaitable[bool]] = always_allowed,
 ) -> AsyncIterator[str]:
+    service_ids = tuple(sorted(service_ids))  # the key of reads shared by the agents of the same services
     subscription = await hub.subscribe(service_ids)
     try:
         if last_event_id is None:
-            last_event_id = await hub.read(listener.last_event_id, service_ids)
+            last_event_id = await hub.read_for_replay(listener.last_event_id, service_ids)
         yield f"retry: {RETRY_MS}\n\n"
         sent: set[int] = set()
         newest = last_event_id
 
         async def replay() -> AsyncIterator[str]:
+            # Read again only while the reads come back full: what is committed after the
+            # subscription is in its queue already. Chasing the newest events instead, a stream
+            # whose reads wait behind hundreds of connecting agents never caught up with them.
             nonlocal newest
-            while batch := await hub.read(listener.events_after, service_ids, newest):
+            while True:
+                batch = await hub.read_for_replay(listener.events_after, service_ids, newest)
                 for event_id, message in batch:
                     newest = max(newest, event_id)
                     if event_id not in sent:
                         sent.add(event_id)
+                        listener.trace("P", event_id)
                         yield message
+                if len(batch) < listener.REPLAY_BATCH:
+                    return
 
         async for message in replay():
             yield message
@@ -69,6 +77,7 @@ async def alert_event_stream(
                 continue
             sent.add(event_id)
             newest = max(newest, event_id)
+            listener.trace("W", event_id)
             yield message
     finally:
         hub.unsubscribe(subscription)

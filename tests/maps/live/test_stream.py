@@ -3,6 +3,7 @@ the stream reads from other threads and listens on its own PostgreSQL connection
 
 import asyncio
 import json
+import threading
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -92,6 +93,39 @@ def test_a_live_event_follows_the_replay_and_a_replayed_id_is_never_sent_twice(c
 
     assert event_ids(replayed) == [missed.id]
     assert event_ids(following) == [live.id]
+
+
+def test_a_replay_reads_again_only_while_its_reads_come_back_full(committed_world, monkeypatch):
+    """Events committed after the subscription come from its queue: the replay does not chase them
+    with more reads (behind hundreds of connecting agents it would never catch up)."""
+    monkeypatch.setattr(listener, "REPLAY_BATCH", 2)
+    missed = [publish(world=committed_world, location=HERE)[1] for _ in range(3)]
+    reads = []
+    real = listener.events_after
+
+    def counted(service_ids, after_id):
+        reads.append(after_id)
+        return real(service_ids, after_id)
+
+    monkeypatch.setattr(listener, "events_after", counted)
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        stream = alert_event_stream(
+            service_ids=[committed_world.service.id], last_event_id=missed[0].id - 1, heartbeat_s=30, hub=hub
+        )
+        replayed = await collect(stream, 3)
+        _alert, live = await published(world=committed_world, location=HERE)
+        following = await collect(stream, 1)
+        await stream.aclose()
+        await hub.close()
+        return replayed, following, live
+
+    replayed, following, live = run(scenario())
+
+    assert event_ids(replayed) == [event.id for event in missed]
+    assert event_ids(following) == [live.id]
+    assert reads == [missed[0].id - 1, missed[1].id]
 
 
 def test_an_agent_never_receives_another_police_service_events(committed_world):
@@ -219,15 +253,16 @@ def test_the_stream_view_refuses_a_malformed_last_event_id(committed_world):
     assert "Last-Event-ID" in messages[0]
 
 
-def stream_after(world, sync_client, change) -> tuple[list[str], bool]:
-    """Open the stream, apply `change` once it is listening, publish an alert of the agent's commune:
-    the event messages received, and whether the stream ended by itself."""
+def stream_after(world, sync_client, change, *, settle_s: float = 0) -> tuple[list[str], bool]:
+    """Open the stream, apply `change` once it is listening, publish an alert of the agent's commune
+    `settle_s` later: the event messages received, and whether the stream ended by itself."""
 
     async def scenario():
         response = await async_client_of(sync_client).get("/carte/police/flux/")
         reading = asyncio.ensure_future(collect(response.streaming_content, 1, timeout=3))
         await asyncio.sleep(0.5)
         await in_thread(change)()
+        await asyncio.sleep(settle_s)
         await published(world=world, location=HERE)
         try:
             messages, ended = await reading, True
@@ -260,12 +295,15 @@ def test_an_open_stream_stops_once_the_agent_may_no_longer_see_it(committed_worl
 
 
 def test_a_revoked_stream_stops_within_the_recheck_interval(committed_world, settings):
-    """With the answer kept for a while, the stream still ends at its next check (the heartbeat)."""
+    """With the answer kept for a while (and re-checked ahead of need), an event published once
+    that while has passed is never sent, and the stream ends."""
     settings.MAPS_LIVE_HEARTBEAT_S = 0.2
     settings.MAPS_LIVE_ACCESS_RECHECK_S = 0.1
     agent = committed_world.agent
 
-    messages, ended = stream_after(committed_world, staff_client(agent), Role.objects.filter(user=agent).delete)
+    messages, ended = stream_after(
+        committed_world, staff_client(agent), Role.objects.filter(user=agent).delete, settle_s=0.2
+    )
 
     assert messages == []
     assert ended
@@ -277,3 +315,71 @@ def test_an_open_stream_goes_on_while_the_agent_keeps_access(committed_world, se
     messages, _ended = stream_after(committed_world, staff_client(committed_world.agent), lambda: None)
 
     assert len(event_ids(messages)) == 1
+
+
+def test_a_live_event_is_passed_on_while_the_replays_of_connecting_agents_are_stuck(committed_world):
+    """The replays of agents connecting at once queue in a thread of their own: the reads that pass
+    the live events on do not wait behind them."""
+    world = committed_world
+    stuck, release = threading.Event(), threading.Event()
+
+    def slow_replay():
+        stuck.set()
+        release.wait(30)
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        try:
+            subscription = await hub.subscribe([world.service.id])
+            replay = asyncio.ensure_future(hub.read_for_replay(slow_replay))
+            await asyncio.to_thread(stuck.wait, 30)
+            _alert, event = await published(world=world, location=HERE)
+            event_id, _message = await asyncio.wait_for(subscription.queue.get(), 20)
+            replay_done = replay.done()
+            release.set()
+            await replay
+            return event_id, event.id, replay_done
+        finally:
+            release.set()
+            await hub.close()
+
+    received, expected, replay_done = run(scenario())
+
+    assert received == expected
+    assert not replay_done
+
+
+def test_agents_of_one_service_connecting_together_share_a_replay_read_never_a_running_one(committed_world):
+    world = committed_world
+    running, release = threading.Event(), threading.Event()
+    calls = []
+
+    def read(service_ids, after_id):
+        calls.append((service_ids, after_id))
+        if len(calls) == 1:
+            running.set()
+            release.wait(30)
+        return [(after_id, f"read {len(calls)}")]
+
+    async def scenario():
+        hub = listener.AlertEventHub()
+        try:
+            first = asyncio.ensure_future(hub.read_for_replay(read, (world.service.id,), 0))
+            await asyncio.to_thread(running.wait, 30)
+            # Asked while the first identical read runs: a read of its own, shared by the two
+            # identical reads asked while it waits; another service's read is never shared.
+            later = [asyncio.ensure_future(hub.read_for_replay(read, (world.service.id,), 0)) for _ in range(2)]
+            other = asyncio.ensure_future(hub.read_for_replay(read, (world.other_service.id,), 0))
+            await asyncio.sleep(0.1)
+            release.set()
+            return await first, [await future for future in later], await other
+        finally:
+            release.set()
+            await hub.close()
+
+    first, later, other = run(scenario())
+
+    assert first == [(0, "read 1")]
+    assert later == [[(0, "read 2")]] * 2
+    assert other == [(0, "read 3")]
+    assert calls == [((world.service.id,), 0), ((world.service.id,), 0), ((world.other_service.id,), 0)]
