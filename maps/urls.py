@@ -10,8 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accessibilite/", views.accessibility_statement, name="accessibility-statement"),
     path("carte/quartier/", neighbourhood_views.neighbourhood_map, name="maps-neighbourhood"),
-    # The live map's own routes, but the neighbourhood map's, which is the view above.
-    *(pattern for pattern in live_urls.urlpatterns if pattern.name != "maps-neighbourhood"),
+    *live_urls.urlpatterns,
     *statistics_urls.urlpatterns,
     *accountability_urls.urlpatterns,
 ]

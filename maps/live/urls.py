@@ -5,7 +5,6 @@ from maps.live import apis, views
 urlpatterns = [
     path("carte/police/", views.police_live_map, name="maps-police-live"),
     path("carte/police/flux/", views.police_alert_stream, name="maps-police-stream"),
-    path("carte/quartier/", views.neighbourhood_map, name="maps-neighbourhood"),
     path("carte/commune/<str:code>/", views.commune_map, name="maps-commune"),
 ]
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from alerts.models import Alert, AlertCategory, Family
 from maps.live import access, listener, rendering, selectors
 from maps.live.forms import CommuneAlertFilterForm
-from maps.live.geojson import GeneralisedAlertFeatureSerializer, ResidentAlertFeatureSerializer
+from maps.live.geojson import GeneralisedAlertFeatureSerializer
 from maps.live.stream import alert_event_stream
 from standards.vector_tiles import tile_url_template
 
@@ -157,45 +157,6 @@ async def police_alert_stream(request):
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx would otherwise hold events back
     return response
-
-
-@login_required
-def neighbourhood_map(request):
-    residence = access.residence_or_403(request.user)
-    neighbourhoods = selectors.resident_neighbourhoods(residence).select_related("commune").defer("boundary")
-    if neighbourhoods:
-        area_name = " / ".join(zone.name for zone in neighbourhoods)
-        area = boundary_tiles(
-            "neighbourhoods", highlight=zone_keys(neighbourhoods), bounds=selectors.zones_extent(neighbourhoods)
-        )
-    else:
-        commune = residence.commune
-        area_name = commune.name
-        area = boundary_tiles("communes", highlight=[commune.code], bounds=commune.boundary.extent)
-    alerts = ResidentAlertFeatureSerializer(
-        selectors.resident_alerts(residence), many=True, context={"user_id": request.user.id}
-    ).data
-    context = {
-        "residence": residence,
-        "area_name": area_name,
-        "map_settings": {**map_settings(), **area},
-        # The same alerts as the list under the map: a few points at their cells' centres.
-        "map_alerts": [
-            {
-                "lon": feature["geometry"]["coordinates"][0],
-                "lat": feature["geometry"]["coordinates"][1],
-                "family": feature["properties"]["family"],
-                "label": f"{feature['properties']['category_label']} · {feature['properties']['occurred_on']}",
-            }
-            for feature in alerts["features"]
-        ],
-        "alerts": [feature["properties"] for feature in alerts["features"]],
-        "own_alerts": [feature["properties"] for feature in alerts["features"] if feature["properties"]["is_own"]],
-        "broadcasts": selectors.resident_broadcasts(residence),
-        "days": settings.MAPS_RESIDENT_DAYS,
-        "grid_m": settings.MAPS_RESIDENT_GRID_M,
-    }
-    return render(request, "maps/live/neighbourhood.html", context)
 
 
 @login_required
