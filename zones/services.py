@@ -1,6 +1,8 @@
 """Writes of communes and zones. Whoever writes a boundary also rewrites its subdivided copy, so
 the routing selectors always query pieces that match the boundary."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
@@ -13,8 +15,8 @@ from psycopg import sql
 from geo.jit import without_jit
 from geo.projection import metric_srid
 from zones import signals
-from zones.locking import boundaries_lock_for_writing
-from zones.models import Commune, PoliceService, RoutingFace, Zone
+from zones.locking import boundaries_lock_for_routing, boundaries_lock_for_writing
+from zones.models import Commune, PoliceService, Zone
 
 # ST_Subdivide's vertex budget per piece: small pieces keep point-in-polygon tests cheap while
 # keeping the number of index entries moderate.
@@ -182,33 +184,86 @@ def _routing_faces_follow(commune_ids: list[int]) -> None:
         cursor.execute("DELETE FROM zones_routingface WHERE commune_id = ANY(%s)", [commune_ids])
 
 
-def routing_faces_fill(*, limit: int | None = None) -> int:
-    """Build the routing faces of communes that have none (after an import), in commune order, a
-    slice per transaction holding the boundaries' lock for writing, as an edit does: routings wait
-    for at most one slice (about a second), and no edit can slip between reading the parts and
-    writing their faces. Returns the number of communes whose faces were built; a commune whose
-    every face fails the exactness check keeps none and is routed by its parts."""
-    done, after = 0, 0
-    while limit is None or done < limit:
-        size = ROUTING_FACES_FILL_SLICE if limit is None else min(ROUTING_FACES_FILL_SLICE, limit - done)
+# The next communes without faces, locked so that a fill running at the same time (another
+# connection, another worker) skips them instead of building them twice or waiting for them.
+_UNFACED_SLICE_SQL = """
+    SELECT c.id FROM zones_commune c
+    WHERE c.id > %s AND NOT EXISTS (SELECT FROM zones_routingface f WHERE f.commune_id = c.id)
+    ORDER BY c.id LIMIT %s FOR NO KEY UPDATE OF c SKIP LOCKED
+"""
+
+
+@dataclass
+class _FillClaims:
+    """What the connections of one fill share: the highest commune claimed so far (a commune left
+    without faces by the exactness check is not claimed again) and how many may still be claimed."""
+
+    left: int | None
+    after: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reserve(self) -> tuple[int, int]:
+        with self.lock:
+            size = ROUTING_FACES_FILL_SLICE if self.left is None else min(ROUTING_FACES_FILL_SLICE, self.left)
+            if self.left is not None:
+                self.left -= size
+            return self.after, size
+
+    def claimed(self, ids: list[int], reserved: int) -> None:
+        with self.lock:
+            if self.left is not None:
+                self.left += reserved - len(ids)
+            if ids:
+                self.after = max(self.after, ids[-1])
+
+
+def _routing_faces_fill_slices(claims: _FillClaims) -> int:
+    """One connection's share of a fill: slices claimed and built, each in its own transaction."""
+    done = 0
+    while True:
+        after, size = claims.reserve()
+        if not size:
+            return done
         with transaction.atomic():
-            boundaries_lock_for_writing()
-            ids = list(
-                Commune.objects.filter(id__gt=after)
-                .exclude(id__in=RoutingFace.objects.values("commune_id"))
-                .order_by("id")
-                .values_list("id", flat=True)[:size]
-            )
+            boundaries_lock_for_routing()
+            with connection.cursor() as cursor:
+                cursor.execute(_UNFACED_SLICE_SQL, [after, size])
+                ids = [row[0] for row in cursor.fetchall()]
+            claims.claimed(ids, size)
             if not ids:
-                break
+                return done
             routing_faces_rebuild(commune_ids=ids)
-        done, after = done + len(ids), ids[-1]
-    return done
+        done += len(ids)
+
+
+def _routing_faces_fill_on_own_connection(claims: _FillClaims) -> int:
+    try:
+        return _routing_faces_fill_slices(claims)
+    finally:
+        connection.close()
+
+
+def routing_faces_fill(*, limit: int | None = None, connections: int = 1) -> int:
+    """Build the routing faces of communes that have none (after an import), in commune order, a
+    slice per transaction, on `connections` database connections at once (one per core the
+    database may use). Each slice holds the boundaries' lock as routing does, shared: slices and
+    routings never wait for each other, while an edit, which holds it exclusively, cannot slip
+    between reading the parts and writing their faces (it waits for the slices under way, and they
+    for it). Returns the number of communes whose faces were built; a commune whose every face
+    fails the exactness check keeps none and is routed by its parts."""
+    claims = _FillClaims(left=limit)
+    if connections <= 1:
+        return _routing_faces_fill_slices(claims)
+    with ThreadPoolExecutor(connections) as pool:
+        return sum(pool.map(lambda _share: _routing_faces_fill_on_own_connection(claims), range(connections)))
 
 
 def commune_parts_rebuild(*, commune_ids: list[int]) -> None:
     """Rebuild the communes' parts, then the routing faces of every commune their old or new
-    outline reaches (a neighbour's faces are cut by the border they share)."""
+    outline reaches (a neighbour's faces are cut by the border they share). Holds the boundaries'
+    lock for writing, as a zone edit does: a fill of routing faces reading the old parts commits
+    before, and the faces it wrote are then deleted with the others reached."""
+    boundaries_lock_for_writing()
     with connection.cursor() as cursor:
         reached = _communes_reached(cursor, "zones_communepart", "commune_id", commune_ids)
         cursor.execute("DELETE FROM zones_communepart WHERE commune_id = ANY(%s)", [commune_ids])
