@@ -7,9 +7,10 @@ Runs in its own database, `vigie_bench` (never the demo database): create it onc
 then `.venv/bin/python bench/lookup.py` (BENCH_DATABASE_URL overrides the address). It needs the
 national file ../shared/data/communes-fr.geojson.gz beside the repository and says so when absent.
 
-Prints: import and loading times (the national overlay of routing faces built when absent; with
-BENCH_IMPORT=1, a national re-import as a dry run with and without the faces), batch points/second,
-single-lookup p50/p99 latency, and from the same run the ratio against a shapely STRtree held in
+Prints: import and loading times (the national overlay of routing faces built when absent, or again
+with BENCH_FACES_REBUILD=1, by `routing_faces_fill` on BENCH_FACES_CONNECTIONS connections, one per
+CPU by default; with BENCH_IMPORT=1, a national re-import as a dry run with and without the faces),
+batch points/second, single-lookup p50/p99 latency, and from the same run the ratio against a shapely STRtree held in
 memory, against the subdivided parts alone (routing before the faces) and against unsubdivided
 boundaries."""
 
@@ -27,10 +28,10 @@ POINTS = 100_000
 BATCH = 10_000
 SINGLE_LOOKUPS = 2_000
 WHOLE_HEXAGONS_PER_COMMUNE = 5  # clipped at the boundary, this gives about ten cells per commune
-FACES_SLICE = 1_000
 # The overlay and the points can be limited to the communes whose code starts with this prefix
 # ("0": departments 01 to 09), when the national overlay takes too long to build on a busy machine.
 FACES_CODES = os.environ.get("BENCH_FACES_CODES", "")
+FACES_CONNECTIONS = int(os.environ.get("BENCH_FACES_CONNECTIONS", os.cpu_count() or 1))
 
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -139,6 +140,8 @@ def load() -> None:
         timed("police sectors (one per commune, one service per department)", sql, SECTORS_SQL)
         timed("zone parts (ST_Subdivide)", sql, PARTS_SQL, [SUBDIVIDE_MAX_VERTICES])
         sql("TRUNCATE zones_routingface")
+    if os.environ.get("BENCH_FACES_REBUILD"):
+        sql("TRUNCATE zones_routingface")
     if not RoutingFace.objects.exists():
         ids = list(Commune.objects.filter(code__startswith=FACES_CODES).values_list("id", flat=True))
         timed(f"routing faces of {len(ids):,} communes (codes {FACES_CODES or 'all'}...)", faces_build, ids)
@@ -156,17 +159,22 @@ def load() -> None:
 
 
 def faces_build(commune_ids: list[int]) -> None:
-    """The overlay in one transaction, in slices of communes so that progress shows."""
+    """The national overlay as it is built after an import, by `routing_faces_fill` (slices of 20
+    communes, each its own transaction) on several connections; with BENCH_FACES_CODES, only those
+    communes, in slices of the same size on one connection."""
     from django.db import transaction
 
-    from zones.services import routing_faces_rebuild
+    from zones.services import ROUTING_FACES_FILL_SLICE, routing_faces_fill, routing_faces_rebuild
 
-    start = time.perf_counter()
-    with transaction.atomic():
-        for offset in range(0, len(commune_ids), FACES_SLICE):
-            routing_faces_rebuild(commune_ids=commune_ids[offset : offset + FACES_SLICE])
-            done = min(offset + FACES_SLICE, len(commune_ids))
-            print(f"  {done:,} communes: {time.perf_counter() - start:.1f} s", flush=True)
+    if not FACES_CODES:
+        start = time.perf_counter()
+        built = routing_faces_fill(connections=FACES_CONNECTIONS)
+        rate = built / (time.perf_counter() - start)
+        print(f"  {built:,} communes on {FACES_CONNECTIONS} connections: {rate:,.0f} communes/s", flush=True)
+        return
+    for offset in range(0, len(commune_ids), ROUTING_FACES_FILL_SLICE):
+        with transaction.atomic():
+            routing_faces_rebuild(commune_ids=commune_ids[offset : offset + ROUTING_FACES_FILL_SLICE])
 
 
 @contextmanager
@@ -237,14 +245,38 @@ def backend_cpu_seconds() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+CPU_SECONDS = {}  # CPU time (database + client) of each route_all, by route
+
+
 def route_all(route, lons, lats) -> tuple[float, list]:
     start, cpu = time.perf_counter(), backend_cpu_seconds() + time.process_time()
     results = []
     for offset in range(0, len(lons), BATCH):
         results += route(lons[offset : offset + BATCH], lats[offset : offset + BATCH])
     used = backend_cpu_seconds() + time.process_time() - cpu
+    CPU_SECONDS[route] = used / len(lons)
     print(f"  (CPU: {used:.1f} s database + client, i.e. {len(lons) / used:,.0f} points per CPU-second)")
     return time.perf_counter() - start, results
+
+
+# The floor of the same work in PostGIS: one GiST probe and one `ST_Covers` a point against the
+# routing faces, in the same order, counted in the database with nothing sent back.
+FLOOR_SQL = """
+    WITH p AS MATERIALIZED (
+        SELECT ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS g FROM unnest(%s::float8[], %s::float8[]) AS t(x, y)
+        ORDER BY ST_GeoHash(ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), 10)
+    )
+    SELECT count(*) FROM p JOIN zones_routingface f ON f.geom && p.g AND ST_Covers(f.geom, p.g)
+"""
+
+
+def floor_routes(lons, lats) -> list:
+    from django.db import transaction
+
+    with transaction.atomic():
+        sql("SET LOCAL jit = off")
+        sql(FLOOR_SQL, [list(lons), list(lats)])
+    return []
 
 
 def parts_only_routes(lons, lats):
@@ -370,6 +402,13 @@ def main() -> None:
         )
     )
 
+    floor_s, _ = route_all(floor_routes, lons, lats)
+    print(f"floor: one probe of the faces a point, nothing returned: {len(lons) / floor_s:,.0f} points/s")
+    print(
+        f"  routes_of_points / floor: {floor_s / subdivided_s:.2f}x (wall), "
+        f"{CPU_SECONDS[floor_routes] / CPU_SECONDS[routes_of_points]:.2f}x (CPU)"
+    )
+
     parts_s, parts = route_all(parts_only_routes, lons, lats)
     print(f"subdivided parts alone, as before the faces: {len(lons) / parts_s:,.0f} points/s")
     print(f"  same answers: {parts == routed}; faces / parts alone: {parts_s / subdivided_s:.2f}x")
@@ -386,16 +425,21 @@ def main() -> None:
     start = time.perf_counter()
     tree, labels = strtree_index()
     print(f"shapely STRtree build ({len(labels):,} polygons, prepared): {time.perf_counter() - start:.1f} s")
-    tree_s, tree_routes = route_all(lambda x, y: strtree_route(tree, labels, x, y), lons, lats)
+
+    def tree_route(x, y):
+        return strtree_route(tree, labels, x, y)
+
+    tree_s, tree_routes = route_all(tree_route, lons, lats)
     print(f"shapely STRtree in memory: {len(lons) / tree_s:,.0f} points/s")
     print(f"  same answers: {tree_routes == routed}")
     print(f"  ratio PostGIS subdivided / STRtree: {tree_s / subdivided_s:.2f}x (one connection)")
     print(f"  ratio PostGIS, {clients} connections / STRtree: {tree_s / concurrent_s:.2f}x")
+    print(f"  ratio PostGIS / STRtree per CPU-second: {CPU_SECONDS[tree_route] / CPU_SECONDS[routes_of_points]:.2f}x")
     print(
         f"  ratio parts alone / STRtree: {tree_s / parts_s:.2f}x (one connection), "
         f"{tree_s / parts_concurrent_s:.2f}x ({clients} connections)"
     )
-    tree_single = single_latencies(lambda x, y: strtree_route(tree, labels, x, y), lons, lats)
+    tree_single = single_latencies(tree_route, lons, lats)
     print(f"  STRtree single point: {percentiles(tree_single)}")
     zone_edit_cost()
     if os.environ.get("BENCH_IMPORT"):

@@ -1,6 +1,8 @@
 """Writes of communes and zones. Whoever writes a boundary also rewrites its subdivided copy, so
 the routing selectors always query pieces that match the boundary."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
@@ -10,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from geo.jit import without_jit
 from geo.projection import metric_srid
 from zones import signals
-from zones.locking import boundaries_lock_for_writing
-from zones.models import Commune, PoliceService, RoutingFace, Zone
+from zones.locking import boundaries_lock_for_routing, boundaries_lock_for_writing
+from zones.models import Commune, PoliceService, Zone
 
 # ST_Subdivide's vertex budget per piece: small pieces keep point-in-polygon tests cheap while
 # keeping the number of index entries moderate.
@@ -69,10 +72,14 @@ def boundary_check(*, boundary, clip_to: Commune | None = None) -> CheckedBounda
     return checked
 
 
-# How far inside its face a routing face is cut (degrees, about a millimetre): far beyond the
-# rounding of the overlay (about 1e-13 degree), so every part either covers a whole face or misses
-# it; a point nearer a border than this is routed against the parts themselves.
+# How far inside its face a routing face is cut (degrees, about a millimetre): far beyond the grid
+# the overlay's linework is noded on (ROUTING_FACE_GRID_DEG), so every part either covers a whole
+# face or misses it; a point nearer a border than this is routed against the parts themselves.
 ROUTING_FACE_MARGIN_DEG = 1e-8
+# Noding the linework on a fixed grid of about a micrometre lets GEOS's overlay skip the floating
+# noder's failed attempts on the many coincident borders (a commune's outline is also its sector's,
+# its neighbour's and its edge neighbourhoods'); a thousand times finer than the margin.
+ROUTING_FACE_GRID_DEG = 1e-11
 
 _REACHED_SQL = """
     SELECT DISTINCT cp.commune_id FROM {parts} changed
@@ -87,16 +94,20 @@ def _communes_reached(cursor, parts: str, owner: str, ids: list[int]) -> set[int
 
 
 # The overlay of each commune: the outlines of every part crossing it (its own, its neighbours',
-# every neighbourhood and sector) noded and polygonised into faces that no boundary crosses. The
-# commune's own faces (the neighbours' are theirs to build) are shrunk by the margin, labelled by
-# what covers a point inside (the same for the whole shrunk face, since no part boundary comes
+# every neighbourhood and sector), cut to the commune's box (whatever lies outside only bounds
+# faces that are not the commune's), noded and polygonised into faces that no boundary crosses.
+# The commune's own faces (the neighbours' are theirs to build) are shrunk by the margin, labelled
+# by what covers a point inside (the same for the whole shrunk face, since no part boundary comes
 # within the margin) and subdivided for the GiST index. A face is kept only if every part meeting it
 # covers it whole, checked with GEOS's exact predicates: the polygonizer can mis-assign a face (seen
 # once in 3,135 communes, beside an enclave), and such a face is left to the parts.
 _ROUTING_FACES_SQL = """
-    WITH c AS (SELECT id, boundary FROM zones_commune WHERE id = ANY(%(communes)s)),
+    WITH c AS (
+        SELECT id, boundary, ST_Expand(boundary::box2d, %(margin)s * 100) AS box
+        FROM zones_commune WHERE id = ANY(%(communes)s)
+    ),
     linework AS (
-        SELECT c.id, ST_UnaryUnion(ST_Collect(ST_Boundary(crossing.geom))) AS lines
+        SELECT c.id, ST_UnaryUnion(ST_Collect(ST_ClipByBox2D(ST_Boundary(crossing.geom), c.box)), %(grid)s) AS lines
         FROM c CROSS JOIN LATERAL (
             SELECT geom FROM zones_communepart p WHERE p.geom && c.boundary AND ST_Intersects(p.geom, c.boundary)
             UNION ALL
@@ -109,7 +120,7 @@ _ROUTING_FACES_SQL = """
         SELECT f.id, face.geom FROM faces f JOIN c ON c.id = f.id, ST_Dump(f.faces) AS face
         WHERE ST_Covers(c.boundary, ST_PointOnSurface(face.geom))
     ),
-    pieces AS (
+    pieces AS MATERIALIZED (
         SELECT f.id, piece.geom, ST_PointOnSurface(piece.geom) AS label
         FROM own_faces f, ST_Dump(ST_Buffer(f.geom, -%(margin)s, 'join=mitre')) AS piece
         WHERE NOT ST_IsEmpty(piece.geom)
@@ -118,11 +129,14 @@ _ROUTING_FACES_SQL = """
         SELECT p.id, p.geom,
             ARRAY(SELECT DISTINCT cp.commune_id FROM zones_communepart cp
                   WHERE cp.geom && p.label AND ST_Covers(cp.geom, p.label) ORDER BY 1) AS communes,
-            ARRAY(SELECT DISTINCT zp.zone_id FROM zones_zonepart zp WHERE zp.kind = 'neighbourhood'
-                  AND zp.geom && p.label AND ST_Covers(zp.geom, p.label) ORDER BY 1) AS neighbourhoods,
-            ARRAY(SELECT DISTINCT zp.zone_id FROM zones_zonepart zp WHERE zp.kind = 'police_sector'
-                  AND zp.geom && p.label AND ST_Covers(zp.geom, p.label) ORDER BY 1) AS sectors
-        FROM pieces p
+            coalesce(z.neighbourhoods, '{}') AS neighbourhoods, coalesce(z.sectors, '{}') AS sectors
+        FROM pieces p CROSS JOIN LATERAL (
+            SELECT array_agg(DISTINCT zp.zone_id ORDER BY zp.zone_id) FILTER (WHERE zp.kind = 'neighbourhood')
+                       AS neighbourhoods,
+                   array_agg(DISTINCT zp.zone_id ORDER BY zp.zone_id) FILTER (WHERE zp.kind = 'police_sector')
+                       AS sectors
+            FROM zones_zonepart zp WHERE zp.geom && p.label AND ST_Covers(zp.geom, p.label)
+        ) AS z
     )
     INSERT INTO zones_routingface (commune_id, geom, commune_ids, neighbourhood_ids, police_sector_ids)
     SELECT l.id, part.geom, l.communes, l.neighbourhoods, l.sectors
@@ -137,12 +151,19 @@ _ROUTING_FACES_SQL = """
 
 def routing_faces_rebuild(*, commune_ids: list[int]) -> None:
     """Rebuild the communes' routing faces from the current parts, in the caller's transaction, so
-    routing sees a boundary edit exactly when it sees the edited parts."""
-    with connection.cursor() as cursor:
+    routing sees a boundary edit exactly when it sees the edited parts. JIT off: the overlay's
+    PostGIS costs cross its threshold for a single commune, and compiling took about 0.7 s a
+    statement, twice the work of a slice of 20 communes."""
+    with without_jit(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM zones_routingface WHERE commune_id = ANY(%s)", [commune_ids])
         cursor.execute(
             _ROUTING_FACES_SQL,
-            {"communes": commune_ids, "margin": ROUTING_FACE_MARGIN_DEG, "vertices": SUBDIVIDE_MAX_VERTICES},
+            {
+                "communes": commune_ids,
+                "margin": ROUTING_FACE_MARGIN_DEG,
+                "grid": ROUTING_FACE_GRID_DEG,
+                "vertices": SUBDIVIDE_MAX_VERTICES,
+            },
         )
 
 
@@ -163,33 +184,86 @@ def _routing_faces_follow(commune_ids: list[int]) -> None:
         cursor.execute("DELETE FROM zones_routingface WHERE commune_id = ANY(%s)", [commune_ids])
 
 
-def routing_faces_fill(*, limit: int | None = None) -> int:
-    """Build the routing faces of communes that have none (after an import), in commune order, a
-    slice per transaction holding the boundaries' lock for writing, as an edit does: routings wait
-    for at most one slice (about a second), and no edit can slip between reading the parts and
-    writing their faces. Returns the number of communes whose faces were built; a commune whose
-    every face fails the exactness check keeps none and is routed by its parts."""
-    done, after = 0, 0
-    while limit is None or done < limit:
-        size = ROUTING_FACES_FILL_SLICE if limit is None else min(ROUTING_FACES_FILL_SLICE, limit - done)
+# The next communes without faces, locked so that a fill running at the same time (another
+# connection, another worker) skips them instead of building them twice or waiting for them.
+_UNFACED_SLICE_SQL = """
+    SELECT c.id FROM zones_commune c
+    WHERE c.id > %s AND NOT EXISTS (SELECT FROM zones_routingface f WHERE f.commune_id = c.id)
+    ORDER BY c.id LIMIT %s FOR NO KEY UPDATE OF c SKIP LOCKED
+"""
+
+
+@dataclass
+class _FillClaims:
+    """What the connections of one fill share: the highest commune claimed so far (a commune left
+    without faces by the exactness check is not claimed again) and how many may still be claimed."""
+
+    left: int | None
+    after: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reserve(self) -> tuple[int, int]:
+        with self.lock:
+            size = ROUTING_FACES_FILL_SLICE if self.left is None else min(ROUTING_FACES_FILL_SLICE, self.left)
+            if self.left is not None:
+                self.left -= size
+            return self.after, size
+
+    def claimed(self, ids: list[int], reserved: int) -> None:
+        with self.lock:
+            if self.left is not None:
+                self.left += reserved - len(ids)
+            if ids:
+                self.after = max(self.after, ids[-1])
+
+
+def _routing_faces_fill_slices(claims: _FillClaims) -> int:
+    """One connection's share of a fill: slices claimed and built, each in its own transaction."""
+    done = 0
+    while True:
+        after, size = claims.reserve()
+        if not size:
+            return done
         with transaction.atomic():
-            boundaries_lock_for_writing()
-            ids = list(
-                Commune.objects.filter(id__gt=after)
-                .exclude(id__in=RoutingFace.objects.values("commune_id"))
-                .order_by("id")
-                .values_list("id", flat=True)[:size]
-            )
+            boundaries_lock_for_routing()
+            with connection.cursor() as cursor:
+                cursor.execute(_UNFACED_SLICE_SQL, [after, size])
+                ids = [row[0] for row in cursor.fetchall()]
+            claims.claimed(ids, size)
             if not ids:
-                break
+                return done
             routing_faces_rebuild(commune_ids=ids)
-        done, after = done + len(ids), ids[-1]
-    return done
+        done += len(ids)
+
+
+def _routing_faces_fill_on_own_connection(claims: _FillClaims) -> int:
+    try:
+        return _routing_faces_fill_slices(claims)
+    finally:
+        connection.close()
+
+
+def routing_faces_fill(*, limit: int | None = None, connections: int = 1) -> int:
+    """Build the routing faces of communes that have none (after an import), in commune order, a
+    slice per transaction, on `connections` database connections at once (one per core the
+    database may use). Each slice holds the boundaries' lock as routing does, shared: slices and
+    routings never wait for each other, while an edit, which holds it exclusively, cannot slip
+    between reading the parts and writing their faces (it waits for the slices under way, and they
+    for it). Returns the number of communes whose faces were built; a commune whose every face
+    fails the exactness check keeps none and is routed by its parts."""
+    claims = _FillClaims(left=limit)
+    if connections <= 1:
+        return _routing_faces_fill_slices(claims)
+    with ThreadPoolExecutor(connections) as pool:
+        return sum(pool.map(lambda _share: _routing_faces_fill_on_own_connection(claims), range(connections)))
 
 
 def commune_parts_rebuild(*, commune_ids: list[int]) -> None:
     """Rebuild the communes' parts, then the routing faces of every commune their old or new
-    outline reaches (a neighbour's faces are cut by the border they share)."""
+    outline reaches (a neighbour's faces are cut by the border they share). Holds the boundaries'
+    lock for writing, as a zone edit does: a fill of routing faces reading the old parts commits
+    before, and the faces it wrote are then deleted with the others reached."""
+    boundaries_lock_for_writing()
     with connection.cursor() as cursor:
         reached = _communes_reached(cursor, "zones_communepart", "commune_id", commune_ids)
         cursor.execute("DELETE FROM zones_communepart WHERE commune_id = ANY(%s)", [commune_ids])

@@ -94,3 +94,7 @@ def test_the_command_line_gets_one_line_and_exit_status_1(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "Fichier introuvable" in result.stderr
+
+
+def test_the_routing_faces_fill_needs_at_least_one_connection():
+    assert "--connections" in refusal("routing_faces_fill", "--connections", "0")

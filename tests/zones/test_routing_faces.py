@@ -162,3 +162,61 @@ def test_an_import_leaves_its_communes_to_the_parts_until_their_faces_are_filled
     assert points_on_faces(lons[:2], lats[:2]) == 2
     assert routed(lons, lats) == reference_routes(lons, lats)
     assert {face[0] for face in faces_snapshot()} == {face[0] for face in faces_before}
+
+
+def faces_removed_as_by_an_import() -> set[int]:
+    """Every commune's faces deleted, as a national import leaves them; returns the communes."""
+    RoutingFace.objects.all().delete()
+    return set(Commune.objects.values_list("id", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fill_on_two_connections_builds_each_communes_faces_once(geography, monkeypatch):
+    from zones import services
+
+    faces_inline = faces_snapshot()
+    unfaced = faces_removed_as_by_an_import()
+    monkeypatch.setattr(services, "ROUTING_FACES_FILL_SLICE", 1)  # several slices for each connection
+
+    assert services.routing_faces_fill(connections=2) == len(unfaced)
+    assert faces_snapshot() == faces_inline  # every commune's faces, none twice
+    assert services.routing_faces_fill(connections=2) == 0
+    lons, lats = [5.005, 5.015, 5.01, 5.0105], [43.002, 43.007, 43.005, 43.005]
+    assert routed(lons, lats) == reference_routes(lons, lats)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fill_skips_the_communes_another_is_building_and_never_waits_for_routing(geography):
+    from zones import services
+    from zones.locking import BOUNDARIES_LOCK
+
+    west, _east, _tarascon = geography
+    unfaced = faces_removed_as_by_an_import()
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        # Another connection routes an alert (the lock shared) and claims west as a fill's slice does.
+        other.execute("BEGIN")
+        other.execute("SELECT pg_advisory_xact_lock_shared(%s)", [BOUNDARIES_LOCK])
+        other.execute("SELECT id FROM zones_commune WHERE id = %s FOR NO KEY UPDATE", [west.id])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '30s'")  # a fill that waited would fail here, not hang
+        assert services.routing_faces_fill() == len(unfaced) - 1
+        assert not RoutingFace.objects.filter(commune=west).exists()
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert services.routing_faces_fill() == 1
+    assert RoutingFace.objects.filter(commune=west).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fill_limited_on_two_connections_builds_no_more_than_asked(geography):
+    from zones import services
+
+    unfaced = faces_removed_as_by_an_import()
+
+    assert services.routing_faces_fill(limit=2, connections=2) == 2
+    assert RoutingFace.objects.values("commune_id").distinct().count() == 2
+    assert services.routing_faces_fill(connections=2) == len(unfaced) - 2

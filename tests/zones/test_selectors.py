@@ -1,9 +1,17 @@
+import gc
+
 import pytest
 from django.contrib.gis.geos import Point
 
 from tests.factories import make_commune, make_neighbourhood
 from zones.models import Zone
-from zones.selectors import commune_of_point, neighbourhood_of_point, zone_ids_covering, zone_ids_within
+from zones.selectors import (
+    commune_of_point,
+    neighbourhood_of_point,
+    routes_of_points,
+    zone_ids_covering,
+    zone_ids_within,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +53,18 @@ def test_commune_of_a_point_outside_every_commune_is_none(two_neighbourhoods_sha
 
     assert commune_of_point(Point(5.01, 43.005, srid=4326)) == commune
     assert commune_of_point(Point(6.0, 44.0, srid=4326)) is None
+
+
+def test_routing_a_batch_leaves_the_process_garbage_collector_as_it_found_it():
+    commune = make_commune()
+    lons, lats = [5.01, 5.01, 6.0], [43.01, 43.02, 43.01]
+    assert gc.isenabled()
+    routes = routes_of_points(lons, lats)
+    assert gc.isenabled()
+    assert [r.commune_ids for r in routes] == [[commune.id], [commune.id], []]
+    gc.disable()
+    try:
+        routes_of_points(lons, lats)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
