@@ -69,27 +69,34 @@ def test_replay_from_last_event_id_sends_the_missed_events_in_order_once(committ
     assert payload["feature"]["geometry"]["coordinates"] == [5.005, 43.005]
 
 
+async def replay_then_live(world, *, last_event_id: int, replayed_count: int, between=None):
+    """A stream opened after `last_event_id`: its first `replayed_count` messages, then the next one
+    once an alert is published, and that alert's event; `between(hub)` runs between the two."""
+    hub = listener.AlertEventHub()
+    stream = alert_event_stream(service_ids=[world.service.id], last_event_id=last_event_id, heartbeat_s=30, hub=hub)
+    replayed = await collect(stream, replayed_count)
+    if between is not None:
+        between(hub)
+    _alert, live = await published(world=world, location=HERE)
+    following = await collect(stream, 1)
+    await stream.aclose()
+    await hub.close()
+    return replayed, following, live
+
+
 def test_a_live_event_follows_the_replay_and_a_replayed_id_is_never_sent_twice(committed_world):
     _alert, first = publish(world=committed_world, location=HERE)
     _alert, missed = publish(world=committed_world, location=HERE)
 
-    async def scenario():
-        hub = listener.AlertEventHub()
-        stream = alert_event_stream(
-            service_ids=[committed_world.service.id], last_event_id=first.id, heartbeat_s=30, hub=hub
-        )
-        replayed = await collect(stream, 1)
-        # The seam: the same event also arrives from the listener, as it does when it is
-        # committed while the replay query runs.
+    def seam(hub):
+        # The same event also arrives from the listener, as it does when it is committed while the
+        # replay query runs.
         (subscription,) = hub._subscribers
         subscription.offer((missed.id, "id: duplicate\n\n"))
-        _alert, live = await published(world=committed_world, location=HERE)
-        following = await collect(stream, 1)
-        await stream.aclose()
-        await hub.close()
-        return replayed, following, live
 
-    replayed, following, live = run(scenario())
+    replayed, following, live = run(
+        replay_then_live(committed_world, last_event_id=first.id, replayed_count=1, between=seam)
+    )
 
     assert event_ids(replayed) == [missed.id]
     assert event_ids(following) == [live.id]
@@ -109,19 +116,9 @@ def test_a_replay_reads_again_only_while_its_reads_come_back_full(committed_worl
 
     monkeypatch.setattr(listener, "events_after", counted)
 
-    async def scenario():
-        hub = listener.AlertEventHub()
-        stream = alert_event_stream(
-            service_ids=[committed_world.service.id], last_event_id=missed[0].id - 1, heartbeat_s=30, hub=hub
-        )
-        replayed = await collect(stream, 3)
-        _alert, live = await published(world=committed_world, location=HERE)
-        following = await collect(stream, 1)
-        await stream.aclose()
-        await hub.close()
-        return replayed, following, live
-
-    replayed, following, live = run(scenario())
+    replayed, following, live = run(
+        replay_then_live(committed_world, last_event_id=missed[0].id - 1, replayed_count=3)
+    )
 
     assert event_ids(replayed) == [event.id for event in missed]
     assert event_ids(following) == [live.id]
