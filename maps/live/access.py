@@ -18,9 +18,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from accounts.access import agent_service_ids, agent_service_ids_or_403, residence_or_403, verified_residence
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.otp import is_verified_staff
-from accounts.selectors import staffed_communes
+from accounts.selectors import police_service_ids_by_user, staffed_communes
 from zones.models import Commune
 
 __all__ = [
@@ -49,15 +49,7 @@ def streams_service_ids(session_keys: Iterable[str]) -> dict[str, list[int]]:
     users = User.objects.in_bulk({data.get(SESSION_KEY) for data in sessions.values()} - {None})
     users = {str(pk): user for pk, user in users.items() if user.is_active}
     devices = _devices({data.get(DEVICE_ID_SESSION_KEY) or "" for data in sessions.values()})
-    services: dict[int, list[int]] = defaultdict(list)
-    for user_id, service_id in (
-        Role.objects.filter(user_id__in=[user.pk for user in users.values()], kind=Role.Kind.POLICE_AGENT)
-        .exclude(police_service_id=None)
-        .order_by("police_service_id")
-        .values_list("user_id", "police_service_id")
-        .distinct()
-    ):
-        services[user_id].append(service_id)
+    services = police_service_ids_by_user(user.pk for user in users.values())
     allowed: dict[str, list[int]] = {}
     for key, data in sessions.items():
         user = users.get(str(data.get(SESSION_KEY)))
@@ -70,7 +62,7 @@ def streams_service_ids(session_keys: Iterable[str]) -> dict[str, list[int]]:
             or not device.confirmed
         ):
             continue
-        allowed[key] = services[user.pk]
+        allowed[key] = services.get(user.pk, [])
     return {key: allowed.get(key, []) for key in session_keys if key}
 
 
