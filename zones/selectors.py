@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
-from django.db import connection, transaction
+from django.db import connection
 from django.utils.translation import gettext as _
 from psycopg import sql
 
 from geo.distance import within_metres
+from geo.jit import without_jit
 from zones.models import Commune, Zone
 
 
@@ -152,8 +153,7 @@ def _without_jit(*, large: bool):
     if not large:
         yield
         return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
+    with without_jit():
         yield
 
 
