@@ -32,6 +32,7 @@ STAFF_REQUESTS = [
     ("POST", "api-broadcasts-send", []),
     ("GET", "broadcasts", []),
     ("GET", "referents-manage", []),
+    ("GET", "maps-commune", ["13108"]),
     ("GET", "accounts-verification-list", []),
     ("GET", "api-residence-verification-list", []),
     ("GET", "maps-police-live", []),
