@@ -19,7 +19,7 @@ from pathlib import Path
 from locust import FastHttpUser, HttpUser, constant, constant_throughput, events, task
 
 CONFIG = json.loads(Path(os.environ["NATIONAL_LOAD_CONFIG"]).read_text())
-CSRF = "nationalbenchcsrftokenvalue00000"  # 32 characters, as Django's unmasked token
+CSRF = CONFIG["csrf"]  # the session's token, as the moderators' browsers send it back
 received: list[tuple[int, int, float]] = []  # (agent, event id, wall clock at receipt)
 published: dict[int, float] = {}  # alert id -> wall clock just before the publish request
 answered: dict[int, float] = {}  # alert id -> wall clock when the publish request's answer came

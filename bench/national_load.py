@@ -3,36 +3,42 @@
     .venv/bin/python bench/national_load.py --check                  # tiny scale, about a minute
     .venv/bin/python bench/national_load.py --residents 200000 --agents 50 --duration 60
     .venv/bin/python bench/national_load.py --residents 4000000 --agents 500 --rps 200 --duration 120 \\
-        --web 1,2,4 --live 2 --workers 1,4
+        --web 1,2,4 --live 2 --workers 1,4 --staff 0,1
 
 Runs in its own database, `vigie_bench_national` (BENCH_NATIONAL_DATABASE_URL overrides it), a copy
 of the national geography of `bench/lookup.py`:
     createdb -O vigie -T vigie_bench vigie_bench_national && DATABASE_URL=... manage.py migrate
+For `--check` alone, any migrated database with communes, neighbourhoods and police
+sectors does, such as one where `manage.py load_demo` ran (through BENCH_NATIONAL_DATABASE_URL).
 First it generates what is missing of the population in SQL (bench/national_data.py: joined
 communes, verified residents, police agents, moderators, one commune of `--broadcast` residents),
 timed, with the disk size per million rows. Then, for each point of the series (each count of web
-processes in `--web` with the first counts of live processes and workers, then each other count of
-live processes in `--live`, then each other count of workers in `--workers`, with the last count
-before), on the loopback interface only:
-- Celery workers (one process each, every queue), uvicorn web processes for pages and the API and
-  uvicorn live processes for the police live map's event stream alone, behind nginx with the
-  project's proxy configuration (bench/live_map_processes.py; `--live 0`: the stream goes to the
-  web processes, as in an install without live processes);
+processes in `--web` with the first counts of live processes, workers and staff processes, then each
+other count of live processes in `--live`, then each other count of workers in `--workers`, then
+each other count of staff processes in `--staff`, with the last count before), on the loopback
+interface only:
+- Celery workers (one process each, every queue), uvicorn web processes for residents' pages and
+  the API, uvicorn live processes for the police live map's event stream alone and uvicorn staff
+  processes for moderation, the town hall and the police's pages, behind nginx with the project's
+  proxy configuration (bench/live_map_processes.py; `--live 0` or `--staff 0`: their requests go
+  to the web processes, as in an install without such processes);
 - locust headless (bench/locustfile_national.py), two processes: one for the police agents holding
   the live map's event stream (so that their receipt times are not taken by a process busy with
   page requests), one for the residents opening their map and inbox at `--rps` requests per second
   in all and the moderators publishing `--alerts-per-hour` through the moderation API;
 - halfway, the broadcast commune's mayor sends a message to the whole commune and, while its
-  deliveries are being written, an urgent alert (fire) is published in the same commune.
+  deliveries are being written, a moderator publishes an urgent alert (fire) in the same commune:
+  both through nginx and the town hall's and moderation's API, as their browsers would.
 Everything it started is stopped at the end of each point, also on Ctrl-C.
 
 Prints per point: publication-to-agent p95 (all events, and those published during the broadcast),
 the broadcast's rows and time, the urgent alert's inbox rows latency and its sending latency
-behind the broadcast's queue, map and inbox p95 at the achieved request rate, the sending drain
-rate, and where the time went (CPU per process group from /proc, PostgreSQL wait events, Redis);
-then the ratios to the floors measured in the same run (pages fetched one at a time on the idle
-stack, the broadcast's rows inserted bare) and to the targets. `--write-results` appends the table
-to bench/RESULTS.md."""
+behind the broadcast's queue, map and inbox p95 at the achieved request rate, the moderators'
+publish answer p50 / p95, the sending drain rate, and where the time went (CPU per process group
+from /proc: web, live, staff, workers, PostgreSQL...; PostgreSQL wait events, Redis); then the ratios
+to the floors measured in the same run (pages fetched one at a time on the idle stack, the
+broadcast's rows inserted bare) and to the targets. `--write-results` appends the table to
+bench/RESULTS.md."""
 
 import argparse
 import csv
@@ -68,6 +74,7 @@ from routing_setup import machine  # noqa: E402
 
 LOCUSTFILE = BASE_DIR / "bench" / "locustfile_national.py"
 TICKS = os.sysconf("SC_CLK_TCK")
+CSRF = "nationalbenchcsrftokenvalue00000"  # 32 characters, as Django's unmasked token
 CHECK = {"residents": 20_000, "broadcast": 5_000, "agents": 10, "moderators": 1, "rps": 10, "duration": 30}
 
 
@@ -137,13 +144,14 @@ class PgBouncer:
 
 
 class Stack:
-    """PgBouncer, Celery workers, uvicorn web and live processes and nginx, on loopback; `stop` ends
-    every one."""
+    """PgBouncer, Celery workers, uvicorn web, live and staff processes and nginx, on loopback; `stop`
+    ends every one."""
 
-    def __init__(self, *, web: int, live: int, workers: int, directory: Path, pool: int):
-        self.web, self.live, self.workers, self.directory = web, live, workers, directory
+    def __init__(self, *, web: int, live: int, workers: int, staff: int, directory: Path, pool: int):
+        self.web, self.live, self.workers, self.staff, self.directory = web, live, workers, staff, directory
         self.servers: list[subprocess.Popen] = []
         self.live_servers: list[subprocess.Popen] = []
+        self.staff_servers: list[subprocess.Popen] = []
         self.celery: list[subprocess.Popen] = []
         self.nginx = None
         self.bouncer = PgBouncer(pool=pool)
@@ -155,14 +163,13 @@ class Stack:
         try:
             for index in range(self.workers):
                 self.celery.append(self._worker(index))
-            self.ports = [free_port() for _ in range(self.web)]
-            self.servers = [start_server(port, 1) for port in self.ports]
-            self.live_ports = [free_port() for _ in range(self.live)]
-            self.live_servers = [start_server(port, 1) for port in self.live_ports]
+            self.ports, self.servers = uvicorn_processes(self.web)
+            self.live_ports, self.live_servers = uvicorn_processes(self.live)
+            self.staff_ports, self.staff_servers = uvicorn_processes(self.staff)
         finally:
             os.environ.clear()
             os.environ.update(saved)
-        self.nginx = Nginx(self.ports, self.live_ports).start()
+        self.nginx = Nginx(self.ports, self.live_ports, self.staff_ports).start()
         for index in range(self.workers):
             self._wait_ready(self.directory / f"worker{index}.log")
         return self
@@ -194,6 +201,7 @@ class Stack:
         return {
             "web": [server.pid for server in self.servers],
             "live": [server.pid for server in self.live_servers],
+            "staff": [server.pid for server in self.staff_servers],
             "workers": [worker.pid for worker in self.celery],
             "nginx": [self.nginx.process.pid] if self.nginx else [],
             "pgbouncer": [self.bouncer.process.pid],
@@ -202,11 +210,17 @@ class Stack:
     def stop(self) -> None:
         if self.nginx is not None:
             self.nginx.stop()
-        for process in self.servers + self.live_servers + self.celery:
+        for process in self.servers + self.live_servers + self.staff_servers + self.celery:
             stop_group(process)
         if getattr(self.bouncer, "process", None) is not None:
             stop_group(self.bouncer.process)
         shutil.rmtree(self.bouncer.directory, ignore_errors=True)
+
+
+def uvicorn_processes(count: int) -> tuple[list[int], list[subprocess.Popen]]:
+    """`count` uvicorn processes of one worker each, on ports of their own: (ports, processes)."""
+    ports = [free_port() for _ in range(count)]
+    return ports, [start_server(port, 1) for port in ports]
 
 
 def stop_group(process: subprocess.Popen) -> None:
@@ -330,55 +344,67 @@ def redis_info() -> dict:
 # --- the broadcast and the urgent alert during it ---------------------------------------------
 
 
-def broadcast_with_urgent_alert(*, urgent_alert_id: int, published: dict) -> dict:
-    """The mayor's message to the whole commune; 0.2 s later, in another connection, a moderator
-    publishes an urgent alert of the same commune while the broadcast's rows are being written."""
-    from accounts.models import User
-    from alerts import moderation
-    from alerts.models import Alert
-    from delivery.broadcasts import broadcast_send
-    from delivery.models import Broadcast, Delivery
-    from zones.models import Commune
+def staff_post(url: str, path: str, session: str, payload: dict) -> dict:
+    """A POST of a signed-in person to the API, as their browser sends it (session and CSRF cookies,
+    the token in its header); the answer's JSON."""
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        url + path,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={
+            "Cookie": f"sessionid={session}; csrftoken={CSRF}",
+            "X-CSRFToken": CSRF,
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
+        return json.loads(response.read() or b"{}")
 
-    mayor = User.objects.get(email=f"maire0@{data.DOMAIN}")
-    moderator = User.objects.get(email=f"moderateur0@{data.DOMAIN}")
+
+def broadcast_with_urgent_alert(*, url: str, people: dict, urgent_alert_id: int, published: dict) -> dict:
+    """The mayor's message to the whole commune through the town hall's API; 0.2 s later, a
+    moderator publishes an urgent alert of the same commune through the moderation API while the
+    broadcast's rows are being written. Both go through nginx, to the staff processes when there
+    are some."""
+    from delivery.models import Broadcast, Delivery
+
     urgent: dict = {}
 
     def publish_urgent():
-        try:
-            started = time.time()
-            published[urgent_alert_id] = started
-            moderation.alert_publish(alert=Alert.objects.get(pk=urgent_alert_id), moderator=moderator)
-            # Routing ran on commit, in this call: its inbox rows exist now.
-            urgent["rows_s"] = time.time() - started
-            urgent["rows"] = Delivery.objects.filter(alert_id=urgent_alert_id).count()
-            urgent["started"] = started
-        finally:
-            connection.close()
+        started = time.time()
+        published[urgent_alert_id] = started
+        staff_post(url, f"/api/moderation/alerts/{urgent_alert_id}/publish/", people["moderators"][0], {})
+        # Routing ran on commit, in the request: its inbox rows exist when the answer comes.
+        urgent["rows_s"] = time.time() - started
+        urgent["started"] = started
 
     thread = threading.Thread(target=publish_urgent)
     started = time.time()
     timer = threading.Timer(0.2, thread.start)
     timer.start()
-    broadcast = broadcast_send(
-        author=mayor,
-        commune=Commune.objects.get(pk=data.broadcast_commune_id()),
-        kind=Broadcast.Kind.INFORMATION,
-        title="Fermeture de la mairie annexe",
-        body="La mairie annexe sera fermée lundi. Banc d'essai national.",
-        target=Broadcast.Target.COMMUNE,
-        whole_commune_confirmed=True,
+    broadcast = staff_post(
+        url,
+        "/api/broadcasts/send/",
+        people["mayors"][0],
+        {
+            "commune": data.broadcast_commune_id(),
+            "kind": Broadcast.Kind.INFORMATION,
+            "title": "Fermeture de la mairie annexe",
+            "body": "La mairie annexe sera fermée lundi. Banc d'essai national.",
+            "target": Broadcast.Target.COMMUNE,
+            "whole_commune_confirmed": True,
+        },
     )
     committed = time.time()
     timer.join()
     thread.join()
     return {
-        "broadcast_id": broadcast.id,
-        "broadcast_rows": Delivery.objects.filter(broadcast_id=broadcast.id).count(),
+        "broadcast_id": broadcast["id"],
+        "broadcast_rows": Delivery.objects.filter(broadcast_id=broadcast["id"]).count(),
         "broadcast_s": round(committed - started, 2),
         "broadcast_started": started,
         "broadcast_committed": committed,
-        "urgent_rows": urgent.get("rows"),
+        "urgent_rows": Delivery.objects.filter(alert_id=urgent_alert_id).count() if "rows_s" in urgent else None,
         "urgent_rows_s": round(urgent["rows_s"], 2) if "rows_s" in urgent else None,
         "urgent_done_before_broadcast": urgent.get("started", 0) + urgent.get("rows_s", 1e9) < committed,
     }
@@ -441,6 +467,19 @@ def streams_opened(ports: list[int], agent_session: str) -> None:
         with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
             if response.status != 200 or not response.readline():
                 raise RuntimeError(f"the live map's stream on port {port} answered {response.status}")
+
+
+def staff_warmed(ports: list[int], moderator_session: str) -> None:
+    """Asks each staff process, straight, for the moderation queue: they have loaded the URLs and
+    the views before the first publication, as the floors do for the web processes' pages."""
+    for port in ports:
+        request = urllib.request.Request(  # noqa: S310 - loopback only
+            f"http://127.0.0.1:{port}/api/moderation/queue/", headers={"Cookie": f"sessionid={moderator_session}"}
+        )
+        with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"the moderation queue on port {port} answered {response.status}")
 
 
 def locust_stats(prefix: Path) -> dict:
@@ -615,7 +654,7 @@ def observations_read(directory: Path, names: list[str]) -> dict:
     return seen
 
 
-def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
+def point(args, *, web: int, live: int, workers: int, staff: int, people: dict) -> dict:
     directory = Path(tempfile.mkdtemp(prefix="vigie-national-"))
     load_start = round(os.getloadavg()[0], 1)
     redis_flush()
@@ -624,7 +663,7 @@ def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
     urgent_alert_id = data.pending_alerts_create(count=1, category="incendie", commune_id=data.broadcast_commune_id())[
         0
     ]
-    stack = Stack(web=web, live=live, workers=workers, directory=directory, pool=args.pool)
+    stack = Stack(web=web, live=live, workers=workers, staff=staff, directory=directory, pool=args.pool)
     locusts: list[subprocess.Popen] = []
     sampler = None
     os.environ["MAPS_LIVE_TRACE"] = str(directory)  # the stream processes' timing lines (maps/live/listener.py)
@@ -632,6 +671,7 @@ def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
         stack.start()
         floor = floors(stack.url, people["residents"])
         streams_opened(stack.live_ports or stack.ports, people["agents"][0])
+        staff_warmed(stack.staff_ports, people["moderators"][0])
         config = directory / "config.json"
         resident_users = args.rps  # one request a second each: the rate holds while pages slow down
         config.write_text(
@@ -645,6 +685,7 @@ def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
                     "moderator_sessions": people["moderators"],
                     "publications_per_second": args.alerts_per_hour / 3600,
                     "pending_alert_ids": pending,
+                    "csrf": CSRF,
                 }
             )
         )
@@ -660,7 +701,9 @@ def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
         sampler.start()
         time.sleep(args.duration / 2)  # the broadcast goes out in the middle of the run
         moderator_published: dict = {}
-        broadcast = broadcast_with_urgent_alert(urgent_alert_id=urgent_alert_id, published=moderator_published)
+        broadcast = broadcast_with_urgent_alert(
+            url=stack.url, people=people, urgent_alert_id=urgent_alert_id, published=moderator_published
+        )
         sending = sending_progress(
             broadcast_id=broadcast["broadcast_id"],
             urgent_alert_id=urgent_alert_id,
@@ -692,6 +735,7 @@ def point(args, *, web: int, live: int, workers: int, people: dict) -> dict:
         "web": web,
         "live": live,
         "workers": workers,
+        "staff": staff,
         "agents": agents,
         "broadcast": {k: v for k, v in broadcast.items() if not k.startswith("broadcast_st")},
         "bare_insert_s": bare,
@@ -775,6 +819,7 @@ def people_signed_in(args) -> dict:
         "agents": agents,
         "agent_services": agent_services,
         "moderators": data.sessions_create(emails_like=f"moderateur%@{data.DOMAIN}", limit=args.moderators),
+        "mayors": data.sessions_create(emails_like=f"maire%@{data.DOMAIN}", limit=1),
         "residents": data.sessions_create(emails_like=data.RESIDENT_EMAIL, limit=args.browsing, every=97),
     }
 
@@ -783,7 +828,7 @@ def summary_line(outcome: dict) -> str:
     agents, broadcast, sending, pages = (outcome[key] for key in ("agents", "broadcast", "sending", "pages"))
     page = {name: pages.get(name) or {} for name in ("resident map", "resident inbox")}
     return (
-        f"| {outcome['web']} | {outcome['live']} | {outcome['workers']} | {agents['p95_ms']} | "
+        f"| {outcome['web']} | {outcome['live']} | {outcome['workers']} | {outcome['staff']} | {agents['p95_ms']} | "
         f"{agents['during_broadcast_p95_ms']} ({agents['during_broadcast_receipts']}) | "
         f"{agents['from_event_p95_ms']} / {agents['from_event_during_broadcast_p95_ms']} | "
         f"{agents['connected']} in {agents['connect_s']} s | {agents['receipts']}/{agents['expected']} | "
@@ -793,7 +838,8 @@ def summary_line(outcome: dict) -> str:
         f"{sending['sent_per_s']}/s | "
         f"{page['resident map'].get('p95_ms')} / {page['resident inbox'].get('p95_ms')} ms "
         f"(idle {outcome['floor_ms']['resident map']} / {outcome['floor_ms']['resident inbox']}) | "
-        f"{sum(p.get('rps', 0) for p in page.values()):.0f} | {cpu_cell(outcome['evidence'])} | "
+        f"{sum(p.get('rps', 0) for p in page.values()):.0f} | {publish_cell(pages)} | "
+        f"{cpu_cell(outcome['evidence'])} | "
         f"{outcome['load_start']} / {outcome['load']} |"
     )
 
@@ -802,15 +848,23 @@ def cpu_cell(evidence: dict) -> str:
     """CPU % of a core per process group (busiest process of the group in brackets)."""
     cpu, busiest = evidence["cpu_percent"], evidence["cpu_percent_busiest_process"]
     return ", ".join(
-        f"{name} {cpu[name]} ({busiest[name]})" for name in ("web", "live", "postgres", "workers") if name in cpu
+        f"{name} {cpu[name]} ({busiest[name]})"
+        for name in ("web", "live", "staff", "postgres", "workers")
+        if name in cpu
     )
 
 
+def publish_cell(pages: dict) -> str:
+    """The moderators' publish requests as locust saw them: p50 / p95 of the answer, ms."""
+    publish = pages.get("moderator publish") or {}
+    return f"{publish.get('p50_ms')} / {publish.get('p95_ms')} ms ({publish.get('requests', 0)})"
+
+
 HEADER = (
-    "| web | live | workers | agent p95 ms | p95 during broadcast (receipts) | from event row p95: all / broadcast "
-    "| agents connected | receipts "
+    "| web | live | workers | staff | agent p95 ms | p95 during broadcast (receipts) "
+    "| from event row p95: all / broadcast | agents connected | receipts "
     "| broadcast rows | urgent inbox rows | urgent sent | sending | map / inbox p95 | rps "
-    "| CPU % (busiest process) | load start / end |\n|" + "---|" * 16
+    "| publish answer p50 / p95 (requests) | CPU % (busiest process) | load start / end |\n|" + "---|" * 18
 )
 
 
@@ -836,6 +890,11 @@ def main() -> None:
         "--live", default="2", help="counts of live processes (the live map's stream; 0: on the web processes)"
     )
     parser.add_argument("--workers", default="1,4", help="counts of Celery workers")
+    parser.add_argument(
+        "--staff",
+        default="1",
+        help="counts of staff processes (moderation, the town hall, the police's pages; 0: on the web processes)",
+    )
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--pool", type=int, default=16, help="PgBouncer server connections (the server is shared)")
     parser.add_argument("--write-results", action="store_true")
@@ -853,21 +912,24 @@ def main() -> None:
     if args.populate_only:
         return
     people = people_signed_in(args)
-    webs, lives, workers = ([int(n) for n in value.split(",")] for value in (args.web, args.live, args.workers))
+    webs, lives, workers, staffs = (
+        [int(n) for n in value.split(",")] for value in (args.web, args.live, args.workers, args.staff)
+    )
     series = (
-        [(web, lives[0], workers[0]) for web in webs]
-        + [(webs[-1], live, workers[0]) for live in lives[1:]]
-        + [(webs[-1], lives[-1], count) for count in workers[1:]]
+        [(web, lives[0], workers[0], staffs[0]) for web in webs]
+        + [(webs[-1], live, workers[0], staffs[0]) for live in lives[1:]]
+        + [(webs[-1], lives[-1], count, staffs[0]) for count in workers[1:]]
+        + [(webs[-1], lives[-1], workers[-1], staff) for staff in staffs[1:]]
     )
     lines = []
     try:
-        for web, live, count in series:
-            outcome = point(args, web=web, live=live, workers=count, people=people)
+        for web, live, count, staff in series:
+            outcome = point(args, web=web, live=live, workers=count, staff=staff, people=people)
             print(json.dumps(outcome), flush=True)
             lines.append(summary_line(outcome))
             print(HEADER + "\n" + "\n".join(lines), flush=True)
     finally:
-        data.sessions_delete(people["agents"] + people["moderators"] + people["residents"])
+        data.sessions_delete(people["agents"] + people["moderators"] + people["mayors"] + people["residents"])
     if args.write_results:
         with open(BASE_DIR / "bench" / "RESULTS.md", "a") as results:
             results.write(

@@ -16,10 +16,11 @@ RENDER = BASE_DIR / "deploy" / "nginx-vigie-render.sh"
 
 class Nginx:
     """nginx in the foreground in a directory of its own, with the project's server block rendered
-    as on bare metal (deploy/nginx-vigie-render.sh): the live map's stream to `live_ports`, or to
-    the web processes when there are none, everything else to `upstream_ports`."""
+    as on bare metal (deploy/nginx-vigie-render.sh): the live map's stream to `live_ports`, the
+    requests of moderators, the town hall and the police to `staff_ports` (each to the web
+    processes when there are none), everything else to `upstream_ports`."""
 
-    def __init__(self, upstream_ports: list[int], live_ports: list[int] = ()):
+    def __init__(self, upstream_ports: list[int], live_ports: list[int] = (), staff_ports: list[int] = ()):
         self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="vigie-nginx-"))
         block = subprocess.run(  # noqa: S603 - fixed argv
@@ -28,6 +29,7 @@ class Nginx:
                 "PATH": os.environ["PATH"],
                 "VIGIE_UPSTREAM_SERVERS": servers_line(upstream_ports),
                 "VIGIE_LIVE_UPSTREAM_SERVERS": servers_line(live_ports),
+                "VIGIE_STAFF_UPSTREAM_SERVERS": servers_line(staff_ports),
                 "VIGIE_PROXY_PORT": f"127.0.0.1:{self.port}",
             },
             capture_output=True,

@@ -6,6 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 from django.conf import settings
 from django.core.management import get_commands
@@ -61,24 +62,33 @@ def test_the_proxy_spreads_several_web_processes_and_never_buffers_the_live_map(
     assert "ports" not in services["web"]  # reached through the proxy only
     mount = next(volume for volume in services["proxy"]["volumes"] if "nginx-vigie.conf.template" in volume)
     template = (Path(settings.BASE_DIR) / mount.split(":")[0]).read_text()
-    stream = template.split("location /carte/police/flux/")[1].split("}")[0]
+    stream = template.split("location ^~ /carte/police/flux/")[1].split("}")[0]
+    assert "proxy_pass http://vigie_live;" in stream
     assert "proxy_buffering off;" in stream and "proxy_read_timeout 1h;" in stream
     assert "${VIGIE_UPSTREAM_SERVERS}" in template and services["proxy"]["environment"]["VIGIE_UPSTREAM_SERVERS"]
 
 
-def test_the_live_map_stream_has_web_processes_of_its_own_behind_the_proxy():
+@pytest.mark.parametrize("pool", ["live", "staff"])
+def test_the_live_map_stream_and_the_staff_have_web_processes_of_their_own_behind_the_proxy(pool):
     services = load_compose()["services"]
-    live, proxy = services["live"], services["proxy"]
-    assert live["command"] == services["web"]["command"]  # the same application, given only the stream
-    assert "healthcheck" in live and "ports" not in live
-    assert "VIGIE_LIVE_REPLICAS" in str(live["deploy"]["replicas"])
-    assert "server live:8000;" in proxy["environment"]["VIGIE_LIVE_UPSTREAM_SERVERS"]
+    processes, proxy = services[pool], services["proxy"]
+    servers = f"VIGIE_{pool.upper()}_UPSTREAM_SERVERS"
+    assert processes["command"] == services["web"]["command"]  # the same application, given only its paths
+    assert "healthcheck" in processes and "ports" not in processes
+    assert f"VIGIE_{pool.upper()}_REPLICAS" in str(processes["deploy"]["replicas"])
+    # `-`, not `:-`: set empty, it stays empty, and the proxy's defaults send these paths to the web processes.
+    assert proxy["environment"][servers] == f"${{{servers}-server {pool}:8000;}}"
+    # With no replica the proxy still starts.
+    assert proxy["depends_on"][pool] == {"condition": "service_healthy", "required": False}
+    template = (Path(settings.BASE_DIR) / "deploy" / "nginx-vigie.conf.template").read_text()
+    assert f"upstream vigie_{pool} {{\n    ${{{servers}}}" in template
+
+
+def test_the_proxy_defaults_are_sourced_before_its_templates_are_rendered():
+    proxy = load_compose()["services"]["proxy"]
     # The nginx image sources /docker-entrypoint.d/*.envsh before rendering its templates, in name order.
     defaults = next(volume for volume in proxy["volumes"] if "nginx-vigie-defaults.envsh" in volume)
     source, target = defaults.split(":")[:2]
     assert (Path(settings.BASE_DIR) / source).stat().st_mode & 0o111, "the image sources only executable files"
     assert target.startswith("/docker-entrypoint.d/") and target.endswith(".envsh")
     assert Path(target).name < "20-envsubst-on-templates.sh"
-    template = (Path(settings.BASE_DIR) / "deploy" / "nginx-vigie.conf.template").read_text()
-    stream = template.split("location /carte/police/flux/")[1].split("}")[0]
-    assert "proxy_pass http://vigie_live;" in stream and "${VIGIE_LIVE_UPSTREAM_SERVERS}" in template
