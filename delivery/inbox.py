@@ -7,16 +7,34 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from alerts.models import AlertCategory
+from alerts.models import Alert, AlertCategory
 from delivery.models import Delivery, NotificationPreference
+from zones.models import Commune
 
-# No message shows a geometry, and turning each into a GEOS object was some 15% of reading a page of
-# the inbox (the alert's point, the commune's boundary, a broadcast's drawn area).
-INBOX_UNSHOWN_GEOMETRIES = (
-    "alert__location",
-    "alert__commune__boundary",
+
+def _columns_besides(relation: str, model, shown: set[str]) -> list[str]:
+    return [f"{relation}__{field.name}" for field in model._meta.concrete_fields if field.name not in shown]
+
+
+# A page of the inbox reads only what its messages show. Turning geometries into GEOS objects was some
+# 15% of reading a page (the alert's point, the communes' boundaries and town halls, a broadcast's area),
+# and the other columns of the commune, the alert's moderation and the delivery's sending bookkeeping
+# another 20% of the query's Python. A message that came to need one of them would read it with a
+# query per message: tests/delivery/test_query_counts.py counts them.
+INBOX_UNSHOWN_COLUMNS = (
+    "status",
+    "reason",
+    "email_status",
+    "sms_status",
+    "push_status",
+    "attempts",
+    "last_error",
+    "send_after",
+    "sent_at",
+    *_columns_besides("alert", Alert, {"id", "category", "commune", "occurred_at", "description"}),
+    *_columns_besides("alert__commune", Commune, {"id", "code", "name"}),
     "broadcast__area",
-    "broadcast__commune__boundary",
+    *_columns_besides("broadcast__commune", Commune, {"id", "code", "name"}),
 )
 
 
@@ -26,7 +44,7 @@ def inbox_of(user: User) -> QuerySet[Delivery]:
     return (
         Delivery.objects.filter(recipient=user)
         .select_related("alert__category", "alert__commune", "broadcast__commune")
-        .defer(*INBOX_UNSHOWN_GEOMETRIES)
+        .defer(*INBOX_UNSHOWN_COLUMNS)
         .order_by("-id")
     )
 
