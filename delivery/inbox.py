@@ -22,15 +22,7 @@ def _columns_besides(relation: str, model, shown: set[str]) -> list[str]:
 # another 20% of the query's Python. A message that came to need one of them would read it with a
 # query per message: tests/delivery/test_query_counts.py counts them.
 INBOX_UNSHOWN_COLUMNS = (
-    "status",
-    "reason",
-    "email_status",
-    "sms_status",
-    "push_status",
-    "attempts",
-    "last_error",
-    "send_after",
-    "sent_at",
+    *Delivery.SENDING_FIELDS,
     *_columns_besides("alert", Alert, {"id", "category", "commune", "occurred_at", "description"}),
     *_columns_besides("alert__commune", Commune, {"id", "code", "name"}),
     "broadcast__area",
