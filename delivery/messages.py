@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import Residence
@@ -35,6 +36,18 @@ class Message:
     # The page the message is about, when it has one of its own (a solidarity request, a
     # conversation): the email, the SMS and the push lead there; the inbox item offers it.
     page: str = ""
+
+    @property
+    def meta(self) -> str:
+        """The line under the title, the same in the inbox, the message page and the email: what it
+        is, where, and the day it happened. Written here rather than in a template: rendered through
+        an include it cost 95 µs a message, a fifth of an inbox page."""
+        parts = [capfirst(self.kind), self.commune]
+        if self.places:
+            parts.append(f"{_('quartier')} {', '.join(self.places)}")
+        if self.occurred_on:
+            parts.append(_("survenu le %(day)s") % {"day": formats.date_format(self.occurred_on, "DATE_FORMAT")})
+        return " · ".join(parts)
 
 
 # What a higher app's messages say (a solidarity request, an offer of help), registered by that app
@@ -62,8 +75,14 @@ def _message_path_around_id() -> tuple[str, str]:
     worker builds a link for every push, and reversing it each time cost more than encrypting the
     push's payload. Reversed against our own routes, which are mounted at the site root: this works
     in a worker whatever the project's URL configuration includes."""
+    return message_path_around_id(urlconf="delivery.urls")
+
+
+def message_path_around_id(*, urlconf: str | None = None) -> tuple[str, str]:
+    """The message page's path before and after a delivery's id: one reversal serves a whole page
+    of messages (reversing each cost 40 µs)."""
     sentinel = 987654321
-    path = reverse("inbox-message", kwargs={"delivery_id": sentinel}, urlconf="delivery.urls")
+    path = reverse("inbox-message", kwargs={"delivery_id": sentinel}, urlconf=urlconf)
     prefix, found, suffix = path.partition(str(sentinel))
     assert found, path
     return prefix, suffix
