@@ -10,6 +10,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import capfirst
@@ -19,6 +20,7 @@ from accounts.models import Residence
 from alerts.models import Alert, RejectionReason
 from alerts.models.moderation import AlertTransition
 from delivery.models import Broadcast, Delivery, RoutedZone
+from zones.models import Zone
 
 
 @dataclass(frozen=True)
@@ -88,17 +90,27 @@ def message_path_around_id(*, urlconf: str | None = None) -> tuple[str, str]:
     return prefix, suffix
 
 
+# The neighbourhoods of a page of alerts, written once as SQL from the models' table names (every value
+# a parameter): through the ORM, building the query cost three times what PostgreSQL spent on it, on
+# every page of the inbox and every batch of emails.
+ALERTS_PLACES_SQL = f"""
+    SELECT routed.alert_id, routed.zone_name
+      FROM {RoutedZone._meta.db_table} routed
+      JOIN {Zone._meta.db_table} zone ON zone.id = routed.zone_id
+     WHERE routed.alert_id = ANY(%s) AND routed.reason = %s AND zone.kind = %s
+     ORDER BY routed.alert_id, routed.zone_name"""  # noqa: S608
+
+
 def alerts_places(alert_ids: list[int]) -> dict[int, list[str]]:
     """Names of the neighbourhoods each alert lies in (never its exact point), as they were named when
     it was routed: a later re-import or regeneration never changes a message already sent."""
     places: dict[int, list[str]] = {alert_id: [] for alert_id in alert_ids}
-    rows = (
-        RoutedZone.objects.filter(alert_id__in=alert_ids, reason=RoutedZone.Reason.COVERS, zone__kind="neighbourhood")
-        .order_by("alert_id", "zone_name")
-        .values_list("alert_id", "zone_name")
-    )
-    for alert_id, name in rows:
-        places[alert_id].append(name)
+    if not alert_ids:
+        return places
+    with connection.cursor() as cursor:
+        cursor.execute(ALERTS_PLACES_SQL, [list(alert_ids), RoutedZone.Reason.COVERS, Zone.Kind.NEIGHBOURHOOD])
+        for alert_id, name in cursor.fetchall():
+            places[alert_id].append(name)
     return places
 
 
