@@ -14,7 +14,8 @@ Each page is asked through Django's whole stack (test client, every middleware, 
 template loader cached) by a signed-in resident, after a warm-up; the figure is the process's CPU
 time (user + system: Python, and the client side of the database driver; PostgreSQL's own CPU is
 another process) divided by the requests, and the queries of one request. The floor is a view that
-renders a tiny template to the same signed-in resident through the same middleware. The "before"
+renders a tiny template to the same signed-in resident through the same middleware; the bare request,
+the same tiny template to an anonymous visitor (no session, no user row). The "before"
 code is the commit named by --before (exported with `git archive`), measured in the same run,
 rounds alternating, against the same database. PostgreSQL's own time per page is the sum of the
 planning and execution times EXPLAIN ANALYZE gives for the page's queries, replayed after the
@@ -31,7 +32,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
-PAGES = {"map": "/carte/quartier/", "inbox": "/messages/", "floor": "/bench/floor/"}
+PAGES = {"map": "/carte/quartier/", "inbox": "/messages/", "floor": "/bench/floor/", "bare": "/bench/bare/"}
 RESIDENT = "habitant1@vigie.test"
 TARASCON = "13108"
 RESIDENTS, ALERTS, OWN_ALERTS, INBOX = 2000, 300, 3, 40
@@ -154,6 +155,14 @@ def floor_view(request):
     return view(request)
 
 
+def bare_view(request):
+    from django.http import HttpResponse
+    from django.template import engines
+
+    template = engines["django"].from_string("<!doctype html><title>Vigie</title><p>{{ user.pk }}</p>")
+    return HttpResponse(template.render({"user": None}, request))
+
+
 def measure(code_dir: Path, requests: int) -> None:
     """One round: each page warmed, then `requests` requests; prints one line per page."""
     django_setup(code_dir)
@@ -165,11 +174,16 @@ def measure(code_dir: Path, requests: int) -> None:
     from accounts.models import User
 
     module = sys.modules[__name__]
-    module.urlpatterns = [path("bench/floor/", floor_view), path("", include("config.urls"))]
+    module.urlpatterns = [
+        path("bench/floor/", floor_view),
+        path("bench/bare/", bare_view),
+        path("", include("config.urls")),
+    ]
     settings.ROOT_URLCONF = __name__
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(email=RESIDENT))
+    signed_in = Client(HTTP_HOST="127.0.0.1")
+    signed_in.force_login(User.objects.get(email=RESIDENT))
     for name, url in PAGES.items():
+        client = Client(HTTP_HOST="127.0.0.1") if name == "bare" else signed_in
         for _ in range(10):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)

@@ -10,14 +10,17 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import Residence
 from alerts.models import Alert, RejectionReason
 from alerts.models.moderation import AlertTransition
 from delivery.models import Broadcast, Delivery, RoutedZone
+from zones.models import Zone
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,18 @@ class Message:
     # The page the message is about, when it has one of its own (a solidarity request, a
     # conversation): the email, the SMS and the push lead there; the inbox item offers it.
     page: str = ""
+
+    @property
+    def meta(self) -> str:
+        """The line under the title, the same in the inbox, the message page and the email: what it
+        is, where, and the day it happened. Written here rather than in a template: rendered through
+        an include it cost 95 µs a message, a fifth of an inbox page."""
+        parts = [capfirst(self.kind), self.commune]
+        if self.places:
+            parts.append(f"{_('quartier')} {', '.join(self.places)}")
+        if self.occurred_on:
+            parts.append(_("survenu le %(day)s") % {"day": formats.date_format(self.occurred_on, "DATE_FORMAT")})
+        return " · ".join(parts)
 
 
 # What a higher app's messages say (a solidarity request, an offer of help), registered by that app
@@ -62,24 +77,40 @@ def _message_path_around_id() -> tuple[str, str]:
     worker builds a link for every push, and reversing it each time cost more than encrypting the
     push's payload. Reversed against our own routes, which are mounted at the site root: this works
     in a worker whatever the project's URL configuration includes."""
+    return message_path_around_id(urlconf="delivery.urls")
+
+
+def message_path_around_id(*, urlconf: str | None = None) -> tuple[str, str]:
+    """The message page's path before and after a delivery's id: one reversal serves a whole page
+    of messages (reversing each cost 40 µs)."""
     sentinel = 987654321
-    path = reverse("inbox-message", kwargs={"delivery_id": sentinel}, urlconf="delivery.urls")
+    path = reverse("inbox-message", kwargs={"delivery_id": sentinel}, urlconf=urlconf)
     prefix, found, suffix = path.partition(str(sentinel))
     assert found, path
     return prefix, suffix
+
+
+# The neighbourhoods of a page of alerts, written once as SQL from the models' table names (every value
+# a parameter): through the ORM, building the query cost three times what PostgreSQL spent on it, on
+# every page of the inbox and every batch of emails.
+ALERTS_PLACES_SQL = f"""
+    SELECT routed.alert_id, routed.zone_name
+      FROM {RoutedZone._meta.db_table} routed
+      JOIN {Zone._meta.db_table} zone ON zone.id = routed.zone_id
+     WHERE routed.alert_id = ANY(%s) AND routed.reason = %s AND zone.kind = %s
+     ORDER BY routed.alert_id, routed.zone_name"""  # noqa: S608
 
 
 def alerts_places(alert_ids: list[int]) -> dict[int, list[str]]:
     """Names of the neighbourhoods each alert lies in (never its exact point), as they were named when
     it was routed: a later re-import or regeneration never changes a message already sent."""
     places: dict[int, list[str]] = {alert_id: [] for alert_id in alert_ids}
-    rows = (
-        RoutedZone.objects.filter(alert_id__in=alert_ids, reason=RoutedZone.Reason.COVERS, zone__kind="neighbourhood")
-        .order_by("alert_id", "zone_name")
-        .values_list("alert_id", "zone_name")
-    )
-    for alert_id, name in rows:
-        places[alert_id].append(name)
+    if not alert_ids:
+        return places
+    with connection.cursor() as cursor:
+        cursor.execute(ALERTS_PLACES_SQL, [list(alert_ids), RoutedZone.Reason.COVERS, Zone.Kind.NEIGHBOURHOOD])
+        for alert_id, name in cursor.fetchall():
+            places[alert_id].append(name)
     return places
 
 

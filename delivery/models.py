@@ -261,6 +261,19 @@ class Delivery(models.Model):
     # Messages of a higher app told to many people, pointed at by `notice_id` as well: a solidarity
     # request, told to the neighbours of its neighbourhood when it is published.
     FAN_OUT_NOTICE_KINDS = (Kind.SOLIDARITY,)
+    # What sending a delivery settles (its state, each channel's outcome, retries), which no message
+    # shows: the senders write these columns back, the inbox does not read them.
+    SENDING_FIELDS = (
+        "status",
+        "reason",
+        "email_status",
+        "sms_status",
+        "push_status",
+        "attempts",
+        "last_error",
+        "send_after",
+        "sent_at",
+    )
 
     class Status(models.TextChoices):
         PENDING = "pending", _("à envoyer")

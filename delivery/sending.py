@@ -434,17 +434,7 @@ def _groups(deliveries: list[Delivery]) -> list[list[Delivery]]:
 
 
 CHANNEL_STATUS_FIELDS = ("email_status", "sms_status", "push_status")
-SETTLED_FIELDS = [
-    "status",
-    "reason",
-    "email_status",
-    "sms_status",
-    "push_status",
-    "attempts",
-    "last_error",
-    "send_after",
-    "sent_at",
-]
+SETTLED_FIELDS = Delivery.SENDING_FIELDS
 
 # One statement per group each way, written out rather than built by the ORM: at two hundred
 # emails a second, building these queries was the largest share of a worker's time.

@@ -37,7 +37,7 @@ from delivery.inbox import (
     preference_of,
     preference_update,
 )
-from delivery.messages import message_of, messages_of
+from delivery.messages import message_of, message_path_around_id, messages_of
 from delivery.models import Broadcast, BroadcastRelay, Delivery, Reminder
 from delivery.relaying import broadcast_relay, relayable_broadcasts
 from delivery.reminders.library import THEMES, ready_texts
@@ -53,7 +53,9 @@ def inbox_page(request):
     paginator.count = total  # counted above with the unread ones: the paginator need not count again
     page = paginator.get_page(request.GET.get("page"))
     deliveries = list(page)
-    items = list(zip(deliveries, messages_of(deliveries), strict=True))
+    before, after = message_path_around_id()
+    paths = [f"{before}{delivery.id}{after}" for delivery in deliveries]
+    items = list(zip(deliveries, messages_of(deliveries), paths, strict=True))
     context = {"page": page, "items": items, "unread": unread}
     return render(request, "delivery/inbox.html", context)
 

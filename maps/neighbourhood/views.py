@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from maps.live import access
-from maps.live.selectors import resident_broadcasts
 from maps.live.views import boundary_tiles, map_settings
 from maps.neighbourhood import selectors
 
@@ -39,7 +38,7 @@ def neighbourhood_map(request):
         ],
         "alerts": alerts,
         "own_alerts": [alert for alert in alerts if alert["is_own"]],
-        "broadcasts": resident_broadcasts(residence),
+        "broadcasts": selectors.resident_map_broadcasts(residence),
         "days": settings.MAPS_RESIDENT_DAYS,
         "grid_m": settings.MAPS_RESIDENT_GRID_M,
     }

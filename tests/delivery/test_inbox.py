@@ -4,11 +4,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Role
-from delivery.messages import delivery_link
+from delivery.messages import alerts_places, delivery_link
 from delivery.models import Delivery, NotificationPreference
 from delivery.sending import deliveries_send
 from tests.auth import resident_client, staff_client
-from tests.delivery.conftest import home, resident_at
+from tests.delivery.conftest import BORDER_LON, home, resident_at
 from tests.factories import UserFactory, make_alert, make_role
 
 pytestmark = [pytest.mark.django_db]
@@ -184,3 +184,11 @@ def test_police_event_stream_is_ordered_and_scoped(town, published):
     assert [event["alert"] for event in replay] == [third.id]
     assert staff_client(other_agent).get("/api/police/events/").json() == []
     assert client.get("/api/police/events/?after=-1").status_code == 400
+
+
+def test_an_alert_on_a_border_names_both_neighbourhoods_and_never_a_police_sector(town, published):
+    on_border = published(make_alert(commune=town.commune, location=home(BORDER_LON), category="tag"))
+    inside = published(make_alert(commune=town.commune, location=home(5.015), category="tag"))
+
+    assert alerts_places([on_border.id, inside.id, 0]) == {on_border.id: ["Nord", "Sud"], inside.id: ["Sud"], 0: []}
+    assert alerts_places([]) == {}

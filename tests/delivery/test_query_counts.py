@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import CharterAcceptance, Role
 from accounts.selectors import charter_current
 from alerts.models import Alert
-from delivery.models import Delivery
+from delivery.models import Broadcast, Delivery
 from tests.auth import resident_client, staff_client
 from tests.delivery.conftest import home, resident_at
 from tests.factories import UserFactory, make_alert, make_role
@@ -106,3 +106,28 @@ def test_the_inbox_page_reads_as_many_rows_for_twenty_alerts_as_for_two(town):
 
     assert inbox_page_queries(client) == with_two
     assert client.get("/messages/").content.decode().count("Cambriolage à Testville") == 20
+
+
+def test_the_inbox_page_reads_as_many_rows_for_twenty_town_hall_messages_and_notices_as_for_two(town):
+    """Town hall messages (one withdrawn) and prevention notices say what they say from the page's one
+    query of deliveries: none of them reads a column of its own afterwards."""
+    resident = resident_at(town, 5.002)
+    client = resident_client(resident)
+    for n in range(10):
+        broadcast = Broadcast.objects.create(
+            commune=town.commune, kind="information", title=f"Travaux rue {n}", body="x", target="commune"
+        )
+        if n == 0:
+            broadcast.withdrawn_at = timezone.now()
+            broadcast.save()
+        burglary = make_alert(commune=town.commune, location=home(5.003), status="published")
+        Delivery.objects.create(recipient=resident, kind=Delivery.Kind.BROADCAST, broadcast=broadcast)
+        Delivery.objects.create(recipient=resident, kind=Delivery.Kind.NEAR_REPEAT, alert=burglary)
+        if n == 0:
+            client.get("/messages/")  # the session's first page also works out its time zone
+            with_two = inbox_page_queries(client)
+
+    assert inbox_page_queries(client) == with_two
+    page = client.get("/messages/").content.decode()
+    assert page.count("Travaux rue") == 10 and "Message retiré : Travaux rue 0" in page
+    assert page.count("Cambriolage signalé près de chez vous") == 10

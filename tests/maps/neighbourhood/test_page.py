@@ -105,3 +105,27 @@ def test_the_page_queries_do_not_grow_with_its_alerts(world):
 
     assert len(response.context["alerts"]) == 6
     assert len(six) == len(one)
+
+
+@pytest.mark.django_db
+def test_the_town_hall_messages_of_the_window_show_newest_first_with_their_kind(world, settings):
+    from delivery.models import Broadcast, Delivery
+
+    now = timezone.now()
+    for title, days_ago in (("Réunion publique", 2), ("Coupure d'eau", 1), ("Vide-grenier d'antan", 40)):
+        broadcast = Broadcast.objects.create(
+            commune=world.commune,
+            kind=Broadcast.Kind.ROAD_WORKS,
+            title=title,
+            body="Rue Haute.",
+            target=Broadcast.Target.COMMUNE,
+            created_at=now - timedelta(days=days_ago),
+        )
+        Delivery.objects.create(recipient=world.resident, kind=Delivery.Kind.BROADCAST, broadcast=broadcast)
+    settings.MAPS_RESIDENT_DAYS = 30
+
+    html = resident_client(world.resident).get("/carte/quartier/").content.decode()
+
+    assert html.index("Coupure d&#x27;eau") < html.index("Réunion publique")
+    assert "Vide-grenier" not in html
+    assert html.count(str(Broadcast.Kind.ROAD_WORKS.label)) == 2
