@@ -21,7 +21,9 @@ interface only:
   the API, uvicorn live processes for the police live map's event stream alone and uvicorn staff
   processes for moderation, the town hall and the police's pages, behind nginx with the project's
   proxy configuration (bench/live_map_processes.py; `--live 0` or `--staff 0`: their requests go
-  to the web processes, as in an install without such processes);
+  to the web processes, as in an install without such processes), all through PgBouncer in
+  transaction mode: `--pool` server connections for the web processes and workers and, for the
+  staff processes, `--staff-pool` of their own (0: they share the first);
 - locust headless (bench/locustfile_national.py), two processes: one for the police agents holding
   the live map's event stream (so that their receipt times are not taken by a process busy with
   page requests), one for the residents opening their map and inbox at `--rps` requests per second
@@ -88,17 +90,27 @@ def sql(statement: str, params=None):
 class PgBouncer:
     """PgBouncer in transaction mode in front of the bench database, as docs/deployment.md runs it:
     the web processes and workers share `pool` server connections however many requests run at
-    once (each ASGI request runs its view in a thread of its own, with its own connection)."""
+    once (each ASGI request runs its view in a thread of its own, with its own connection). With
+    `staff_pool`, the staff processes reach the same database through a second entry of their own
+    (`<name>_staff`), whose `staff_pool` server connections pages never take: a publication then
+    never waits for a connection behind residents' page queries."""
 
-    def __init__(self, *, pool: int):
+    def __init__(self, *, pool: int, staff_pool: int = 0):
         self.port, self.directory = free_port(), Path(tempfile.mkdtemp(prefix="vigie-pgbouncer-"))
         db = connection.settings_dict
         self.name = db["NAME"]
         self.user = db["USER"]
+        self.staff_pool = staff_pool
+        server = (
+            f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} dbname={db['NAME']} "
+            f"user={db['USER']} password={db['PASSWORD']}"
+        )
+        databases = f"{db['NAME']} = {server}\n"
+        if staff_pool:
+            databases += f"{db['NAME']}_staff = {server} pool_size={staff_pool}\n"
         (self.directory / "users.txt").write_text(f'"{db["USER"]}" ""\n')
         (self.directory / "pgbouncer.ini").write_text(
-            f"[databases]\n{db['NAME']} = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} "
-            f"user={db['USER']} password={db['PASSWORD']}\n"
+            f"[databases]\n{databases}"
             f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {self.directory}/users.txt\nadmin_users = {db['USER']}\n"
             f"pool_mode = transaction\ndefault_pool_size = {pool}\nmax_client_conn = 4000\n"
@@ -131,12 +143,13 @@ class PgBouncer:
                     return pool["cl_waiting"], pool["maxwait"] + pool.get("maxwait_us", 0) / 1e6
         return 0, 0.0
 
-    def environment(self) -> dict[str, str]:
+    def environment(self, *, staff: bool = False) -> dict[str, str]:
         """What the web processes and workers are started with: the pooler, and past it the direct
-        address for the live map's LISTEN."""
+        address for the live map's LISTEN. `staff`: the staff processes' own pool, when there is one."""
         direct = os.environ["DATABASE_URL"]
+        name = f"{self.name}_staff" if staff and self.staff_pool else self.name
         return {
-            "DATABASE_URL": direct.replace(direct.rsplit("@", 1)[1], f"127.0.0.1:{self.port}/{self.name}"),
+            "DATABASE_URL": direct.replace(direct.rsplit("@", 1)[1], f"127.0.0.1:{self.port}/{name}"),
             "DATABASE_DIRECT_URL": direct,
             "DATABASE_TRANSACTION_POOLING": "True",
             "CONN_MAX_AGE": "0",
@@ -147,14 +160,16 @@ class Stack:
     """PgBouncer, Celery workers, uvicorn web, live and staff processes and nginx, on loopback; `stop`
     ends every one."""
 
-    def __init__(self, *, web: int, live: int, workers: int, staff: int, directory: Path, pool: int):
+    def __init__(
+        self, *, web: int, live: int, workers: int, staff: int, directory: Path, pool: int, staff_pool: int = 0
+    ):
         self.web, self.live, self.workers, self.staff, self.directory = web, live, workers, staff, directory
         self.servers: list[subprocess.Popen] = []
         self.live_servers: list[subprocess.Popen] = []
         self.staff_servers: list[subprocess.Popen] = []
         self.celery: list[subprocess.Popen] = []
         self.nginx = None
-        self.bouncer = PgBouncer(pool=pool)
+        self.bouncer = PgBouncer(pool=pool, staff_pool=staff_pool if staff else 0)
 
     def start(self) -> "Stack":
         self.bouncer.start()
@@ -165,6 +180,7 @@ class Stack:
                 self.celery.append(self._worker(index))
             self.ports, self.servers = uvicorn_processes(self.web)
             self.live_ports, self.live_servers = uvicorn_processes(self.live)
+            os.environ.update(self.bouncer.environment(staff=True))
             self.staff_ports, self.staff_servers = uvicorn_processes(self.staff)
         finally:
             os.environ.clear()
@@ -663,7 +679,8 @@ def point(args, *, web: int, live: int, workers: int, staff: int, people: dict) 
     urgent_alert_id = data.pending_alerts_create(count=1, category="incendie", commune_id=data.broadcast_commune_id())[
         0
     ]
-    stack = Stack(web=web, live=live, workers=workers, staff=staff, directory=directory, pool=args.pool)
+    pools = {"pool": args.pool, "staff_pool": args.staff_pool}
+    stack = Stack(web=web, live=live, workers=workers, staff=staff, directory=directory, **pools)
     locusts: list[subprocess.Popen] = []
     sampler = None
     os.environ["MAPS_LIVE_TRACE"] = str(directory)  # the stream processes' timing lines (maps/live/listener.py)
@@ -736,6 +753,7 @@ def point(args, *, web: int, live: int, workers: int, staff: int, people: dict) 
         "live": live,
         "workers": workers,
         "staff": staff,
+        "staff_pool": args.staff_pool if staff else 0,
         "agents": agents,
         "broadcast": {k: v for k, v in broadcast.items() if not k.startswith("broadcast_st")},
         "bare_insert_s": bare,
@@ -897,6 +915,12 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--pool", type=int, default=16, help="PgBouncer server connections (the server is shared)")
+    parser.add_argument(
+        "--staff-pool",
+        type=int,
+        default=4,
+        help="PgBouncer server connections of the staff processes' own pool (0: they share --pool with the pages)",
+    )
     parser.add_argument("--write-results", action="store_true")
     parser.add_argument("--populate-only", action="store_true", help="generate the population, run nothing")
     parser.add_argument("--keep", action="store_true", help="keep each point's logs (printed as `logs`)")
