@@ -38,10 +38,11 @@ from psycopg import sql
 
 from accounts.models import Referent
 from alerts.models import Alert
+from delivery.arrays import date_array, int_array, json_rows
 from delivery.channels import email as email_channel
 from delivery.channels import push as push_channel
 from delivery.channels import sms as sms_channel
-from delivery.models import Broadcast, Delivery, RoutedZone, SmsOptOut
+from delivery.models import Broadcast, Delivery, NotificationPreference, RoutedZone, SmsOptOut
 from partitions.monthly import month_of
 
 logger = logging.getLogger(__name__)
@@ -386,25 +387,70 @@ def deliveries_send(*, delivery_ids: list[int]) -> list[int]:
     return to_retry
 
 
-# What sending reads of a delivery's recipient: the language of the message, the address and number
-# it goes to. The rest of an account (its password hash, dates, flags) is never read here: building
-# it for each delivery was a fifth of a worker's own time per push (bench/RESULTS.md).
-_SENDING_FIELDS = [
-    *(field.name for field in Delivery._meta.concrete_fields),
-    "recipient__language",
-    "recipient__email",
-    "recipient__notification_pref__user",
-    "recipient__notification_pref__phone_number",
-]
+# What sending reads of a delivery and its recipient: the whole delivery, the language of the message,
+# the address and number it goes to. The rest of an account (its password hash, dates, flags) is never
+# read here: building it for each delivery was a fifth of a worker's own time per push. The statement
+# is written once per process and its rows made into models directly: the ORM compiling it for every
+# batch, and adapting a hundred ids one by one, cost as much as the rows themselves. Each row is read
+# by its primary key, one delivery at a time (`OFFSET 0` keeps each LATERAL subquery from becoming a
+# join): joined plainly, the planner could scan the month's deliveries and every account to find a
+# hundred rows, 9 ms per batch for a town of 5,000 already (bench/RESULTS.md).
+_DELIVERY_COLUMNS = [field.attname for field in Delivery._meta.concrete_fields]
+
+
+def _in_model_order(model, names: set[str]) -> list[str]:
+    """These columns of `model`, in the order `Model.from_db` expects them."""
+    return [field.attname for field in model._meta.concrete_fields if field.attname in names]
+
+
+_RECIPIENT_COLUMNS = _in_model_order(Delivery.recipient.field.related_model, {"id", "language", "email"})
+_PREFERENCE_COLUMNS = _in_model_order(NotificationPreference, {"id", "user_id", "phone_number"})
+_BATCH_SQL = sql.SQL(
+    """
+    SELECT {delivery}, {recipient}, {preference}
+    FROM unnest(%s::bigint[]) AS wanted(id)
+    CROSS JOIN LATERAL (SELECT * FROM {deliveries} d WHERE d.id = wanted.id OFFSET 0) d
+    CROSS JOIN LATERAL (SELECT * FROM {users} u WHERE u.id = d.recipient_id OFFSET 0) u
+    LEFT JOIN LATERAL (SELECT * FROM {preferences} p WHERE p.user_id = d.recipient_id OFFSET 0) p ON true"""
+).format(
+    delivery=sql.SQL(", ").join(
+        sql.SQL("d.{}").format(sql.Identifier(field.column)) for field in Delivery._meta.concrete_fields
+    ),
+    recipient=sql.SQL(", ").join(sql.SQL("u.{}").format(sql.Identifier(name)) for name in _RECIPIENT_COLUMNS),
+    preference=sql.SQL(", ").join(sql.SQL("p.{}").format(sql.Identifier(name)) for name in _PREFERENCE_COLUMNS),
+    deliveries=sql.Identifier(Delivery._meta.db_table),
+    users=sql.Identifier(Delivery.recipient.field.related_model._meta.db_table),
+    preferences=sql.Identifier(NotificationPreference._meta.db_table),
+)
+
+
+def _deliveries_read(delivery_ids: list[int]) -> dict[int, Delivery]:
+    """The batch's deliveries, each with its recipient and their preferences (None without a row),
+    as `select_related` would leave them."""
+    user_model = Delivery.recipient.field.related_model
+    recipient_cache, preference_cache = Delivery.recipient.field, user_model.notification_pref.related
+    ends = (len(_DELIVERY_COLUMNS), len(_DELIVERY_COLUMNS) + len(_RECIPIENT_COLUMNS))
+    deliveries = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_BATCH_SQL, [int_array(delivery_ids)])
+        for row in cursor.fetchall():
+            delivery = Delivery.from_db(connection.alias, _DELIVERY_COLUMNS, row[: ends[0]])
+            recipient = user_model.from_db(connection.alias, _RECIPIENT_COLUMNS, row[ends[0] : ends[1]])
+            preference = None
+            if row[ends[1]] is not None:
+                preference = NotificationPreference.from_db(connection.alias, _PREFERENCE_COLUMNS, row[ends[1] :])
+                NotificationPreference.user.field.set_cached_value(preference, recipient)
+            preference_cache.set_cached_value(recipient, preference)
+            recipient_cache.set_cached_value(delivery, recipient)
+            deliveries[delivery.id] = delivery
+    return deliveries
 
 
 def _deliveries_with_messages(delivery_ids: list[int]) -> dict[int, Delivery]:
     """The batch's deliveries with their recipients, and each alert or broadcast they tell of read
     once and shared by its deliveries (a batch is mostly one message: joining it to every row built
     it a hundred times). Geometries no message shows, such as a commune's boundary, are not read."""
-    deliveries = (
-        Delivery.objects.select_related("recipient__notification_pref").only(*_SENDING_FIELDS).in_bulk(delivery_ids)
-    )
+    deliveries = _deliveries_read(delivery_ids)
     alerts = (
         Alert.objects.select_related("category", "commune")
         .defer("location", "commune__boundary")
@@ -441,30 +487,34 @@ SETTLED_FIELDS = Delivery.SENDING_FIELDS
 _CLAIM_SQL = sql.SQL(
     """
     SELECT id, {fields} FROM alerts_delivery
-    WHERE id = ANY(%s) AND month = ANY(%s) AND status = %s AND send_after <= %s
+    WHERE id = ANY(%s::bigint[]) AND month = ANY(%s::date[]) AND status = %s AND send_after <= %s
     ORDER BY id
     FOR UPDATE SKIP LOCKED"""
 ).format(fields=sql.SQL(", ").join(map(sql.Identifier, SETTLED_FIELDS)))
-# With the months of the group, each statement reads only those partitions' primary keys. The settled
-# columns of the group come as one array each; the devices pushes reached are recorded by the same
-# statement (one round trip, not two).
+# With the ids and months of the group, each statement reads only those rows by those partitions'
+# primary keys (joined to the settled values alone, the planner could scan the whole month). The
+# settled columns of the group come as one JSON document; the devices pushes reached are recorded by
+# the same statement (one round trip, not two).
 _SETTLE_SQL = sql.SQL(
     """
     WITH receipts AS (
         INSERT INTO delivery_pushreceipt (delivery_id, delivery_month, subscription_id, pushed_at)
         SELECT delivery_id, delivery_month, device_id, now()
-        FROM unnest(%s::bigint[], %s::date[], %s::bigint[]) AS r(delivery_id, delivery_month, device_id)
+        FROM json_to_recordset(%s::json) AS r(delivery_id bigint, delivery_month date, device_id bigint)
     )
     UPDATE alerts_delivery AS d SET {assignments}
-    FROM unnest(%s::bigint[], %s::date[], {arrays}) AS v(id, month, {fields})
-    WHERE d.id = v.id AND d.month = v.month"""
+    FROM json_to_recordset(%s::json) AS v(id bigint, month date, {columns})
+    WHERE d.id = v.id AND d.month = v.month AND d.id = ANY(%s::bigint[]) AND d.month = ANY(%s::date[])"""
 ).format(
     assignments=sql.SQL(", ").join(sql.SQL("{0} = v.{0}").format(sql.Identifier(name)) for name in SETTLED_FIELDS),
-    arrays=sql.SQL(", ").join(
-        sql.SQL("%s::{}[]").format(sql.SQL(kind))
-        for kind in ("text", "text", "text", "text", "text", "smallint", "text", "timestamptz", "timestamptz")
+    columns=sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+        for name, kind in zip(
+            SETTLED_FIELDS,
+            ("text", "text", "text", "text", "text", "smallint", "text", "timestamptz", "timestamptz"),
+            strict=True,
+        )
     ),
-    fields=sql.SQL(", ").join(map(sql.Identifier, SETTLED_FIELDS)),
 )
 
 
@@ -474,7 +524,8 @@ def _deliveries_send_group(group: list[Delivery], *, context: SendContext) -> li
     the push service accepted in the last moments before the kill can arrive twice."""
     by_id = {delivery.id: delivery for delivery in group}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [list(by_id), sorted({d.month for d in group}), PENDING, timezone.now()])
+        months = sorted({d.month for d in group})
+        cursor.execute(_CLAIM_SQL, [int_array(by_id), date_array(months), PENDING, timezone.now()])
         claimed = []
         for delivery_id, *values in cursor.fetchall():
             delivery = by_id[delivery_id]  # others: sent, taken by another worker, gone, or not due yet
@@ -483,24 +534,22 @@ def _deliveries_send_group(group: list[Delivery], *, context: SendContext) -> li
             claimed.append(delivery)
         if not claimed:
             return []
-        for delivery in claimed:
-            if delivery.push_status == PENDING:
-                push_channel.start(delivery=delivery, context=context)
+        push_channel.start(deliveries=[d for d in claimed if d.push_status == PENDING], context=context)
         receipts = []
         for delivery in claimed:
             context.push_reached = []
             errors, transient = _channels_send(delivery, context)
             _delivery_settle(delivery, errors=errors, transient=transient)
-            receipts.extend((delivery.id, delivery.month, device_id) for device_id in context.push_reached)
-        columns = [[getattr(delivery, name) for delivery in claimed] for name in SETTLED_FIELDS]
+            receipts.extend(
+                {"delivery_id": delivery.id, "delivery_month": delivery.month, "device_id": device_id}
+                for device_id in context.push_reached
+            )
+        settled = [
+            {"id": d.id, "month": d.month, **{name: getattr(d, name) for name in SETTLED_FIELDS}} for d in claimed
+        ]
         cursor.execute(
             _SETTLE_SQL,
-            [
-                *([r[k] for r in receipts] for k in range(3)),
-                [d.id for d in claimed],
-                [d.month for d in claimed],
-                *columns,
-            ],
+            [json_rows(receipts), json_rows(settled), int_array(d.id for d in claimed), date_array(months)],
         )
     return [delivery.id for delivery in claimed if delivery.status == PENDING]
 

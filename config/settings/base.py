@@ -494,8 +494,8 @@ DELIVERY_SMS_HELP_EVERY_H = env.int("DELIVERY_SMS_HELP_EVERY_H", default=24)
 VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env("VAPID_SUBJECT", default="mailto:ne-pas-repondre@vigie.localhost")
 PUSH_TIMEOUT_S = env.float("PUSH_TIMEOUT_S", default=10.0)
-# How many pushes a worker process has in flight (threads, each with its own kept-alive connection),
-# and how many push-only deliveries it claims, pushes and settles together in one transaction.
+# How many pushes a worker process has in flight to each push service (kept-alive connections of its
+# event loop), and how many push-only deliveries it claims, pushes and settles together in one transaction.
 PUSH_CONCURRENCY = env.int("PUSH_CONCURRENCY", default=16)
 PUSH_GROUP_SIZE = env.int("PUSH_GROUP_SIZE", default=50)
 # Browsers' push services are all HTTPS; plain HTTP endpoints only for a local test push service.

@@ -7,31 +7,41 @@ by the statement that settles the delivery, under its row lock, so a retry cause
 device the push service no longer knows (404, 410) is removed. The notification opens the
 delivery's message page, which marks it read.
 
-A worker posts the pushes of the deliveries it holds concurrently, from a small pool of threads
-(`PUSH_CONCURRENCY`), each with its own kept-alive connection to each push service: a push spends
-most of its time waiting for the push service, not encrypting. The threads never touch the
-database; deciding what to push and recording what arrived stay in the worker's own thread."""
+A worker posts the pushes of the deliveries it claimed together concurrently, from an event loop
+in a thread of its own (`PushSender`), over kept-alive connections to each push service
+(`PUSH_CONCURRENCY` at most to each): a push spends most of its time waiting for the push service,
+not encrypting. The loop never touches the database; deciding what to push and recording what
+arrived stay in the worker's own thread."""
 
-import http.client
+import asyncio
+import atexit
 import json
 import os
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future
 from functools import cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+import aiohttp
 import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from django.db import connection
 from django.utils import translation
+from psycopg import sql
 from py_vapid import Vapid02, b64urldecode, b64urlencode
 
+from delivery.arrays import int_array
 from delivery.messages import delivery_link, message_of
 from delivery.models import Delivery, PushReceipt, PushSubscription
+
+try:
+    import uvloop
+except ImportError:  # uvicorn[standard] installs it, except on Windows
+    uvloop = None
 
 BODY_MAX_LENGTH = 300
 # How long the push service keeps a notification for a device that is offline, and how eagerly it
@@ -91,22 +101,46 @@ def application_server_key() -> str:
 # VAPID tokens by push service (audience), shared by the batches a worker process sends: signed once
 # per push service and renewed an hour before they expire, not once per batch or per push.
 _TOKENS: dict[str, tuple[dict, float]] = {}
-# What a push over a broken or timed-out connection raises: the delivery is retried.
-TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
-# A kept-alive connection the push service closed while idle fails before any answer: sent again
-# once on a new connection (the service never read it, so nothing can arrive twice).
-_STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
-@dataclass
 class PushSender:
-    """What one posting thread keeps from batch to batch: a kept-alive HTTP connection to each push
-    service, and the process's VAPID tokens. The payload is encrypted by `encrypted` and posted with
-    `http.client`: requests and urllib3 cost more per push than the encryption (bench/RESULTS.md)."""
+    """What a process keeps from batch to batch to post pushes: an event loop in a thread of its own,
+    an aiohttp session holding kept-alive connections to each push service (`PUSH_CONCURRENCY` at
+    most to each), and the process's VAPID tokens. Pushes are encrypted by `encrypted` in that
+    thread and posted concurrently by the loop: a push spends most of its time waiting for the
+    push service. Posting threads cost more CPU than the encryption itself, in switching and in
+    `http.client`'s Python; aiohttp's parser is compiled, and one loop switches between pushes
+    for almost nothing (bench/RESULTS.md).
 
-    connections: dict = field(default_factory=dict)
+    A connection that breaks or times out fails its push only: the delivery is retried later for
+    the devices that did not get it (their receipts are the ledger's), so nothing is posted twice
+    here. Idle connections are closed by aiohttp after 15 s, long before a push service drops them."""
 
-    def authorization(self, endpoint: str) -> dict:
+    def __init__(self) -> None:
+        self.loop = _new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="push", daemon=True)
+        self._thread.start()
+        self.session = asyncio.run_coroutine_threadsafe(self._session(), self.loop).result()
+        self._pid = os.getpid()
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Close the connections and stop the loop; in a forked child, which inherited this exit
+        handler but not the thread, there is nothing to close."""
+        if os.getpid() != self._pid or not self.loop.is_running():
+            return
+        asyncio.run_coroutine_threadsafe(self.session.close(), self.loop).result(timeout=5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+    @staticmethod
+    async def _session():
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, limit_per_host=settings.PUSH_CONCURRENCY),
+            skip_auto_headers=("User-Agent",),
+        )
+
+    @staticmethod
+    def authorization(endpoint: str) -> dict:
         parts = urlsplit(endpoint)
         audience = f"{parts.scheme}://{parts.netloc}"
         headers, renew_at = _TOKENS.get(audience, (None, 0))
@@ -117,7 +151,16 @@ class PushSender:
             _TOKENS[audience] = (headers, expires - 3600)
         return headers
 
-    def push(self, subscription: Device, payload: bytes, *, urgency: str, ttl: int) -> int:
+    def push_all(self, pushes: list[tuple[Device, bytes, str, int]]) -> Future:
+        """Post these pushes (device, payload, urgency, TTL) together; a future of their outcomes in
+        the same order: the push service's status code, or the exception that stopped the push."""
+        return asyncio.run_coroutine_threadsafe(self._gather([self.push(*push) for push in pushes]), self.loop)
+
+    @staticmethod
+    async def _gather(pushes) -> list:
+        return await asyncio.gather(*pushes, return_exceptions=True)
+
+    async def push(self, subscription: Device, payload: bytes, urgency: str, ttl: int) -> int:
         """POST the encrypted payload (RFC 8030, aes128gcm); the push service's status code."""
         body = encrypted(payload, p256dh=subscription.p256dh, auth=subscription.auth)
         headers = {
@@ -127,45 +170,23 @@ class PushSender:
             "TTL": str(ttl),
             "Urgency": urgency,
         }
-        return self.post(subscription.endpoint, body, headers)
+        return await self.post(subscription.endpoint, body, headers)
 
-    def post(self, endpoint: str, body: bytes, headers: dict) -> int:
-        parts = urlsplit(endpoint)
-        path = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
-        reused = parts.netloc in self.connections
-        connection = self._connection(parts)
-        try:
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-        except _STALE_CONNECTION:
-            self._drop(parts.netloc)
-            if not reused:
-                raise
-            return self.post(endpoint, body, headers)
-        except TRANSPORT_ERRORS:
-            self._drop(parts.netloc)
-            raise
-        if response.will_close:
-            self._drop(parts.netloc)
-        return response.status
+    async def post(self, endpoint: str, body: bytes, headers: dict) -> int:
+        # Connecting and each wait for the service are timed, not the wait for a free connection of
+        # the pool: a group queued behind others is not a push service that hangs.
+        seconds = settings.PUSH_TIMEOUT_S
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
+        async with self.session.post(endpoint, data=body, headers=headers, timeout=timeout) as response:
+            await response.read()
+            return response.status
 
-    def _connection(self, parts) -> http.client.HTTPConnection:
-        connection = self.connections.get(parts.netloc)
-        if connection is None:
-            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            connection = kind(parts.hostname, parts.port, timeout=settings.PUSH_TIMEOUT_S)
-            self.connections[parts.netloc] = connection
-        return connection
 
-    def _drop(self, netloc: str) -> None:
-        connection = self.connections.pop(netloc, None)
-        if connection is not None:
-            connection.close()
-
-    def close(self) -> None:
-        for netloc in list(self.connections):
-            self._drop(netloc)
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's loop where it is installed (it comes with uvicorn[standard]), asyncio's otherwise."""
+    if uvloop is None:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def encrypted(payload: bytes, *, p256dh: str, auth: str) -> bytes:
@@ -218,39 +239,33 @@ def payload_of(delivery: Delivery, *, cache: dict | None = None) -> tuple[bytes,
     return json.dumps(data, ensure_ascii=False).encode(), urgent
 
 
+_DEVICES_SQL = sql.SQL("SELECT {columns} FROM {table} WHERE user_id = ANY(%s::bigint[]) ORDER BY id").format(
+    columns=sql.SQL(", ").join(map(sql.Identifier, Device._fields)),
+    table=sql.Identifier(PushSubscription._meta.db_table),
+)
+
+
 def devices_of(user_ids) -> dict[int, list[Device]]:
     """The devices of these people, by person, in one query (a batch's recipients)."""
     devices: dict[int, list[Device]] = {}
-    rows = PushSubscription.objects.filter(user_id__in=list(user_ids)).order_by("id").values_list(*Device._fields)
-    for device in map(Device._make, rows):
-        devices.setdefault(device.user_id, []).append(device)
+    with connection.cursor() as cursor:
+        cursor.execute(_DEVICES_SQL, [int_array(user_ids)])
+        for device in map(Device._make, cursor.fetchall()):
+            devices.setdefault(device.user_id, []).append(device)
     return devices
 
 
-_local = threading.local()
-_pool_lock = threading.Lock()
-_pools: dict[int, ThreadPoolExecutor] = {}
+_senders: dict[int, PushSender] = {}
+_senders_lock = threading.Lock()
 
 
-def _thread_sender() -> PushSender:
-    """The calling thread's sender: its connections stay open from one batch to the next."""
-    sender = getattr(_local, "sender", None)
-    if sender is None:
-        sender = _local.sender = PushSender()
-    return sender
-
-
-def _pool() -> ThreadPoolExecutor:
-    """The threads that post pushes, made on first use in each process (never across a fork)."""
-    with _pool_lock:
-        pool = _pools.get(os.getpid())
-        if pool is None:
-            pool = _pools[os.getpid()] = ThreadPoolExecutor(settings.PUSH_CONCURRENCY, thread_name_prefix="push")
-        return pool
-
-
-def _push(subscription: Device, payload: bytes, urgency: str, ttl: int) -> int:
-    return _thread_sender().push(subscription, payload, urgency=urgency, ttl=ttl)
+def sender() -> PushSender:
+    """The process's sender, made on first use in each process (never across a fork)."""
+    with _senders_lock:
+        found = _senders.get(os.getpid())
+        if found is None:
+            found = _senders[os.getpid()] = PushSender()
+        return found
 
 
 def devices_to_push(delivery: Delivery, context) -> list[Device]:
@@ -263,35 +278,38 @@ def devices_to_push(delivery: Delivery, context) -> list[Device]:
     return [device for device in devices if device.id not in reached]
 
 
-def start(*, delivery, context) -> None:
-    """Start posting to every device of the recipient not reached yet, in the pool's threads;
-    `send` waits for the answers. A worker starts the pushes of several claimed deliveries before
-    waiting for any."""
-    devices = devices_to_push(delivery, context)
-    pushes: list[Future] = []
-    if devices:
-        payload, urgent = payload_of(delivery, cache=context.messages)
-        urgency, ttl = urgency_of(delivery, urgent)
-        pushes = [_pool().submit(_push, device, payload, urgency, ttl) for device in devices]
-    context.push_started[delivery.id] = (devices, pushes)
+def start(*, deliveries, context) -> None:
+    """Start posting to every device of these deliveries' recipients not reached yet, all together
+    in the process's sender; `send` waits for each delivery's answers. A worker starts the pushes of
+    the deliveries it claimed together before waiting for any."""
+    pushes: list[tuple[Device, bytes, str, int]] = []
+    spans = []
+    for delivery in deliveries:
+        devices = devices_to_push(delivery, context)
+        if devices:
+            payload, urgent = payload_of(delivery, cache=context.messages)
+            urgency, ttl = urgency_of(delivery, urgent)
+            pushes.extend((device, payload, urgency, ttl) for device in devices)
+        spans.append((delivery.id, devices, len(pushes) - len(devices)))
+    outcomes = sender().push_all(pushes) if pushes else None
+    for delivery_id, devices, offset in spans:
+        context.push_started[delivery_id] = (devices, outcomes, offset)
 
 
 def send(*, delivery, context) -> None:
     """Push to every device of the recipient not reached yet (or wait for the pushes `start`
     began); raise if one must be retried, or if none was reached and none ever will be."""
     if delivery.id not in context.push_started:
-        start(delivery=delivery, context=context)
-    devices, pushes = context.push_started.pop(delivery.id)
+        start(deliveries=[delivery], context=context)
+    devices, outcomes, offset = context.push_started.pop(delivery.id)
     if not devices:
         if not context.devices_of(delivery.recipient_id) and _never_reached(delivery):
             raise PushNoDevice("no device left")
         return  # all reached before this retry: nothing left to push
     reached, transient, refused, removed = context.push_reached, [], [], 0
-    for device, push in zip(devices, pushes, strict=True):
-        try:
-            status = push.result()
-        except Exception as error:  # noqa: BLE001 - a broken connection, or anything else: retried
-            transient.append(f"{type(error).__name__}: {error}")
+    for device, status in zip(devices, outcomes.result()[offset : offset + len(devices)], strict=True):
+        if isinstance(status, BaseException):  # a broken connection, a timeout, anything else: retried
+            transient.append(f"{type(status).__name__}: {status}")
             continue
         if 200 <= status < 300:
             reached.append(device.id)  # recorded by the statement that settles the delivery

@@ -32,6 +32,11 @@ from py_vapid import Vapid02, b64urldecode, b64urlencode
 
 from tests.delivery.processes import free_port
 
+try:
+    import uvloop
+except ImportError:  # uvicorn[standard] installs it, except on Windows
+    uvloop = None
+
 
 def vapid_private_key() -> str:
     """A fresh VAPID private key, as scripts/vapid-keys.sh writes it into .env."""
@@ -52,7 +57,7 @@ class Device:
     token: str
     private_key: ec.EllipticCurvePrivateKey
     auth_secret: bytes
-    answers: list[int] = field(default_factory=list)  # statuses to give, in order, before 201
+    answers: list = field(default_factory=list)  # statuses (or a hang, a drop) to give, in order, before 201
 
 
 @dataclass
@@ -99,6 +104,15 @@ class PushService:
 
     def answer(self, endpoint: str, *statuses: int) -> None:
         self.devices[endpoint.rsplit("/", 1)[1]].answers.extend(statuses)
+
+    def hang(self, endpoint: str, seconds: float) -> None:
+        """The next push to this device gets no answer for `seconds`, then a 503: the sender has
+        given up before, and nothing was accepted."""
+        self.devices[endpoint.rsplit("/", 1)[1]].answers.append(("hang", seconds))
+
+    def drop(self, endpoint: str) -> None:
+        """The next push to this device has its connection closed, unanswered and not accepted."""
+        self.devices[endpoint.rsplit("/", 1)[1]].answers.append("drop")
 
     # -- what arrived
     def count(self) -> int:
@@ -175,6 +189,12 @@ class PushService:
         device = self.devices[token]
         if device.answers:
             status = device.answers.pop(0)
+            if status == "drop":
+                request.transport.close()
+                status = 503
+            elif isinstance(status, tuple):
+                await asyncio.sleep(status[1])
+                status = 503
             with self._lock:
                 self.answered[status] += 1
             return web.Response(status=status)
@@ -284,7 +304,8 @@ class PushServicePool(PushService):
 
     def _serve(self, pipe, counter) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the benchmark, which stops us
-        self._loop = asyncio.new_event_loop()
+        # uvloop's loop, as a push service of its own would run: its CPU is the benchmark machine's.
+        self._loop = uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
         self.raw, self.accepted_at, self.refused = [], [], []
         self._count = counter
 

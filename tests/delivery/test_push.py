@@ -101,6 +101,31 @@ def test_a_device_that_failed_is_retried_alone_and_the_others_are_not_pushed_twi
     assert PushReceipt.objects.filter(delivery=delivery).count() == 2
 
 
+def test_a_push_service_that_hangs_or_drops_the_connection_fails_that_push_only(
+    town, push_service, published, settings
+):
+    settings.PUSH_TIMEOUT_S = 0.5
+    person = resident_at(town, 5.002)
+    hanging, dropped, answered = with_devices(person, push_service, 3)
+    push_service.hang(hanging["endpoint"], 3)
+    push_service.drop(dropped["endpoint"])
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004)))
+    delivery = Delivery.objects.get(alert=alert)
+
+    assert send_all(alert) == [delivery.id]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.push_status, delivery.reason) == ("pending", "pending", "retrying")
+    assert "Timeout" in delivery.last_error and "Disconnected" in delivery.last_error
+    assert push_service.count() == 1
+
+    Delivery.objects.filter(id=delivery.id).update(send_after=delivery.created_at)  # its backoff is over
+    assert send_all(alert) == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.push_status) == ("sent", "sent")
+    tokens = [device["endpoint"].rsplit("/", 1)[1] for device in (hanging, dropped, answered)]
+    assert push_service.per_device() == dict.fromkeys(tokens, 1)
+
+
 @pytest.mark.parametrize("gone", [404, 410])
 def test_a_device_the_push_service_no_longer_knows_is_removed(town, push_service, published, gone):
     person = resident_at(town, 5.002)
