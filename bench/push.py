@@ -103,6 +103,8 @@ def devices_subscribe(service: PushServicePool, commune, per_person: int) -> lis
         [NotificationPreference(user_id=user_id, by_email=False, by_push=True) for (user_id,) in people],
         batch_size=2000,
     )
+    with connection.cursor() as cursor:  # as autovacuum would have, for devices made over months
+        cursor.execute("ANALYZE delivery_pushsubscription; ANALYZE alerts_notificationpreference")
     return subscriptions
 
 
