@@ -114,7 +114,8 @@ class PushSender:
 
     A connection that breaks or times out fails its push only: the delivery is retried later for
     the devices that did not get it (their receipts are the ledger's), so nothing is posted twice
-    here. Idle connections are closed by aiohttp after 15 s, long before a push service drops them."""
+    here. The loop reads idle connections too, so one the push service closes is dropped from the
+    pool as it closes, not found broken by the next push; aiohttp closes its own after 15 s idle."""
 
     def __init__(self) -> None:
         self.loop = _new_event_loop()
