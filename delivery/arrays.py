@@ -5,7 +5,7 @@ string that PostgreSQL parses in C."""
 
 import json
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
 
 def int_array(values: Iterable[int]) -> str:
@@ -25,6 +25,6 @@ def json_rows(rows: list[dict]) -> str:
 
 
 def _iso(value):
-    if isinstance(value, date | datetime):
+    if isinstance(value, date):  # a datetime is a date too
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not a column value")

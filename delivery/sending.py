@@ -395,6 +395,7 @@ def deliveries_send(*, delivery_ids: list[int]) -> list[int]:
 # by its primary key, one delivery at a time (`OFFSET 0` keeps each LATERAL subquery from becoming a
 # join): joined plainly, the planner could scan the month's deliveries and every account to find a
 # hundred rows, 9 ms per batch for a town of 5,000 already (bench/RESULTS.md).
+_USER = Delivery.recipient.field.related_model
 _DELIVERY_COLUMNS = [field.attname for field in Delivery._meta.concrete_fields]
 
 
@@ -403,7 +404,7 @@ def _in_model_order(model, names: set[str]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields if field.attname in names]
 
 
-_RECIPIENT_COLUMNS = _in_model_order(Delivery.recipient.field.related_model, {"id", "language", "email"})
+_RECIPIENT_COLUMNS = _in_model_order(_USER, {"id", "language", "email"})
 _PREFERENCE_COLUMNS = _in_model_order(NotificationPreference, {"id", "user_id", "phone_number"})
 _BATCH_SQL = sql.SQL(
     """
@@ -419,7 +420,7 @@ _BATCH_SQL = sql.SQL(
     recipient=sql.SQL(", ").join(sql.SQL("u.{}").format(sql.Identifier(name)) for name in _RECIPIENT_COLUMNS),
     preference=sql.SQL(", ").join(sql.SQL("p.{}").format(sql.Identifier(name)) for name in _PREFERENCE_COLUMNS),
     deliveries=sql.Identifier(Delivery._meta.db_table),
-    users=sql.Identifier(Delivery.recipient.field.related_model._meta.db_table),
+    users=sql.Identifier(_USER._meta.db_table),
     preferences=sql.Identifier(NotificationPreference._meta.db_table),
 )
 
@@ -427,15 +428,14 @@ _BATCH_SQL = sql.SQL(
 def _deliveries_read(delivery_ids: list[int]) -> dict[int, Delivery]:
     """The batch's deliveries, each with its recipient and their preferences (None without a row),
     as `select_related` would leave them."""
-    user_model = Delivery.recipient.field.related_model
-    recipient_cache, preference_cache = Delivery.recipient.field, user_model.notification_pref.related
+    recipient_cache, preference_cache = Delivery.recipient.field, _USER.notification_pref.related
     ends = (len(_DELIVERY_COLUMNS), len(_DELIVERY_COLUMNS) + len(_RECIPIENT_COLUMNS))
     deliveries = {}
     with connection.cursor() as cursor:
         cursor.execute(_BATCH_SQL, [int_array(delivery_ids)])
         for row in cursor.fetchall():
             delivery = Delivery.from_db(connection.alias, _DELIVERY_COLUMNS, row[: ends[0]])
-            recipient = user_model.from_db(connection.alias, _RECIPIENT_COLUMNS, row[ends[0] : ends[1]])
+            recipient = _USER.from_db(connection.alias, _RECIPIENT_COLUMNS, row[ends[0] : ends[1]])
             preference = None
             if row[ends[1]] is not None:
                 preference = NotificationPreference.from_db(connection.alias, _PREFERENCE_COLUMNS, row[ends[1] :])
