@@ -392,7 +392,6 @@ class PushSubscription(models.Model):
     class Meta:
         verbose_name = _("appareil abonné aux notifications")
         verbose_name_plural = _("appareils abonnés aux notifications")
-        indexes = [models.Index(fields=["user"], name="push_subscription_user")]
 
     def __str__(self) -> str:
         return self.user_agent or self.endpoint[:60]
