@@ -15,6 +15,9 @@ The push service (tests/delivery/push_service.py, `PushServicePool`) runs as sev
 one port; during the timed run they check each request (device, VAPID token) and keep the body,
 and every body is decrypted afterwards with its device's key: each device must have exactly one
 correctly encrypted push. The clock runs from the routing call to the last delivery settled.
+Two alerts are sent one after the other: the first meets workers that never sent (connections to
+open, first queries), the second warm ones, as production's long-lived workers are; both are printed,
+the second is the one held against the targets, and the floor's best rate bounds its p95 from below.
 From the same run, on the same devices and push service, with the same processes and pushes in
 flight as the workers: the floor (encrypting and posting, no database, no ledger), bare HTTP POSTs
 of ready bodies, the encryption alone (one process) and the naive alternative
@@ -106,6 +109,41 @@ def devices_subscribe(service: PushServicePool, commune, per_person: int) -> lis
     with connection.cursor() as cursor:  # as autovacuum would have, for devices made over months
         cursor.execute("ANALYZE delivery_pushsubscription; ANALYZE alerts_notificationpreference")
     return subscriptions
+
+
+def alert_pushed(commune, service: PushServicePool, devices: int, worker_pids: list[int]) -> dict:
+    """Publish an alert in the town, route it as moderation's commit does, and wait until every
+    delivery is settled: what the push service received (kept encrypted until the end), when, and the
+    CPU the workers, the push service and PostgreSQL spent meanwhile."""
+    cpu_before = cpu_seconds(worker_pids), cpu_seconds(service.pids()), postgres_cpu_seconds()
+    refused_before = len(service.refused)
+    alert = published_alert(commune)
+    published_at = time.monotonic()  # the publication has committed; routing follows on commit
+    timings = {}
+    pushed = lambda: service.count() >= devices  # noqa: E731 - read by the waiting loop
+    total, elapsed, failed = route_until_settled(alert, timings, done=pushed)
+    measured = {
+        "workers_cpu": cpu_seconds(worker_pids) - cpu_before[0],
+        "service_cpu": cpu_seconds(service.pids()) - cpu_before[1],
+        "postgres_cpu": postgres_cpu_seconds() - cpu_before[2],
+    }
+    service.collect()
+    latencies = sorted(at - published_at for at in service.accepted_at)
+    measured.update(
+        total=total,
+        elapsed=elapsed,
+        failed=failed,
+        raw=service.raw,
+        received=len(service.raw),
+        refused=len(service.refused) - refused_before,
+        rate=len(service.raw) / elapsed,
+        routed=timings["routed"],
+        first=latencies[0],
+        p50=latencies[len(latencies) // 2],
+        p95=latencies[int(len(latencies) * 0.95)],
+    )
+    service.raw, service.accepted_at = [], []
+    return measured
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -270,26 +308,21 @@ def main() -> None:
         workers = start_workers(args.workers, vapid_key, args.children)
         workers_await([f"benchpush{index}@localhost" for index in range(args.workers)], timeout=600)
         worker_pids = [worker.pid for worker in workers]
-        cpu_before = cpu_seconds(worker_pids), cpu_seconds(service.pids()), postgres_cpu_seconds()
-        alert = published_alert(commune)
-        published_at = time.monotonic()  # the publication has committed; routing follows on commit
-        timings = {}
-        pushed = lambda: service.count() >= len(subscriptions)  # noqa: E731 - read by the waiting loop
-        total, elapsed, failed = route_until_settled(alert, timings, done=pushed)
-        workers_cpu = cpu_seconds(worker_pids) - cpu_before[0]
-        service_cpu = cpu_seconds(service.pids()) - cpu_before[1]
-        postgres_cpu = postgres_cpu_seconds() - cpu_before[2]
+        # The first alert meets processes that never sent (their connections, imports and first
+        # queries to make); production's workers and web processes are long-lived, as for the
+        # second, which is the one measured against the targets. Both are printed.
+        cold = alert_pushed(commune, service, len(subscriptions), worker_pids)
+        run = alert_pushed(commune, service, len(subscriptions), worker_pids)
         load_after = os.getloadavg()[0]
-        service.collect()
-        received = len(service.raw)
-        latencies = sorted(at - published_at for at in service.accepted_at)
         for worker in workers:
             os.killpg(worker.pid, signal.SIGTERM)
         for worker in workers:
             worker.wait(timeout=30)
         workers = []
-        service.decrypt_all()
-        per_device = service.per_device()
+        for measured in (cold, run):
+            service.raw, service.received = measured["raw"], []
+            service.decrypt_all()
+            measured["per_device"] = service.per_device()
         floors_after = floor_rates(subscriptions, processes, service.pids(), naive=True)
         load_end = os.getloadavg()[0]
     finally:
@@ -297,11 +330,8 @@ def main() -> None:
             os.killpg(worker.pid, signal.SIGKILL)
         service.stop()
 
-    once = len(per_device) == len(subscriptions) and set(per_device.values()) == {1}
-    decrypted = sum(per_device.values())
-    rate = received / elapsed
     print(
-        f"machine: {machine()}; load average {load_before:.1f} before, {load_after:.1f} after the run, "
+        f"machine: {machine()}; load average {load_before:.1f} before, {load_after:.1f} after the runs, "
         f"{load_end:.1f} after the floors"
     )
     print(
@@ -309,26 +339,33 @@ def main() -> None:
         f"groups of {args.group}), "
         f"push service in {args.service_processes} processes"
     )
-    print(
-        f"{total} deliveries ({args.residents} residents x {args.devices} devices + 5 agents without device), "
-        f"{received} pushes received, {decrypted} decrypted, {len(service.refused)} refused, {failed} failed, "
-        f"every device once: {once}; {elapsed:.2f} s, {rate:.0f} pushes/s"
-    )
-    p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
-    print(
-        f"publication to push received by the push service: p50 {p50:.2f} s, p95 {p95:.2f} s "
-        f"(routing, deliveries written and committed, after {timings['routed']:.2f} s; first push after "
-        f"{latencies[0]:.2f} s)"
-    )
-    per_push = 1000 * (workers_cpu + service_cpu) / received
-    workers_ms = 1000 * workers_cpu / received
-    postgres_ms = 1000 * postgres_cpu / received
+    for measured, label in ((cold, "first alert, workers that never sent"), (run, "next alert, measured")):
+        per_device = measured["per_device"]
+        once = len(per_device) == len(subscriptions) and set(per_device.values()) == {1}
+        print(
+            f"{label}: {measured['total']} deliveries ({args.residents} residents x {args.devices} devices + 5 "
+            f"agents without device), {measured['received']} pushes received, {sum(per_device.values())} "
+            f"decrypted, {measured['refused']} refused, {measured['failed']} failed, every device once: {once}; "
+            f"{measured['elapsed']:.2f} s, {measured['rate']:.0f} pushes/s; publication to push received: "
+            f"p50 {measured['p50']:.2f} s, p95 {measured['p95']:.2f} s (routing, deliveries written and committed, "
+            f"after {measured['routed']:.2f} s; first push after {measured['first']:.2f} s)"
+        )
+    rate = run["rate"]
+    per_push = 1000 * (run["workers_cpu"] + run["service_cpu"]) / run["received"]
+    workers_ms = 1000 * run["workers_cpu"] / run["received"]
+    postgres_ms = 1000 * run["postgres_cpu"] / run["received"]
     print(
         f"CPU per push: {per_push:.2f} ms, of which {workers_ms:.2f} ms in the workers and "
-        f"{1000 * service_cpu / received:.2f} ms in the local push service; PostgreSQL {postgres_ms:.2f} ms "
-        f"more (its processes, the benchmark's polling included); on {os.cpu_count()} idle cores that is at most "
-        f"{os.cpu_count() * 1000 / (per_push + postgres_ms):.0f} pushes/s, "
+        f"{1000 * run['service_cpu'] / run['received']:.2f} ms in the local push service; PostgreSQL "
+        f"{postgres_ms:.2f} ms more (its processes, the benchmark's polling included); on {os.cpu_count()} idle "
+        f"cores that is at most {os.cpu_count() * 1000 / (per_push + postgres_ms):.0f} pushes/s, "
         f"{os.cpu_count() * 1000 / (workers_ms + postgres_ms):.0f} with the push service elsewhere, as in production"
+    )
+    best_floor = max(floors_before["floor"], floors_after["floor"])
+    bound = run["first"] + 0.95 * run["received"] / best_floor
+    print(
+        f"p95 at the floor: were the ledger free, 95 % of the pushes at the floor's best rate of this run "
+        f"({best_floor:.0f}/s) after this first push would still put p95 at {bound:.2f} s"
     )
     same = f"{processes} processes x {args.concurrency} in flight"
     print(f"the same pushes without the ledger, measured before and after the run (refused: {len(floor_refused)}):")
