@@ -1,1 +1,1 @@
-"""The external channels of a delivery: email and SMS. The in-app inbox is the delivery row itself."""
+"""The external channels of a delivery: email, SMS and Web Push. The in-app inbox is the delivery row itself."""

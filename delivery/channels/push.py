@@ -35,13 +35,9 @@ from psycopg import sql
 from py_vapid import Vapid02, b64urldecode, b64urlencode
 
 from delivery.arrays import int_array
+from delivery.channels.event_loop import new_event_loop
 from delivery.messages import delivery_link, message_of
 from delivery.models import Delivery, PushReceipt, PushSubscription
-
-try:
-    import uvloop
-except ImportError:  # uvicorn[standard] installs it, except on Windows
-    uvloop = None
 
 BODY_MAX_LENGTH = 300
 # How long the push service keeps a notification for a device that is offline, and how eagerly it
@@ -118,7 +114,7 @@ class PushSender:
     pool as it closes, not found broken by the next push; aiohttp closes its own after 15 s idle."""
 
     def __init__(self) -> None:
-        self.loop = _new_event_loop()
+        self.loop = new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="push", daemon=True)
         self._thread.start()
         self.session = asyncio.run_coroutine_threadsafe(self._session(), self.loop).result()
@@ -181,13 +177,6 @@ class PushSender:
         async with self.session.post(endpoint, data=body, headers=headers, timeout=timeout) as response:
             await response.read()
             return response.status
-
-
-def _new_event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's loop where it is installed (it comes with uvicorn[standard]), asyncio's otherwise."""
-    if uvloop is None:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
 
 
 def encrypted(payload: bytes, *, p256dh: str, auth: str) -> bytes:

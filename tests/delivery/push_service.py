@@ -30,12 +30,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02, b64urldecode, b64urlencode
 
+from delivery.channels.event_loop import new_event_loop
 from tests.delivery.processes import free_port
-
-try:
-    import uvloop
-except ImportError:  # uvicorn[standard] installs it, except on Windows
-    uvloop = None
 
 
 def vapid_private_key() -> str:
@@ -305,7 +301,7 @@ class PushServicePool(PushService):
     def _serve(self, pipe, counter) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the benchmark, which stops us
         # uvloop's loop, as a push service of its own would run: its CPU is the benchmark machine's.
-        self._loop = uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
+        self._loop = new_event_loop()
         self.raw, self.accepted_at, self.refused = [], [], []
         self._count = counter
 
