@@ -288,7 +288,12 @@ def main() -> None:
     args = parser.parse_args()
     vapid_key = vapid_private_key()
     os.environ.update(
-        VAPID_PRIVATE_KEY=vapid_key, PUSH_CONCURRENCY=str(args.concurrency), PUSH_GROUP_SIZE=str(args.group)
+        VAPID_PRIVATE_KEY=vapid_key,
+        PUSH_CONCURRENCY=str(args.concurrency),
+        PUSH_GROUP_SIZE=str(args.group),
+        # The local push service listens on the loopback interface, over plain HTTP.
+        PUSH_ALLOW_HTTP_ENDPOINTS="true",
+        PUSH_SERVICE_HOSTS="127.0.0.1",
     )
     bench_database_ready()
     from config.celery import app as celery_app

@@ -1,9 +1,7 @@
 """API of the inbox, notification preferences, town-hall broadcasts and the police event stream."""
 
 from datetime import date
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +24,7 @@ from delivery.broadcasts import (
     broadcasts_visible_to,
 )
 from delivery.channels.push import application_server_key
-from delivery.devices import push_devices_of, push_subscription_remove, push_subscription_save
+from delivery.devices import push_devices_of, push_service_refusal, push_subscription_remove, push_subscription_save
 from delivery.events import police_events_after
 from delivery.inbox import (
     inbox_mark_all_read,
@@ -373,11 +371,10 @@ class PoliceEventListApi(APIView):
 
 
 def push_endpoint_validate(value: str) -> str:
-    """Push services are reached over HTTPS; plain HTTP only where settings allow it (the tests'
-    local push service). The worker posts to this address, so nothing else is accepted."""
-    schemes = ("https", "http") if settings.PUSH_ALLOW_HTTP_ENDPOINTS else ("https",)
-    if urlsplit(value).scheme not in schemes:
-        raise ValidationError(_("L'adresse du service de notification doit être en https."))
+    """The worker posts to this address: only a browsers' push service is accepted."""
+    refusal = push_service_refusal(value)
+    if refusal:
+        raise ValidationError(refusal)
     return value
 
 

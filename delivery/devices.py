@@ -4,7 +4,9 @@ them off there, and by the push channel when the push service says the device is
 
 import base64
 import binascii
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +26,20 @@ def _b64url_bytes(value: str) -> bytes | None:
         return None
 
 
+def push_service_refusal(endpoint: str) -> str | None:
+    """Why the workers may not post to this device's address, or None: it must be a push service of
+    the browsers' (`PUSH_SERVICE_HOSTS`, each host with its subdomains) over HTTPS. The address
+    comes from the browser, so without this any signed-in person could make the workers post to a
+    server of the site's own network."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in (("https", "http") if settings.PUSH_ALLOW_HTTP_ENDPOINTS else ("https",)):
+        return _("L'adresse du service de notification doit être en https.")
+    host = (parts.hostname or "").rstrip(".")
+    if not any(host == allowed or host.endswith(f".{allowed}") for allowed in settings.PUSH_SERVICE_HOSTS):
+        return _("Ce service de notification n'est pas celui d'un navigateur connu : %(host)s.") % {"host": host}
+    return None
+
+
 def push_subscription_save(
     *, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
 ) -> PushSubscription:
@@ -31,6 +47,9 @@ def push_subscription_save(
     another person of the household: the endpoint belongs to the browser, so it moves to them).
     A person's first device turns notifications on in their preferences: enabling them on a phone
     is the choice; they can still turn the channel off there."""
+    refusal = push_service_refusal(endpoint)
+    if refusal:
+        raise ValidationError({"endpoint": refusal})
     public_key = _b64url_bytes(p256dh)
     if public_key is None or len(public_key) != P256DH_LENGTH or public_key[0] != 4:
         raise ValidationError({"p256dh": _("Clé de l'appareil illisible.")})

@@ -500,6 +500,15 @@ PUSH_CONCURRENCY = env.int("PUSH_CONCURRENCY", default=16)
 PUSH_GROUP_SIZE = env.int("PUSH_GROUP_SIZE", default=50)
 # Browsers' push services are all HTTPS; plain HTTP endpoints only for a local test push service.
 PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
+# The push services a device's address may point to (each host and its subdomains): the workers POST
+# to that address, so an address of the site's own network or of any other server is refused when
+# the device is saved, and never posted to. Chrome, Samsung Internet, Opera and other Chromium
+# browsers use Firebase Cloud Messaging, Firefox Mozilla's autopush, Edge Windows Push Notification
+# Services, Safari Apple's push service. A browser with a push service of its own is added here.
+PUSH_SERVICE_HOSTS = env.list(
+    "PUSH_SERVICE_HOSTS",
+    default=["fcm.googleapis.com", "push.services.mozilla.com", "notify.windows.com", "push.apple.com"],
+)
 # Deliveries and the police event stream are partitioned by month (delivery/retention.py): partitions
 # are made this many months ahead; deliveries (the inbox, with their push receipts) are kept this many
 # months, then dropped a month at a time; the live map's event stream, which it replays only for the

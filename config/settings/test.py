@@ -14,3 +14,7 @@ CELERY_BROKER_URL = REDIS_URL
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/minute", "user": "100000/minute"}  # noqa: F405
 ACCOUNTS_GEOCODER_THROTTLE_RATE = "100000/minute"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# The tests' push service (tests/delivery/push_service.py) listens on the loopback interface, over
+# plain HTTP; the workers the tests start read these settings too.
+PUSH_ALLOW_HTTP_ENDPOINTS = True
+PUSH_SERVICE_HOSTS = [*PUSH_SERVICE_HOSTS, "127.0.0.1"]  # noqa: F405

@@ -36,6 +36,7 @@ from py_vapid import Vapid02, b64urldecode, b64urlencode
 
 from delivery.arrays import int_array
 from delivery.channels.event_loop import new_event_loop
+from delivery.devices import push_service_refusal
 from delivery.messages import delivery_link, message_of
 from delivery.models import Delivery, PushReceipt, PushSubscription
 
@@ -56,6 +57,12 @@ class PushTransientError(Exception):
 
 class PushPermanentError(Exception):
     """No device accepted the notification and none ever will (payload or key refused)."""
+
+
+class PushServiceRefused(Exception):
+    """The device's address is not a push service the workers may post to (`PUSH_SERVICE_HOSTS`),
+    saved before the list changed: never posted to, and removed as a device its push service no
+    longer knows is (the browser subscribes again on its next visit, and is told why it cannot)."""
 
 
 class PushNoDevice(Exception):
@@ -159,6 +166,9 @@ class PushSender:
 
     async def push(self, subscription: Device, payload: bytes, urgency: str, ttl: int) -> int:
         """POST the encrypted payload (RFC 8030, aes128gcm); the push service's status code."""
+        refusal = push_service_refusal(subscription.endpoint)
+        if refusal:
+            raise PushServiceRefused(refusal)
         body = encrypted(payload, p256dh=subscription.p256dh, auth=subscription.auth)
         headers = {
             **self.authorization(subscription.endpoint),
@@ -171,10 +181,13 @@ class PushSender:
 
     async def post(self, endpoint: str, body: bytes, headers: dict) -> int:
         # Connecting and each wait for the service are timed, not the wait for a free connection of
-        # the pool: a group queued behind others is not a push service that hangs.
+        # the pool: a group queued behind others is not a push service that hangs. A push service
+        # answers itself (201); a redirect, which could lead anywhere, is not followed.
         seconds = settings.PUSH_TIMEOUT_S
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
-        async with self.session.post(endpoint, data=body, headers=headers, timeout=timeout) as response:
+        async with self.session.post(
+            endpoint, data=body, headers=headers, timeout=timeout, allow_redirects=False
+        ) as response:
             await response.read()
             return response.status
 
@@ -307,14 +320,14 @@ def send(*, delivery, context) -> None:
         return  # all reached before this retry: nothing left to push
     reached, transient, refused, removed = context.push_reached, [], [], 0
     for device, status in zip(devices, outcomes.result()[offset : offset + len(devices)], strict=True):
-        if isinstance(status, BaseException):  # a broken connection, a timeout, anything else: retried
+        gone = isinstance(status, PushServiceRefused) or status in (404, 410)
+        if isinstance(status, BaseException) and not gone:  # a broken connection, a timeout, anything else: retried
             transient.append(f"{type(status).__name__}: {status}")
-            continue
-        if 200 <= status < 300:
-            reached.append(device.id)  # recorded by the statement that settles the delivery
-        elif status in (404, 410):
+        elif gone:
             PushSubscription.objects.filter(id=device.id).delete()
             removed += 1
+        elif 200 <= status < 300:
+            reached.append(device.id)  # recorded by the statement that settles the delivery
         elif status == 429 or status >= 500:
             transient.append(f"HTTP {status}")
         else:
@@ -324,7 +337,7 @@ def send(*, delivery, context) -> None:
     if refused and not reached:
         raise PushPermanentError("; ".join(refused))
     if removed == len(devices) and _never_reached(delivery):
-        raise PushNoDevice("every device is gone (404/410)")
+        raise PushNoDevice("every device is gone (404/410, or not a push service allowed)")
 
 
 def _never_reached(delivery: Delivery) -> bool:

@@ -129,7 +129,6 @@ def sink():
 def push_service(settings):
     """A Web Push service on the loopback interface, and the site's VAPID key and address for it."""
     settings.VAPID_PRIVATE_KEY = vapid_private_key()
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
     settings.SITE_URL = "https://vigie.example"
     service = PushService(application_server_key=vapid_public_key(settings.VAPID_PRIVATE_KEY)).start()
     yield service

@@ -185,8 +185,11 @@ def test_the_subscription_api_creates_refreshes_and_removes_a_device(town, push_
     ("body", "field"),
     [
         ({"endpoint": "ftp://push.example/x", "keys": {"p256dh": "x", "auth": "y"}}, "endpoint"),
-        ({"endpoint": "https://push.example/x", "keys": {"auth": "AAAAAAAAAAAAAAAAAAAAAA"}}, "keys"),
-        ({"endpoint": "https://push.example/x", "keys": {"p256dh": "bm90IGEga2V5", "auth": "x"}}, "p256dh"),
+        ({"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": {"auth": "AAAAAAAAAAAAAAAAAAAAAA"}}, "keys"),
+        (
+            {"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": {"p256dh": "bm90IGEga2V5", "auth": "x"}},
+            "p256dh",
+        ),
     ],
 )
 def test_the_subscription_api_refuses_unreadable_devices_with_a_message(town, push_service, body, field):
@@ -203,6 +206,59 @@ def test_plain_http_endpoints_are_refused_outside_tests(town, push_service, sett
     response = client.post(reverse("api-push-subscriptions"), push_service.device(), content_type="application/json")
     assert response.status_code == 400
     assert "https" in response.json()["endpoint"][0]
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+        "https://localhost:8443/push/x",
+        "https://10.0.0.5/push/x",
+        "https://fcm.googleapis.com.attacker.example/fcm/send/x",
+        "https://fcm.googleapis.com@attacker.example/fcm/send/x",
+        "https://notfcm.googleapis.com/fcm/send/x",
+    ],
+)
+def test_the_subscription_api_refuses_an_address_that_is_no_browsers_push_service(town, push_service, endpoint):
+    client = resident_client(resident_at(town, 5.002))
+    device = {**push_service.device(), "endpoint": endpoint}
+    response = client.post(reverse("api-push-subscriptions"), device, content_type="application/json")
+    assert response.status_code == 400
+    assert "service de notification" in response.json()["endpoint"][0]
+    assert not PushSubscription.objects.exists()
+
+
+def test_the_browsers_push_services_are_accepted(town, push_service):
+    person = resident_at(town, 5.002)
+    client = resident_client(person)
+    endpoints = [
+        "https://fcm.googleapis.com/fcm/send/dGVzdA:APA91b",  # Chrome, Samsung Internet, Opera
+        "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABk",  # Firefox
+        "https://wns2-par02p.notify.windows.com/w/?token=BQYAAAD",  # Edge
+        "https://web.push.apple.com/QGxyz",  # Safari
+    ]
+    for endpoint in endpoints:
+        device = {**push_service.device(), "endpoint": endpoint}
+        response = client.post(reverse("api-push-subscriptions"), device, content_type="application/json")
+        assert response.status_code == 201, response.content
+    assert set(PushSubscription.objects.filter(user=person).values_list("endpoint", flat=True)) == set(endpoints)
+
+
+def test_a_device_whose_push_service_is_no_longer_allowed_is_never_posted_to_and_is_removed(
+    town, push_service, published
+):
+    person = resident_at(town, 5.002)
+    kept, other = with_devices(person, push_service, 2)
+    # Saved before the list of push services changed: the same local service, named by another host.
+    elsewhere = other["endpoint"].replace("127.0.0.1", "localhost")
+    PushSubscription.objects.filter(endpoint=other["endpoint"]).update(endpoint=elsewhere)
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004)))
+    assert send_all(alert) == []
+
+    assert push_service.per_device() == {kept["endpoint"].rsplit("/", 1)[1]: 1}
+    assert push_service.refused == []
+    assert list(PushSubscription.objects.filter(user=person).values_list("endpoint", flat=True)) == [kept["endpoint"]]
+    assert Delivery.objects.get(alert=alert).push_status == Delivery.Status.SENT
 
 
 def test_another_persons_endpoint_is_not_removed(town, push_service):
