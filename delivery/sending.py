@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
@@ -327,7 +328,10 @@ class PermanentFailure(Exception):
 
 
 def _is_permanent(error: Exception) -> bool:
-    if isinstance(error, PermanentFailure | sms_channel.SmsPermanentError | push_channel.PushPermanentError):
+    permanent = PermanentFailure | sms_channel.SmsPermanentError | push_channel.PushPermanentError
+    # A message whose subject was deleted since (a neighbour's request, with its author's account)
+    # can never be written: retrying it would only fail again.
+    if isinstance(error, permanent | ObjectDoesNotExist):
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())

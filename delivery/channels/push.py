@@ -29,6 +29,7 @@ import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.utils import translation
 from psycopg import sql
@@ -299,7 +300,13 @@ def start(*, deliveries, context) -> None:
     for delivery in deliveries:
         devices = devices_to_push(delivery, context)
         if devices:
-            payload, urgent = payload_of(delivery, cache=context.messages)
+            try:
+                payload, urgent = payload_of(delivery, cache=context.messages)
+            except ObjectDoesNotExist as error:
+                # What the message tells of is gone (a neighbour's request deleted with its
+                # author's account): this delivery fails, not the group it was claimed with.
+                context.push_started[delivery.id] = error
+                continue
             urgency, ttl = urgency_of(delivery, urgent)
             pushes.extend((device, payload, urgency, ttl) for device in devices)
         spans.append((delivery.id, devices, len(pushes) - len(devices)))
@@ -313,7 +320,10 @@ def send(*, delivery, context) -> None:
     began); raise if one must be retried, or if none was reached and none ever will be."""
     if delivery.id not in context.push_started:
         start(deliveries=[delivery], context=context)
-    devices, outcomes, offset = context.push_started.pop(delivery.id)
+    started = context.push_started.pop(delivery.id)
+    if isinstance(started, Exception):
+        raise started
+    devices, outcomes, offset = started
     if not devices:
         if not context.devices_of(delivery.recipient_id) and _never_reached(delivery):
             raise PushNoDevice("no device left")

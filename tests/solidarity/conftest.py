@@ -2,7 +2,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from tests.accounts.conftest import World, resident, world  # noqa: F401 - the access tests' world
-from tests.delivery.conftest import sink, start_worker  # noqa: F401 - a real worker and SMTP server
+from tests.delivery.conftest import push_service, sink, start_worker  # noqa: F401 - a real worker, SMTP and push services
 
 
 @pytest.fixture

@@ -10,11 +10,14 @@ from django.utils import translation
 
 from accounts.models import Role
 from accounts.selectors import verified_residence
+from accounts.services import user_delete
 from delivery.channels import push as push_channel
 from delivery.channels.email import email_parts
 from delivery.channels.sms import sms_text
+from delivery.devices import push_subscription_save
 from delivery.messages import message_of
 from delivery.models import Delivery, NotificationPreference
+from delivery.sending import deliveries_send
 from partitions.monthly import month_of
 from solidarity import notices
 from solidarity.models import CommuneSolidarityRules, SolidarityRequest
@@ -260,3 +263,25 @@ def test_a_solved_request_no_longer_leads_to_its_page(world, neighbours):
     page = resident_client(neighbours["helper"]).get(f"/messages/{delivery.pk}/").content.decode()
     article = page.split("<article>")[1].split("</article>")[0]
     assert "Cette demande n&#x27;est plus ouverte." in article and "/entraide/" not in article
+
+
+def test_the_notices_of_a_request_deleted_with_its_author_fail_alone(world, neighbours, push_service):
+    """Notices still waiting (quiet hours, a retry) when the request's author deletes their account
+    fail for good, and only they: the other messages claimed with them are pushed."""
+    helper, other = neighbours["helper"], neighbours["other"]
+    device = push_service.device()
+    push_subscription_save(user=helper, endpoint=device["endpoint"], **device["keys"])
+    NotificationPreference.objects.update_or_create(
+        user=helper, defaults={"by_push": True, "by_email": False, "by_sms": False}
+    )
+    deleted = publish(world, posted(world))
+    kept = publish(world, solidarity_request_post(author=other, residence=verified_residence(other), data=CHECK_ON))
+    user_delete(user=world.people["resident_a"])
+
+    ids = sorted(Delivery.objects.filter(recipient=helper).values_list("id", flat=True))
+    assert len(ids) == 2
+    assert deliveries_send(delivery_ids=ids) == []  # nothing left to retry
+
+    outcome = {d.notice_id: (d.status, d.push_status, d.reason) for d in Delivery.objects.filter(id__in=ids)}
+    assert outcome == {deleted.pk: ("failed", "failed", "refused"), kept.pk: ("sent", "sent", "")}
+    assert [item.payload["url"].rsplit("/", 2)[-2] for item in push_service.received] == [str(kept.pk)]
