@@ -408,7 +408,14 @@ class PushReceipt(models.Model):
         Delivery, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     delivery_month = models.DateField(default=current_month, editable=False)
-    subscription = models.ForeignKey(PushSubscription, on_delete=models.CASCADE, related_name="+")
+    # No database foreign key to the device either: a device removed while its push is in flight (the
+    # person turns notifications off, or deletes the account) would fail the commit of the whole group
+    # settled with it, and the group would be pushed again. Deleting a device still deletes its
+    # receipts (on_delete); one written just after stays, pointing at no device, read by nothing, until
+    # its month is dropped.
+    subscription = models.ForeignKey(
+        PushSubscription, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     pushed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

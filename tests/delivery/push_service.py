@@ -53,7 +53,9 @@ class Device:
     token: str
     private_key: ec.EllipticCurvePrivateKey
     auth_secret: bytes
-    answers: list = field(default_factory=list)  # statuses (or a hang, a drop) to give, in order, before 201
+    answers: list = field(
+        default_factory=list
+    )  # statuses (a hang, a drop, work meanwhile) to give, in order, before 201
 
 
 @dataclass
@@ -105,6 +107,11 @@ class PushService:
         """The next push to this device gets no answer for `seconds`, then a 503: the sender has
         given up before, and nothing was accepted."""
         self.devices[endpoint.rsplit("/", 1)[1]].answers.append(("hang", seconds))
+
+    def meanwhile(self, endpoint: str, work) -> None:
+        """The next push to this device runs `work` (in a thread of its own) before it is accepted:
+        something the site does while that push is in flight."""
+        self.devices[endpoint.rsplit("/", 1)[1]].answers.append(("meanwhile", work))
 
     def drop(self, endpoint: str) -> None:
         """The next push to this device has its connection closed, unanswered and not accepted."""
@@ -183,7 +190,9 @@ class PushService:
                 self.refused.append(str(error))
             return web.Response(status=401 if "VAPID" in str(error) else 404, text=str(error))
         device = self.devices[token]
-        if device.answers:
+        if device.answers and isinstance(device.answers[0], tuple) and device.answers[0][0] == "meanwhile":
+            await asyncio.get_running_loop().run_in_executor(None, device.answers.pop(0)[1])
+        elif device.answers:
             status = device.answers.pop(0)
             if status == "drop":
                 request.transport.close()

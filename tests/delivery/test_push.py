@@ -4,9 +4,10 @@ the VAPID token and decrypts every payload with the device's own key (tests/deli
 from datetime import time as clock
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
-from delivery.devices import push_subscription_save
+from delivery.devices import push_subscription_remove, push_subscription_save
 from delivery.inbox import preference_of
 from delivery.models import Delivery, NotificationPreference, PushReceipt, PushSubscription
 from delivery.sending import deliveries_send
@@ -296,3 +297,30 @@ def test_deliveries_that_only_push_are_pushed_together_and_each_device_gets_one(
     assert push_service.per_device() == {token: 1 for token in tokens if token != gone["endpoint"].rsplit("/", 1)[1]}
     assert set(Delivery.objects.filter(alert=alert).values_list("status", flat=True)) == {"sent"}
     assert PushReceipt.objects.filter(delivery__alert=alert).count() == 2 * len(people) - 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_device_removed_while_its_push_is_in_flight_leaves_the_group_settled_once(town, push_service, published):
+    """The person turns notifications off on that phone while the push to it is under way: the
+    group settled with it commits, and nobody is pushed twice."""
+    leaving, staying = resident_at(town, 5.002), resident_at(town, 5.003)
+    [device] = with_devices(leaving, push_service, 1)
+    [other] = with_devices(staying, push_service, 1)
+    NotificationPreference.objects.filter(user__in=[leaving, staying]).update(by_email=False)
+
+    def turned_off():
+        push_subscription_remove(user=leaving, endpoint=device["endpoint"])
+        connection.close()  # this thread's own connection: the removal is committed
+
+    push_service.meanwhile(device["endpoint"], turned_off)
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004)))
+    assert send_all(alert) == []
+
+    assert not PushSubscription.objects.filter(user=leaving).exists()
+    deliveries = Delivery.objects.filter(alert=alert)
+    assert {(d.status, d.push_status) for d in deliveries} == {("sent", "sent")}
+    assert send_all(alert) == []  # run again (the sweeper): nothing left to push
+    assert push_service.per_device() == {
+        device["endpoint"].rsplit("/", 1)[1]: 1,
+        other["endpoint"].rsplit("/", 1)[1]: 1,
+    }
