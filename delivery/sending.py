@@ -477,7 +477,7 @@ def _groups(deliveries: list[Delivery]) -> list[list[Delivery]]:
     """Deliveries that only push go in groups; any other alone, so that a worker killed while it
     talks to the SMTP server or the SMS gateway leaves nothing sent and not recorded but the message
     under way (the email tests kill a worker there). The one exception is decided under the lock:
-    an urgent alert whose push found no device falls back to SMS from within its group."""
+    an urgent message whose push found no device falls back to SMS from within its group."""
     push_only = [d for d in deliveries if d.email_status != PENDING and d.sms_status != PENDING]
     alone = [[d] for d in deliveries if d.email_status == PENDING or d.sms_status == PENDING]
     return batches(push_only, settings.PUSH_GROUP_SIZE) + alone
@@ -590,9 +590,19 @@ def _channels_send(delivery: Delivery, context: SendContext) -> tuple[list[str],
 
 
 def _sms_fallback_applies(delivery: Delivery) -> bool:
-    """An urgent alert whose push reached no device goes by SMS, to a recipient who gave a number;
-    decided under the delivery's row lock, so it is sent once like any channel."""
-    if delivery.kind != Delivery.Kind.ALERT or delivery.sms_status != SKIPPED or not delivery.alert.category.is_urgent:
+    """An urgent message whose push reached no device goes by SMS, to a recipient who gave a number,
+    as when it was routed to someone without a device (`_AUDIENCE`): an urgent alert, or an urgent
+    town hall message sent by SMS too. Decided under the delivery's row lock, so it is sent once like
+    any channel."""
+    if delivery.sms_status != SKIPPED:
+        return False
+    if delivery.kind == Delivery.Kind.ALERT:
+        urgent = delivery.alert.category.is_urgent
+    else:
+        urgent = (
+            delivery.kind == Delivery.Kind.BROADCAST and delivery.broadcast.is_urgent and delivery.broadcast.by_sms
+        )
+    if not urgent:
         return False
     preference = getattr(delivery.recipient, "notification_pref", None)
     if preference is None or not preference.phone_number:

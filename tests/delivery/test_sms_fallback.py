@@ -4,11 +4,13 @@ alert by SMS, once; other alerts stay in the inbox."""
 
 import pytest
 
-from delivery.models import Delivery, NotificationPreference, PushSubscription
+from delivery.broadcasts import broadcast_send
+from delivery.models import Broadcast, Delivery, NotificationPreference, PushSubscription
+from delivery.sending import deliveries_send
 from tests.delivery import sms
 from tests.delivery.conftest import home, resident_at
 from tests.delivery.test_push import send_all, with_devices
-from tests.factories import make_alert
+from tests.factories import UserFactory, make_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +78,30 @@ def test_a_resident_with_a_device_gets_the_urgent_alert_by_push_only(town, push_
     burglary = published(make_alert(commune=town.commune, category="cambriolage", location=home(5.004)))
     assert send_all(burglary) == []
     assert push_service.count() == 1 and recording_sms == []
+
+
+def test_an_urgent_town_hall_message_goes_by_sms_when_every_device_is_gone_at_sending(
+    town, push_service, recording_sms, django_capture_on_commit_callbacks
+):
+    person = resident_at(town, 5.002)
+    [device] = with_devices(person, push_service, 1)
+    push_only(person)
+    push_service.answer(device["endpoint"], 410)
+    with django_capture_on_commit_callbacks():  # sent below, in this test's transaction
+        broadcast = broadcast_send(
+            author=UserFactory(),
+            commune=town.commune,
+            kind="weather",
+            title="Vigilance orange orages",
+            body="Restez chez vous.",
+            target=Broadcast.Target.NEIGHBOURHOODS,
+            neighbourhoods=[town.north],
+            by_sms=True,
+        )
+    delivery = Delivery.objects.get(broadcast=broadcast, recipient=person)
+    assert (delivery.push_status, delivery.sms_status) == ("pending", "skipped")  # a device when it was sent
+
+    assert deliveries_send(delivery_ids=[delivery.id]) == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.push_status, delivery.sms_status) == ("sent", "skipped", "sent")
+    assert [number for number, _ in recording_sms] == [PHONE]
