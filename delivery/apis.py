@@ -138,7 +138,7 @@ class InboxMarkAllReadApi(APIView):
 class PreferenceSerializer(serializers.Serializer):
     by_email = serializers.BooleanField()
     by_sms = serializers.BooleanField()
-    by_push = serializers.BooleanField(required=False, default=False)
+    by_push = serializers.BooleanField(required=False)  # left out: the stored choice is kept
     phone_number = serializers.RegexField(r"^\+?[0-9 .]{6,20}$", allow_blank=True, max_length=20)
     quiet_start = serializers.TimeField(allow_null=True)
     quiet_end = serializers.TimeField(allow_null=True)

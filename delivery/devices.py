@@ -6,6 +6,7 @@ import base64
 import binascii
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,10 +21,24 @@ AUTH_LENGTH = 16
 
 
 def _b64url_bytes(value: str) -> bytes | None:
+    """The bytes of a base64url value, or None if any character is not base64url (the standard
+    decoder would skip it, and an over-long value would reach the database)."""
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        return base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         return None
+
+
+def _device_key_readable(raw: bytes | None) -> bool:
+    """An uncompressed point of P-256, the curve of Web Push (RFC 8291): anything else could never
+    be encrypted for, and every push to the device would fail."""
+    if raw is None or len(raw) != P256DH_LENGTH or raw[0] != 4:
+        return False
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except ValueError:
+        return False
+    return True
 
 
 def push_service_refusal(endpoint: str) -> str | None:
@@ -45,19 +60,20 @@ def push_subscription_save(
 ) -> PushSubscription:
     """Create the device's subscription, or refresh it (new keys, or the same browser now used by
     another person of the household: the endpoint belongs to the browser, so it moves to them).
-    A person's first device turns notifications on in their preferences: enabling them on a phone
-    is the choice; they can still turn the channel off there."""
+    A person's first device (new, or this browser's last user was another) turns notifications on
+    in their preferences: enabling them on a phone is the choice; they can still turn the channel
+    off there."""
     refusal = push_service_refusal(endpoint)
     if refusal:
         raise ValidationError({"endpoint": refusal})
-    public_key = _b64url_bytes(p256dh)
-    if public_key is None or len(public_key) != P256DH_LENGTH or public_key[0] != 4:
+    if not _device_key_readable(_b64url_bytes(p256dh)):
         raise ValidationError({"p256dh": _("Clé de l'appareil illisible.")})
     secret = _b64url_bytes(auth)
     if secret is None or len(secret) != AUTH_LENGTH:
         raise ValidationError({"auth": _("Secret de l'appareil illisible.")})
     with transaction.atomic():
-        subscription, created = PushSubscription.objects.update_or_create(
+        previous_owner = PushSubscription.objects.filter(endpoint=endpoint).values_list("user_id", flat=True).first()
+        subscription, _created = PushSubscription.objects.update_or_create(
             endpoint=endpoint,
             defaults={
                 "user": user,
@@ -67,7 +83,8 @@ def push_subscription_save(
                 "refreshed_at": timezone.now(),
             },
         )
-        if created and not PushSubscription.objects.filter(user=user).exclude(id=subscription.id).exists():
+        new_to_them = previous_owner != user.id  # a new device, or this browser's last user was another
+        if new_to_them and not PushSubscription.objects.filter(user=user).exclude(id=subscription.id).exists():
             NotificationPreference.objects.update_or_create(user=user, defaults={"by_push": True})
     return subscription
 

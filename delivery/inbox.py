@@ -105,8 +105,10 @@ def preference_update(
     quiet_end,
     prevention_notices: bool,
     muted_categories: list[AlertCategory],
-    by_push: bool = False,
+    by_push: bool | None = None,
 ) -> NotificationPreference:
+    """Save the person's channels and quiet hours; `by_push` left out (an API client written before
+    Web Push) keeps the stored choice rather than turning push off."""
     if by_sms and not phone_number:
         raise ValidationError({"phone_number": _("Indiquez un numéro de mobile pour recevoir des SMS.")})
     if (quiet_start is None) != (quiet_end is None):
@@ -114,7 +116,8 @@ def preference_update(
     preference = preference_of(user)
     preference.by_email = by_email
     preference.by_sms = by_sms
-    preference.by_push = by_push
+    if by_push is not None:
+        preference.by_push = by_push
     if preference.phone_number != phone_number:
         # A new number has to be proven again before it may send alerts by SMS.
         preference.phone_verified_at, preference.phone_verified_how = None, ""

@@ -413,9 +413,7 @@ class PushReceipt(models.Model):
     # settled with it, and the group would be pushed again. Deleting a device still deletes its
     # receipts (on_delete); one written just after stays, pointing at no device, read by nothing, until
     # its month is dropped.
-    subscription = models.ForeignKey(
-        PushSubscription, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
+    subscription = models.ForeignKey(PushSubscription, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     pushed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -60,10 +60,11 @@ class PushPermanentError(Exception):
     """No device accepted the notification and none ever will (payload or key refused)."""
 
 
-class PushServiceRefused(Exception):
-    """The device's address is not a push service the workers may post to (`PUSH_SERVICE_HOSTS`),
-    saved before the list changed: never posted to, and removed as a device its push service no
-    longer knows is (the browser subscribes again on its next visit, and is told why it cannot)."""
+class PushDeviceUnusable(Exception):
+    """The device can never be pushed to, whatever the push service: its address is not a push
+    service the workers may post to (`PUSH_SERVICE_HOSTS`, saved before the list changed), or its
+    key cannot be encrypted for. It is removed as a device its push service no longer knows is; the
+    browser subscribes again on its next visit, and is told why it cannot."""
 
 
 class PushNoDevice(Exception):
@@ -169,8 +170,11 @@ class PushSender:
         """POST the encrypted payload (RFC 8030, aes128gcm); the push service's status code."""
         refusal = push_service_refusal(subscription.endpoint)
         if refusal:
-            raise PushServiceRefused(refusal)
-        body = encrypted(payload, p256dh=subscription.p256dh, auth=subscription.auth)
+            raise PushDeviceUnusable(refusal)
+        try:
+            body = encrypted(payload, p256dh=subscription.p256dh, auth=subscription.auth)
+        except ValueError as error:  # saved before its key was checked as a point of the curve
+            raise PushDeviceUnusable(f"unreadable key: {error}") from error
         headers = {
             **self.authorization(subscription.endpoint),
             "Content-Encoding": "aes128gcm",
@@ -330,7 +334,7 @@ def send(*, delivery, context) -> None:
         return  # all reached before this retry: nothing left to push
     reached, transient, refused, removed = context.push_reached, [], [], 0
     for device, status in zip(devices, outcomes.result()[offset : offset + len(devices)], strict=True):
-        gone = isinstance(status, PushServiceRefused) or status in (404, 410)
+        gone = isinstance(status, PushDeviceUnusable) or status in (404, 410)
         if isinstance(status, BaseException) and not gone:  # a broken connection, a timeout, anything else: retried
             transient.append(f"{type(status).__name__}: {status}")
         elif gone:
@@ -347,7 +351,7 @@ def send(*, delivery, context) -> None:
     if refused and not reached:
         raise PushPermanentError("; ".join(refused))
     if removed == len(devices) and _never_reached(delivery):
-        raise PushNoDevice("every device is gone (404/410, or not a push service allowed)")
+        raise PushNoDevice("every device is gone (404/410) or unusable")
 
 
 def _never_reached(delivery: Delivery) -> bool:

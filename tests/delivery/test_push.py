@@ -262,6 +262,57 @@ def test_a_device_whose_push_service_is_no_longer_allowed_is_never_posted_to_and
     assert Delivery.objects.get(alert=alert).push_status == Delivery.Status.SENT
 
 
+def test_keys_with_stray_characters_or_off_the_curve_are_refused_with_a_message(town, push_service):
+    client = resident_client(resident_at(town, 5.002))
+    device = {**push_service.device(), "endpoint": "https://fcm.googleapis.com/fcm/send/x"}
+    off_curve = "B" + "A" * 86  # 65 bytes starting with 0x04, but (0, 0) is no point of P-256
+    stray = "A" * 22 + "." * 40  # 16 bytes once the dots are skipped, 62 characters to store
+    for keys, field in (({"p256dh": off_curve}, "p256dh"), ({"auth": stray}, "auth")):
+        body = {**device, "keys": {**device["keys"], **keys}}
+        response = client.post(reverse("api-push-subscriptions"), body, content_type="application/json")
+        assert response.status_code == 400, response.content
+        assert field in response.json()
+    assert not PushSubscription.objects.exists()
+
+
+def test_a_browser_left_by_another_person_turns_push_on_for_the_one_who_enables_it(town, push_service):
+    first, second = resident_at(town, 5.002), resident_at(town, 5.003)
+    [device] = with_devices(first, push_service, 1)
+    NotificationPreference.objects.update_or_create(user=second, defaults={"by_push": False})
+    response = resident_client(second).post(reverse("api-push-subscriptions"), device, content_type="application/json")
+    assert response.status_code == 201
+    assert PushSubscription.objects.get(endpoint=device["endpoint"]).user == second
+    assert preference_of(second).by_push
+    # The same person refreshing that browser later keeps the choice they made since.
+    NotificationPreference.objects.filter(user=second).update(by_push=False)
+    resident_client(second).post(reverse("api-push-subscriptions"), device, content_type="application/json")
+    assert not preference_of(second).by_push
+
+
+def test_preferences_saved_without_push_keep_the_stored_choice(town, push_service):
+    person = resident_at(town, 5.002)
+    with_devices(person, push_service, 1)
+    client = resident_client(person)
+    url = reverse("api-notification-preferences")
+    body = {k: v for k, v in client.get(url).json().items() if k != "by_push"}
+    assert client.put(url, body, content_type="application/json").status_code == 200
+    assert preference_of(person).by_push
+
+
+def test_a_device_saved_with_a_key_off_the_curve_is_removed_not_retried(town, push_service, published):
+    person = resident_at(town, 5.002)
+    kept, broken = with_devices(person, push_service, 2)
+    PushSubscription.objects.filter(endpoint=broken["endpoint"]).update(
+        p256dh="B" + "A" * 86
+    )  # saved before the check
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004)))
+    assert send_all(alert) == []
+
+    assert push_service.per_device() == {kept["endpoint"].rsplit("/", 1)[1]: 1}
+    assert list(PushSubscription.objects.filter(user=person).values_list("endpoint", flat=True)) == [kept["endpoint"]]
+    assert Delivery.objects.get(alert=alert).push_status == Delivery.Status.SENT
+
+
 def test_another_persons_endpoint_is_not_removed(town, push_service):
     owner, other = resident_at(town, 5.002), resident_at(town, 5.003)
     [device] = with_devices(owner, push_service, 1)
