@@ -542,8 +542,8 @@ def _deliveries_send_group(group: list[Delivery], *, context: SendContext) -> li
         receipts = []
         for delivery in claimed:
             context.push_reached = []
-            errors, transient = _channels_send(delivery, context)
-            _delivery_settle(delivery, errors=errors, transient=transient)
+            errors, transient, wait = _channels_send(delivery, context)
+            _delivery_settle(delivery, errors=errors, transient=transient, wait=wait)
             receipts.extend(
                 {"delivery_id": delivery.id, "delivery_month": delivery.month, "device_id": device_id}
                 for device_id in context.push_reached
@@ -561,8 +561,10 @@ def _deliveries_send_group(group: list[Delivery], *, context: SendContext) -> li
 _SENDERS = {"email": email_channel.send, "sms": sms_channel.send, "push": push_channel.send}
 
 
-def _channels_send(delivery: Delivery, context: SendContext) -> tuple[list[str], bool]:
-    errors, transient = [], False
+def _channels_send(delivery: Delivery, context: SendContext) -> tuple[list[str], bool, float]:
+    """Send each channel still pending: the errors, whether one may work later, and how long a
+    service asked to be left alone before that (`Retry-After`, seconds)."""
+    errors, transient, wait = [], False, 0.0
     channels = list(_SENDERS)
     for channel in channels:  # grows by "sms" when push found no device for an urgent alert
         status_field = f"{channel}_status"
@@ -582,11 +584,12 @@ def _channels_send(delivery: Delivery, context: SendContext) -> tuple[list[str],
                 setattr(delivery, status_field, FAILED)
             else:
                 transient = True
+                wait = max(wait, getattr(error, "retry_after", None) or 0.0)
                 if channel == "email":
                     context.reset_email()
             continue
         setattr(delivery, status_field, SENT)
-    return errors, transient
+    return errors, transient, wait
 
 
 def _sms_fallback_applies(delivery: Delivery) -> bool:
@@ -610,14 +613,16 @@ def _sms_fallback_applies(delivery: Delivery) -> bool:
     return not SmsOptOut.objects.filter(phone_number=preference.phone_number).exists()
 
 
-def _delivery_settle(delivery: Delivery, *, errors: list[str], transient: bool) -> None:
-    """Decide the delivery's status after an attempt."""
+def _delivery_settle(delivery: Delivery, *, errors: list[str], transient: bool, wait: float = 0.0) -> None:
+    """Decide the delivery's status after an attempt. A retry waits its backoff, or what a service
+    asked (`wait`) if longer, up to the longest backoff."""
     now = timezone.now()
     delivery.attempts += 1
     if errors:
         delivery.last_error = "\n".join(errors)[:2000]
     if transient and delivery.attempts < settings.ALERTS_DELIVERY_MAX_ATTEMPTS:
-        delivery.send_after = now + timedelta(seconds=retry_delay(delivery.attempts))
+        delay = max(retry_delay(delivery.attempts), min(wait, settings.ALERTS_DELIVERY_RETRY_MAX_S))
+        delivery.send_after = now + timedelta(seconds=delay)
         delivery.reason = "retrying"
         return
     for status_field in CHANNEL_STATUS_FIELDS:

@@ -20,6 +20,8 @@ import os
 import threading
 import time
 from concurrent.futures import Future
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -53,7 +55,36 @@ VAPID_TOKEN_S = 12 * 3600
 
 
 class PushTransientError(Exception):
-    """A device's push service may accept later (timeout, 429, 5xx): the delivery is retried."""
+    """A device's push service may accept later (timeout, 429, 5xx): the delivery is retried, not
+    before the longest `Retry-After` a push service asked for (seconds, or None)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Answer(NamedTuple):
+    """A push service's answer to one push: its status, and for a refusal to come back later (429,
+    503) how many seconds it asked to wait (`Retry-After`, RFC 9110), if it said."""
+
+    status: int
+    retry_after: float | None = None
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` as seconds from now: a number of seconds, or an HTTP date; None if absent or
+    unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 class PushPermanentError(Exception):
@@ -159,15 +190,15 @@ class PushSender:
 
     def push_all(self, pushes: list[tuple[Device, bytes, str, int]]) -> Future:
         """Post these pushes (device, payload, urgency, TTL) together; a future of their outcomes in
-        the same order: the push service's status code, or the exception that stopped the push."""
+        the same order: the push service's answer, or the exception that stopped the push."""
         return asyncio.run_coroutine_threadsafe(self._gather([self.push(*push) for push in pushes]), self.loop)
 
     @staticmethod
     async def _gather(pushes) -> list:
         return await asyncio.gather(*pushes, return_exceptions=True)
 
-    async def push(self, subscription: Device, payload: bytes, urgency: str, ttl: int) -> int:
-        """POST the encrypted payload (RFC 8030, aes128gcm); the push service's status code."""
+    async def push(self, subscription: Device, payload: bytes, urgency: str, ttl: int) -> Answer:
+        """POST the encrypted payload (RFC 8030, aes128gcm); the push service's answer."""
         refusal = push_service_refusal(subscription.endpoint)
         if refusal:
             raise PushDeviceUnusable(refusal)
@@ -184,7 +215,7 @@ class PushSender:
         }
         return await self.post(subscription.endpoint, body, headers)
 
-    async def post(self, endpoint: str, body: bytes, headers: dict) -> int:
+    async def post(self, endpoint: str, body: bytes, headers: dict) -> Answer:
         # Connecting and each wait for the service are timed, not the wait for a free connection of
         # the pool: a group queued behind others is not a push service that hangs. A push service
         # answers itself (201); a redirect, which could lead anywhere, is not followed.
@@ -194,7 +225,9 @@ class PushSender:
             endpoint, data=body, headers=headers, timeout=timeout, allow_redirects=False
         ) as response:
             await response.read()
-            return response.status
+            if response.status in (429, 503):
+                return Answer(response.status, retry_after_seconds(response.headers.get("Retry-After")))
+            return Answer(response.status)
 
 
 def encrypted(payload: bytes, *, p256dh: str, auth: str) -> bytes:
@@ -332,22 +365,23 @@ def send(*, delivery, context) -> None:
         if not context.devices_of(delivery.recipient_id) and _never_reached(delivery):
             raise PushNoDevice("no device left")
         return  # all reached before this retry: nothing left to push
-    reached, transient, refused, removed = context.push_reached, [], [], 0
-    for device, status in zip(devices, outcomes.result()[offset : offset + len(devices)], strict=True):
-        gone = isinstance(status, PushDeviceUnusable) or status in (404, 410)
-        if isinstance(status, BaseException) and not gone:  # a broken connection, a timeout, anything else: retried
-            transient.append(f"{type(status).__name__}: {status}")
-        elif gone:
+    reached, transient, refused, removed, waits = context.push_reached, [], [], 0, []
+    for device, answer in zip(devices, outcomes.result()[offset : offset + len(devices)], strict=True):
+        if isinstance(answer, PushDeviceUnusable) or (isinstance(answer, Answer) and answer.status in (404, 410)):
             PushSubscription.objects.filter(id=device.id).delete()
             removed += 1
-        elif 200 <= status < 300:
+        elif isinstance(answer, BaseException):  # a broken connection, a timeout, anything else: retried
+            transient.append(f"{type(answer).__name__}: {answer}")
+        elif 200 <= answer.status < 300:
             reached.append(device.id)  # recorded by the statement that settles the delivery
-        elif status == 429 or status >= 500:
-            transient.append(f"HTTP {status}")
+        elif answer.status == 429 or answer.status >= 500:
+            transient.append(f"HTTP {answer.status}")
+            if answer.retry_after is not None:
+                waits.append(answer.retry_after)
         else:
-            refused.append(f"HTTP {status}")
+            refused.append(f"HTTP {answer.status}")
     if transient:
-        raise PushTransientError("; ".join(transient))
+        raise PushTransientError("; ".join(transient), retry_after=max(waits, default=None))
     if refused and not reached:
         raise PushPermanentError("; ".join(refused))
     if removed == len(devices) and _never_reached(delivery):

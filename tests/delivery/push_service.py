@@ -108,6 +108,10 @@ class PushService:
         given up before, and nothing was accepted."""
         self.devices[endpoint.rsplit("/", 1)[1]].answers.append(("hang", seconds))
 
+    def later(self, endpoint: str, status: int, retry_after: str) -> None:
+        """The next push to this device is refused with this status (429, 503) and `Retry-After`."""
+        self.devices[endpoint.rsplit("/", 1)[1]].answers.append(("later", status, retry_after))
+
     def meanwhile(self, endpoint: str, work) -> None:
         """The next push to this device runs `work` (in a thread of its own) before it is accepted:
         something the site does while that push is in flight."""
@@ -193,16 +197,18 @@ class PushService:
         if device.answers and isinstance(device.answers[0], tuple) and device.answers[0][0] == "meanwhile":
             await asyncio.get_running_loop().run_in_executor(None, device.answers.pop(0)[1])
         elif device.answers:
-            status = device.answers.pop(0)
+            status, headers = device.answers.pop(0), {}
             if status == "drop":
                 request.transport.close()
                 status = 503
+            elif isinstance(status, tuple) and status[0] == "later":
+                status, headers = status[1], {"Retry-After": status[2]}
             elif isinstance(status, tuple):
                 await asyncio.sleep(status[1])
                 status = 503
             with self._lock:
                 self.answered[status] += 1
-            return web.Response(status=status)
+            return web.Response(status=status, headers=headers)
         headers = {
             "Urgency": request.headers.get("Urgency", "normal"),
             "TTL": request.headers["TTL"],

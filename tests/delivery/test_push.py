@@ -2,10 +2,13 @@
 the VAPID token and decrypts every payload with the device's own key (tests/delivery/push_service.py)."""
 
 from datetime import time as clock
+from datetime import timedelta
+from email.utils import format_datetime
 
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from delivery.devices import push_subscription_remove, push_subscription_save
 from delivery.inbox import preference_of
@@ -138,6 +141,24 @@ def test_a_device_the_push_service_no_longer_knows_is_removed(town, push_service
     assert list(PushSubscription.objects.filter(user=person).values_list("endpoint", flat=True)) == [kept["endpoint"]]
     assert push_service.answered == {gone: 1}
     assert Delivery.objects.get(alert=alert).push_status == Delivery.Status.SENT
+
+
+@pytest.mark.parametrize("retry_after", ["600", "http-date"])
+def test_a_push_service_that_asks_to_wait_is_not_retried_sooner(town, push_service, published, retry_after):
+    person = resident_at(town, 5.002)
+    [device] = with_devices(person, push_service, 1)
+    if retry_after == "http-date":
+        retry_after = format_datetime(timezone.now() + timedelta(seconds=600), usegmt=True)
+    push_service.later(device["endpoint"], 429, retry_after)
+    alert = published(make_alert(commune=town.commune, category="tag", location=home(5.004)))
+    before = timezone.now()
+    send_all(alert)
+
+    delivery = Delivery.objects.get(alert=alert)
+    assert (delivery.push_status, delivery.reason, delivery.attempts) == ("pending", "retrying", 1)
+    # The first backoff alone would be 10 to 15 s.
+    assert timedelta(seconds=590) <= delivery.send_after - before <= timedelta(seconds=610)
+    assert push_service.answered == {429: 1} and push_service.count() == 0
 
 
 def test_quiet_hours_hold_the_push_like_email(town, push_service, published):
