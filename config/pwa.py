@@ -99,6 +99,7 @@ def service_worker(request):
             "offline": json.dumps(offline),
             "icon": json.dumps(static("icons/icon-192.png")),
             "outbox": json.dumps(static("js/outbox.js")),
+            "push_api": json.dumps(reverse("api-push-subscriptions")),
         },
         content_type="text/javascript; charset=utf-8",
     ).content

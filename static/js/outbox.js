@@ -4,29 +4,39 @@
    `document`. Each alert carries the key drawn when it was written and its time of writing: the
    server creates it once whatever the number of sends (a resend answers 200 with the alert it
    already made), so a page and the service worker sending together, or an answer lost on the way
-   back, never make two alerts. */
+   back, never make two alerts.
+
+   A phone may be shared: each alert records its author (the signed-in person's id, which every
+   page gives in <meta name="vigie-user">), and the phone records who is signed in now (each page
+   load writes it, logging out clears it). Alerts are listed and sent only for the person recorded
+   as signed in, so one never leaves under another account; the others stay on the phone, unseen,
+   until their author signs in again. Once an alert is sent or refused its text and position are
+   deleted: only what the list shows is kept. */
 (function (scope) {
   "use strict";
   const DATABASE = "vigie-outbox";
   const STORE = "alerts";
+  const SESSION = "session"; // one record, "current": { key: "current", user: "<id>" or "" }
   const SYNC_TAG = "vigie-outbox";
 
   function open() {
     return new Promise(function (resolve, reject) {
-      const request = indexedDB.open(DATABASE, 1);
+      const request = indexedDB.open(DATABASE, 2);
       request.onupgradeneeded = function () {
-        request.result.createObjectStore(STORE, { keyPath: "key" });
+        const database = request.result;
+        if (!database.objectStoreNames.contains(STORE)) database.createObjectStore(STORE, { keyPath: "key" });
+        if (!database.objectStoreNames.contains(SESSION)) database.createObjectStore(SESSION, { keyPath: "key" });
       };
       request.onsuccess = function () { resolve(request.result); };
       request.onerror = function () { reject(request.error); };
     });
   }
 
-  function transact(mode, work) {
+  function transact(store, mode, work) {
     return open().then(function (database) {
       return new Promise(function (resolve, reject) {
-        const transaction = database.transaction(STORE, mode);
-        const result = work(transaction.objectStore(STORE));
+        const transaction = database.transaction(store, mode);
+        const result = work(transaction.objectStore(store));
         transaction.oncomplete = function () {
           database.close();
           resolve(result && "result" in result ? result.result : undefined);
@@ -39,16 +49,40 @@
     });
   }
 
+  /* Every alert kept on this phone, whoever wrote it. */
   function all() {
-    return transact("readonly", function (store) { return store.getAll(); });
+    return transact(STORE, "readonly", function (store) { return store.getAll(); });
+  }
+
+  /* The alerts written by this person (an id as a string; "" or none: nobody's). Alerts kept before
+     authors were recorded have none and are nobody's: never shown, never sent. */
+  function mine(user) {
+    return all().then(function (entries) {
+      return user ? entries.filter(function (entry) { return entry.user === String(user); }) : [];
+    });
   }
 
   function put(entry) {
-    return transact("readwrite", function (store) { store.put(entry); });
+    return transact(STORE, "readwrite", function (store) { store.put(entry); });
   }
 
   function remove(key) {
-    return transact("readwrite", function (store) { store.delete(key); });
+    return transact(STORE, "readwrite", function (store) { store.delete(key); });
+  }
+
+  /* Who is signed in on this browser now, as pages last recorded it ("" for nobody). */
+  function current() {
+    return transact(SESSION, "readonly", function (store) { return store.get("current"); })
+      .then(function (record) { return record ? record.user : ""; });
+  }
+
+  /* Pages record the signed-in person at each load ("" when nobody is), and clear it at logout. */
+  function signedIn(user) {
+    return transact(SESSION, "readwrite", function (store) { store.put({ key: "current", user: user ? String(user) : "" }); });
+  }
+
+  function signedOut() {
+    return signedIn("");
   }
 
   function randomKey() {
@@ -60,11 +94,12 @@
     return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
   }
 
-  /* Keep an alert written now; `fields` are the API's (`api` is where to post it). */
-  function keep(api, fields, csrfToken) {
+  /* Keep an alert written now by `user`; `fields` are the API's (`api` is where to post it). */
+  function keep(api, fields, csrfToken, user) {
     const entry = {
       key: randomKey(),
       api: api,
+      user: user ? String(user) : "",
       composed_at: new Date().toISOString(),
       fields: fields,
       csrf: csrfToken || "",
@@ -92,8 +127,17 @@
     return Promise.resolve(entry.csrf);
   }
 
-  /* Send one pending alert; its new state is stored. A network failure, a refused token or the
-     hourly limit leave it pending for the next try; a 400 is final and keeps the reasons. */
+  /* Its text and position go once it is answered for good: only what the list shows stays. */
+  function settle(entry) {
+    delete entry.fields;
+    delete entry.csrf;
+    return put(entry).then(function () { return entry; });
+  }
+
+  /* Send one alert; its new state is stored. A network failure or the hourly limit leave it
+     pending for the next try; a 401/403 (nobody signed in for the server, or a stale token) makes it
+     wait for its author to sign in ("signin"), tried again at the next send; a 400 is final and
+     keeps the reasons. */
   function send(entry, csrfToken) {
     return token(entry, csrfToken).then(function (value) {
       return fetch(entry.api, {
@@ -107,7 +151,7 @@
         return response.json().then(function (alert) {
           entry.state = "sent";
           entry.alert = { id: alert.id, status_label: alert.status_label, composed_at: alert.composed_at };
-          return put(entry).then(function () { return entry; });
+          return settle(entry);
         });
       }
       if (response.status === 400) {
@@ -115,21 +159,37 @@
           delete errors.emergency_notice;
           entry.state = "refused";
           entry.errors = errors;
-          return put(entry).then(function () { return entry; });
+          return settle(entry);
         });
+      }
+      if (response.status === 401 || response.status === 403) {
+        entry.state = "signin";
+        return put(entry).then(function () { return entry; });
       }
       return entry;
     }, function () { return entry; });
   }
 
-  /* Send every pending alert, one sender at a time per browser where Web Locks exist. */
-  function flush(csrfToken) {
+  function waiting(entry) {
+    return entry.state === "pending" || entry.state === "signin";
+  }
+
+  /* Send the waiting alerts of `user` (the page's signed-in person; in the service worker, none is
+     given and the person recorded as signed in is used), one sender at a time per browser where Web
+     Locks exist. Nothing is sent unless that person is the one recorded as signed in now, checked
+     again before each alert. Resolves to that person's alerts. */
+  function flush(csrfToken, user) {
     const run = function () {
-      return all().then(function (entries) {
-        const pending = entries.filter(function (entry) { return entry.state === "pending"; });
-        return pending.reduce(function (done, entry) {
-          return done.then(function () { return send(entry, csrfToken); });
-        }, Promise.resolve()).then(all);
+      return current().then(function (signed) {
+        const who = user === undefined ? signed : (user ? String(user) : "");
+        if (!who || who !== signed) return mine(who);
+        return mine(who).then(function (entries) {
+          return entries.filter(waiting).reduce(function (done, entry) {
+            return done.then(current).then(function (still) {
+              return still === who ? send(entry, csrfToken) : entry;
+            });
+          }, Promise.resolve()).then(function () { return mine(who); });
+        });
       });
     };
     if (scope.navigator && scope.navigator.locks) {
@@ -138,5 +198,15 @@
     return run();
   }
 
-  scope.VigieOutbox = { keep: keep, flush: flush, all: all, remove: remove, SYNC_TAG: SYNC_TAG };
+  scope.VigieOutbox = {
+    keep: keep,
+    flush: flush,
+    all: all,
+    mine: mine,
+    remove: remove,
+    current: current,
+    signedIn: signedIn,
+    signedOut: signedOut,
+    SYNC_TAG: SYNC_TAG,
+  };
 })(self);

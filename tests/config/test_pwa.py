@@ -47,6 +47,11 @@ def test_service_worker_keeps_the_shell_and_the_map_library_never_a_page():
     assert not [url for url in precache if url.startswith("/api/") or url in ("/", "/messages/")]
     # Pages go to the network; the cache answers them only with the offline page.
     assert 'request.mode === "navigate"' in script and "caches.match(OFFLINE)" in script
+    # The shell is fetched past the browser's HTTP cache, which may hold the previous release's files.
+    assert 'new Request(url, { cache: "reload" })' in script
+    # A renewed push subscription is sent to the API the preferences page uses.
+    assert f"const PUSH_API = {json.dumps(reverse('api-push-subscriptions'))};" in script
+    assert 'addEventListener("pushsubscriptionchange"' in script
 
 
 def test_offline_page_tells_the_emergency_numbers_and_nothing_personal(django_user_model):
@@ -68,3 +73,15 @@ def test_every_page_links_the_manifest_and_the_icons():
     assert 'rel="manifest" href="/manifest.webmanifest"' in html
     assert 'rel="apple-touch-icon"' in html and 'name="theme-color"' in html
     assert '<meta name="vigie-service-worker" content="/sw.js">' in html and 'id="install-app" hidden' in html
+
+
+def test_pages_tell_the_scripts_who_is_signed_in_and_mark_the_logout_form(django_user_model):
+    anonymous = Client().get("/").content.decode()
+    assert '<meta name="vigie-user" content="">' in anonymous and "data-logout" not in anonymous
+    user = django_user_model.objects.create_user(email="habitant@example.fr", password="x")
+    client = Client()
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert f'<meta name="vigie-user" content="{user.pk}">' in html
+    assert f'data-logout data-push-api="{reverse("api-push-subscriptions")}"' in html
+    assert html.index("js/outbox.js") < html.index("</body>")

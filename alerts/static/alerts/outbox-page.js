@@ -1,7 +1,8 @@
 /* The author's side of the outbox (static/js/outbox.js): on the posting page, a form sent without a
    network is kept on the phone instead of being lost; on this page and on "Mes alertes", the alerts
    waiting to be sent are listed ("en attente d'envoi"), sent when the network returns, and their
-   result shown. */
+   result shown. Only the signed-in person's alerts are listed and sent (static/js/outbox.js): on a
+   shared phone another person's stay kept, unseen, until they sign in again. */
 (function () {
   "use strict";
   const box = document.getElementById("outbox");
@@ -9,6 +10,7 @@
   const words = box.dataset;
   const form = document.querySelector("form[data-outbox]");
   const list = box.querySelector("ul");
+  const me = (document.querySelector('meta[name="vigie-user"]') || {}).content || "";
 
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -32,13 +34,15 @@
     const composed = words.composed.replace("{when}", when(entry.composed_at));
     if (entry.state === "pending") {
       text.textContent = words.pending + " — " + composed;
+    } else if (entry.state === "signin") {
+      text.textContent = words.signin + " — " + composed;
     } else if (entry.state === "sent") {
       text.textContent = words.sent + " — " + composed;
     } else {
       text.textContent = words.refused + " — " + composed + " : " + errorsText(entry.errors);
     }
     li.append(text);
-    if (entry.state !== "pending") {
+    if (entry.state !== "pending" && entry.state !== "signin") {
       const dismiss = document.createElement("button");
       dismiss.type = "button";
       dismiss.textContent = words.dismiss;
@@ -49,15 +53,16 @@
   }
 
   function render() {
-    return VigieOutbox.all().then(function (entries) {
+    return VigieOutbox.mine(me).then(function (entries) {
       entries.sort(function (a, b) { return a.composed_at < b.composed_at ? -1 : 1; });
       list.replaceChildren.apply(list, entries.map(item));
       box.hidden = entries.length === 0;
+      box.dataset.listed = String(entries.length); // how many are listed, once the list is drawn
     });
   }
 
   function flush() {
-    return VigieOutbox.flush(csrfToken()).then(render, render);
+    return VigieOutbox.flush(csrfToken(), me).then(render, render);
   }
 
   function apiFields(data) {
@@ -82,7 +87,7 @@
       if (navigator.onLine) return; // with a network the form is sent as usual
       event.preventDefault();
       const token = (form.querySelector("input[name=csrfmiddlewaretoken]") || {}).value;
-      VigieOutbox.keep(box.dataset.api, apiFields(new FormData(form)), token).then(function () {
+      VigieOutbox.keep(box.dataset.api, apiFields(new FormData(form)), token, me).then(function () {
         form.reset();
         return render();
       }).then(function () { box.focus(); });
@@ -96,9 +101,8 @@
       if (event.data && event.data.type === VigieOutbox.SYNC_TAG) render();
     });
   }
-  if (navigator.onLine) {
-    flush();
-  } else {
-    render();
-  }
+  // This page's person is the one signed in now (site.js records it too, later, on every page).
+  VigieOutbox.signedIn(me).catch(function () {}).then(function () {
+    return navigator.onLine ? flush() : render();
+  });
 })();
