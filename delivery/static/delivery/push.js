@@ -1,6 +1,8 @@
 /* Notifications on this device (Web Push): the preferences page turns them on or off; each time it
    opens in a browser already subscribed, the subscription is sent again so the server's copy stays
-   current (a browser may renew its endpoint or keys). */
+   current (a browser may renew its endpoint or keys). A subscription made with another key than the
+   site's (the site's key was replaced) can never be pushed to: it is replaced by one made with the
+   site's key, as permission was already given. */
 (function () {
   "use strict";
   var box = document.getElementById("push-device");
@@ -25,9 +27,26 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       body: JSON.stringify(body),
     }).then(function (response) {
-      if (!response.ok) throw new Error(String(response.status));
-      return response;
+      if (response.ok) return response;
+      // The server's own reason when it gives one (a push service it does not accept, say).
+      return response.json().catch(function () { return {}; }).then(function (errors) {
+        var reason = [].concat(errors.endpoint || errors.detail || []).join(" ");
+        var error = new Error(String(response.status));
+        error.reason = reason;
+        throw error;
+      });
     });
+  }
+  function sameKey(subscription, bytes) {
+    var used = subscription.options && subscription.options.applicationServerKey;
+    if (!used) return true; // the browser does not say: kept as it is
+    var view = new Uint8Array(used);
+    if (view.length !== bytes.length) return false;
+    for (var i = 0; i < view.length; i++) if (view[i] !== bytes[i]) return false;
+    return true;
+  }
+  function subscribe(reg) {
+    return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
   }
   function keyBytes(base64url) {
     var padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
@@ -52,7 +71,15 @@
   );
 
   registration.then(function (reg) {
-    return reg.pushManager.getSubscription();
+    return reg.pushManager.getSubscription().then(function (subscription) {
+      if (!subscription || sameKey(subscription, keyBytes(key))) return subscription;
+      var stale = subscription.endpoint;
+      return subscription.unsubscribe().then(function () {
+        return call("DELETE", { endpoint: stale }).catch(function () {});
+      }).then(function () {
+        return subscribe(reg);
+      });
+    });
   }).then(function (subscription) {
     show(Boolean(subscription));
     if (subscription) return call("POST", subscription.toJSON());
@@ -67,9 +94,7 @@
         say(box.getAttribute("data-refused"));
         return null;
       }
-      return registration.then(function (reg) {
-        return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
-      }).then(function (subscription) {
+      return registration.then(subscribe).then(function (subscription) {
         return call("POST", subscription.toJSON());
       }).then(function () {
         show(true);
@@ -77,8 +102,8 @@
         var choice = document.getElementById("id_by_push");
         if (choice) choice.checked = true;
       });
-    }).catch(function () {
-      say(box.getAttribute("data-failed"));
+    }).catch(function (error) {
+      say(error && error.reason ? error.reason : box.getAttribute("data-failed"));
     });
   });
 
