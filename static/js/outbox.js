@@ -10,8 +10,9 @@
    page gives in <meta name="vigie-user">), and the phone records who is signed in now (each page
    load writes it, logging out clears it). Alerts are listed and sent only for the person recorded
    as signed in, so one never leaves under another account; the others stay on the phone, unseen,
-   until their author signs in again. Once an alert is sent or refused its text and position are
-   deleted: only what the list shows is kept. */
+   until their author signs in again. Once an alert is sent its text and position are deleted: only
+   what the list shows is kept. A refused one keeps them until its author takes it back into the form
+   to correct it, or dismisses it. */
 (function (scope) {
   "use strict";
   const DATABASE = "vigie-outbox";
@@ -127,7 +128,7 @@
     return Promise.resolve(entry.csrf);
   }
 
-  /* Its text and position go once it is answered for good: only what the list shows stays. */
+  /* Its text and position go once it is sent: only what the list shows stays. */
   function settle(entry) {
     delete entry.fields;
     delete entry.csrf;
@@ -137,7 +138,7 @@
   /* Send one alert; its new state is stored. A network failure or the hourly limit leave it
      pending for the next try; a 401/403 (nobody signed in for the server, or a stale token) makes it
      wait for its author to sign in ("signin"), tried again at the next send; a 400 is final and
-     keeps the reasons. */
+     keeps the reasons and the text. */
   function send(entry, csrfToken) {
     return token(entry, csrfToken).then(function (value) {
       return fetch(entry.api, {
@@ -159,7 +160,8 @@
           delete errors.emergency_notice;
           entry.state = "refused";
           entry.errors = errors;
-          return settle(entry);
+          delete entry.csrf; // its text stays, to be corrected in the form
+          return put(entry).then(function () { return entry; });
         });
       }
       if (response.status === 401 || response.status === 403) {

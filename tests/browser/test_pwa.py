@@ -141,7 +141,7 @@ def test_a_push_delivered_to_the_service_worker_shows_a_notification_with_the_me
         context.close()
 
 
-def alert_written_offline(page, context, server, description: str) -> None:
+def alert_written_offline(page, context, server, description: str, lon: str = "5.01", lat: str = "43.01") -> None:
     """Open the posting page once its service worker controls it, cut the network, write a burglary
     and send the form: the outbox keeps it."""
     page.goto(f"{server.url}/alertes/nouvelle/")
@@ -149,8 +149,8 @@ def alert_written_offline(page, context, server, description: str) -> None:
     context.set_offline(True)
     page.check("#id_emergency_notice_acknowledged")
     page.select_option("#id_category", "cambriolage")
-    page.fill("#id_lon", "5.01")
-    page.fill("#id_lat", "43.01")
+    page.fill("#id_lon", lon)
+    page.fill("#id_lat", lat)
     page.fill("#id_description", description)
     page.click("form[data-outbox] button[type=submit]")
 
@@ -213,6 +213,22 @@ def test_an_alert_written_offline_is_kept_then_sent_once_with_its_time_of_writin
         assert Alert.objects.filter(author=resident).count() == 1
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 390
+
+        # One written far from home with a French decimal comma is refused when it leaves: its text
+        # stays on the phone, and the author takes it back into the form to correct it.
+        alert_written_offline(page, context, server, "Vitre brisée au garage, au bout du chemin.", lon="6,5")
+        page.locator("#outbox li.outbox-pending").wait_for()
+        context.set_offline(False)
+        page.locator("#outbox li.outbox-refused").wait_for()
+        assert Alert.objects.filter(author=resident).count() == 1
+        refused = page.locator("#outbox li.outbox-refused")
+        assert "Vitre brisée au garage" in refused.inner_text()
+        refused.locator("a.outbox-resume").click()
+        page.wait_for_function("() => document.querySelector('#id_description').value !== ''")
+        assert page.input_value("#id_description") == "Vitre brisée au garage, au bout du chemin."
+        assert (page.input_value("#id_lon"), page.input_value("#id_lat")) == ("6.5", "43.01")
+        assert page.input_value("#id_category") == "cambriolage"
+        assert [entry["state"] for entry in page.evaluate("() => VigieOutbox.all()")] == ["sent"]
     finally:
         context.close()
 

@@ -42,6 +42,23 @@
       text.textContent = words.refused + " — " + composed + " : " + errorsText(entry.errors);
     }
     li.append(text);
+    if (entry.state === "refused" && entry.fields) {
+      // Its text stays on the phone: the author takes it back into the form to correct it.
+      const quote = document.createElement("q");
+      quote.textContent = String(entry.fields.description || "").slice(0, 140);
+      li.append(" ", quote, " ");
+      const resume = document.createElement("a");
+      resume.href = words.post + "#reprendre=" + encodeURIComponent(entry.key);
+      resume.className = "outbox-resume";
+      resume.textContent = words.resume;
+      if (form) {
+        resume.addEventListener("click", function (event) {
+          event.preventDefault();
+          resumeInForm(entry);
+        });
+      }
+      li.append(resume);
+    }
     if (entry.state !== "pending" && entry.state !== "signin") {
       const dismiss = document.createElement("button");
       dismiss.type = "button";
@@ -65,6 +82,36 @@
     return VigieOutbox.flush(csrfToken(), me).then(render, render);
   }
 
+  /* A refused alert back in the form, its reasons beside the fields they name; it leaves the list
+     (sent again, it is a new alert the server checks as any other). */
+  function resumeInForm(entry) {
+    Object.keys(entry.fields).forEach(function (name) {
+      const field = form.elements.namedItem(name);
+      if (!field || field.type === "file") return;
+      if (field.type === "checkbox") {
+        field.checked = Boolean(entry.fields[name]);
+      } else {
+        field.value = entry.fields[name];
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+    return VigieOutbox.remove(entry.key).then(render).then(function () {
+      history.replaceState(null, "", location.pathname + location.search);
+      const first = form.querySelector("select, input:not([type=hidden]), textarea");
+      if (first) first.focus();
+    });
+  }
+
+  function resumeFromLink() {
+    const match = location.hash.match(/^#reprendre=(.+)$/);
+    if (!form || !match) return Promise.resolve();
+    const key = decodeURIComponent(match[1]);
+    return VigieOutbox.mine(me).then(function (entries) {
+      const entry = entries.find(function (candidate) { return candidate.key === key && candidate.fields; });
+      return entry ? resumeInForm(entry) : null;
+    });
+  }
+
   function apiFields(data) {
     const fields = {};
     data.forEach(function (value, name) {
@@ -79,6 +126,10 @@
       }
     });
     if (fields.emergency_notice_acknowledged) fields.emergency_notice_acknowledged = true;
+    // The page accepts "4,6603" as the French write it; the API reads numbers with a point.
+    ["lon", "lat"].forEach(function (name) {
+      if (typeof fields[name] === "string") fields[name] = fields[name].trim().replace(",", ".");
+    });
     return fields;
   }
 
@@ -104,5 +155,5 @@
   // This page's person is the one signed in now (site.js records it too, later, on every page).
   VigieOutbox.signedIn(me).catch(function () {}).then(function () {
     return navigator.onLine ? flush() : render();
-  });
+  }).then(resumeFromLink);
 })();
