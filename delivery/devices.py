@@ -50,7 +50,13 @@ def push_service_refusal(endpoint: str) -> str | None:
     if parts.scheme not in (("https", "http") if settings.PUSH_ALLOW_HTTP_ENDPOINTS else ("https",)):
         return _("L'adresse du service de notification doit être en https.")
     host = (parts.hostname or "").rstrip(".")
-    if not any(host == allowed or host.endswith(f".{allowed}") for allowed in settings.PUSH_SERVICE_HOSTS):
+    # A push service's address names its host plainly: a user part or a backslash in it would be
+    # read as another host by another URL parser.
+    if (
+        "@" in parts.netloc
+        or "\\" in endpoint
+        or not any(host == allowed or host.endswith(f".{allowed}") for allowed in settings.PUSH_SERVICE_HOSTS)
+    ):
         return _("Ce service de notification n'est pas celui d'un navigateur connu : %(host)s.") % {"host": host}
     return None
 

@@ -239,6 +239,8 @@ def test_plain_http_endpoints_are_refused_outside_tests(town, push_service, sett
         "https://fcm.googleapis.com.attacker.example/fcm/send/x",
         "https://fcm.googleapis.com@attacker.example/fcm/send/x",
         "https://notfcm.googleapis.com/fcm/send/x",
+        "https://attacker.example\\@fcm.googleapis.com/fcm/send/x",  # another parser's host: attacker.example
+        "https://user:secret@fcm.googleapis.com/fcm/send/x",
     ],
 )
 def test_the_subscription_api_refuses_an_address_that_is_no_browsers_push_service(town, push_service, endpoint):
