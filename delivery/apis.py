@@ -391,6 +391,9 @@ class PushSubscriptionApi(APIView):
     class InputSerializer(serializers.Serializer):
         endpoint = serializers.URLField(max_length=2000, validators=[push_endpoint_validate])
         keys = serializers.DictField(child=serializers.CharField(max_length=120))
+        enabled = serializers.BooleanField(
+            default=False, help_text="The person just enabled notifications on this device (not a page refreshing it)."
+        )
 
         def validate_keys(self, value):
             missing = {"p256dh", "auth"} - set(value)
@@ -423,6 +426,7 @@ class PushSubscriptionApi(APIView):
                 p256dh=data["keys"]["p256dh"],
                 auth=data["keys"]["auth"],
                 user_agent=request.headers.get("User-Agent", ""),
+                enabled=data["enabled"],
             )
         except DjangoValidationError as error:
             raise django_errors_as_drf(error) from error

@@ -46,29 +46,34 @@ def push_service_refusal(endpoint: str) -> str | None:
     the browsers' (`PUSH_SERVICE_HOSTS`, each host with its subdomains) over HTTPS. The address
     comes from the browser, so without this any signed-in person could make the workers post to a
     server of the site's own network."""
-    parts = urlsplit(endpoint)
+    try:
+        parts = urlsplit(endpoint)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:  # an unclosed IPv6 bracket, a host NFKC normalisation changes
+        return _("Adresse du service de notification illisible.")
     if parts.scheme not in (("https", "http") if settings.PUSH_ALLOW_HTTP_ENDPOINTS else ("https",)):
         return _("L'adresse du service de notification doit être en https.")
-    host = (parts.hostname or "").rstrip(".")
+    allowed_hosts = [allowed.lower().rstrip(".") for allowed in settings.PUSH_SERVICE_HOSTS]
     # A push service's address names its host plainly: a user part or a backslash in it would be
     # read as another host by another URL parser.
     if (
         "@" in parts.netloc
         or "\\" in endpoint
-        or not any(host == allowed or host.endswith(f".{allowed}") for allowed in settings.PUSH_SERVICE_HOSTS)
+        or not any(host == allowed or host.endswith(f".{allowed}") for allowed in allowed_hosts)
     ):
         return _("Ce service de notification n'est pas celui d'un navigateur connu : %(host)s.") % {"host": host}
     return None
 
 
 def push_subscription_save(
-    *, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+    *, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = "", enabled: bool = False
 ) -> PushSubscription:
     """Create the device's subscription, or refresh it (new keys, or the same browser now used by
     another person of the household: the endpoint belongs to the browser, so it moves to them).
-    A person's first device (new, or this browser's last user was another) turns notifications on
-    in their preferences: enabling them on a phone is the choice; they can still turn the channel
-    off there."""
+    Enabling notifications on a phone (`enabled`: the person's own click) is the choice of the
+    channel, and so is a person's first device: either turns push on in their preferences when they
+    have no other device; they can still turn the channel off there. A page refreshing a device it
+    found (a browser another person left subscribed) changes nobody's choice."""
     refusal = push_service_refusal(endpoint)
     if refusal:
         raise ValidationError({"endpoint": refusal})
@@ -89,8 +94,8 @@ def push_subscription_save(
                 "refreshed_at": timezone.now(),
             },
         )
-        new_to_them = previous_owner != user.id  # a new device, or this browser's last user was another
-        if new_to_them and not PushSubscription.objects.filter(user=user).exclude(id=subscription.id).exists():
+        chosen = previous_owner is None or enabled
+        if chosen and not PushSubscription.objects.filter(user=user).exclude(id=subscription.id).exists():
             NotificationPreference.objects.update_or_create(user=user, defaults={"by_push": True})
     return subscription
 

@@ -241,6 +241,7 @@ def test_plain_http_endpoints_are_refused_outside_tests(town, push_service, sett
         "https://notfcm.googleapis.com/fcm/send/x",
         "https://attacker.example\\@fcm.googleapis.com/fcm/send/x",  # another parser's host: attacker.example
         "https://user:secret@fcm.googleapis.com/fcm/send/x",
+        "https://[::1/push/x",  # unreadable: an unclosed bracket
     ],
 )
 def test_the_subscription_api_refuses_an_address_that_is_no_browsers_push_service(town, push_service, endpoint):
@@ -298,18 +299,21 @@ def test_keys_with_stray_characters_or_off_the_curve_are_refused_with_a_message(
     assert not PushSubscription.objects.exists()
 
 
-def test_a_browser_left_by_another_person_turns_push_on_for_the_one_who_enables_it(town, push_service):
+def test_a_browser_left_by_another_person_turns_push_on_only_for_the_one_who_enables_it(town, push_service):
     first, second = resident_at(town, 5.002), resident_at(town, 5.003)
     [device] = with_devices(first, push_service, 1)
     NotificationPreference.objects.update_or_create(user=second, defaults={"by_push": False})
-    response = resident_client(second).post(reverse("api-push-subscriptions"), device, content_type="application/json")
-    assert response.status_code == 201
+    client, url = resident_client(second), reverse("api-push-subscriptions")
+
+    # A page the second person opens refreshes the subscription it finds: the device moves to them,
+    # their choice stays.
+    assert client.post(url, device, content_type="application/json").status_code == 201
     assert PushSubscription.objects.get(endpoint=device["endpoint"]).user == second
-    assert preference_of(second).by_push
-    # The same person refreshing that browser later keeps the choice they made since.
-    NotificationPreference.objects.filter(user=second).update(by_push=False)
-    resident_client(second).post(reverse("api-push-subscriptions"), device, content_type="application/json")
     assert not preference_of(second).by_push
+    # They enable notifications on it themselves: that is the choice.
+    enabling = {**device, "enabled": True}
+    assert client.post(url, enabling, content_type="application/json").status_code == 201
+    assert preference_of(second).by_push
 
 
 def test_preferences_saved_without_push_keep_the_stored_choice(town, push_service):

@@ -73,11 +73,15 @@
   registration.then(function (reg) {
     return reg.pushManager.getSubscription().then(function (subscription) {
       if (!subscription || sameKey(subscription, keyBytes(key))) return subscription;
+      // The new one is told to the server before the stale one is forgotten there: the person has
+      // a device all along, and their choice of push is left as it is.
       var stale = subscription.endpoint;
       return subscription.unsubscribe().then(function () {
-        return call("DELETE", { endpoint: stale }).catch(function () {});
-      }).then(function () {
         return subscribe(reg);
+      }).then(function (renewed) {
+        return call("POST", renewed.toJSON()).then(function () {
+          return call("DELETE", { endpoint: stale }).catch(function () {});
+        }).then(function () { return renewed; });
       });
     });
   }).then(function (subscription) {
@@ -95,7 +99,8 @@
         return null;
       }
       return registration.then(subscribe).then(function (subscription) {
-        return call("POST", subscription.toJSON());
+        // The person's own click: the server takes it as their choice of push.
+        return call("POST", Object.assign(subscription.toJSON(), { enabled: true }));
       }).then(function () {
         show(true);
         say(box.getAttribute("data-enabled"));
