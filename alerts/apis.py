@@ -224,6 +224,11 @@ class AlertCollectionApi(APIView):
             help_text="Drawn by the phone when the alert is written; sending the same key again creates nothing "
             "and answers 200 with the alert already created.",
         )
+        written_by = serializers.IntegerField(
+            required=False,
+            help_text="The account signed in on the phone when the alert was written, if it is sent later: "
+            "sent by another account (a shared phone), it is refused with 409 and nothing is created.",
+        )
 
     @extend_schema(
         responses=AlertSerializer(many=True),
@@ -240,16 +245,24 @@ class AlertCollectionApi(APIView):
         return paginator.get_paginated_response([alert_data(alert, context) for alert in page])
 
     @extend_schema(
-        request=InputSerializer, responses={201: AlertSerializer, 200: AlertSerializer}, operation_id="alerts_create"
+        request=InputSerializer,
+        responses={201: AlertSerializer, 200: AlertSerializer, 409: None},
+        operation_id="alerts_create",
     )
     def post(self, request):
         eligibility = posting.posting_eligibility(request.user)
         if eligibility.refusal:
             raise PermissionDenied(eligibility.refusal)
         serializer = self.InputSerializer(data=request.data)
+        data = request.data if isinstance(request.data, Mapping) else {}
+        written_by = data.get("written_by")
+        if written_by not in (None, "") and str(written_by) != str(request.user.pk):
+            detail = _(
+                "Cette alerte a été rédigée sur ce téléphone sous un autre compte : elle ne part que sous celui-ci."
+            )
+            return Response({"detail": detail}, status=409)
         if not serializer.is_valid():
             errors = dict(serializer.errors)
-            data = request.data if isinstance(request.data, Mapping) else {}
             if data.get("emergency_notice_acknowledged") is not True:
                 errors["emergency_notice_acknowledged"] = [str(posting.ACKNOWLEDGEMENT_MISSING)]
             return Response({**errors, "emergency_notice": str(posting.EMERGENCY_NOTICE)}, status=400)
@@ -257,7 +270,9 @@ class AlertCollectionApi(APIView):
             alert = posting.alert_post(
                 author=request.user,
                 residence=eligibility.residence,
-                data=posting.PostingInput(**serializer.validated_data),
+                data=posting.PostingInput(
+                    **{name: value for name, value in serializer.validated_data.items() if name != "written_by"}
+                ),
             )
         except posting.PostingRateLimited as error:
             raise Throttled(

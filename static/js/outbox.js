@@ -55,8 +55,7 @@
     return transact(STORE, "readonly", function (store) { return store.getAll(); });
   }
 
-  /* The alerts written by this person (an id as a string; "" or none: nobody's). Alerts kept before
-     authors were recorded have none and are nobody's: never shown, never sent. */
+  /* The alerts written by this person (an id as a string; "" or none: nobody's). */
   function mine(user) {
     return all().then(function (entries) {
       return user ? entries.filter(function (entry) { return entry.user === String(user); }) : [];
@@ -77,9 +76,18 @@
       .then(function (record) { return record ? record.user : ""; });
   }
 
-  /* Pages record the signed-in person at each load ("" when nobody is), and clear it at logout. */
+  /* Pages record the signed-in person at each load ("" when nobody is), and clear it at logout. The
+     alerts kept before authors were recorded go to the first person signed in after. */
   function signedIn(user) {
-    return transact(SESSION, "readwrite", function (store) { store.put({ key: "current", user: user ? String(user) : "" }); });
+    const who = user ? String(user) : "";
+    return transact(SESSION, "readwrite", function (store) { store.put({ key: "current", user: who }); })
+      .then(function () {
+        if (!who) return null;
+        return all().then(function (entries) {
+          const ownerless = entries.filter(function (entry) { return !("user" in entry); });
+          return Promise.all(ownerless.map(function (entry) { entry.user = who; return put(entry); }));
+        });
+      });
   }
 
   function signedOut() {
@@ -145,7 +153,10 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": value },
-        body: JSON.stringify(Object.assign({}, entry.fields, { client_key: entry.key, composed_at: entry.composed_at })),
+        // The account it was written under: the server refuses it under another (409).
+        body: JSON.stringify(Object.assign({}, entry.fields, {
+          client_key: entry.key, composed_at: entry.composed_at, written_by: entry.user,
+        })),
       });
     }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
@@ -164,9 +175,14 @@
           return put(entry).then(function () { return entry; });
         });
       }
-      if (response.status === 401 || response.status === 403) {
-        entry.state = "signin";
-        return put(entry).then(function () { return entry; });
+      if (response.status === 401 || response.status === 403 || response.status === 409) {
+        // Not signed in, or not as its author, or not allowed to post now: the server's reason is
+        // shown with it, and it is tried again at the next send.
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          entry.state = "signin";
+          entry.errors = answer && answer.detail ? { detail: answer.detail } : {};
+          return put(entry).then(function () { return entry; });
+        });
       }
       return entry;
     }, function () { return entry; });

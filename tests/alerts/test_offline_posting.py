@@ -41,6 +41,15 @@ def test_the_same_key_from_another_resident_is_another_alert(resident_api, commu
     assert Alert.objects.filter(client_key=key).count() == 2
 
 
+def test_an_alert_written_under_another_account_is_refused_and_nothing_is_made(resident_api, resident):
+    """A shared phone: what one person wrote offline never leaves under the account signed in now."""
+    refused = post(resident_api, client_key=str(uuid.uuid4()), written_by=resident.pk + 1)
+    assert refused.status_code == 409
+    assert "autre compte" in refused.json()["detail"]
+    assert not Alert.objects.exists()
+    assert post(resident_api, client_key=str(uuid.uuid4()), written_by=resident.pk).status_code == 201
+
+
 @pytest.mark.parametrize(
     ("shift", "message"),
     [(timedelta(minutes=30), "dans le futur"), (-timedelta(hours=73), "plus de 72 heures")],

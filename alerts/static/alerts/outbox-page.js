@@ -35,7 +35,8 @@
     if (entry.state === "pending") {
       text.textContent = words.pending + " — " + composed;
     } else if (entry.state === "signin") {
-      text.textContent = words.signin + " — " + composed;
+      const reason = errorsText(entry.errors);
+      text.textContent = words.signin + " — " + composed + (reason ? " : " + reason : "");
     } else if (entry.state === "sent") {
       text.textContent = words.sent + " — " + composed;
     } else {
@@ -59,7 +60,7 @@
       }
       li.append(resume);
     }
-    if (entry.state !== "pending" && entry.state !== "signin") {
+    if (entry.state !== "pending") {
       const dismiss = document.createElement("button");
       dismiss.type = "button";
       dismiss.textContent = words.dismiss;
