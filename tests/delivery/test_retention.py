@@ -19,7 +19,12 @@ from partitions.monthly import current_month, month_add, partition_months
 from tests.delivery.conftest import home, resident_at
 from tests.factories import make_alert
 
-THIS_MONTH = current_month()
+
+@pytest.fixture
+def this_month() -> date:
+    """The month when the test runs, not when the module was collected: a suite that crosses the 1st
+    at midnight UTC would otherwise count the months from the one before."""
+    return current_month()
 
 
 def moment_in(month: date, day: int = 15) -> datetime:
@@ -56,9 +61,9 @@ def test_partitions_are_made_ahead_and_only_once(db, settings):
     assert retention.partitions_maintain(today=date(2031, 5, 10)).created == []
 
 
-def test_maintenance_gathers_the_statistics_of_each_whole_partitioned_table(town):
+def test_maintenance_gathers_the_statistics_of_each_whole_partitioned_table(town, this_month):
     resident_at(town, 5.004)
-    routed_alert(town, created_at=moment_in(THIS_MONTH))
+    routed_alert(town, created_at=moment_in(this_month))
     report = retention.partitions_maintain()
     tables = ["alerts_delivery", "delivery_pushreceipt", "alerts_alertevent"]
     assert sorted(report.analysed) == sorted(tables)
@@ -70,12 +75,14 @@ def test_maintenance_gathers_the_statistics_of_each_whole_partitioned_table(town
         assert [row[0] for row in cursor.fetchall()] == ["alerts_alertevent", "alerts_delivery"]
 
 
-def test_a_message_of_a_month_without_partition_lands_in_the_default_and_is_moved_out(town, settings, caplog):
+def test_a_message_of_a_month_without_partition_lands_in_the_default_and_is_moved_out(
+    town, settings, caplog, this_month
+):
     """An alert made months ago (its month has no partition in a fresh database) is delivered all the
     same; maintenance reports the rows and gives them their month's partition."""
     settings.DELIVERY_RETENTION_MONTHS = 13
     resident = resident_at(town, 5.004)
-    old_month = month_add(THIS_MONTH, -2)
+    old_month = month_add(this_month, -2)
     alert = routed_alert(town, created_at=moment_in(old_month))
     assert partition_of("alerts_delivery", alert_id=alert.id) == {"alerts_delivery_default"}
     with caplog.at_level(logging.ERROR, logger="partitions.monthly"):
@@ -87,15 +94,15 @@ def test_a_message_of_a_month_without_partition_lands_in_the_default_and_is_move
     assert retention.partitions_maintain().defaulted == {}
 
 
-def test_retention_drops_only_the_months_past_it(town, settings):
+def test_retention_drops_only_the_months_past_it(town, settings, this_month):
     settings.DELIVERY_RETENTION_MONTHS = 13
     settings.ALERTS_EVENT_RETENTION_MONTHS = 3
     resident = resident_at(town, 5.004)
     alerts = {
-        months: routed_alert(town, created_at=moment_in(month_add(THIS_MONTH, -months))) for months in (14, 13, 0)
+        months: routed_alert(town, created_at=moment_in(month_add(this_month, -months))) for months in (14, 13, 0)
     }
     for months in (4, 3):
-        month = month_add(THIS_MONTH, -months)
+        month = month_add(this_month, -months)
         AlertEvent.objects.create(
             police_service=town.west_service,
             alert=alerts[0],
@@ -112,19 +119,19 @@ def test_retention_drops_only_the_months_past_it(town, settings):
     assert not Delivery.objects.filter(alert=alerts[14]).exists()
     assert Delivery.objects.filter(alert=alerts[13], recipient=resident).exists()
     assert Delivery.objects.filter(alert=alerts[0], recipient=resident).exists()
-    assert month_add(THIS_MONTH, -14) not in partition_months("alerts_delivery")
-    assert month_add(THIS_MONTH, -14) not in partition_months("delivery_pushreceipt")
+    assert month_add(this_month, -14) not in partition_months("alerts_delivery")
+    assert month_add(this_month, -14) not in partition_months("delivery_pushreceipt")
     event_months = set(AlertEvent.objects.values_list("month", flat=True))
-    assert month_add(THIS_MONTH, -4) not in event_months
-    assert {month_add(THIS_MONTH, -3), THIS_MONTH} <= event_months
-    assert month_add(THIS_MONTH, -4) not in partition_months("alerts_alertevent")
+    assert month_add(this_month, -4) not in event_months
+    assert {month_add(this_month, -3), this_month} <= event_months
+    assert month_add(this_month, -4) not in partition_months("alerts_alertevent")
 
 
-def test_an_alert_delivered_again_a_month_later_still_has_one_delivery_per_resident(town):
+def test_an_alert_delivered_again_a_month_later_still_has_one_delivery_per_resident(town, this_month):
     """The delivery's month is the alert's, not the moment of sending: routing the same alert again
     after the 1st (its routing record lost) meets the first deliveries in the unique index."""
     resident = resident_at(town, 5.004)
-    last_month = month_add(THIS_MONTH, -1)
+    last_month = month_add(this_month, -1)
     alert = routed_alert(town, created_at=datetime(last_month.year, last_month.month, 28, 23, 59, tzinfo=UTC))
     assert set(Delivery.objects.filter(alert=alert).values_list("month", flat=True)) == {last_month}
     AlertRouting.objects.filter(alert=alert).delete()
@@ -135,9 +142,9 @@ def test_an_alert_delivered_again_a_month_later_still_has_one_delivery_per_resid
     assert Delivery.objects.filter(alert=alert, recipient=resident).count() == 1
 
 
-def test_a_broadcast_and_a_notice_are_unique_across_months_too(town):
+def test_a_broadcast_and_a_notice_are_unique_across_months_too(town, this_month):
     resident = resident_at(town, 5.004)
-    last_month = month_add(THIS_MONTH, -1)
+    last_month = month_add(this_month, -1)
     broadcast = Broadcast.objects.create(
         commune=town.commune, kind="information", title="Travaux", body="Rue fermée.", target="commune"
     )
@@ -181,14 +188,14 @@ def test_a_broadcast_and_a_notice_are_unique_across_months_too(town):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_month_held_by_a_long_reader_is_dropped_at_the_next_run_and_blocks_nobody(settings):
+def test_a_month_held_by_a_long_reader_is_dropped_at_the_next_run_and_blocks_nobody(settings, this_month):
     """While another session reads the deliveries, the drop gives up after its lock timeout instead of
     queueing (which would stall every insert behind it); once the reader is done, it goes."""
     from django.db import connections
 
     from partitions.monthly import monthly_table_maintain, partition_create, partitions_drop_before
 
-    old_month = month_add(THIS_MONTH, -20)
+    old_month = month_add(this_month, -20)
     partition_create(retention.DELIVERIES, old_month)
     reader = connections.create_connection("default")
     try:
