@@ -30,6 +30,16 @@ def push_only(person, *, phone: str = PHONE) -> None:
     )
 
 
+def resident_whose_only_device_is_gone(town, push_service):
+    """A resident who takes push only and has a number; their one device was registered when the
+    message was routed, and its push service answers 410 when it is sent."""
+    person = resident_at(town, 5.002)
+    [device] = with_devices(person, push_service, 1)
+    push_only(person)
+    push_service.answer(device["endpoint"], 410)
+    return person
+
+
 def test_an_urgent_alert_goes_by_sms_to_a_push_resident_without_a_device(town, push_service, published, recording_sms):
     person = resident_at(town, 5.002)
     without_phone = resident_at(town, 5.003)
@@ -56,10 +66,7 @@ def test_an_urgent_alert_goes_by_sms_to_a_push_resident_without_a_device(town, p
 def test_an_urgent_alert_goes_by_sms_when_every_device_is_gone_at_sending(
     town, push_service, published, recording_sms
 ):
-    person = resident_at(town, 5.002)
-    [device] = with_devices(person, push_service, 1)
-    push_only(person)
-    push_service.answer(device["endpoint"], 410)
+    person = resident_whose_only_device_is_gone(town, push_service)
     burglary = published(make_alert(commune=town.commune, category="cambriolage", location=home(5.004)))
     delivery = Delivery.objects.get(alert=burglary, kind=Delivery.Kind.ALERT)
     assert (delivery.push_status, delivery.sms_status) == ("pending", "skipped")  # a device when routed
@@ -83,10 +90,7 @@ def test_a_resident_with_a_device_gets_the_urgent_alert_by_push_only(town, push_
 def test_an_urgent_town_hall_message_goes_by_sms_when_every_device_is_gone_at_sending(
     town, push_service, recording_sms, django_capture_on_commit_callbacks
 ):
-    person = resident_at(town, 5.002)
-    [device] = with_devices(person, push_service, 1)
-    push_only(person)
-    push_service.answer(device["endpoint"], 410)
+    person = resident_whose_only_device_is_gone(town, push_service)
     with django_capture_on_commit_callbacks():  # sent below, in this test's transaction
         broadcast = broadcast_send(
             author=UserFactory(),
