@@ -83,8 +83,7 @@ def push_subscription_save(
     if secret is None or len(secret) != AUTH_LENGTH:
         raise ValidationError({"auth": _("Secret de l'appareil illisible.")})
     with transaction.atomic():
-        previous_owner = PushSubscription.objects.filter(endpoint=endpoint).values_list("user_id", flat=True).first()
-        subscription, _created = PushSubscription.objects.update_or_create(
+        subscription, created = PushSubscription.objects.update_or_create(
             endpoint=endpoint,
             defaults={
                 "user": user,
@@ -94,8 +93,9 @@ def push_subscription_save(
                 "refreshed_at": timezone.now(),
             },
         )
-        chosen = previous_owner is None or enabled
-        if chosen and not PushSubscription.objects.filter(user=user).exclude(id=subscription.id).exists():
+        if (created or enabled) and not PushSubscription.objects.filter(user=user).exclude(
+            id=subscription.id
+        ).exists():
             NotificationPreference.objects.update_or_create(user=user, defaults={"by_push": True})
     return subscription
 
